@@ -1,0 +1,64 @@
+import { describe, it, expect } from 'vitest';
+import { BUILTIN_CATALOG_SOURCE, BUILTIN_MODELS } from './builtin-catalog.js';
+import type { BuiltinModelEntry } from './builtin-model-entry.js';
+
+const PROVIDERS = ['openai', 'anthropic', 'google', 'deepseek', 'groq', 'together', 'openrouter'];
+/** Providers that host other vendors' models: their catalog keys are `<provider>/<wire id>`. */
+const HOSTING_PROVIDERS = ['groq', 'together', 'openrouter'];
+
+const entries: Array<[string, BuiltinModelEntry]> = Object.entries(BUILTIN_MODELS);
+
+describe('BUILTIN_CATALOG_SOURCE', () => {
+  it('names a retrieval date and at least one source', () => {
+    expect(BUILTIN_CATALOG_SOURCE.retrieved, 'retrieved must be YYYY-MM-DD').toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Number.isNaN(Date.parse(BUILTIN_CATALOG_SOURCE.retrieved)), 'retrieved must be a real date').toBe(false);
+    expect(BUILTIN_CATALOG_SOURCE.sources.length, 'at least one source').toBeGreaterThan(0);
+    for (const source of BUILTIN_CATALOG_SOURCE.sources) {
+      expect(source.trim().length, 'sources must be non-empty strings').toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('BUILTIN_MODELS', () => {
+  it('has entries', () => {
+    expect(entries.length).toBeGreaterThan(0);
+  });
+
+  it.each(entries)('%s: prices are finite and non-negative', (key, entry) => {
+    const { input, output, cached_input, cache_write } = entry.price;
+    for (const [name, value] of Object.entries({ input, output, cached_input, cache_write })) {
+      if (value === undefined) continue;
+      expect(Number.isFinite(value), `${key}: price.${name} must be finite`).toBe(true);
+      expect(value, `${key}: price.${name} must be >= 0`).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it.each(entries)('%s: cached input is not dearer than input', (key, entry) => {
+    if (entry.price.cached_input === undefined) return;
+    expect(entry.price.cached_input, `${key}: price.cached_input must be <= price.input`).toBeLessThanOrEqual(
+      entry.price.input,
+    );
+  });
+
+  it.each(entries)('%s: limits are sane', (key, entry) => {
+    expect(Number.isInteger(entry.context_window), `${key}: context_window must be an integer`).toBe(true);
+    expect(Number.isInteger(entry.max_output), `${key}: max_output must be an integer`).toBe(true);
+    expect(entry.context_window, `${key}: context_window must be >= 1000`).toBeGreaterThanOrEqual(1000);
+    expect(entry.max_output, `${key}: max_output must be > 0`).toBeGreaterThan(0);
+    expect(entry.max_output, `${key}: max_output must be <= context_window`).toBeLessThanOrEqual(entry.context_window);
+  });
+
+  it.each(entries)('%s: provider, model id and key agree', (key, entry) => {
+    expect(entry.model.trim().length, `${key}: model id must be non-empty`).toBeGreaterThan(0);
+    expect(PROVIDERS, `${key}: unknown provider "${entry.provider}"`).toContain(entry.provider);
+    const expectedKey = HOSTING_PROVIDERS.includes(entry.provider) ? `${entry.provider}/${entry.model}` : entry.model;
+    expect(key, `${key}: key must be "${expectedKey}"`).toBe(expectedKey);
+  });
+
+  it.each(entries)('%s: capabilities are all booleans and streaming is on', (key, entry) => {
+    for (const [name, value] of Object.entries(entry.capabilities)) {
+      expect(typeof value, `${key}: capabilities.${name} must be a boolean`).toBe('boolean');
+    }
+    expect(entry.capabilities.streaming, `${key}: capabilities.streaming must be true`).toBe(true);
+  });
+});

@@ -1,0 +1,21 @@
+/**
+ * One entry of the built-in catalog, in the same snake_case shape as a `models:` entry of
+ * `switchyard.yaml`, so a config entry can override any field of it by plain merging.
+ */
+export type BuiltinModelEntry = {
+  /** Default provider name: the `providers:` key a config usually gives this vendor. */
+  provider: string;
+  /** Model id on the provider's wire. */
+  model: string;
+  /** USD per 1M tokens. `cached_input`: cache reads; `cache_write`: cache creation (where billed apart). */
+  price: { input: number; cached_input?: number; cache_write?: number; output: number };
+  context_window: number;
+  max_output: number;
+  capabilities: {
+    tools: boolean;
+    json_schema: boolean;
+    vision: boolean;
+    streaming: boolean;
+    reasoning: boolean;
+  };
+};

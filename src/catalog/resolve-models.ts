@@ -1,0 +1,105 @@
+import { closestName, listNames } from '../util/describe-value.js';
+import type { ParsedModelEntry } from '../config/config-schema.js';
+import type { ValueIssue } from '../util/describe-zod-issues.js';
+import type { BuiltinModelEntry } from './builtin-model-entry.js';
+import { DEFAULT_CAPABILITIES, type ModelCapabilities, type ModelSpec } from '../spec/model-spec.js';
+
+/**
+ * Builds the model catalog of a config: the built-in entries whose provider the config defines,
+ * then the config's own `models:`, each merged over the built-in entry it names (`from:`, else
+ * the entry of the same name) field by field.
+ */
+export function resolveModels(
+  entries: Readonly<Record<string, ParsedModelEntry>>,
+  builtin: Readonly<Record<string, BuiltinModelEntry>>,
+  providerNames: ReadonlySet<string>,
+  /** Providers whose definition is invalid (already reported): a model using one is skipped quietly. */
+  invalidProviders: ReadonlySet<string> = new Set(),
+): { models: Map<string, ModelSpec>; issues: ValueIssue[] } {
+  const models = new Map<string, ModelSpec>();
+  const issues: ValueIssue[] = [];
+
+  for (const [name, entry] of Object.entries(entries)) {
+    const path = ['models', name];
+    let base: BuiltinModelEntry | undefined = builtin[name];
+    if (entry.from !== undefined) {
+      base = builtin[entry.from];
+      if (!base) {
+        const suggestion = closestName(entry.from, Object.keys(builtin));
+        issues.push({
+          path: [...path, 'from'],
+          message: `unknown built-in model "${entry.from}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; built-in models: ${listNames(Object.keys(builtin), 60)}`,
+        });
+        continue;
+      }
+    }
+    const provider = entry.provider ?? base?.provider;
+    if (provider === undefined) {
+      issues.push({ path: [...path, 'provider'], message: `missing: expected a provider name; known providers: ${listNames(providerNames)}` });
+    } else if (!providerNames.has(provider) && !invalidProviders.has(provider)) {
+      const suggestion = closestName(provider, providerNames);
+      issues.push({
+        path: [...path, entry.provider === undefined ? 'from' : 'provider'],
+        message: `unknown provider "${provider}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known providers: ${listNames(providerNames)}`,
+      });
+    }
+    const input = entry.price?.input ?? base?.price.input;
+    const output = entry.price?.output ?? base?.price.output;
+    if (input === undefined || output === undefined) {
+      const missing = [input === undefined ? 'input' : undefined, output === undefined ? 'output' : undefined].filter(Boolean).join(' and ');
+      issues.push({
+        path: [...path, 'price'],
+        message: `missing: expected price { input, output } in USD per 1M tokens (${missing} not given; required for models not in the built-in catalog)`,
+      });
+    }
+    if (provider === undefined || !providerNames.has(provider) || input === undefined || output === undefined) continue;
+    models.set(name, {
+      name,
+      provider,
+      wireModel: entry.model ?? base?.model ?? name,
+      price: {
+        input,
+        output,
+        cachedInput: entry.price?.cached_input ?? base?.price.cached_input,
+        cacheWrite: entry.price?.cache_write ?? base?.price.cache_write,
+      },
+      contextWindow: entry.context_window ?? base?.context_window,
+      maxOutput: entry.max_output ?? base?.max_output,
+      capabilities: mergeCapabilities(base?.capabilities, entry.capabilities),
+      origin: 'config',
+    });
+  }
+
+  for (const [name, entry] of Object.entries(builtin)) {
+    if (models.has(name) || !providerNames.has(entry.provider)) continue;
+    models.set(name, {
+      name,
+      provider: entry.provider,
+      wireModel: entry.model,
+      price: {
+        input: entry.price.input,
+        output: entry.price.output,
+        cachedInput: entry.price.cached_input,
+        cacheWrite: entry.price.cache_write,
+      },
+      contextWindow: entry.context_window,
+      maxOutput: entry.max_output,
+      capabilities: mergeCapabilities(entry.capabilities, undefined),
+      origin: 'builtin',
+    });
+  }
+  return { models, issues };
+}
+
+function mergeCapabilities(
+  base: BuiltinModelEntry['capabilities'] | undefined,
+  override: ParsedModelEntry['capabilities'],
+): ModelCapabilities {
+  return {
+    tools: override?.tools ?? base?.tools ?? DEFAULT_CAPABILITIES.tools,
+    jsonSchema: override?.json_schema ?? base?.json_schema ?? DEFAULT_CAPABILITIES.jsonSchema,
+    vision: override?.vision ?? base?.vision ?? DEFAULT_CAPABILITIES.vision,
+    streaming: override?.streaming ?? base?.streaming ?? DEFAULT_CAPABILITIES.streaming,
+    reasoning: override?.reasoning ?? base?.reasoning ?? DEFAULT_CAPABILITIES.reasoning,
+  };
+}

@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config/load-config.js';
+import { listNames } from '../util/describe-value.js';
+import { Routing } from '../routing/routing.js';
+import { createChatRequest } from '../spec/create-chat-request.js';
+import { reportFailure, UsageError, type CliIo } from './cli-io.js';
+
+export const ROUTE_USAGE = `Usage: switchyard route [--config FILE] [--router NAME] [--metadata KEY=VALUE]... [--route NAME] TEXT
+
+Prints, as JSON, the Decision the gateway would make for a user message TEXT, without calling
+any model. It is the same object POST /v1/route returns for the same input.
+
+Options:
+  -c, --config FILE        Config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
+  -r, --router NAME        Router (or model) to ask (default: "auto", or the only router)
+  -m, --metadata KEY=VALUE A routing hint, as a client sends in the body's "metadata" (repeatable)
+      --route NAME         Force a route, as the x-switchyard-route header does
+  -h, --help               Show this help`;
+
+export function routeCommand(args: string[], io: CliIo): number {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        config: { type: 'string', short: 'c' },
+        router: { type: 'string', short: 'r' },
+        metadata: { type: 'string', short: 'm', multiple: true },
+        route: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+    });
+    if (values.help) {
+      io.out(ROUTE_USAGE);
+      return 0;
+    }
+    if (positionals.length === 0) throw new UsageError('missing TEXT to route');
+    const config = loadConfig({ explicit: values.config, env: io.env, cwd: io.cwd });
+    const routers = [...config.routers.keys()];
+    const router = values.router ?? (config.routers.has('auto') ? 'auto' : routers.length === 1 ? routers[0] : undefined);
+    if (router === undefined) throw new UsageError(`choose a router with --router; routers: ${listNames(routers)}`);
+    const request = createChatRequest(router, positionals.join(' '), {
+      metadata: values.metadata === undefined ? undefined : parseMetadata(values.metadata),
+    });
+    const { decision } = new Routing(config).route(request, { route: values.route });
+    io.out(JSON.stringify(decision, null, 2));
+    return 0;
+  } catch (error) {
+    return reportFailure(io, error, ROUTE_USAGE);
+  }
+}
+
+function parseMetadata(pairs: string[]): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new UsageError(`--metadata expects KEY=VALUE, got "${pair}"`);
+    metadata[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return metadata;
+}

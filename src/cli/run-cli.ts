@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { checkConfigCommand } from './check-config-command.js';
+import type { CliIo } from './cli-io.js';
+import { routeCommand } from './route-command.js';
+import { serveCommand } from './serve-command.js';
+
+const USAGE = `Usage: switchyard <command> [options]
+
+Switchyard sends each LLM request to the cheapest model that will do it well.
+
+Commands:
+  serve          Run the gateway (OpenAI-compatible /v1/chat/completions)
+  route TEXT     Print the routing Decision for TEXT, without calling any model
+  check-config   Validate a config and explain every error
+
+Run "switchyard <command> --help" for a command's options.`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand(args, io);
+    case 'route':
+      return routeCommand(args, io);
+    case 'check-config':
+      return checkConfigCommand(args, io);
+    case '--version':
+    case '-v': {
+      const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+      io.out(manifest.version);
+      return 0;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.err(`error: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/**
+ * The `switchyard.yaml` schema. Every object is strict: an unknown key is an error, because a
+ * misspelt key silently ignored is a routing bug in production.
+ */
+
+const nonEmpty = z.string().min(1, { error: 'expected a non-empty string' });
+
+/**
+ * Names of providers, models, routers and routes. They travel in response headers
+ * (`x-switchyard-route`), so they are kept to characters that are safe there.
+ */
+export const NameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/, {
+  error: 'expected a name made of letters, digits and . _ : / @ + - (starting with a letter or digit)',
+});
+
+/** A port from YAML or from `${PORT}` (which arrives as a string). */
+const PortSchema = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], {
+  error: 'expected a port number',
+}).pipe(z.number().int().min(0, { error: 'expected a port between 0 and 65535' }).max(65535, { error: 'expected a port between 0 and 65535' }));
+
+/** Bytes as a number, or a string such as `512kb`, `32mb`. */
+export const ByteSizeSchema = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, { error: 'expected a size such as 1048576, "512kb" or "32mb"' })
+    .transform(parseByteSize),
+], { error: 'expected a size such as 1048576, "512kb" or "32mb"' });
+
+export function parseByteSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(text);
+  if (!match) return Number.NaN;
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+  return Math.round(Number(match[1]) * (units[(match[2] ?? 'b').toLowerCase()] ?? 1));
+}
+
+export const ServerSchema = z.strictObject({
+  host: nonEmpty.default('127.0.0.1'),
+  port: PortSchema.default(8787),
+  /** Gateway keys clients must send as `Authorization: Bearer`. Empty entries (an unset `${VAR}`) are dropped. */
+  api_keys: z.array(z.string()).default([]),
+  max_body_size: ByteSizeSchema.default(32 * 1024 * 1024),
+});
+
+export const StorageSchema = z.strictObject({
+  path: nonEmpty.default('./switchyard.db'),
+});
+
+const HeadersSchema = z.record(z.string(), z.string());
+
+export const OpenAIProviderSchema = z.strictObject({
+  type: z.literal('openai'),
+  // "" is what an unset `${VAR}` leaves; such a provider is disabled, and resolve-config rejects "" otherwise.
+  base_url: z.union([z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.openai.com/v1' }), z.literal('')], {
+    error: 'expected an http(s) URL such as https://api.openai.com/v1',
+  }),
+  api_key: z.string().optional(),
+  headers: HeadersSchema.optional(),
+  /** Keep-alive connections per upstream origin. */
+  max_connections: z.number().int().positive().default(256),
+});
+
+export const ProviderSchema = z.discriminatedUnion('type', [OpenAIProviderSchema], {
+  error: 'expected a provider object with `type: openai`',
+});
+
+export const PriceSchema = z.strictObject({
+  input: z.number().nonnegative(),
+  cached_input: z.number().nonnegative().optional(),
+  cache_write: z.number().nonnegative().optional(),
+  output: z.number().nonnegative(),
+});
+
+export const CapabilitiesSchema = z.strictObject({
+  tools: z.boolean().optional(),
+  json_schema: z.boolean().optional(),
+  vision: z.boolean().optional(),
+  streaming: z.boolean().optional(),
+  reasoning: z.boolean().optional(),
+});
+
+/** A `models:` entry as written. Fields may be omitted when a built-in catalog entry supplies them. */
+export const ModelEntrySchema = z.strictObject({
+  /** Built-in catalog entry to start from; defaults to the entry of the same name, if any. */
+  from: nonEmpty.optional(),
+  provider: nonEmpty.optional(),
+  model: nonEmpty.optional(),
+  /** Partial prices override the built-in entry's field by field. */
+  price: PriceSchema.partial().optional(),
+  context_window: z.number().int().positive().optional(),
+  max_output: z.number().int().positive().optional(),
+  capabilities: CapabilitiesSchema.optional(),
+});
+
+export const FallbackPolicySchema = z.strictObject({
+  fallback: z.array(nonEmpty).min(1, { error: 'expected at least one model' }),
+});
+
+export const TargetSchema = z.union([nonEmpty, FallbackPolicySchema], {
+  error: 'expected a model name or a policy object such as { fallback: [model-a, model-b] }',
+});
+
+export type TargetInput = z.infer<typeof TargetSchema>;
+
+const MetadataMatchSchema = z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]), {
+  error: 'expected a map of metadata keys to a value or a list of values',
+});
+
+export type ConditionInput = {
+  keywords?: string[] | undefined;
+  regex?: string[] | undefined;
+  metadata?: Record<string, string | string[]> | undefined;
+  any?: ConditionInput[] | undefined;
+  all?: ConditionInput[] | undefined;
+  not?: ConditionInput | undefined;
+};
+
+/** A route's `when`: matches if any of its tests matches; `all` requires several, `not` inverts. */
+export const ConditionSchema: z.ZodType<ConditionInput> = z
+  .strictObject({
+    keywords: z.array(z.string().regex(/\S/, { error: 'expected a keyword or phrase, not blank' })).min(1).optional(),
+    regex: z.array(nonEmpty).min(1).optional(),
+    metadata: MetadataMatchSchema.optional(),
+    get any() {
+      return z.array(ConditionSchema).min(1).optional();
+    },
+    get all() {
+      return z.array(ConditionSchema).min(1).optional();
+    },
+    get not() {
+      return ConditionSchema.optional();
+    },
+  })
+  .refine((condition) => Object.values(condition).some((value) => value !== undefined), {
+    error: 'expected at least one of keywords, regex, metadata, any, all, not',
+  });
+
+export const RouteSchema = z
+  .strictObject({
+    description: z.string().optional(),
+    when: ConditionSchema.optional(),
+    target: TargetSchema.optional(),
+    /** Answer with this message without calling any model. */
+    block: nonEmpty.optional(),
+    system: nonEmpty.optional(),
+    system_merge: z.enum(['prepend', 'append', 'replace']).default('prepend'),
+  })
+  .refine((route) => (route.target === undefined) !== (route.block === undefined), {
+    error: 'expected exactly one of `target` (a model or policy) or `block` (a message)',
+  });
+
+/** A router without its routes, which are validated one by one (see validate-config.ts). */
+export const RouterShellSchema = z.strictObject({
+  description: z.string().optional(),
+  /** What "no routing" would have used: the baseline for savings. */
+  reference: nonEmpty.optional(),
+  /** Which text the rules read. */
+  match_on: z.enum(['last_user', 'user', 'all']).default('last_user'),
+  routes: z.record(z.string(), z.unknown()).default({}),
+  default: TargetSchema,
+  /** model → models to try next when it fails. */
+  fallbacks: z.record(z.string(), z.array(nonEmpty).min(1)).default({}),
+});
+
+/** The top level: each section's entries are validated one by one, so one bad entry hides no other error. */
+export const TopLevelSchema = z.strictObject({
+  server: z.unknown().optional(),
+  storage: z.unknown().optional(),
+  providers: z.record(z.string(), z.unknown()).optional(),
+  models: z.record(z.string(), z.unknown()).optional(),
+  routers: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type ParsedProvider = z.output<typeof ProviderSchema>;
+export type ParsedModelEntry = z.output<typeof ModelEntrySchema>;
+export type ParsedRoute = z.output<typeof RouteSchema>;
+export type ParsedRouter = Omit<z.output<typeof RouterShellSchema>, 'routes'> & { routes: Record<string, ParsedRoute> };
+
+/** The valid part of a config, with the names of entries that had errors (already reported). */
+export type ParsedConfig = {
+  server: z.output<typeof ServerSchema>;
+  storage: z.output<typeof StorageSchema>;
+  providers: Record<string, ParsedProvider>;
+  models: Record<string, ParsedModelEntry>;
+  routers: Record<string, ParsedRouter>;
+  invalid: { providers: ReadonlySet<string>; models: ReadonlySet<string> };
+};

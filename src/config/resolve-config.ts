@@ -1,0 +1,191 @@
+import type { BuiltinModelEntry } from '../catalog/builtin-model-entry.js';
+import type { ModelSpec } from '../spec/model-spec.js';
+import { resolveModels } from '../catalog/resolve-models.js';
+import { compileKeywords, compilePattern } from './compile-pattern.js';
+import type { ConditionInput, ParsedConfig, ParsedRouter, TargetInput } from './config-schema.js';
+import { closestName, listNames } from '../util/describe-value.js';
+import type { ConfigPath, UnsetVariable } from './interpolate-env.js';
+import type {
+  ProviderConfig,
+  ResolvedConfig,
+  RouteSpec,
+  RouterSpec,
+  TargetSpec,
+} from './resolved-config.js';
+import type { ValueIssue } from '../util/describe-zod-issues.js';
+
+/** The route name used when no rule matched; a route may not take it. */
+export const DEFAULT_ROUTE = 'default';
+
+/**
+ * Checks everything zod cannot (references between sections, patterns, name clashes) and builds
+ * the immutable runtime config. Returns every issue found rather than stopping at the first.
+ */
+export function resolveConfig(
+  parsed: ParsedConfig,
+  options: { source: string; unset: readonly UnsetVariable[]; builtin: Readonly<Record<string, BuiltinModelEntry>> },
+): { config: ResolvedConfig | undefined; issues: ValueIssue[] } {
+  const issues: ValueIssue[] = [];
+  const warnings: string[] = [];
+
+  const providers = new Map<string, ProviderConfig>();
+  for (const [name, provider] of Object.entries(parsed.providers)) {
+    const missingEnv = unique(options.unset.filter((item) => item.path[0] === 'providers' && item.path[1] === name).map((item) => item.variable));
+    const disabled = missingEnv.length > 0 ? { missingEnv } : undefined;
+    if (provider.base_url === '' && !disabled) {
+      issues.push({ path: ['providers', name, 'base_url'], message: 'expected an http(s) URL such as https://api.openai.com/v1, found ""' });
+    }
+    if (disabled) warnings.push(`provider "${name}" is disabled: ${missingEnv.join(', ')} ${missingEnv.length === 1 ? 'is' : 'are'} not set`);
+    providers.set(name, {
+      name,
+      type: provider.type,
+      baseUrl: provider.base_url,
+      apiKey: provider.api_key === undefined || provider.api_key === '' ? undefined : provider.api_key,
+      headers: provider.headers ?? {},
+      maxConnections: provider.max_connections,
+      disabled,
+    });
+  }
+
+  const { models, issues: modelIssues } = resolveModels(parsed.models, options.builtin, new Set(providers.keys()), parsed.invalid.providers);
+  issues.push(...modelIssues);
+  const checkModel = modelChecker(models, options.builtin, parsed, issues);
+
+  const routers = new Map<string, RouterSpec>();
+  for (const [name, router] of Object.entries(parsed.routers)) {
+    const path = ['routers', name];
+    if (models.has(name)) {
+      issues.push({ path, message: `router name "${name}" is also a model name; a client's \`model: "${name}"\` would be ambiguous, rename one of them`, atKey: true });
+    }
+    const spec = resolveRouter(name, router, path, checkModel, issues);
+    if (spec) routers.set(name, spec);
+  }
+
+  if (issues.length > 0) return { config: undefined, issues };
+  return {
+    config: {
+      source: options.source,
+      server: {
+        host: parsed.server.host,
+        port: parsed.server.port,
+        apiKeys: parsed.server.api_keys.filter((key) => key !== ''),
+        maxBodyBytes: parsed.server.max_body_size,
+      },
+      storage: { path: parsed.storage.path },
+      providers,
+      models,
+      routers,
+      warnings,
+    },
+    issues,
+  };
+}
+
+type CheckModel = (name: string, path: ConfigPath) => boolean;
+
+function modelChecker(
+  models: ReadonlyMap<string, ModelSpec>,
+  builtin: Readonly<Record<string, BuiltinModelEntry>>,
+  parsed: ParsedConfig,
+  issues: ValueIssue[],
+): CheckModel {
+  return (name, path) => {
+    if (models.has(name)) return true;
+    // A model or provider whose own definition is invalid was reported already; do not report each use too.
+    if (name in parsed.models || parsed.invalid.models.has(name)) return false;
+    const entry = builtin[name];
+    if (entry && parsed.invalid.providers.has(entry.provider)) return false;
+    if (entry) {
+      issues.push({
+        path: [...path],
+        message: `model "${name}" is in the built-in catalog but its provider "${entry.provider}" is not configured; add a provider named "${entry.provider}" or define the model under \`models:\` with a provider`,
+      });
+      return false;
+    }
+    const suggestion = closestName(name, models.keys());
+    issues.push({
+      path: [...path],
+      message: `unknown model "${name}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; known models: ${listNames(models.keys())}`,
+    });
+    return false;
+  };
+}
+
+function resolveRouter(
+  name: string,
+  router: ParsedRouter,
+  path: ConfigPath,
+  checkModel: CheckModel,
+  issues: ValueIssue[],
+): RouterSpec | undefined {
+  const before = issues.length;
+  if (router.reference !== undefined) checkModel(router.reference, [...path, 'reference']);
+
+  const routes: RouteSpec[] = [];
+  for (const [routeName, route] of Object.entries(router.routes)) {
+    const routePath = [...path, 'routes', routeName];
+    if (routeName === DEFAULT_ROUTE) {
+      issues.push({ path: routePath, message: `"${DEFAULT_ROUTE}" is reserved for the router's \`default\`; give this route another name`, atKey: true });
+    }
+    if (route.when) checkCondition(route.when, [...routePath, 'when'], issues);
+    const target = route.target === undefined ? undefined : resolveTarget(route.target, [...routePath, 'target'], checkModel);
+    routes.push({
+      name: routeName,
+      description: route.description,
+      when: route.when,
+      action: target ? { type: 'target', target } : { type: 'block', message: route.block ?? '' },
+      system: route.system === undefined ? undefined : { text: route.system, merge: route.system_merge },
+    });
+  }
+
+  const defaultTarget = resolveTarget(router.default, [...path, 'default'], checkModel);
+  const fallbacks = new Map<string, string[]>();
+  for (const [model, next] of Object.entries(router.fallbacks)) {
+    const ok = checkModel(model, [...path, 'fallbacks', model]);
+    next.forEach((fallback, index) => checkModel(fallback, [...path, 'fallbacks', model, index]));
+    if (ok) fallbacks.set(model, next);
+  }
+  if (issues.length > before) return undefined;
+  return {
+    name,
+    description: router.description,
+    reference: router.reference,
+    matchOn: router.match_on,
+    routes,
+    defaultTarget,
+    fallbacks,
+  };
+}
+
+function resolveTarget(target: TargetInput, path: ConfigPath, checkModel: CheckModel): TargetSpec {
+  if (typeof target === 'string') {
+    checkModel(target, path);
+    return { policy: 'single', model: target };
+  }
+  target.fallback.forEach((model, index) => checkModel(model, [...path, 'fallback', index]));
+  return { policy: 'fallback', models: target.fallback };
+}
+
+function checkCondition(condition: ConditionInput, path: ConfigPath, issues: ValueIssue[]): void {
+  condition.regex?.forEach((pattern, index) => {
+    try {
+      compilePattern(pattern);
+    } catch (error) {
+      issues.push({ path: [...path, 'regex', index], message: `invalid regular expression: ${(error as Error).message}` });
+    }
+  });
+  if (condition.keywords) {
+    try {
+      compileKeywords(condition.keywords);
+    } catch (error) {
+      issues.push({ path: [...path, 'keywords'], message: `invalid keywords: ${(error as Error).message}` });
+    }
+  }
+  condition.any?.forEach((child, index) => checkCondition(child, [...path, 'any', index], issues));
+  condition.all?.forEach((child, index) => checkCondition(child, [...path, 'all', index], issues));
+  if (condition.not) checkCondition(condition.not, [...path, 'not'], issues);
+}
+
+function unique<T>(items: readonly T[]): T[] {
+  return [...new Set(items)];
+}

@@ -1,0 +1,35 @@
+import type { ConfigError } from './config-error.js';
+import type { AllAttemptsFailedError, NoAvailableModelError } from './execution-errors.js';
+import type { ProviderConnectionError, ProviderHttpError, ProviderProtocolError, ProviderTimeoutError } from './provider-errors.js';
+import type {
+  AbortedError,
+  AuthenticationError,
+  InternalError,
+  InvalidRequestError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+} from './request-errors.js';
+import type { SwitchyardError } from './switchyard-error.js';
+
+/** Every concrete error class, as a union discriminated by `kind`. */
+export type AnySwitchyardError =
+  | ConfigError
+  | InvalidRequestError
+  | AuthenticationError
+  | NotFoundError
+  | MethodNotAllowedError
+  | PayloadTooLargeError
+  | NoAvailableModelError
+  | ProviderHttpError
+  | ProviderConnectionError
+  | ProviderTimeoutError
+  | ProviderProtocolError
+  | AbortedError
+  | AllAttemptsFailedError
+  | InternalError;
+
+/** Narrows a SwitchyardError to the union, so a switch on `kind` sees each class's fields. */
+export function asKnownError(error: SwitchyardError): AnySwitchyardError {
+  return error as AnySwitchyardError;
+}

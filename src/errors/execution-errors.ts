@@ -1,0 +1,36 @@
+import type { Attempt, AttemptError } from '../spec/trace.js';
+import type { FilteredCandidate } from '../spec/decision.js';
+import { SwitchyardError } from './switchyard-error.js';
+
+/** Every candidate of the plan was filtered out before any call (e.g. providers without keys). */
+export class NoAvailableModelError extends SwitchyardError {
+  readonly kind = 'no_available_model';
+  readonly filtered: readonly FilteredCandidate[];
+  /** Variables that would enable a filtered candidate. */
+  readonly missingEnv: readonly string[];
+
+  constructor(message: string, options: { filtered: readonly FilteredCandidate[]; missingEnv: readonly string[] }) {
+    super(message);
+    this.filtered = options.filtered;
+    this.missingEnv = options.missingEnv;
+  }
+}
+
+/** More than one model was tried and none answered. Keeps every attempt. */
+export class AllAttemptsFailedError extends SwitchyardError {
+  readonly kind = 'all_attempts_failed';
+  readonly attempts: readonly Attempt[];
+  readonly lastError: SwitchyardError;
+
+  constructor(attempts: readonly Attempt[], lastError: SwitchyardError) {
+    const summary = attempts.map((attempt) => `${attempt.model}: ${describeAttemptError(attempt.error)}`).join('; ');
+    super(`All ${attempts.length} attempts failed. ${summary}`);
+    this.attempts = attempts;
+    this.lastError = lastError;
+  }
+}
+
+function describeAttemptError(error: AttemptError | undefined): string {
+  if (!error) return 'no answer';
+  return error.status === undefined ? error.message : `HTTP ${error.status}: ${error.message}`;
+}

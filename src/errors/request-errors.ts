@@ -1,0 +1,72 @@
+import { SwitchyardError } from './switchyard-error.js';
+
+/** The client's request is malformed or names an invalid field. `param` is the field's path. */
+export class InvalidRequestError extends SwitchyardError {
+  readonly kind = 'invalid_request';
+  readonly param: string | undefined;
+  readonly code: string | undefined;
+
+  constructor(message: string, options: { param?: string; code?: string } = {}) {
+    super(message);
+    this.param = options.param;
+    this.code = options.code;
+  }
+}
+
+/** Missing or wrong gateway API key (the gateway's own keys, never a provider's). */
+export class AuthenticationError extends SwitchyardError {
+  readonly kind = 'authentication';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The client named a model or router that does not exist, or a path the gateway does not serve. */
+export class NotFoundError extends SwitchyardError {
+  readonly kind = 'not_found';
+  readonly code: 'model_not_found' | 'not_found';
+  readonly param: string | undefined;
+
+  constructor(message: string, options: { code: 'model_not_found' | 'not_found'; param?: string }) {
+    super(message);
+    this.code = options.code;
+    this.param = options.param;
+  }
+}
+
+/** A known path called with a method it does not serve. */
+export class MethodNotAllowedError extends SwitchyardError {
+  readonly kind = 'method_not_allowed';
+  readonly allowed: readonly string[];
+
+  constructor(method: string, path: string, allowed: readonly string[]) {
+    super(`Method ${method} is not allowed on ${path}; use ${allowed.join(' or ')}.`);
+    this.allowed = allowed;
+  }
+}
+
+export class PayloadTooLargeError extends SwitchyardError {
+  readonly kind = 'payload_too_large';
+  readonly limitBytes: number;
+
+  constructor(limitBytes: number) {
+    super(`Request body is larger than the limit of ${limitBytes} bytes (server.max_body_size).`);
+    this.limitBytes = limitBytes;
+  }
+}
+
+/** The request was cancelled, usually because the client disconnected. */
+export class AbortedError extends SwitchyardError {
+  readonly kind = 'aborted';
+  constructor(message = 'The request was aborted.') {
+    super(message);
+  }
+}
+
+/** A bug: something that should not happen. The message is safe to show (no secrets). */
+export class InternalError extends SwitchyardError {
+  readonly kind = 'internal';
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+  }
+}

@@ -1,0 +1,45 @@
+const BRAND = Symbol.for('switchyard.error');
+
+/**
+ * Every kind of failure Switchyard knows. `server/error-to-http.ts` maps each one to a status and
+ * an OpenAI error body with an exhaustive switch, so adding a kind fails to compile until it is mapped.
+ */
+export type ErrorKind =
+  | 'config'
+  | 'invalid_request'
+  | 'authentication'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'no_available_model'
+  | 'upstream_http'
+  | 'upstream_connection'
+  | 'upstream_timeout'
+  | 'upstream_protocol'
+  | 'aborted'
+  | 'all_attempts_failed'
+  | 'internal';
+
+/**
+ * Base of the error hierarchy. Branded with `Symbol.for` so `isInstance` works across duplicated
+ * package copies, where `instanceof` does not.
+ */
+export abstract class SwitchyardError extends Error {
+  abstract readonly kind: ErrorKind;
+  /** Whether sending the same request to the same target again may succeed. */
+  readonly retryable: boolean;
+  private readonly [BRAND] = true;
+
+  protected constructor(message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable ?? false;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+
+  static isInstance(value: unknown): value is SwitchyardError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
+}

@@ -1,0 +1,59 @@
+import { computeCost } from '../cost/compute-cost.js';
+import type { SwitchyardError } from '../errors/switchyard-error.js';
+import { toAttemptError } from '../execution/attempt-recorder.js';
+import type { Decision } from '../spec/decision.js';
+import type { ModelSpec } from '../spec/model-spec.js';
+import type { Attempt, Trace, TraceStatus } from '../spec/trace.js';
+import { createTraceId } from './create-trace-id.js';
+
+/** Collects what one request did and turns it into a Trace, costs included. */
+export class TraceBuilder {
+  readonly id: string;
+  readonly startedAt = Date.now();
+  private readonly start = performance.now();
+
+  constructor(
+    readonly requested: string,
+    readonly stream: boolean,
+    readonly decision: Decision,
+    private readonly specs: ReadonlyMap<string, ModelSpec>,
+    private readonly reference: ModelSpec | undefined,
+  ) {
+    this.id = createTraceId(this.startedAt);
+  }
+
+  finish(options: { status: TraceStatus; model: ModelSpec | undefined; attempts: readonly Attempt[]; error?: SwitchyardError }): Trace {
+    const served = options.model ? options.attempts.findLast((attempt) => attempt.model === options.model?.name && attempt.outcome === 'ok') : undefined;
+    const usage = served?.usage;
+    // Every attempt that reports usage was billed, failed ones included (a stream cut halfway still cost its tokens).
+    let costUsd: number | undefined = options.status === 'blocked' ? 0 : undefined;
+    for (const attempt of options.attempts) {
+      if (!attempt.usage) continue;
+      const spec = this.specs.get(attempt.model);
+      const cost = spec ? computeCost(attempt.usage, spec.price) : undefined;
+      if (cost !== undefined) costUsd = (costUsd ?? 0) + cost;
+    }
+    if (served && served.usage === undefined) costUsd = undefined;
+    const referenceCostUsd = this.reference && usage ? computeCost(usage, this.reference.price) : undefined;
+    return {
+      id: this.id,
+      startedAt: this.startedAt,
+      requested: this.requested,
+      router: this.decision.router,
+      route: this.decision.route,
+      model: options.model?.name ?? null,
+      stream: this.stream,
+      decision: this.decision,
+      attempts: [...options.attempts],
+      usage,
+      costUsd,
+      referenceCostUsd,
+      savingsUsd: costUsd !== undefined && referenceCostUsd !== undefined ? referenceCostUsd - costUsd : undefined,
+      status: options.status,
+      error: options.error ? toAttemptError(options.error) : undefined,
+      latencyMs: performance.now() - this.start,
+      // The attempt measures from its own start; the trace from the request's.
+      firstTokenMs: served?.firstTokenMs === undefined ? undefined : served.firstTokenMs + (served.startedAt - this.startedAt),
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import type { Trace } from '../spec/trace.js';
+
+/** Where finished traces go. Must not block: called on the request path. */
+export interface TraceSink {
+  record(trace: Trace): void;
+}
+
+/** The last N traces in memory (a ring buffer). The gateway always keeps one, so library users can read traces back. */
+export class RecentTraces implements TraceSink {
+  private readonly buffer: (Trace | undefined)[];
+  private next = 0;
+
+  private readonly capacity: number;
+
+  constructor(capacity = 1000) {
+    this.capacity = Math.max(1, Math.floor(capacity));
+    this.buffer = new Array<Trace | undefined>(this.capacity);
+  }
+
+  record(trace: Trace): void {
+    this.buffer[this.next] = trace;
+    this.next = (this.next + 1) % this.capacity;
+  }
+
+  /** Newest first. */
+  list(): Trace[] {
+    const out: Trace[] = [];
+    for (let step = 1; step <= this.capacity; step++) {
+      const trace = this.buffer[(this.next - step + this.capacity) % this.capacity];
+      if (trace) out.push(trace);
+    }
+    return out;
+  }
+
+  get(id: string): Trace | undefined {
+    return this.buffer.find((trace) => trace?.id === id);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Switchyard as a library: the same core the gateway and CLI run on.
+ *
+ * @example
+ * const config = loadConfigFile('switchyard.yaml');
+ * const gateway = await Gateway.create(config);
+ * const { decision } = gateway.route(request);
+ */
+export { Gateway, type CallContext, type GatewayOptions, type GenerateOutcome, type StreamOutcome } from './gateway/gateway.js';
+export { RecentTraces, type TraceSink } from './gateway/trace-sink.js';
+export { findConfig, loadConfig, loadConfigFile, loadQuickstartConfig, parseConfig, QUICKSTART_CONFIG_PATH } from './config/load-config.js';
+export type { ResolvedConfig, ProviderConfig, RouterSpec, RouteSpec, TargetSpec } from './config/resolved-config.js';
+export { Routing, type RoutingHints, type RoutingResult } from './routing/routing.js';
+export { createServer, startServer, type RunningServer } from './server/create-server.js';
+export { computeCost } from './cost/compute-cost.js';
+export { BUILTIN_CATALOG_SOURCE, BUILTIN_MODELS } from './catalog/builtin-catalog.js';
+export { SwitchyardError, type ErrorKind } from './errors/switchyard-error.js';
+export { ConfigError, type ConfigIssue } from './errors/config-error.js';
+export type { AnySwitchyardError } from './errors/any-switchyard-error.js';
+export type * from './spec/chat-request.js';
+export type * from './spec/chat-result.js';
+export type * from './spec/decision.js';
+export type * from './spec/finish-reason.js';
+export type * from './spec/language-model.js';
+export type * from './spec/model-spec.js';
+export type * from './spec/provider.js';
+export type * from './spec/stream-part.js';
+export type * from './spec/trace.js';
+export type * from './spec/usage.js';
+export { createChatRequest } from './spec/create-chat-request.js';

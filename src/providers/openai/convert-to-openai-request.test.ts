@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage, ChatRequest } from '../../spec/chat-request.js';
+import { createChatRequest } from '../../spec/create-chat-request.js';
+import { convertToOpenAIRequest } from './convert-to-openai-request.js';
+
+function request(passthrough: Record<string, unknown>, messages: ChatMessage[] = [{ role: 'user', content: 'hi' }]): ChatRequest {
+  return createChatRequest('router/auto', messages, { passthrough });
+}
+
+describe('convertToOpenAIRequest', () => {
+  it('keeps passthrough fields verbatim', () => {
+    const tools = [{ type: 'function', function: { name: 'f', parameters: { type: 'object' } } }];
+    const body = convertToOpenAIRequest(
+      request({ temperature: 0.2, max_tokens: 100, tools, response_format: { type: 'json_object' }, x_custom: { a: [1, 2] } }),
+      'gpt-wire',
+      false,
+    );
+    expect(body).toEqual({
+      model: 'gpt-wire',
+      messages: [{ role: 'user', content: 'hi' }],
+      temperature: 0.2,
+      max_tokens: 100,
+      tools,
+      response_format: { type: 'json_object' },
+      x_custom: { a: [1, 2] },
+    });
+    expect(body['tools']).toBe(tools);
+  });
+
+  it('sends the wire model id, not the model the client named', () => {
+    expect(convertToOpenAIRequest(request({}), 'acme-large-2025', false)['model']).toBe('acme-large-2025');
+  });
+
+  it('replaces a model field smuggled into passthrough with the wire id', () => {
+    expect(convertToOpenAIRequest(request({ model: 'client-model' }), 'wire-id', false)['model']).toBe('wire-id');
+  });
+
+  it("sends the request's messages, replacing any messages field in passthrough", () => {
+    const messages: ChatMessage[] = [
+      { role: 'system', content: 'route prompt' },
+      { role: 'user', content: 'question' },
+    ];
+    const body = convertToOpenAIRequest(request({ messages: [{ role: 'user', content: 'stale' }] }, messages), 'wire', false);
+    expect(body['messages']).toBe(messages);
+  });
+
+  it('sets stream: true and include_usage for a stream', () => {
+    const body = convertToOpenAIRequest(request({}), 'wire', true);
+    expect(body['stream']).toBe(true);
+    expect(body['stream_options']).toEqual({ include_usage: true });
+  });
+
+  it("merges the client's stream_options with include_usage: true", () => {
+    const clientOptions = { include_obfuscation: false, include_usage: false };
+    const body = convertToOpenAIRequest(request({ stream_options: clientOptions }), 'wire', true);
+    expect(body['stream_options']).toEqual({ include_obfuscation: false, include_usage: true });
+    // The client's object is not mutated.
+    expect(clientOptions).toEqual({ include_obfuscation: false, include_usage: false });
+  });
+
+  it('ignores a client stream_options that is not an object', () => {
+    expect(convertToOpenAIRequest(request({ stream_options: null }), 'wire', true)['stream_options']).toEqual({ include_usage: true });
+    expect(convertToOpenAIRequest(request({ stream_options: 'yes' }), 'wire', true)['stream_options']).toEqual({ include_usage: true });
+  });
+
+  it('removes stream and stream_options from a non-streaming request', () => {
+    const body = convertToOpenAIRequest(request({ stream: true, stream_options: { include_usage: true }, temperature: 1 }), 'wire', false);
+    expect('stream' in body).toBe(false);
+    expect('stream_options' in body).toBe(false);
+    expect(body['temperature']).toBe(1);
+  });
+
+  it('does not mutate the passthrough object', () => {
+    const passthrough = { stream_options: { include_usage: false }, top_p: 0.9 };
+    convertToOpenAIRequest(request(passthrough), 'wire', true);
+    convertToOpenAIRequest(request(passthrough), 'wire', false);
+    expect(passthrough).toEqual({ stream_options: { include_usage: false }, top_p: 0.9 });
+  });
+});

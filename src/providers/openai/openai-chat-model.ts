@@ -1,0 +1,145 @@
+import type { Dispatcher, Pool } from 'undici';
+import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
+import type { ChatRequest } from '../../spec/chat-request.js';
+import type { ChatResult } from '../../spec/chat-result.js';
+import type { LanguageModel, LanguageModelCallOptions, LanguageModelStream } from '../../spec/language-model.js';
+import type { StreamPart } from '../../spec/stream-part.js';
+import { chatResultToParts } from '../shared/chat-result-to-parts.js';
+import { mapTransportError } from '../shared/map-transport-error.js';
+import { SseDecoder } from '../shared/sse-decoder.js';
+import { convertToOpenAIRequest } from './convert-to-openai-request.js';
+import { OpenAIChunkReader, readChatCompletion } from './openai-api.js';
+import { createOpenAIHttpError } from './openai-error.js';
+
+export type OpenAIChatModelSettings = {
+  provider: string;
+  name: string;
+  wireModel: string;
+  pool: Pool;
+  /** Path of the chat completions endpoint on the pool's origin, with the base URL's prefix and query. */
+  path: string;
+  /** Includes the authorization header; built once, never logged. */
+  headers: Readonly<Record<string, string>>;
+  redact: (text: string) => string;
+};
+
+/** A model behind any OpenAI-compatible `/chat/completions` endpoint. */
+export class OpenAIChatModel implements LanguageModel {
+  readonly specificationVersion = 'v1';
+  readonly provider: string;
+  readonly name: string;
+  readonly wireModel: string;
+  private readonly source: ProviderErrorSource;
+
+  constructor(private readonly settings: OpenAIChatModelSettings) {
+    this.provider = settings.provider;
+    this.name = settings.name;
+    this.wireModel = settings.wireModel;
+    this.source = { provider: settings.provider, model: settings.name };
+  }
+
+  async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
+    const response = await this.post(request, false, options.signal);
+    return readChatCompletion(await this.readJson(response, options.signal), this.source, this.settings.redact);
+  }
+
+  async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
+    const response = await this.post(request, true, options.signal);
+    const contentType = String(response.headers['content-type'] ?? '');
+    if (!contentType.includes('text/event-stream')) {
+      // Some servers ignore `stream: true` and answer in one piece; replay it as parts.
+      const result = readChatCompletion(await this.readJson(response, options.signal), this.source, this.settings.redact);
+      return { parts: replay(chatResultToParts(result)) };
+    }
+    return { parts: this.readStream(response.body, options.signal) };
+  }
+
+  private async post(request: ChatRequest, stream: boolean, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const body = JSON.stringify(convertToOpenAIRequest(request, this.wireModel, stream));
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.settings.pool.request({
+        path: this.settings.path,
+        method: 'POST',
+        headers: { ...this.settings.headers, accept: stream ? 'text/event-stream' : 'application/json' },
+        body,
+        signal,
+      });
+    } catch (error) {
+      throw mapTransportError(error, this.source, signal);
+    }
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      let bodyText = '';
+      try {
+        bodyText = await response.body.text();
+      } catch {
+        // The status alone still says what happened.
+      }
+      throw createOpenAIHttpError({
+        source: this.source,
+        status: response.statusCode,
+        headers: response.headers,
+        bodyText,
+        redact: this.settings.redact,
+      });
+    }
+    return response;
+  }
+
+  private async readJson(response: Dispatcher.ResponseData, signal: AbortSignal): Promise<unknown> {
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (error) {
+      throw mapTransportError(error, this.source, signal);
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new ProviderProtocolError(this.source, `upstream answered with invalid JSON: ${this.settings.redact(text.slice(0, 200))}`);
+    }
+  }
+
+  private async *readStream(body: Dispatcher.ResponseData['body'], signal: AbortSignal): AsyncGenerator<StreamPart> {
+    const decoder = new SseDecoder();
+    const utf8 = new TextDecoder();
+    const reader = new OpenAIChunkReader(this.source, this.settings.redact);
+    const parts: StreamPart[] = [];
+    let done = false;
+    const handle = (data: string): void => {
+      if (done) return;
+      if (data === '[DONE]') {
+        done = true;
+        return;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch {
+        throw new ProviderProtocolError(this.source, `upstream sent a stream event that is not JSON: ${this.settings.redact(data.slice(0, 200))}`);
+      }
+      reader.read(json, parts);
+    };
+    try {
+      // After [DONE] the body is read to its end anyway, so the connection goes back to the pool.
+      for await (const chunk of body) {
+        for (const event of decoder.push(utf8.decode(chunk as Buffer, { stream: true }))) handle(event.data);
+        if (parts.length > 0) {
+          yield* parts;
+          parts.length = 0;
+        }
+      }
+      for (const event of decoder.end()) handle(event.data);
+      yield* parts;
+      if (!done && !reader.finished) {
+        throw new ProviderProtocolError(this.source, 'upstream stream ended before the answer was complete');
+      }
+    } catch (error) {
+      yield { type: 'error', error: mapTransportError(error, this.source, signal) };
+    }
+  }
+}
+
+async function* replay(parts: StreamPart[]): AsyncGenerator<StreamPart> {
+  yield* parts;
+}

@@ -1,0 +1,32 @@
+import type { ChatResult } from '../../spec/chat-result.js';
+import type { StreamPart } from '../../spec/stream-part.js';
+
+/** A complete answer as stream parts: for upstreams that ignore `stream: true` and answer in one piece. */
+export function chatResultToParts(result: ChatResult): StreamPart[] {
+  const parts: StreamPart[] = [
+    { type: 'response-metadata', id: result.id, created: result.created, responseModel: result.responseModel, extra: result.extra },
+  ];
+  for (const choice of result.choices) {
+    const message = choice.message;
+    const reasoning = message['reasoning_content'];
+    if (typeof reasoning === 'string' && reasoning !== '') parts.push({ type: 'reasoning-delta', choice: choice.index, text: reasoning });
+    if (typeof message.content === 'string' && message.content !== '') {
+      parts.push({ type: 'text-delta', choice: choice.index, text: message.content });
+    }
+    const refusal = message['refusal'];
+    if (typeof refusal === 'string' && refusal !== '') parts.push({ type: 'refusal-delta', choice: choice.index, text: refusal });
+    message.tool_calls?.forEach((call, toolIndex) => {
+      parts.push({
+        type: 'tool-call-delta',
+        choice: choice.index,
+        toolIndex,
+        id: call.id,
+        name: call.function.name,
+        argumentsDelta: call.function.arguments,
+      });
+    });
+    parts.push({ type: 'finish', choice: choice.index, finishReason: choice.finishReason });
+  }
+  if (result.usage) parts.push({ type: 'usage', usage: result.usage });
+  return parts;
+}

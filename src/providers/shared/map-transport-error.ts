@@ -1,0 +1,32 @@
+import { AbortedError } from '../../errors/request-errors.js';
+import {
+  ProviderConnectionError,
+  ProviderTimeoutError,
+  type ProviderErrorSource,
+} from '../../errors/provider-errors.js';
+import { SwitchyardError } from '../../errors/switchyard-error.js';
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/** Maps what undici throws (connect, socket, timeout, abort) to the error hierarchy. */
+export function mapTransportError(error: unknown, source: ProviderErrorSource, signal: AbortSignal): SwitchyardError {
+  if (SwitchyardError.isInstance(error)) return error;
+  if (signal.aborted) return new AbortedError();
+  const code = errorCode(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return new ProviderTimeoutError(source, `${source.provider} timed out (${code}): ${detail}`, error);
+  }
+  return new ProviderConnectionError(source, `cannot reach ${source.provider}${code ? ` (${code})` : ''}: ${detail}`, error);
+}
+
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  // undici wraps socket errors; the useful code can sit on the cause.
+  for (let depth = 0; depth < 3 && current !== null && typeof current === 'object'; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

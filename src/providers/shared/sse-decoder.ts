@@ -1,0 +1,72 @@
+export type SseEvent = { event: string | undefined; data: string };
+
+/**
+ * Incremental Server-Sent Events decoder (WHATWG "event stream interpretation"): feed it text as
+ * it arrives, get back complete events. Handles \n, \r\n and \r line ends, multi-line `data`,
+ * comments (`: keep-alive`, which OpenRouter sends) and events split across chunks.
+ */
+export class SseDecoder {
+  private buffer = '';
+  private data: string[] = [];
+  private event: string | undefined;
+  private pendingCarriageReturn = false;
+
+  push(text: string): SseEvent[] {
+    const events: SseEvent[] = [];
+    let input = text;
+    if (input === '') return events;
+    if (this.pendingCarriageReturn) {
+      // A \r at the end of the previous chunk already ended its line; a \n right after it is the same line end.
+      if (input.startsWith('\n')) input = input.slice(1);
+      this.pendingCarriageReturn = false;
+    }
+    this.buffer += input;
+    let start = 0;
+    for (;;) {
+      const lf = this.buffer.indexOf('\n', start);
+      const cr = this.buffer.indexOf('\r', start);
+      let end: number;
+      let next: number;
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
+        end = cr;
+        if (cr + 1 < this.buffer.length) next = this.buffer[cr + 1] === '\n' ? cr + 2 : cr + 1;
+        else {
+          next = cr + 1;
+          this.pendingCarriageReturn = true;
+        }
+      } else if (lf !== -1) {
+        end = lf;
+        next = lf + 1;
+      } else break;
+      this.line(this.buffer.slice(start, end), events);
+      start = next;
+    }
+    this.buffer = this.buffer.slice(start);
+    return events;
+  }
+
+  /** Call at end of input: an event without its closing blank line is dispatched anyway. */
+  end(): SseEvent[] {
+    const events: SseEvent[] = [];
+    if (this.buffer !== '') this.line(this.buffer, events);
+    this.buffer = '';
+    this.line('', events);
+    return events;
+  }
+
+  private line(line: string, events: SseEvent[]): void {
+    if (line === '') {
+      if (this.data.length > 0) events.push({ event: this.event, data: this.data.join('\n') });
+      this.data = [];
+      this.event = undefined;
+      return;
+    }
+    if (line.charCodeAt(0) === 58 /* : */) return;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.charCodeAt(0) === 32 /* space */) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field === 'event') this.event = value;
+  }
+}

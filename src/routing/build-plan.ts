@@ -1,0 +1,54 @@
+import type { ProviderConfig, TargetSpec } from '../config/resolved-config.js';
+import type { Candidate, FilteredCandidate, PolicyKind } from '../spec/decision.js';
+import type { ModelSpec } from '../spec/model-spec.js';
+
+/** The ordered models a target resolves to. Built once per target at startup and shared by every request. */
+export type Plan = {
+  policy: PolicyKind;
+  candidates: readonly Candidate[];
+  filtered: readonly FilteredCandidate[];
+  /** Specs of `candidates`, same order. */
+  specs: readonly ModelSpec[];
+};
+
+/**
+ * Expands a target into the models to try: each named model followed by its router-level
+ * `fallbacks`, without repeats. Models whose provider is disabled are filtered out with the reason.
+ */
+export function buildPlan(
+  target: TargetSpec | { policy: 'direct'; model: string },
+  fallbacks: ReadonlyMap<string, readonly string[]>,
+  models: ReadonlyMap<string, ModelSpec>,
+  providers: ReadonlyMap<string, ProviderConfig>,
+): Plan {
+  const named = target.policy === 'fallback' ? target.models : [target.model];
+  const seen = new Set<string>();
+  const ordered: { name: string; source: Candidate['source'] }[] = [];
+  for (const name of named) {
+    if (!seen.has(name)) ordered.push({ name, source: 'target' });
+    seen.add(name);
+    for (const next of fallbacks.get(name) ?? []) {
+      if (!seen.has(next)) ordered.push({ name: next, source: 'fallback' });
+      seen.add(next);
+    }
+  }
+  const candidates: Candidate[] = [];
+  const filtered: FilteredCandidate[] = [];
+  const specs: ModelSpec[] = [];
+  for (const { name, source } of ordered) {
+    const spec = models.get(name);
+    if (!spec) continue; // config validation guarantees references exist
+    const disabled = providers.get(spec.provider)?.disabled;
+    if (disabled) {
+      filtered.push({
+        model: name,
+        reason: 'provider_disabled',
+        detail: `provider "${spec.provider}" is disabled: set ${disabled.missingEnv.join(', ')}`,
+      });
+      continue;
+    }
+    candidates.push({ model: name, provider: spec.provider, source });
+    specs.push(spec);
+  }
+  return { policy: target.policy, candidates, filtered, specs };
+}

@@ -1,0 +1,33 @@
+import type { MatchOn } from '../config/resolved-config.js';
+import type { ChatMessage } from '../spec/chat-request.js';
+
+/** The text of a message: a string as is, content parts flattened (text parts joined by newlines). */
+export function messageText(message: ChatMessage): string {
+  const content = message.content;
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  let text = '';
+  for (const part of content) {
+    if (typeof part.text === 'string') text = text === '' ? part.text : `${text}\n${part.text}`;
+  }
+  return text;
+}
+
+/** The text that rules read: by default the last user message (RouteLLM and most routers do the same). */
+export function extractRoutingText(messages: readonly ChatMessage[], matchOn: MatchOn): string {
+  if (matchOn === 'last_user') {
+    for (let index = messages.length - 1; index >= 0; index--) {
+      const message = messages[index];
+      if (message?.role === 'user') return messageText(message);
+    }
+    return '';
+  }
+  const parts: string[] = [];
+  for (const message of messages) {
+    if (matchOn === 'all' || message.role === 'user') {
+      const text = messageText(message);
+      if (text !== '') parts.push(text);
+    }
+  }
+  return parts.join('\n');
+}

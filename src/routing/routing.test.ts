@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../config/load-config.js';
+import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
+import type { ChatMessage, ChatRequest } from '../spec/chat-request.js';
+import { createChatRequest } from '../spec/create-chat-request.js';
+import { Routing } from './routing.js';
+
+const CONFIG = `
+providers:
+  main: { type: openai, base_url: "http://127.0.0.1:1/v1", api_key: k }
+  off:  { type: openai, base_url: "http://127.0.0.1:1/v1", api_key: "\${OFF_KEY}" }
+models:
+  cheap:  { provider: main, price: { input: 1, output: 1 } }
+  coder:  { provider: main, price: { input: 1, output: 1 } }
+  strong: { provider: main, price: { input: 1, output: 1 } }
+  remote: { provider: off, price: { input: 1, output: 1 } }
+routers:
+  auto:
+    reference: strong
+    routes:
+      code:     { when: { keywords: [python, stack trace], regex: ["\`\`\`"] }, target: coder }
+      creative: { when: { keywords: [story] }, target: { fallback: [remote, strong] }, system: "Be vivid." }
+      vip:      { when: { all: [{ metadata: { tier: gold } }, { not: { keywords: [story] } }] }, target: strong }
+      teams:    { when: { metadata: { team: [billing, sales] } }, target: cheap }
+      unsafe:   { when: { keywords: [bomb] }, block: "No." }
+      manual:   { target: strong }
+    default: cheap
+    fallbacks:
+      coder: [cheap, strong]
+      strong: [cheap]
+  history:
+    match_on: all
+    routes:
+      code: { when: { keywords: [python] }, target: coder }
+    default: cheap
+`;
+
+const routing = new Routing(parseConfig(CONFIG, 'test.yaml', { env: {} }));
+
+function request(content: string | ChatMessage[], { model = 'auto', ...fields }: Partial<ChatRequest> = {}): ChatRequest {
+  return createChatRequest(model, content, fields);
+}
+
+describe('rules routing', () => {
+  it('takes the first matching route in declared order', () => {
+    // Matches both code (python) and creative (story): code is declared first.
+    expect(routing.route(request('a story about python')).decision.route).toBe('code');
+    expect(routing.route(request('a story about a cat')).decision.route).toBe('creative');
+  });
+
+  it('falls back to default when nothing matches, with no signals', () => {
+    const { decision, plan } = routing.route(request('What is the capital of Japan?'));
+    expect(decision.route).toBe('default');
+    expect(decision.signals).toEqual([]);
+    expect(plan.map((spec) => spec.name)).toEqual(['cheap']);
+  });
+
+  it('records which test fired and what it matched', () => {
+    expect(routing.route(request('Here:\n```js\nx()\n```')).decision.signals).toEqual([{ signal: 'regex', route: 'code', match: '```' }]);
+    expect(routing.route(request('I got a Stack\n Trace')).decision.signals).toEqual([{ signal: 'keywords', route: 'code', match: 'Stack\n Trace' }]);
+  });
+
+  it('checks block routes first, wherever they are declared', () => {
+    // "python" would match code, declared before unsafe.
+    const { decision, plan } = routing.route(request('python bomb'));
+    expect(decision.route).toBe('unsafe');
+    expect(decision.policy).toBe('block');
+    expect(decision.block).toEqual({ message: 'No.' });
+    expect(plan).toEqual([]);
+  });
+
+  it('matches metadata hints: every key, one of the listed values', () => {
+    expect(routing.route(request('hi', { metadata: { team: 'sales' } })).decision).toMatchObject({
+      route: 'teams',
+      signals: [{ signal: 'metadata', route: 'teams', key: 'team', value: 'sales' }],
+    });
+    expect(routing.route(request('hi', { metadata: { team: 'support' } })).decision.route).toBe('default');
+  });
+
+  it('combines conditions with all and not', () => {
+    expect(routing.route(request('hello', { metadata: { tier: 'gold' } })).decision.route).toBe('vip');
+    // `not` fails for a story, so vip does not match and creative does.
+    expect(routing.route(request('a story', { metadata: { tier: 'gold' } })).decision.route).toBe('creative');
+  });
+
+  it('picks a route named by the header, including one without `when`', () => {
+    const { decision } = routing.route(request('hello'), { route: 'manual' });
+    expect(decision.route).toBe('manual');
+    expect(decision.signals).toEqual([{ signal: 'header', route: 'manual' }]);
+  });
+
+  it('rejects a header naming no route of the router', () => {
+    expect(() => routing.route(request('hello'), { route: 'nope' })).toThrow(InvalidRequestError);
+  });
+
+  it('reads only the last user message by default, and everything with match_on: all', () => {
+    const history: ChatMessage[] = [
+      { role: 'user', content: 'write python' },
+      { role: 'assistant', content: 'def f(): pass' },
+      { role: 'user', content: 'thanks!' },
+    ];
+    expect(routing.route(request(history)).decision.route).toBe('default');
+    expect(routing.route(request(history, { model: 'history' })).decision.route).toBe('code');
+  });
+
+  it('reads text parts of multi-part content', () => {
+    const parts: ChatMessage[] = [
+      { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }, { type: 'text', text: 'fix this python' }] },
+    ];
+    expect(routing.route(request(parts)).decision.route).toBe('code');
+  });
+});
+
+describe('plans', () => {
+  it('follows each target with its fallbacks, without repeats', () => {
+    const { decision } = routing.route(request('python'));
+    expect(decision.candidates).toEqual([
+      { model: 'coder', provider: 'main', source: 'target' },
+      { model: 'cheap', provider: 'main', source: 'fallback' },
+      { model: 'strong', provider: 'main', source: 'fallback' },
+    ]);
+  });
+
+  it('filters out models whose provider is disabled, saying which variable to set', () => {
+    const { decision, plan } = routing.route(request('a story'));
+    expect(decision.filtered).toEqual([{ model: 'remote', reason: 'provider_disabled', detail: 'provider "off" is disabled: set OFF_KEY' }]);
+    expect(plan.map((spec) => spec.name)).toEqual(['strong', 'cheap']);
+  });
+
+  it('merges the route system prompt into the request sent, not into the client request', () => {
+    const original = request('a story');
+    const routed = routing.route(original);
+    expect(routed.decision.system).toEqual({ merge: 'prepend' });
+    expect(routed.request.messages[0]).toEqual({ role: 'system', content: 'Be vivid.' });
+    expect(original.messages).toHaveLength(1);
+  });
+
+  it('serves a concrete model directly, without router or fallbacks', () => {
+    const { decision, plan, reference } = routing.route(request('python', { model: 'coder' }));
+    expect(decision).toMatchObject({ router: null, route: null, policy: 'direct', reference: null });
+    expect(plan.map((spec) => spec.name)).toEqual(['coder']);
+    expect(reference).toBeUndefined();
+  });
+
+  it('answers an unknown name with model_not_found, listing routers and models', () => {
+    try {
+      routing.route(request('hi', { model: 'gpt-99' }));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(NotFoundError);
+      expect((error as NotFoundError).code).toBe('model_not_found');
+      expect((error as Error).message).toBe('The model "gpt-99" does not exist. Routers: auto, history. Models: cheap, coder, strong, remote.');
+    }
+  });
+
+  it('decides the same for the same request, every time', () => {
+    const first = routing.route(request('python', { metadata: { tier: 'gold' } })).decision;
+    for (let run = 0; run < 5; run++) expect(routing.route(request('python', { metadata: { tier: 'gold' } })).decision).toEqual(first);
+  });
+});

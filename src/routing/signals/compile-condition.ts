@@ -1,0 +1,82 @@
+import { compileKeywords, compilePattern } from '../../config/compile-pattern.js';
+import type { ConditionInput } from '../../config/config-schema.js';
+
+export type Evidence =
+  | { signal: 'keywords' | 'regex'; match: string }
+  | { signal: 'metadata'; key: string; value: string };
+
+export type MatchInput = {
+  /** Computed on first use and cached by the caller, so routers without text rules never build it. */
+  text(): string;
+  metadata: Readonly<Record<string, string>> | undefined;
+};
+
+/** What fired, or undefined when the condition does not hold. An empty list matched without evidence (`not`). */
+export type Matcher = (input: MatchInput) => Evidence[] | undefined;
+
+/** Compiles a `when` once at startup: regexes built here, never per request. */
+export function compileCondition(condition: ConditionInput): Matcher {
+  const tests: Matcher[] = [];
+  if (condition.keywords) {
+    const regex = compileKeywords(condition.keywords);
+    tests.push((input) => {
+      const found = regex.exec(input.text());
+      return found ? [{ signal: 'keywords', match: found[0] }] : undefined;
+    });
+  }
+  if (condition.regex) {
+    const patterns = condition.regex.map((source) => ({ source, regex: compilePattern(source) }));
+    tests.push((input) => {
+      const text = input.text();
+      for (const { source, regex } of patterns) if (regex.test(text)) return [{ signal: 'regex', match: source }];
+      return undefined;
+    });
+  }
+  if (condition.metadata) {
+    const expected = Object.entries(condition.metadata).map(([key, value]) => ({ key, values: Array.isArray(value) ? value : [value] }));
+    // Every listed key must be present with one of its values.
+    tests.push((input) => {
+      const evidence: Evidence[] = [];
+      for (const { key, values } of expected) {
+        const actual = input.metadata?.[key];
+        if (actual === undefined || !values.includes(actual)) return undefined;
+        evidence.push({ signal: 'metadata', key, value: actual });
+      }
+      return evidence;
+    });
+  }
+  if (condition.any) {
+    const children = condition.any.map(compileCondition);
+    tests.push((input) => {
+      for (const child of children) {
+        const evidence = child(input);
+        if (evidence) return evidence;
+      }
+      return undefined;
+    });
+  }
+  if (condition.all) {
+    const children = condition.all.map(compileCondition);
+    tests.push((input) => {
+      const evidence: Evidence[] = [];
+      for (const child of children) {
+        const found = child(input);
+        if (!found) return undefined;
+        evidence.push(...found);
+      }
+      return evidence;
+    });
+  }
+  if (condition.not) {
+    const child = compileCondition(condition.not);
+    tests.push((input) => (child(input) ? undefined : []));
+  }
+  // The tests of one `when` are alternatives: the first that holds decides.
+  return (input) => {
+    for (const test of tests) {
+      const evidence = test(input);
+      if (evidence) return evidence;
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,28 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { AuthenticationError } from '../errors/request-errors.js';
+
+const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
+
+/**
+ * Checks the gateway key (`Authorization: Bearer` as the OpenAI SDKs send it, or `x-api-key` as
+ * the Anthropic SDKs do). Keys are compared as SHA-256 digests in constant time, so neither the
+ * key nor its length leaks through timing.
+ */
+export function createApiKeyCheck(keys: readonly string[]): ((headers: IncomingHttpHeaders) => void) | undefined {
+  if (keys.length === 0) return undefined;
+  const digests = keys.map(digest);
+  return (headers) => {
+    const authorization = headers['authorization'];
+    const bearer = typeof authorization === 'string' && /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '').trim() : undefined;
+    const apiKey = headers['x-api-key'];
+    const presented = bearer ?? (typeof apiKey === 'string' ? apiKey.trim() : undefined);
+    if (presented === undefined || presented === '') {
+      throw new AuthenticationError('Missing API key: send the gateway key as "Authorization: Bearer <key>".');
+    }
+    const candidate = digest(presented);
+    let valid = false;
+    for (const known of digests) valid = timingSafeEqual(candidate, known) || valid;
+    if (!valid) throw new AuthenticationError('Invalid API key.');
+  };
+}

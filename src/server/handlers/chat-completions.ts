@@ -1,0 +1,96 @@
+import type { ServerResponse } from 'node:http';
+import type { CallContext, GenerateOutcome, StreamOutcome } from '../../gateway/gateway.js';
+import type { ChatRequest } from '../../spec/chat-request.js';
+import type { StreamPart } from '../../spec/stream-part.js';
+import { contractHeaders } from '../contract-headers.js';
+import {
+  BLOCKED_MODEL,
+  completionId,
+  encodeBlockedCompletion,
+  encodeChatCompletion,
+} from '../encode-openai-response.js';
+import { errorToHttp } from '../error-to-http.js';
+import { readBody, sendError, sendJson, SSE_HEADERS, write } from '../http-io.js';
+import { OpenAIStreamEncoder } from '../openai-stream-encoder.js';
+import { parseChatRequest } from '../parse-chat-request.js';
+import { headerValue, type Handler, type HandlerContext } from './handler-context.js';
+
+/** `POST /v1/chat/completions`, JSON and SSE. */
+export const handleChatCompletions: Handler = async (context) => {
+  const { request, response, gateway } = context;
+  const chat = parseChatRequest(await readBody(request, gateway.config.server.maxBodyBytes));
+  const controller = new AbortController();
+  // The response closing before it finished means the client went away: stop the upstream call too.
+  response.on('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  const call: CallContext = { signal: controller.signal, hints: { route: headerValue(request.headers['x-switchyard-route']) } };
+  if (chat.stream) await streamCompletion(context, chat, await gateway.stream(chat, call));
+  else sendCompletion(response, await gateway.generate(chat, call));
+};
+
+function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): void {
+  const { traceId, decision } = outcome;
+  switch (outcome.type) {
+    case 'completion': {
+      const { trace, result, model } = outcome;
+      const headers = contractHeaders({
+        traceId,
+        decision,
+        model: model.name,
+        attempts: trace.attempts.length,
+        costUsd: trace.costUsd,
+        usageEstimated: trace.usage?.estimated === true,
+      });
+      sendJson(response, 200, encodeChatCompletion(result, model.name, completionId(traceId)), headers);
+      return;
+    }
+    case 'blocked': {
+      const headers = contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: 0 });
+      sendJson(response, 200, encodeBlockedCompletion(outcome.message, completionId(traceId)), headers);
+      return;
+    }
+    case 'error': {
+      if (response.destroyed) return;
+      sendError(response, outcome.error, contractHeaders({ traceId, decision, model: null, attempts: outcome.trace.attempts.length }));
+    }
+  }
+}
+
+async function streamCompletion({ response }: HandlerContext, chat: ChatRequest, outcome: StreamOutcome): Promise<void> {
+  const { traceId, decision } = outcome;
+  const id = completionId(traceId);
+  if (outcome.type === 'error') {
+    if (!response.destroyed) sendError(response, outcome.error, contractHeaders({ traceId, decision, model: null, attempts: outcome.trace.attempts.length }));
+    return;
+  }
+  if (outcome.type === 'blocked') {
+    response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: 0 }) });
+    const encoder = new OpenAIStreamEncoder(id, BLOCKED_MODEL, chat.includeUsage);
+    const parts: StreamPart[] = [
+      { type: 'text-delta', choice: 0, text: outcome.message },
+      { type: 'finish', choice: 0, finishReason: { unified: 'content_filter', raw: undefined } },
+      {
+        type: 'usage',
+        usage: { inputTokens: 0, cachedInputTokens: undefined, cacheWriteTokens: undefined, outputTokens: 0, reasoningTokens: undefined, estimated: false },
+      },
+    ];
+    response.end(parts.map((part) => encoder.encode(part)).join('') + encoder.done());
+    return;
+  }
+  response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: outcome.model.name, attempts: outcome.attemptCount }) });
+  const encoder = new OpenAIStreamEncoder(id, outcome.model.name, chat.includeUsage);
+  let failed = false;
+  for await (const part of outcome.parts) {
+    if (response.destroyed) break;
+    if (part.type === 'error') {
+      // After the first byte there is no failing over: end with an error event, never a [DONE].
+      const { message, type, code } = errorToHttp(part.error).body.error;
+      await write(response, encoder.error({ message, type, code }));
+      failed = true;
+      break;
+    }
+    await write(response, encoder.encode(part));
+  }
+  if (!response.destroyed) response.end(failed ? undefined : encoder.done());
+}

@@ -1,0 +1,26 @@
+import { NotFoundError } from '../../errors/request-errors.js';
+import { sendJson } from '../http-io.js';
+import type { Handler } from './handler-context.js';
+
+const STARTED = Math.floor(Date.now() / 1000);
+
+function modelObjects(gateway: Parameters<Handler>[0]['gateway']): { id: string; object: 'model'; created: number; owned_by: string }[] {
+  const { routers, models } = gateway.listModels();
+  return [
+    ...routers.map((id) => ({ id, object: 'model' as const, created: STARTED, owned_by: 'switchyard' })),
+    ...models.map((spec) => ({ id: spec.name, object: 'model' as const, created: STARTED, owned_by: spec.provider })),
+  ];
+}
+
+/** `GET /v1/models`: routers first, then the models whose provider is enabled, in OpenAI's list shape. */
+export const handleListModels: Handler = async ({ response, gateway }) => {
+  sendJson(response, 200, { object: 'list', data: modelObjects(gateway) });
+};
+
+/** `GET /v1/models/{id}` (ids may contain slashes, e.g. `groq/llama-3.1-8b-instant`). */
+export const handleGetModel: Handler = async ({ response, gateway, path }) => {
+  const id = decodeURIComponent(path.replace(/^(\/v1)?\/models\//, ''));
+  const found = modelObjects(gateway).find((model) => model.id === id);
+  if (!found) throw new NotFoundError(`The model "${id}" does not exist.`, { code: 'model_not_found', param: 'model' });
+  sendJson(response, 200, found);
+};

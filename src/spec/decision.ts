@@ -1,0 +1,44 @@
+/**
+ * A routing decision: plain data, the same whether it came from `POST /v1/route`, `switchyard
+ * route` or a real request. Deterministic for the same config and request: no ids, no clocks.
+ */
+
+/** What fired: a rule test of a route, or the client's route header. */
+export type Signal =
+  | { signal: 'keywords' | 'regex'; route: string; match: string }
+  | { signal: 'metadata'; route: string; key: string; value: string }
+  | { signal: 'header'; route: string };
+
+export type PolicyKind = 'direct' | 'single' | 'fallback' | 'block';
+
+export type Candidate = {
+  model: string;
+  provider: string;
+  /** `target`: named by the route's target; `fallback`: added from the router's `fallbacks`. */
+  source: 'target' | 'fallback';
+};
+
+export type FilterReason = 'provider_disabled';
+
+export type FilteredCandidate = { model: string; reason: FilterReason; detail: string };
+
+export type SystemPromptMerge = 'prepend' | 'append' | 'replace';
+
+export type Decision = {
+  /** The `model` field the client sent. */
+  requested: string;
+  /** Null when the client named a concrete model. */
+  router: string | null;
+  /** The route taken; `default` when no rule matched; null for a concrete model. */
+  route: string | null;
+  signals: Signal[];
+  policy: PolicyKind;
+  /** The plan: models to try, in order. Empty for a block, or when every candidate was filtered out. */
+  candidates: Candidate[];
+  filtered: FilteredCandidate[];
+  block: { message: string } | null;
+  /** Set when the route adds its system prompt to the request. */
+  system: { merge: SystemPromptMerge } | null;
+  /** The router's reference model: what "no routing" would have used, the baseline for savings. */
+  reference: string | null;
+};

@@ -1,0 +1,4 @@
+export type UnifiedFinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call' | 'other';
+
+/** `unified` for logic and metrics; `raw` as the provider sent it. An unknown reason is `other`, never `stop`. */
+export type FinishReason = { unified: UnifiedFinishReason; raw: string | undefined };

@@ -1,0 +1,31 @@
+import type { ChatRequest } from './chat-request.js';
+import type { ChatResult } from './chat-result.js';
+import type { StreamPart } from './stream-part.js';
+
+export type LanguageModelCallOptions = {
+  /** Aborts the upstream call (client disconnect, timeout). */
+  signal: AbortSignal;
+};
+
+export type LanguageModelStream = {
+  /** Ends with a `finish` (and usually a `usage`) part, or with one `error` part. Breaking out of it closes the upstream. */
+  parts: AsyncIterable<StreamPart>;
+};
+
+/**
+ * One model at one provider. Methods carry a `do` prefix (as in the AI SDK) because the router
+ * calls them, not users: users go through a router, which adds retries, failover and tracing.
+ */
+export interface LanguageModel {
+  readonly specificationVersion: 'v1';
+  /** Provider name from the config (`providers:` key). */
+  readonly provider: string;
+  /** Catalog model name. */
+  readonly name: string;
+  /** Model id sent on the wire. */
+  readonly wireModel: string;
+  /** Throws a provider error (see errors/provider-errors.ts) when the upstream fails. */
+  doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult>;
+  /** Resolves once the upstream accepted the request; an error status rejects instead. */
+  doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream>;
+}

@@ -1,0 +1,11 @@
+import type { LanguageModel } from './language-model.js';
+import type { ModelSpec } from './model-spec.js';
+
+/** One configured upstream (a `providers:` entry): owns its connection pool and credentials. */
+export interface Provider {
+  readonly name: string;
+  /** Called once per catalog model at startup, never per request. */
+  languageModel(spec: ModelSpec): LanguageModel;
+  /** Closes the connection pool. */
+  close(): Promise<void>;
+}

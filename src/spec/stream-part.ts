@@ -1,0 +1,46 @@
+import type { SwitchyardError } from '../errors/switchyard-error.js';
+import type { FinishReason } from './finish-reason.js';
+import type { Usage } from './usage.js';
+
+/**
+ * What a streaming model call yields, parsed once from the provider's wire format and encoded once
+ * at the HTTP edge. Names follow the noun-verb convention of the AI SDK.
+ */
+export type StreamPart =
+  | {
+      type: 'response-metadata';
+      id: string | undefined;
+      created: number | undefined;
+      responseModel: string | undefined;
+      /** Other top-level chunk fields worth keeping (system_fingerprint, service_tier, ...). */
+      extra: Readonly<Record<string, unknown>>;
+    }
+  | { type: 'text-delta'; choice: number; text: string; logprobs?: unknown }
+  | { type: 'reasoning-delta'; choice: number; text: string }
+  | { type: 'refusal-delta'; choice: number; text: string }
+  | {
+      type: 'tool-call-delta';
+      choice: number;
+      /** Position of the call among the choice's tool calls. */
+      toolIndex: number;
+      id: string | undefined;
+      name: string | undefined;
+      argumentsDelta: string;
+    }
+  | { type: 'finish'; choice: number; finishReason: FinishReason }
+  | { type: 'usage'; usage: Usage }
+  /** A failure after the stream started; always the last part. */
+  | { type: 'error'; error: SwitchyardError };
+
+export type StreamPartType = StreamPart['type'];
+
+/** Parts that carry output the client sees: once one has been sent, the attempt is committed. */
+export function isContentPart(part: StreamPart): boolean {
+  return (
+    part.type === 'text-delta' ||
+    part.type === 'reasoning-delta' ||
+    part.type === 'refusal-delta' ||
+    part.type === 'tool-call-delta' ||
+    part.type === 'finish'
+  );
+}

@@ -1,0 +1,19 @@
+/**
+ * Token usage, normalized across providers. Unknown counts are `undefined`, never 0: cost and
+ * evaluation would silently go wrong on a made-up zero.
+ */
+export type Usage = {
+  /** All input tokens, cached ones included. */
+  inputTokens: number | undefined;
+  /** Input tokens read from the provider's prompt cache (a subset of `inputTokens`). */
+  cachedInputTokens: number | undefined;
+  /** Input tokens written to the provider's prompt cache (a subset of `inputTokens`). */
+  cacheWriteTokens: number | undefined;
+  outputTokens: number | undefined;
+  /** Reasoning tokens (a subset of `outputTokens`). */
+  reasoningTokens: number | undefined;
+  /** True when the gateway counted the tokens itself because the upstream reported none. */
+  estimated: boolean;
+  /** The provider's own usage object, as received. */
+  raw?: unknown;
+};

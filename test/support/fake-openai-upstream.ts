@@ -1,0 +1,242 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/**
+ * A fake OpenAI-compatible upstream: a real HTTP server on 127.0.0.1 that speaks the Chat
+ * Completions wire format (JSON and SSE), scriptable per test. Reused by every test that needs
+ * an upstream: latency, error statuses, retry-after, garbage, dropped connections and broken
+ * streams are all one `FakeResponse` away.
+ */
+
+export type FakeToolCall = { id: string; name: string; arguments: string };
+
+export type FakeUsage = { prompt_tokens: number; completion_tokens: number; cached_tokens?: number };
+
+export type FakeResponse =
+  /** A normal answer: JSON, or SSE when the request asked for `stream: true`. */
+  | {
+      type: 'completion';
+      text?: string;
+      toolCalls?: FakeToolCall[];
+      /** `null`: report no usage at all (neither in JSON nor as a stream chunk). */
+      usage?: FakeUsage | null;
+      finishReason?: string;
+      /** Milliseconds before the status line. */
+      delayMs?: number;
+      /** Milliseconds between stream chunks. */
+      chunkDelayMs?: number;
+      /** The `model` field of the answer; defaults to the requested model. */
+      model?: string;
+      /** Extra top-level fields (system_fingerprint, ...). */
+      extra?: Record<string, unknown>;
+    }
+  /** An error status with an OpenAI error body (or `body` verbatim). */
+  | { type: 'error'; status: number; message?: string; code?: string; body?: string; headers?: Record<string, string>; delayMs?: number }
+  /** Any status, headers and body, verbatim (garbage, wrong content types, ...). */
+  | { type: 'raw'; status: number; headers?: Record<string, string>; body: string; delayMs?: number }
+  /** SSE events sent verbatim (each string becomes `data: <string>\n\n`), then the stream ends or breaks. */
+  | { type: 'sse'; events: string[]; chunkDelayMs?: number; end?: 'close' | 'destroy' }
+  /** Accept the request, then destroy the socket without answering. */
+  | { type: 'drop'; delayMs?: number };
+
+export type RecordedRequest = {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body (undefined if it was not JSON). */
+  body: Record<string, unknown> | undefined;
+  /** Resolves when the server side of this request closes: `aborted` if the client went away first. */
+  closed: Promise<'completed' | 'aborted'>;
+};
+
+export type Responder = (request: RecordedRequest) => FakeResponse;
+
+export type FakeUpstream = {
+  /** Base URL including `/v1`, as a provider's `base_url`. */
+  url: string;
+  requests: RecordedRequest[];
+  /** Sets how every following request is answered (default: a completion naming the model). */
+  respond(responder: Responder | FakeResponse): void;
+  /** Answers the next requests with these, in order, then falls back to the responder. */
+  enqueue(...responses: FakeResponse[]): void;
+  /** Requests for one wire model id. */
+  requestsFor(model: string): RecordedRequest[];
+  close(): Promise<void>;
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function defaultReply(model: string): string {
+  return `Reply from ${model}.`;
+}
+
+export async function startFakeUpstream(): Promise<FakeUpstream> {
+  const requests: RecordedRequest[] = [];
+  const queue: FakeResponse[] = [];
+  let responder: Responder = (request) => ({ type: 'completion', text: defaultReply(String(request.body?.['model'])) });
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer((incoming, response) => {
+    void handle(incoming, response);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      body = undefined;
+    }
+    const closed = new Promise<'completed' | 'aborted'>((resolve) => {
+      response.on('close', () => resolve(response.writableFinished ? 'completed' : 'aborted'));
+    });
+    const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, closed };
+    requests.push(recorded);
+    const scripted = queue.shift() ?? responder(recorded);
+    try {
+      await answer(scripted, recorded, response);
+    } catch {
+      // The client went away mid-answer; nothing to do.
+    }
+  }
+
+  return {
+    url: await listen(server),
+    requests,
+    respond(next) {
+      responder = typeof next === 'function' ? next : () => next;
+    },
+    enqueue(...responses) {
+      queue.push(...responses);
+    },
+    requestsFor(model) {
+      return requests.filter((request) => request.body?.['model'] === model);
+    },
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}/v1`;
+}
+
+async function answer(scripted: FakeResponse, request: RecordedRequest, response: ServerResponse): Promise<void> {
+  switch (scripted.type) {
+    case 'drop':
+      if (scripted.delayMs) await sleep(scripted.delayMs);
+      response.socket?.destroy();
+      return;
+    case 'raw':
+      if (scripted.delayMs) await sleep(scripted.delayMs);
+      response.writeHead(scripted.status, scripted.headers ?? { 'content-type': 'application/json' });
+      response.end(scripted.body);
+      return;
+    case 'error': {
+      if (scripted.delayMs) await sleep(scripted.delayMs);
+      const body =
+        scripted.body ??
+        JSON.stringify({ error: { message: scripted.message ?? `fake error ${scripted.status}`, type: 'fake_error', param: null, code: scripted.code ?? null } });
+      response.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers });
+      response.end(body);
+      return;
+    }
+    case 'sse':
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const event of scripted.events) {
+        if (scripted.chunkDelayMs) await sleep(scripted.chunkDelayMs);
+        // Wait until the bytes are handed to the socket: destroying it discards unflushed writes.
+        await new Promise<void>((resolve) => response.write(`data: ${event}\n\n`, () => resolve()));
+      }
+      if (scripted.end === 'destroy') {
+        await sleep(20);
+        response.socket?.destroy();
+      } else response.end();
+      return;
+    case 'completion':
+      if (scripted.delayMs) await sleep(scripted.delayMs);
+      if (request.body?.['stream'] === true) await streamCompletion(scripted, request, response);
+      else sendCompletion(scripted, request, response);
+  }
+}
+
+type Completion = Extract<FakeResponse, { type: 'completion' }>;
+
+const ID = 'chatcmpl-fake123';
+const CREATED = 1_700_000_000;
+
+function usageOf(completion: Completion, request: RecordedRequest): Record<string, unknown> | undefined {
+  if (completion.usage === null) return undefined;
+  const usage = completion.usage ?? { prompt_tokens: 10 + JSON.stringify(request.body?.['messages'] ?? '').length % 7, completion_tokens: 5 };
+  const out: Record<string, unknown> = {
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: usage.completion_tokens,
+    total_tokens: usage.prompt_tokens + usage.completion_tokens,
+  };
+  if (usage.cached_tokens !== undefined) out['prompt_tokens_details'] = { cached_tokens: usage.cached_tokens };
+  return out;
+}
+
+function sendCompletion(completion: Completion, request: RecordedRequest, response: ServerResponse): void {
+  const toolCalls = completion.toolCalls?.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+  const body: Record<string, unknown> = {
+    id: ID,
+    object: 'chat.completion',
+    created: CREATED,
+    model: completion.model ?? request.body?.['model'],
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: completion.text ?? (toolCalls ? null : ''), refusal: null, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
+        logprobs: null,
+        finish_reason: completion.finishReason ?? (toolCalls ? 'tool_calls' : 'stop'),
+      },
+    ],
+    ...completion.extra,
+  };
+  const usage = usageOf(completion, request);
+  if (usage) body['usage'] = usage;
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+async function streamCompletion(completion: Completion, request: RecordedRequest, response: ServerResponse): Promise<void> {
+  const model = completion.model ?? request.body?.['model'];
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
+    `data: ${JSON.stringify({ id: ID, object: 'chat.completion.chunk', created: CREATED, model, choices, ...completion.extra, ...extra })}\n\n`;
+  const includeUsage = (request.body?.['stream_options'] as { include_usage?: boolean } | undefined)?.include_usage === true;
+  const events: string[] = [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }])];
+  // Words with their trailing space, so the deltas concatenate back to the text.
+  for (const word of (completion.text ?? '').match(/\S+\s*/g) ?? []) {
+    events.push(chunk([{ index: 0, delta: { content: word }, logprobs: null, finish_reason: null }]));
+  }
+  completion.toolCalls?.forEach((call, index) => {
+    events.push(chunk([{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, logprobs: null, finish_reason: null }]));
+    const half = Math.ceil(call.arguments.length / 2);
+    for (const piece of [call.arguments.slice(0, half), call.arguments.slice(half)]) {
+      events.push(chunk([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }]));
+    }
+  });
+  events.push(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: completion.finishReason ?? (completion.toolCalls ? 'tool_calls' : 'stop') }]));
+  const usage = usageOf(completion, request);
+  if (includeUsage && usage) events.push(chunk([], { usage }));
+  events.push('data: [DONE]\n\n');
+
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  for (const event of events) {
+    if (response.destroyed) return;
+    if (completion.chunkDelayMs) await sleep(completion.chunkDelayMs);
+    response.write(event);
+  }
+  response.end();
+}

@@ -1,0 +1,40 @@
+import { pino } from 'pino';
+import { parseConfig } from '../../src/config/load-config.js';
+import { Gateway } from '../../src/gateway/gateway.js';
+import { startServer, type RunningServer } from '../../src/server/create-server.js';
+
+export type TestGateway = RunningServer & { gateway: Gateway; baseURL: string };
+
+/** A real gateway on 127.0.0.1, on a free port, from YAML config text. */
+export async function startGateway(yaml: string, env: Record<string, string | undefined> = {}): Promise<TestGateway> {
+  const config = parseConfig(yaml, 'test.yaml', { env });
+  const gateway = await Gateway.create(config);
+  const running = await startServer(gateway, pino({ level: 'silent' }), { host: '127.0.0.1', port: 0 });
+  return { ...running, gateway, baseURL: `${running.url}/v1` };
+}
+
+/**
+ * The routing config the end-to-end tests use: three models on one fake upstream, with list-like
+ * prices so cost assertions are easy to check by hand.
+ */
+export function testConfig(upstreamUrl: string, extra = ''): string {
+  return `
+providers:
+  fake: { type: openai, base_url: "${upstreamUrl}", api_key: "sk-test-secret-key-123456" }
+models:
+  cheap:    { provider: fake, model: cheap-wire,    price: { input: 0.15, output: 0.6 }, context_window: 128000 }
+  coder:    { provider: fake, model: coder-wire,    price: { input: 0.27, output: 1.1, cached_input: 0.07 }, context_window: 64000 }
+  strong:   { provider: fake, model: strong-wire,   price: { input: 3, output: 15 }, context_window: 200000 }
+routers:
+  auto:
+    reference: strong
+    routes:
+      unsafe:   { when: { keywords: ["build a bomb"] }, block: "I can't help with that request." }
+      code:     { when: { keywords: [python, debug, refactor, stack trace], regex: ["\`\`\`"] }, target: coder }
+      creative: { when: { keywords: [story, poem] }, target: strong, system: "You are a vivid, concise writer." }
+      billing:  { when: { metadata: { team: billing } }, target: cheap }
+    default: cheap
+    fallbacks:
+      coder: [cheap]
+${extra}`;
+}
