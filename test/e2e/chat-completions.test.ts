@@ -328,6 +328,28 @@ describe('streaming', () => {
     expect(text).toBe(defaultReply('cheap-wire'));
   });
 
+  it('fails over invisibly when a 200 stream breaks before its first content token', async () => {
+    // The upstream accepts, sends the role-only opening chunk, then the connection drops.
+    const opening = JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+    upstream.enqueue({ type: 'sse', events: [opening], end: 'destroy' });
+    const response = await fetch(`${gateway.baseURL}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'debug this' }], stream: true }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-switchyard-model')).toBe('cheap');
+    expect(response.headers.get('x-switchyard-attempts')).toBe('2');
+    const text = await response.text();
+    expect(text).toContain(JSON.stringify(defaultReply('cheap-wire').split(' ')[0] + ' '));
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(text).not.toContain('"error"');
+    const trace = gateway.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
+    expect(trace?.attempts.map((attempt) => [attempt.model, attempt.outcome])).toEqual([
+      ['coder', 'error'],
+      ['cheap', 'ok'],
+    ]);
+  });
+
   it('ends a stream that breaks after the first byte with an error event, never [DONE]', async () => {
     const chunk = (content: string) =>
       JSON.stringify({ id: 'x', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content }, finish_reason: null }] });
