@@ -65,10 +65,11 @@ describe('GET /v1/models', () => {
   });
 
   it('answers a request for a model whose provider has no key with 503 naming the variable', async () => {
-    const failure = await client()
+    const thrown: unknown = await client()
       .chat.completions.create({ model: 'offline', messages: [{ role: 'user', content: 'hi' }] })
-      .catch((error: unknown) => error as InstanceType<typeof OpenAI.APIError>);
-    expect(failure).toBeInstanceOf(OpenAI.APIError);
+      .catch((error: unknown) => error);
+    expect(thrown).toBeInstanceOf(OpenAI.APIError);
+    const failure = thrown as InstanceType<typeof OpenAI.APIError>;
     expect(failure.status).toBe(503);
     expect(failure.message).toContain('Set UNSET_REMOTE_KEY');
     expect(failure.headers?.get('x-should-retry')).toBe('false');
