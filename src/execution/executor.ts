@@ -42,14 +42,15 @@ function modelFor(context: ExecutionContext, spec: ModelSpec): LanguageModel {
 }
 
 /** The error to report once the plan is exhausted: the only one, or all of them. */
-function finalError(attempts: Attempt[], last: SwitchyardError): SwitchyardError {
+function finalError(attempts: Attempt[], last: SwitchyardError | undefined): SwitchyardError {
+  if (last === undefined) return new InternalError('the plan has no model to try');
   return attempts.length > 1 ? new AllAttemptsFailedError(attempts, last) : last;
 }
 
 /** Tries the plan's models in order until one answers. */
 export async function executeGenerate(plan: readonly ModelSpec[], request: ChatRequest, context: ExecutionContext): Promise<GenerateExecution> {
   const attempts: Attempt[] = [];
-  let last: SwitchyardError = new InternalError('empty plan');
+  let last: SwitchyardError | undefined;
   for (const spec of plan) {
     const recorder = new AttemptRecorder(spec);
     try {
@@ -73,7 +74,7 @@ export async function executeGenerate(plan: readonly ModelSpec[], request: ChatR
  */
 export async function executeStream(plan: readonly ModelSpec[], request: ChatRequest, context: ExecutionContext): Promise<StreamExecution> {
   const attempts: Attempt[] = [];
-  let last: SwitchyardError = new InternalError('empty plan');
+  let last: SwitchyardError | undefined;
   for (const spec of plan) {
     const recorder = new AttemptRecorder(spec);
     let iterator: AsyncIterator<StreamPart> | undefined;

@@ -160,7 +160,7 @@ export class Gateway {
       ended = true;
     } finally {
       if (!ended) await parts.return(undefined);
-      const status = error ? (error.kind === 'aborted' ? 'aborted' : 'error') : ended ? 'ok' : 'aborted';
+      const status = error ? failureStatus(error) : ended ? 'ok' : 'aborted';
       const failure = error ?? (ended ? undefined : new AbortedError('The client disconnected during the stream.'));
       this.record(builder.finish({ status, model: spec, attempts, ...(failure ? { error: failure } : {}) }));
     }
@@ -187,12 +187,16 @@ export class Gateway {
   }
 
   private failed(builder: TraceBuilder, error: SwitchyardError, attempts: Attempt[]): { type: 'error'; trace: Trace; error: SwitchyardError } {
-    const status = error.kind === 'aborted' ? 'aborted' : 'error';
-    return { type: 'error', error, trace: this.record(builder.finish({ status, model: undefined, attempts, error })) };
+    return { type: 'error', error, trace: this.record(builder.finish({ status: failureStatus(error), model: undefined, attempts, error })) };
   }
 
   private record(trace: Trace): Trace {
     for (const sink of this.sinks) sink.record(trace);
     return trace;
   }
+}
+
+/** A client that went away is an aborted request, not a failed one. */
+function failureStatus(error: SwitchyardError): 'aborted' | 'error' {
+  return error.kind === 'aborted' ? 'aborted' : 'error';
 }
