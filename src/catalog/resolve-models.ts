@@ -2,7 +2,9 @@ import { closestName, listNames } from '../util/describe-value.js';
 import type { ParsedModelEntry } from '../config/config-schema.js';
 import type { ValueIssue } from '../util/describe-zod-issues.js';
 import type { BuiltinModelEntry } from './builtin-model-entry.js';
-import { DEFAULT_CAPABILITIES, type ModelCapabilities, type ModelSpec } from '../spec/model-spec.js';
+import type { ProviderConfig } from '../config/resolved-config.js';
+import { resolveReliability, toReliabilityOverrides } from '../config/resolve-reliability.js';
+import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 
 /**
  * Builds the model catalog of a config: the built-in entries whose provider the config defines,
@@ -12,12 +14,13 @@ import { DEFAULT_CAPABILITIES, type ModelCapabilities, type ModelSpec } from '..
 export function resolveModels(
   entries: Readonly<Record<string, ParsedModelEntry>>,
   builtin: Readonly<Record<string, BuiltinModelEntry>>,
-  providerNames: ReadonlySet<string>,
+  providers: ReadonlyMap<string, ProviderConfig>,
   /** Providers whose definition is invalid (already reported): a model using one is skipped quietly. */
   invalidProviders: ReadonlySet<string> = new Set(),
 ): { models: Map<string, ModelSpec>; issues: ValueIssue[] } {
   const models = new Map<string, ModelSpec>();
   const issues: ValueIssue[] = [];
+  const providerNames = new Set(providers.keys());
 
   for (const [name, entry] of Object.entries(entries)) {
     const path = ['models', name];
@@ -66,6 +69,7 @@ export function resolveModels(
       contextWindow: entry.context_window ?? base?.context_window,
       maxOutput: entry.max_output ?? base?.max_output,
       capabilities: mergeCapabilities(base?.capabilities, entry.capabilities),
+      reliability: resolveReliability((providers.get(provider) as ProviderConfig).reliability, toReliabilityOverrides(entry)),
       origin: 'config',
     });
   }
@@ -85,6 +89,7 @@ export function resolveModels(
       contextWindow: entry.context_window,
       maxOutput: entry.max_output,
       capabilities: mergeCapabilities(entry.capabilities, undefined),
+      reliability: resolveReliability((providers.get(entry.provider) as ProviderConfig).reliability),
       origin: 'builtin',
     });
   }
@@ -96,10 +101,10 @@ function mergeCapabilities(
   override: ParsedModelEntry['capabilities'],
 ): ModelCapabilities {
   return {
-    tools: override?.tools ?? base?.tools ?? DEFAULT_CAPABILITIES.tools,
-    jsonSchema: override?.json_schema ?? base?.json_schema ?? DEFAULT_CAPABILITIES.jsonSchema,
-    vision: override?.vision ?? base?.vision ?? DEFAULT_CAPABILITIES.vision,
-    streaming: override?.streaming ?? base?.streaming ?? DEFAULT_CAPABILITIES.streaming,
-    reasoning: override?.reasoning ?? base?.reasoning ?? DEFAULT_CAPABILITIES.reasoning,
+    tools: override?.tools ?? base?.tools,
+    jsonSchema: override?.json_schema ?? base?.json_schema,
+    vision: override?.vision ?? base?.vision,
+    streaming: override?.streaming ?? base?.streaming,
+    reasoning: override?.reasoning ?? base?.reasoning,
   };
 }

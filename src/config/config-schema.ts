@@ -50,6 +50,44 @@ export const StorageSchema = z.strictObject({
 
 const HeadersSchema = z.record(z.string(), z.string());
 
+const Milliseconds = z.number().int().nonnegative();
+const PositiveMilliseconds = z.number().int().positive();
+
+/** Retries of the same model. Every field optional: unset ones come from the provider, then the defaults. */
+export const RetrySchema = z.strictObject({
+  max_attempts: z.number().int().min(1).max(10).optional(),
+  initial_delay_ms: Milliseconds.optional(),
+  max_delay_ms: Milliseconds.optional(),
+  max_retry_after_ms: Milliseconds.optional(),
+});
+
+export const TimeoutSchema = z.strictObject({
+  connect_ms: PositiveMilliseconds.optional(),
+  first_token_ms: PositiveMilliseconds.optional(),
+  total_ms: PositiveMilliseconds.optional(),
+});
+
+export const CircuitBreakerSchema = z.strictObject({
+  consecutive_failures: z.number().int().min(1).optional(),
+  error_rate: z.number().gt(0).max(1).optional(),
+  window_ms: PositiveMilliseconds.optional(),
+  min_requests: z.number().int().min(1).optional(),
+  cooldown_ms: PositiveMilliseconds.optional(),
+});
+
+/** Reliability settings a provider (for all its models) or a model may set. */
+const ReliabilityFields = {
+  retry: RetrySchema.optional(),
+  timeout: TimeoutSchema.optional(),
+  circuit_breaker: CircuitBreakerSchema.optional(),
+};
+
+export type ReliabilityInput = {
+  retry?: z.infer<typeof RetrySchema> | undefined;
+  timeout?: z.infer<typeof TimeoutSchema> | undefined;
+  circuit_breaker?: z.infer<typeof CircuitBreakerSchema> | undefined;
+};
+
 export const OpenAIProviderSchema = z.strictObject({
   type: z.literal('openai'),
   // "" is what an unset `${VAR}` leaves; such a provider is disabled, and resolve-config rejects "" otherwise.
@@ -60,10 +98,70 @@ export const OpenAIProviderSchema = z.strictObject({
   headers: HeadersSchema.optional(),
   /** Keep-alive connections per upstream origin. */
   max_connections: z.number().int().positive().default(256),
+  ...ReliabilityFields,
 });
 
-export const ProviderSchema = z.discriminatedUnion('type', [OpenAIProviderSchema], {
-  error: 'expected a provider object with `type: openai`',
+const Rate = z.number().min(0).max(1);
+
+/** What a rehearsal (mock) provider can do to a request; `extra` adds `rate` for the random faults. */
+function mockFaults<Extra extends z.ZodRawShape>(extra: Extra) {
+  const fault = <Shape extends z.ZodRawShape, Kind extends string>(kind: Kind, shape: Shape) =>
+    z.strictObject({ kind: z.literal(kind), ...shape, ...extra });
+  return [
+    /** An HTTP error status, as an upstream would send it (with `retry-after` if given). */
+    fault('error', {
+      status: z.number().int().min(400).max(599),
+      message: z.string().optional(),
+      code: z.string().optional(),
+      retry_after_ms: Milliseconds.optional(),
+    }),
+    /** The connection resets before any header. */
+    fault('reset', {}),
+    /** Nothing for `ms` before the first byte (timeouts decide what happens). */
+    fault('stall', { ms: PositiveMilliseconds }),
+    /** The stream breaks after this many content chunks (a JSON answer breaks mid-body). */
+    fault('cut', { after_chunks: z.number().int().nonnegative() }),
+    /** A 200 answer that is not the protocol. */
+    fault('malformed', {}),
+    /** The model declines: `finish_reason: content_filter`. */
+    fault('refusal', {}),
+    /** The upstream's context-length error (400, `context_length_exceeded`). */
+    fault('context_length', {}),
+  ] as const;
+}
+
+const FAULT_KINDS = 'kinds: error, reset, stall, cut, malformed, refusal, context_length';
+
+export const MockFaultSchema = z.discriminatedUnion('kind', mockFaults({}), {
+  error: `expected "ok" or a fault such as { kind: error, status: 503 }; ${FAULT_KINDS}`,
+});
+
+export const MockRandomFaultSchema = z.discriminatedUnion('kind', mockFaults({ rate: Rate }), {
+  error: `expected a fault with its probability, such as { rate: 0.3, kind: error, status: 503 }; ${FAULT_KINDS}`,
+});
+
+export type MockFault = z.output<typeof MockFaultSchema>;
+export type MockRandomFault = z.output<typeof MockRandomFaultSchema>;
+
+export const MockProviderSchema = z.strictObject({
+  type: z.literal('mock'),
+  /** Same seed, same sequence of requests: same faults and latencies. */
+  seed: z.number().int().default(1),
+  /** Before the first byte: a fixed number, or uniform between min and max. */
+  latency_ms: z.union([Milliseconds, z.strictObject({ min: Milliseconds, max: Milliseconds })]).default(0),
+  /** Between stream chunks (a slow drip when large). */
+  chunk_delay_ms: Milliseconds.default(0),
+  /** The answer text; defaults to one naming the model. */
+  reply: z.string().optional(),
+  /** Faults drawn at random per request, each with its probability. */
+  faults: z.array(MockRandomFaultSchema).default([]),
+  /** Outcomes for the first requests, in order ("ok" or a fault); then the random faults apply. */
+  script: z.array(z.union([z.literal('ok'), MockFaultSchema])).default([]),
+  ...ReliabilityFields,
+});
+
+export const ProviderSchema = z.discriminatedUnion('type', [OpenAIProviderSchema, MockProviderSchema], {
+  error: 'expected a provider object with `type: openai` or `type: mock`',
 });
 
 export const PriceSchema = z.strictObject({
@@ -92,6 +190,7 @@ export const ModelEntrySchema = z.strictObject({
   context_window: z.number().int().positive().optional(),
   max_output: z.number().int().positive().optional(),
   capabilities: CapabilitiesSchema.optional(),
+  ...ReliabilityFields,
 });
 
 export const FallbackPolicySchema = z.strictObject({
@@ -146,6 +245,8 @@ export const RouteSchema = z
     block: nonEmpty.optional(),
     system: nonEmpty.optional(),
     system_merge: z.enum(['prepend', 'append', 'replace']).default('prepend'),
+    /** Fail over when a model refuses on content policy (off: the refusal is the answer). */
+    failover_on_content_filter: z.boolean().default(false),
   })
   .refine((route) => (route.target === undefined) !== (route.block === undefined), {
     error: 'expected exactly one of `target` (a model or policy) or `block` (a message)',

@@ -5,6 +5,7 @@ import { compileKeywords, compilePattern } from './compile-pattern.js';
 import type { ConditionInput, ParsedConfig, ParsedRouter, TargetInput } from './config-schema.js';
 import { closestName, listNames } from '../util/describe-value.js';
 import type { ConfigPath, UnsetVariable } from './interpolate-env.js';
+import { toReliabilityOverrides } from './resolve-reliability.js';
 import type {
   ProviderConfig,
   ResolvedConfig,
@@ -32,22 +33,39 @@ export function resolveConfig(
   for (const [name, provider] of Object.entries(parsed.providers)) {
     const missingEnv = unique(options.unset.filter((item) => item.path[0] === 'providers' && item.path[1] === name).map((item) => item.variable));
     const disabled = missingEnv.length > 0 ? { missingEnv } : undefined;
-    if (provider.base_url === '' && !disabled) {
-      issues.push({ path: ['providers', name, 'base_url'], message: 'expected an http(s) URL such as https://api.openai.com/v1, found ""' });
-    }
     if (disabled) warnings.push(`provider "${name}" is disabled: ${missingEnv.join(', ')} ${missingEnv.length === 1 ? 'is' : 'are'} not set`);
-    providers.set(name, {
-      name,
-      type: provider.type,
-      baseUrl: provider.base_url,
-      apiKey: provider.api_key === undefined || provider.api_key === '' ? undefined : provider.api_key,
-      headers: provider.headers ?? {},
-      maxConnections: provider.max_connections,
-      disabled,
-    });
+    const base = { name, disabled, reliability: toReliabilityOverrides(provider) };
+    if (provider.type === 'openai') {
+      if (provider.base_url === '' && !disabled) {
+        issues.push({ path: ['providers', name, 'base_url'], message: 'expected an http(s) URL such as https://api.openai.com/v1, found ""' });
+      }
+      providers.set(name, {
+        ...base,
+        type: 'openai',
+        baseUrl: provider.base_url,
+        apiKey: provider.api_key === undefined || provider.api_key === '' ? undefined : provider.api_key,
+        headers: provider.headers ?? {},
+        maxConnections: provider.max_connections,
+      });
+    } else {
+      const latency = typeof provider.latency_ms === 'number' ? { min: provider.latency_ms, max: provider.latency_ms } : provider.latency_ms;
+      if (latency.min > latency.max) issues.push({ path: ['providers', name, 'latency_ms'], message: `expected min <= max, found min ${latency.min} and max ${latency.max}` });
+      const rates = provider.faults.reduce((sum, fault) => sum + fault.rate, 0);
+      if (rates > 1 + 1e-9) issues.push({ path: ['providers', name, 'faults'], message: `expected fault rates that add up to at most 1, found ${Number(rates.toFixed(6))}` });
+      providers.set(name, {
+        ...base,
+        type: 'mock',
+        seed: provider.seed,
+        latencyMs: latency,
+        chunkDelayMs: provider.chunk_delay_ms,
+        reply: provider.reply,
+        faults: provider.faults,
+        script: provider.script,
+      });
+    }
   }
 
-  const { models, issues: modelIssues } = resolveModels(parsed.models, options.builtin, new Set(providers.keys()), parsed.invalid.providers);
+  const { models, issues: modelIssues } = resolveModels(parsed.models, options.builtin, providers, parsed.invalid.providers);
   issues.push(...modelIssues);
   const checkModel = modelChecker(models, options.builtin, parsed, issues);
 
@@ -135,6 +153,7 @@ function resolveRouter(
       when: route.when,
       action: target ? { type: 'target', target } : { type: 'block', message: route.block ?? '' },
       system: route.system === undefined ? undefined : { text: route.system, merge: route.system_merge },
+      failoverOnContentFilter: route.failover_on_content_filter,
     });
   }
 

@@ -1,20 +1,39 @@
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { SystemPromptMerge } from '../spec/decision.js';
-import type { ConditionInput } from './config-schema.js';
+import type { ConditionInput, MockFault, MockRandomFault } from './config-schema.js';
+import type { ReliabilityOverrides } from './resolve-reliability.js';
 
 /** Set when a provider cannot be used because variables it references are unset. */
 export type ProviderDisabled = { missingEnv: string[] };
 
-export type ProviderConfig = {
+type ProviderBase = {
   name: string;
+  disabled: ProviderDisabled | undefined;
+  /** Settings for every model of this provider, under each model's own. */
+  reliability: ReliabilityOverrides;
+};
+
+export type OpenAIProviderConfig = ProviderBase & {
   type: 'openai';
   baseUrl: string;
   /** Never logged, traced or returned; see providers/<name>/ for the only places that read it. */
   apiKey: string | undefined;
   headers: Readonly<Record<string, string>>;
   maxConnections: number;
-  disabled: ProviderDisabled | undefined;
 };
+
+/** A rehearsal provider: answers in-process with scripted or seeded-random latency and faults. */
+export type MockProviderConfig = ProviderBase & {
+  type: 'mock';
+  seed: number;
+  latencyMs: { min: number; max: number };
+  chunkDelayMs: number;
+  reply: string | undefined;
+  faults: readonly MockRandomFault[];
+  script: readonly ('ok' | MockFault)[];
+};
+
+export type ProviderConfig = OpenAIProviderConfig | MockProviderConfig;
 
 export type TargetSpec = { policy: 'single'; model: string } | { policy: 'fallback'; models: string[] };
 
@@ -26,6 +45,8 @@ export type RouteSpec = {
   when: ConditionInput | undefined;
   action: RouteAction;
   system: { text: string; merge: SystemPromptMerge } | undefined;
+  /** Move on to the next model when one refuses on content policy (off by default: the refusal is the answer). */
+  failoverOnContentFilter: boolean;
 };
 
 export type MatchOn = 'last_user' | 'user' | 'all';

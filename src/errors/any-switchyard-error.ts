@@ -1,5 +1,5 @@
 import type { ConfigError } from './config-error.js';
-import type { AllAttemptsFailedError, NoAvailableModelError } from './execution-errors.js';
+import type { AllAttemptsFailedError, NoAvailableModelError, NoCompatibleModelError } from './execution-errors.js';
 import type { ProviderConnectionError, ProviderHttpError, ProviderProtocolError, ProviderTimeoutError } from './provider-errors.js';
 import type {
   AbortedError,
@@ -21,6 +21,7 @@ export type AnySwitchyardError =
   | MethodNotAllowedError
   | PayloadTooLargeError
   | NoAvailableModelError
+  | NoCompatibleModelError
   | ProviderHttpError
   | ProviderConnectionError
   | ProviderTimeoutError

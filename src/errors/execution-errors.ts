@@ -16,6 +16,23 @@ export class NoAvailableModelError extends SwitchyardError {
   }
 }
 
+/**
+ * No candidate can take the request: each lacks a capability it needs or is too small for the
+ * prompt. The client's request is the problem (400), not the gateway's health.
+ */
+export class NoCompatibleModelError extends SwitchyardError {
+  readonly kind = 'no_compatible_model';
+  readonly filtered: readonly FilteredCandidate[];
+  /** True when only context windows ruled the candidates out. */
+  readonly contextLength: boolean;
+
+  constructor(message: string, filtered: readonly FilteredCandidate[]) {
+    super(message);
+    this.filtered = filtered;
+    this.contextLength = filtered.every((item) => item.reason === 'context_window');
+  }
+}
+
 /** More than one model was tried and none answered. Keeps every attempt. */
 export class AllAttemptsFailedError extends SwitchyardError {
   readonly kind = 'all_attempts_failed';

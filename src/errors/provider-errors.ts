@@ -8,6 +8,13 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
+/**
+ * What an upstream error means for failover, classified by the adapter that knows the wire format:
+ * a prompt too long for the model (only a larger model can help), or a content-policy refusal (by
+ * default not something to route around).
+ */
+export type ProviderErrorCategory = 'context_length' | 'content_filter';
+
 /** The upstream answered with a non-2xx status, or sent an error event inside a stream. */
 export class ProviderHttpError extends SwitchyardError {
   readonly kind = 'upstream_http';
@@ -19,6 +26,7 @@ export class ProviderHttpError extends SwitchyardError {
   readonly upstreamParam: string | undefined;
   /** From `retry-after-ms` / `retry-after`, when the upstream sent one. */
   readonly retryAfterMs: number | undefined;
+  readonly category: ProviderErrorCategory | undefined;
 
   constructor(options: {
     source: ProviderErrorSource;
@@ -28,6 +36,7 @@ export class ProviderHttpError extends SwitchyardError {
     code?: string | undefined;
     param?: string | undefined;
     retryAfterMs?: number | undefined;
+    category?: ProviderErrorCategory | undefined;
     retryable?: boolean;
   }) {
     super(options.message, { retryable: options.retryable ?? isRetryableStatus(options.status) });
@@ -37,6 +46,7 @@ export class ProviderHttpError extends SwitchyardError {
     this.upstreamCode = options.code;
     this.upstreamParam = options.param;
     this.retryAfterMs = options.retryAfterMs;
+    this.category = options.category;
   }
 }
 

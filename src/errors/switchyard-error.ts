@@ -12,6 +12,7 @@ export type ErrorKind =
   | 'method_not_allowed'
   | 'payload_too_large'
   | 'no_available_model'
+  | 'no_compatible_model'
   | 'upstream_http'
   | 'upstream_connection'
   | 'upstream_timeout'

@@ -16,7 +16,10 @@ export class AttemptRecorder {
   private readonly start = performance.now();
   private firstTokenMs: number | undefined;
 
-  constructor(readonly spec: ModelSpec) {}
+  constructor(
+    readonly spec: ModelSpec,
+    private readonly retry = 0,
+  ) {}
 
   markFirstToken(): void {
     this.firstTokenMs ??= performance.now() - this.start;
@@ -30,10 +33,15 @@ export class AttemptRecorder {
     return this.record('error', toAttemptError(error), usage);
   }
 
+  refused(usage: Usage | undefined): Attempt {
+    return this.record('refused', undefined, usage);
+  }
+
   private record(outcome: Attempt['outcome'], error: AttemptError | undefined, usage: Usage | undefined): Attempt {
     return {
       model: this.spec.name,
       provider: this.spec.provider,
+      retry: this.retry,
       startedAt: this.startedAt,
       firstTokenMs: this.firstTokenMs,
       durationMs: performance.now() - this.start,

@@ -1,139 +1,301 @@
-import { AllAttemptsFailedError } from '../errors/execution-errors.js';
+import { AllAttemptsFailedError, NoAvailableModelError } from '../errors/execution-errors.js';
 import { AbortedError, InternalError } from '../errors/request-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { ChatResult } from '../spec/chat-result.js';
+import type { FilteredCandidate } from '../spec/decision.js';
 import type { LanguageModel } from '../spec/language-model.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { isContentPart, type StreamPart } from '../spec/stream-part.js';
 import type { Attempt } from '../spec/trace.js';
 import type { Usage } from '../spec/usage.js';
 import { estimateUsage } from '../tokens/estimate-usage.js';
+import { sleep } from '../util/sleep.js';
+import { AttemptDeadline } from './attempt-deadline.js';
 import { AttemptRecorder, asSwitchyardError } from './attempt-recorder.js';
-import { shouldFailOver } from './should-fail-over.js';
+import type { CircuitBreaker, CircuitBreakers, CircuitPermit } from './circuit-breaker.js';
+import { failureAction, isDeploymentFailure } from './failure-policy.js';
+import { retryDelay } from './retry-delay.js';
 
 export type ExecutionContext = {
   signal: AbortSignal;
   /** Catalog name → model instance, built once at startup. */
   models: ReadonlyMap<string, LanguageModel>;
+  breakers: CircuitBreakers;
+  /** Jitter source for retry delays. */
+  random: () => number;
 };
 
-export type GenerateExecution =
-  | { ok: true; result: ChatResult; spec: ModelSpec; attempts: Attempt[] }
-  | { ok: false; error: SwitchyardError; attempts: Attempt[] };
+export type ExecutionOptions = {
+  /** The route lets a content-policy refusal move on to the next model. */
+  failoverOnContentFilter: boolean;
+  /** A model to call although its circuit is open (every compatible candidate's was). */
+  forced: string | undefined;
+};
 
-export type StreamExecution =
-  | {
-      ok: true;
-      spec: ModelSpec;
-      /** Failed attempts before this one. The committed attempt is appended when the stream ends. */
-      attempts: Attempt[];
-      /** Ends with a `usage` part (estimated if the upstream sent none) unless it ends with an `error` part. */
-      parts: AsyncGenerator<StreamPart>;
-    }
-  | { ok: false; error: SwitchyardError; attempts: Attempt[] };
+type Outcome = { attempts: Attempt[]; skipped: FilteredCandidate[] };
+
+export type GenerateExecution = Outcome & ({ ok: true; result: ChatResult; spec: ModelSpec } | { ok: false; error: SwitchyardError });
+
+export type StreamExecution = Outcome &
+  (
+    | {
+        ok: true;
+        spec: ModelSpec;
+        /** Ends with a `usage` part (estimated if the upstream sent none) unless it ends with an `error` part. The committed attempt joins `attempts` when it ends. */
+        parts: AsyncGenerator<StreamPart>;
+      }
+    | { ok: false; error: SwitchyardError }
+  );
+
+/** A model to call, holding its breaker's permit for the call about to be made. */
+type Target = { spec: ModelSpec; model: LanguageModel; breaker: CircuitBreaker | undefined; permit: CircuitPermit | undefined };
 
 const unexpected = (error: unknown): SwitchyardError => new InternalError(`unexpected failure in a model call: ${String(error)}`, error);
 
-function modelFor(context: ExecutionContext, spec: ModelSpec): LanguageModel {
-  const model = context.models.get(spec.name);
-  if (!model) throw new InternalError(`no model instance for "${spec.name}"`);
-  return model;
-}
+/**
+ * Walks a plan: each model in turn (the failover layer), each model up to its `max_attempts`
+ * (the retry layer), keeping every attempt. Shared by JSON and streaming execution.
+ */
+class PlanRun<Refusal> {
+  readonly attempts: Attempt[] = [];
+  readonly skipped: FilteredCandidate[] = [];
+  private last: SwitchyardError | undefined;
+  /** After a context-length error: only models with a larger window than this can help. */
+  private contextLimit: number | undefined;
+  /** The latest refusal, answered if no other model does better (failover on content filter). */
+  refusal: Refusal | undefined;
 
-/** The error to report once the plan is exhausted: the only one, or all of them. */
-function finalError(attempts: Attempt[], last: SwitchyardError | undefined): SwitchyardError {
-  if (last === undefined) return new InternalError('the plan has no model to try');
-  return attempts.length > 1 ? new AllAttemptsFailedError(attempts, last) : last;
-}
+  constructor(
+    private readonly plan: readonly ModelSpec[],
+    private readonly context: ExecutionContext,
+    private readonly options: ExecutionOptions,
+  ) {}
 
-/** Tries the plan's models in order until one answers. */
-export async function executeGenerate(plan: readonly ModelSpec[], request: ChatRequest, context: ExecutionContext): Promise<GenerateExecution> {
-  const attempts: Attempt[] = [];
-  let last: SwitchyardError | undefined;
-  for (const spec of plan) {
-    const recorder = new AttemptRecorder(spec);
-    try {
-      const result = await modelFor(context, spec).doGenerate(request, { signal: context.signal });
-      result.usage ??= estimateUsage(request, resultText(result));
-      attempts.push(recorder.succeeded(result.usage));
-      return { ok: true, result, spec, attempts };
-    } catch (thrown) {
-      last = asSwitchyardError(thrown, unexpected);
-      attempts.push(recorder.failed(last));
-      if (!shouldFailOver(last)) break;
+  /** The models to try, in order, each already holding its breaker's permit for a first call. */
+  *targets(): Generator<Target> {
+    for (const spec of this.plan) {
+      if (this.contextLimit !== undefined && spec.contextWindow !== undefined && spec.contextWindow <= this.contextLimit) {
+        this.skipped.push({ model: spec.name, reason: 'context_window', detail: `the prompt was too long for a ${this.contextLimit}-token window, and this one is ${spec.contextWindow}` });
+        continue;
+      }
+      const model = this.context.models.get(spec.name);
+      if (!model) throw new InternalError(`no model instance for "${spec.name}"`);
+      const breaker = this.context.breakers.get(spec.name);
+      const permit = breaker && (spec.name === this.options.forced ? breaker.forceAcquire() : breaker.acquire());
+      if (breaker && !permit) {
+        this.skipped.push({ model: spec.name, reason: 'circuit_open', detail: 'its circuit breaker opened (or is probing) while this request ran' });
+        continue;
+      }
+      yield { spec, model, breaker, permit };
     }
   }
-  return { ok: false, error: finalError(attempts, last), attempts };
+
+  succeeded(target: Target, recorder: AttemptRecorder, usage: Usage | undefined): void {
+    target.breaker?.recordSuccess(target.permit);
+    this.attempts.push(recorder.succeeded(usage));
+  }
+
+  /** A model answered, but with a content-policy refusal and the route wants another model to try. */
+  refused(target: Target, recorder: AttemptRecorder, usage: Usage | undefined, refusal: Refusal): void {
+    target.breaker?.recordSuccess(target.permit);
+    this.attempts.push(recorder.refused(usage));
+    this.refusal = refusal;
+  }
+
+  /** Records a failed call; says whether to call the same model again, move to the next, or stop here. */
+  async failed(target: Target, recorder: AttemptRecorder, error: SwitchyardError, attempt: number): Promise<'retry' | 'next' | 'stop'> {
+    this.attempts.push(recorder.failed(error));
+    this.last = error;
+    if (error.kind === 'aborted') {
+      target.breaker?.release(target.permit);
+      return 'stop';
+    }
+    const action = failureAction(error);
+    if (isDeploymentFailure(action)) target.breaker?.recordFailure(target.permit);
+    else target.breaker?.release(target.permit);
+    switch (action) {
+      case 'final':
+        return 'stop';
+      case 'content_filter':
+        return this.options.failoverOnContentFilter ? 'next' : 'stop';
+      case 'larger_context':
+        if (target.spec.contextWindow !== undefined) this.contextLimit = Math.max(this.contextLimit ?? 0, target.spec.contextWindow);
+        return 'next';
+      case 'fail_over':
+        return 'next';
+      case 'retry': {
+        const settings = target.spec.reliability.retry;
+        if (attempt >= settings.maxAttempts) return 'next';
+        const delay = retryDelay(attempt, error, settings, this.context.random);
+        if (delay === undefined) return 'next';
+        try {
+          await sleep(delay, this.context.signal);
+        } catch {
+          this.last = new AbortedError('The client disconnected while the gateway waited to retry.');
+          return 'stop';
+        }
+        // The failure may have opened the circuit: then there is no point calling it again now.
+        if (target.breaker) {
+          const permit = target.breaker.acquire();
+          if (!permit) return 'next';
+          target.permit = permit;
+        }
+        return 'retry';
+      }
+    }
+  }
+
+  /** The error to report: the one that stopped the run, or, when the plan ran out, all of them. */
+  error(stopped: boolean): SwitchyardError {
+    if (this.last === undefined) {
+      const reasons = this.skipped.map((item) => `${item.model}: ${item.detail}`).join('; ');
+      return new NoAvailableModelError(`No model could be called: ${reasons || 'the plan is empty'}.`, { filtered: this.skipped, missingEnv: [] });
+    }
+    if (stopped || this.attempts.length === 1) return this.last;
+    return new AllAttemptsFailedError(this.attempts, this.last);
+  }
+}
+
+/** Tries the plan's models in order, retrying each as its settings allow, until one answers. */
+export async function executeGenerate(
+  plan: readonly ModelSpec[],
+  request: ChatRequest,
+  context: ExecutionContext,
+  options: ExecutionOptions,
+): Promise<GenerateExecution> {
+  const run = new PlanRun<{ result: ChatResult; spec: ModelSpec }>(plan, context, options);
+  for (const target of run.targets()) {
+    for (let attempt = 1; ; attempt++) {
+      const recorder = new AttemptRecorder(target.spec, attempt - 1);
+      const deadline = new AttemptDeadline(context.signal, target.spec.reliability.timeout, false);
+      let next: 'retry' | 'next' | 'stop';
+      try {
+        const result = await target.model.doGenerate(request, { signal: deadline.signal });
+        result.usage ??= estimateUsage(request, resultText(result));
+        if (options.failoverOnContentFilter && isRefusal(result)) {
+          run.refused(target, recorder, result.usage, { result, spec: target.spec });
+          break;
+        }
+        run.succeeded(target, recorder, result.usage);
+        return { ok: true, result, spec: target.spec, attempts: run.attempts, skipped: run.skipped };
+      } catch (thrown) {
+        const error = deadline.explain(asSwitchyardError(thrown, unexpected), { provider: target.spec.provider, model: target.spec.name });
+        next = await run.failed(target, recorder, error, attempt);
+      } finally {
+        deadline.dispose();
+      }
+      if (next === 'stop') return { ok: false, error: run.error(true), attempts: run.attempts, skipped: run.skipped };
+      if (next === 'next') break;
+    }
+  }
+  // Every other model failed too: the refusal is still an answer.
+  if (run.refusal) return { ok: true, ...run.refusal, attempts: run.attempts, skipped: run.skipped };
+  return { ok: false, error: run.error(false), attempts: run.attempts, skipped: run.skipped };
 }
 
 /**
  * Tries the plan's models in order, and commits to one only when its first content part has
- * arrived: a failure before that (an error status, a stream that breaks or errors before any
- * output) moves on to the next model invisibly, since nothing has reached the client yet.
+ * arrived (peek before commit): any failure before that (an error status, a stall past the
+ * first-token timeout, a stream that breaks or errors before any output) is retried or failed
+ * over invisibly, since nothing has reached the client yet. With failover on content filter, the
+ * whole answer is held until it is known not to be a refusal.
  */
-export async function executeStream(plan: readonly ModelSpec[], request: ChatRequest, context: ExecutionContext): Promise<StreamExecution> {
-  const attempts: Attempt[] = [];
-  let last: SwitchyardError | undefined;
-  for (const spec of plan) {
-    const recorder = new AttemptRecorder(spec);
-    let iterator: AsyncIterator<StreamPart> | undefined;
-    try {
-      const stream = await modelFor(context, spec).doStream(request, { signal: context.signal });
-      iterator = stream.parts[Symbol.asyncIterator]();
-      const head: StreamPart[] = [];
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) break;
-        const part = next.value;
-        if (part.type === 'error') throw part.error;
-        head.push(part);
-        if (isContentPart(part)) {
-          recorder.markFirstToken();
-          return { ok: true, spec, attempts, parts: committed(head, iterator, recorder, attempts, request) };
+export async function executeStream(
+  plan: readonly ModelSpec[],
+  request: ChatRequest,
+  context: ExecutionContext,
+  options: ExecutionOptions,
+): Promise<StreamExecution> {
+  const run = new PlanRun<{ parts: StreamPart[]; spec: ModelSpec }>(plan, context, options);
+  for (const target of run.targets()) {
+    for (let attempt = 1; ; attempt++) {
+      const recorder = new AttemptRecorder(target.spec, attempt - 1);
+      const deadline = new AttemptDeadline(context.signal, target.spec.reliability.timeout, true);
+      let iterator: AsyncIterator<StreamPart> | undefined;
+      let committed = false;
+      let next: 'retry' | 'next' | 'stop';
+      try {
+        const stream = await target.model.doStream(request, { signal: deadline.signal });
+        iterator = stream.parts[Symbol.asyncIterator]();
+        const head = await peek(iterator, deadline, recorder, options.failoverOnContentFilter);
+        if (options.failoverOnContentFilter && isRefusalStream(head)) {
+          run.refused(target, recorder, usageOf(head), { parts: head, spec: target.spec });
+          break;
         }
+        committed = true;
+        const parts = commit(head, iterator, { target, recorder, deadline, attempts: run.attempts, request });
+        return { ok: true, spec: target.spec, parts, attempts: run.attempts, skipped: run.skipped };
+      } catch (thrown) {
+        const error = deadline.explain(asSwitchyardError(thrown, unexpected), { provider: target.spec.provider, model: target.spec.name });
+        await iterator?.return?.();
+        next = await run.failed(target, recorder, error, attempt);
+      } finally {
+        if (!committed) deadline.dispose();
       }
-      // A stream with no content part at all still completed (e.g. only a usage chunk).
-      return { ok: true, spec, attempts, parts: committed(head, iterator, recorder, attempts, request) };
-    } catch (thrown) {
-      last = asSwitchyardError(thrown, unexpected);
-      attempts.push(recorder.failed(last));
-      await iterator?.return?.();
-      if (!shouldFailOver(last)) break;
+      if (next === 'stop') return { ok: false, error: run.error(true), attempts: run.attempts, skipped: run.skipped };
+      if (next === 'next') break;
     }
   }
-  return { ok: false, error: finalError(attempts, last), attempts };
+  const refusal = run.refusal;
+  if (refusal) return { ok: true, spec: refusal.spec, parts: replay(refusal.parts), attempts: run.attempts, skipped: run.skipped };
+  return { ok: false, error: run.error(false), attempts: run.attempts, skipped: run.skipped };
 }
 
-/** The committed stream: the peeked head, then the rest; records the attempt when it ends. */
-async function* committed(
+/**
+ * Reads parts until the first content part (or, when `whole`, to the end), holding them back.
+ * An error part before that is thrown, so the caller can retry or fail over.
+ */
+async function peek(iterator: AsyncIterator<StreamPart>, deadline: AttemptDeadline, recorder: AttemptRecorder, whole: boolean): Promise<StreamPart[]> {
+  const head: StreamPart[] = [];
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return head;
+    const part = next.value;
+    if (part.type === 'error') throw part.error;
+    head.push(part);
+    if (isContentPart(part)) {
+      deadline.firstToken();
+      recorder.markFirstToken();
+      if (!whole) return head;
+    }
+  }
+}
+
+/** The committed stream: the peeked head, then the rest; records the attempt (and tells the breaker) when it ends. */
+async function* commit(
   head: StreamPart[],
   rest: AsyncIterator<StreamPart>,
-  recorder: AttemptRecorder,
-  attempts: Attempt[],
-  request: ChatRequest,
+  run: { target: Target; recorder: AttemptRecorder; deadline: AttemptDeadline; attempts: Attempt[]; request: ChatRequest },
 ): AsyncGenerator<StreamPart> {
+  const { target, recorder, deadline, attempts, request } = run;
+  const source = { provider: target.spec.provider, model: target.spec.name };
   let usage: Usage | undefined;
   let output = '';
   let error: SwitchyardError | undefined;
   let ended = false;
-  const observe = (part: StreamPart): void => {
+  const observe = (part: StreamPart): StreamPart => {
     if (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'refusal-delta') output += part.text;
     else if (part.type === 'tool-call-delta') output += (part.name ?? '') + part.argumentsDelta;
     else if (part.type === 'usage') usage = part.usage;
-    else if (part.type === 'error') error = part.error;
+    else if (part.type === 'error') {
+      // A timeout that fired mid-stream surfaces as an abort from below; say what it was.
+      error = deadline.explain(part.error, source);
+      return { type: 'error', error };
+    }
+    return part;
   };
   try {
     for (const part of head) {
-      observe(part);
-      if (part.type !== 'usage') yield part;
+      const seen = observe(part);
+      if (seen.type !== 'usage') yield seen;
     }
     for (;;) {
       const next = await rest.next();
       if (next.done) break;
-      observe(next.value);
+      const seen = observe(next.value);
       // Usage is held back and sent last, after the gateway has had a chance to estimate it.
-      if (next.value.type !== 'usage') yield next.value;
+      if (seen.type !== 'usage') yield seen;
       if (error) break;
     }
     if (!error) {
@@ -142,12 +304,38 @@ async function* committed(
     }
     ended = true;
   } finally {
+    deadline.dispose();
     if (!ended) await rest.return?.();
-    if (error) attempts.push(recorder.failed(error, usage));
-    else if (ended) attempts.push(recorder.succeeded(usage));
-    // Stopped by the consumer (the client went away): what was generated so far was still billed.
-    else attempts.push(recorder.failed(new AbortedError('The stream was cancelled before it ended.'), usage ?? estimateUsage(request, output)));
+    if (error) {
+      if (isDeploymentFailure(failureAction(error))) target.breaker?.recordFailure(target.permit);
+      else target.breaker?.release(target.permit);
+      attempts.push(recorder.failed(error, usage));
+    } else if (ended) {
+      target.breaker?.recordSuccess(target.permit);
+      attempts.push(recorder.succeeded(usage));
+    } else {
+      // Stopped by the consumer (the client went away): what was generated so far was still billed.
+      target.breaker?.release(target.permit);
+      attempts.push(recorder.failed(new AbortedError('The stream was cancelled before it ended.'), usage ?? estimateUsage(request, output)));
+    }
   }
+}
+
+async function* replay(parts: StreamPart[]): AsyncGenerator<StreamPart> {
+  yield* parts;
+}
+
+function isRefusal(result: ChatResult): boolean {
+  return result.choices.length > 0 && result.choices.every((choice) => choice.finishReason.unified === 'content_filter' || typeof choice.message['refusal'] === 'string');
+}
+
+function isRefusalStream(parts: StreamPart[]): boolean {
+  return parts.some((part) => part.type === 'refusal-delta' || (part.type === 'finish' && part.finishReason.unified === 'content_filter'));
+}
+
+function usageOf(parts: StreamPart[]): Usage | undefined {
+  for (const part of parts) if (part.type === 'usage') return part.usage;
+  return undefined;
 }
 
 function resultText(result: ChatResult): string {

@@ -1,13 +1,14 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { NoAvailableModelError } from '../errors/execution-errors.js';
+import { NoAvailableModelError, NoCompatibleModelError } from '../errors/execution-errors.js';
 import { AbortedError } from '../errors/request-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
-import { executeGenerate, executeStream, type ExecutionContext } from '../execution/executor.js';
+import { CircuitBreakers } from '../execution/circuit-breaker.js';
+import { executeGenerate, executeStream, type ExecutionContext, type ExecutionOptions } from '../execution/executor.js';
 import { createProvider } from '../providers/provider-registry.js';
 import { Routing, type RoutingHints, type RoutingResult } from '../routing/routing.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { ChatResult } from '../spec/chat-result.js';
-import type { Decision } from '../spec/decision.js';
+import type { Decision, FilteredCandidate } from '../spec/decision.js';
 import type { LanguageModel } from '../spec/language-model.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Provider } from '../spec/provider.js';
@@ -20,6 +21,10 @@ import { RecentTraces, type TraceSink } from './trace-sink.js';
 export type GatewayOptions = {
   /** Extra trace sinks (the in-memory RecentTraces is always there). */
   sinks?: readonly TraceSink[];
+  /** Clock for circuit breakers (tests move time instead of waiting). */
+  now?: () => number;
+  /** Jitter source for retry delays. */
+  random?: () => number;
 };
 
 export type CallContext = {
@@ -59,6 +64,9 @@ export type StreamOutcome = OutcomeBase &
 export class Gateway {
   readonly routing: Routing;
   readonly traces = new RecentTraces();
+  /** One per model deployment; routing skips open ones. */
+  readonly breakers: CircuitBreakers;
+  private readonly random: () => number;
   private readonly models = new Map<string, LanguageModel>();
   private readonly providers: Provider[] = [];
   private readonly sinks: TraceSink[];
@@ -67,7 +75,9 @@ export class Gateway {
     readonly config: ResolvedConfig,
     options: GatewayOptions,
   ) {
-    this.routing = new Routing(config);
+    this.breakers = new CircuitBreakers(config.models.values(), options.now);
+    this.routing = new Routing(config, this.breakers);
+    this.random = options.random ?? Math.random;
     this.sinks = [this.traces, ...(options.sinks ?? [])];
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {
@@ -105,9 +115,9 @@ export class Gateway {
     const start = this.start(request, context);
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
-    const execution = await executeGenerate(routed.plan, routed.request, this.executionContext(context));
-    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts) };
-    const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts }));
+    const execution = await executeGenerate(routed.plan, routed.request, this.executionContext(context), executionOptions(routed));
+    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts, execution.skipped) };
+    const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts, skipped: execution.skipped }));
     return { ...base, type: 'completion', trace, result: execution.result, model: execution.spec };
   }
 
@@ -115,14 +125,14 @@ export class Gateway {
     const start = this.start(request, context);
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
-    const execution = await executeStream(routed.plan, routed.request, this.executionContext(context));
-    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts) };
+    const execution = await executeStream(routed.plan, routed.request, this.executionContext(context), executionOptions(routed));
+    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts, execution.skipped) };
     return {
       ...base,
       type: 'stream',
       model: execution.spec,
       attemptCount: execution.attempts.length + 1,
-      parts: this.traced(execution.parts, builder, execution.spec, execution.attempts),
+      parts: this.traced(execution.parts, builder, execution.spec, execution.attempts, execution.skipped),
     };
   }
 
@@ -149,7 +159,13 @@ export class Gateway {
   }
 
   /** Passes the stream through and records the trace when it ends, however it ends. */
-  private async *traced(parts: AsyncGenerator<StreamPart>, builder: TraceBuilder, spec: ModelSpec, attempts: Attempt[]): AsyncGenerator<StreamPart> {
+  private async *traced(
+    parts: AsyncGenerator<StreamPart>,
+    builder: TraceBuilder,
+    spec: ModelSpec,
+    attempts: Attempt[],
+    skipped: FilteredCandidate[],
+  ): AsyncGenerator<StreamPart> {
     let error: SwitchyardError | undefined;
     let ended = false;
     try {
@@ -162,23 +178,28 @@ export class Gateway {
       if (!ended) await parts.return(undefined);
       const status = error ? failureStatus(error) : ended ? 'ok' : 'aborted';
       const failure = error ?? (ended ? undefined : new AbortedError('The client disconnected during the stream.'));
-      this.record(builder.finish({ status, model: spec, attempts, ...(failure ? { error: failure } : {}) }));
+      this.record(builder.finish({ status, model: spec, attempts, skipped, ...(failure ? { error: failure } : {}) }));
     }
   }
 
   private executionContext(context: CallContext): ExecutionContext {
-    return { signal: context.signal, models: this.models };
+    return { signal: context.signal, models: this.models, breakers: this.breakers, random: this.random };
   }
 
+  /** Every candidate was filtered out: by the request's own needs (400), or by the gateway's state (503). */
   private noModel(builder: TraceBuilder, decision: Decision): { type: 'error'; trace: Trace; error: SwitchyardError } {
-    const missingEnv = [...new Set(decision.filtered.flatMap((item) => this.missingEnvOf(item.model)))];
     const where = decision.router === null ? `model "${decision.requested}"` : `router "${decision.router}", route "${decision.route}"`;
+    const incompatible = decision.filtered.filter((item) => item.reason === 'capability' || item.reason === 'context_window');
+    const missingEnv = [...new Set(decision.filtered.flatMap((item) => this.missingEnvOf(item.model)))];
+    if (incompatible.length > 0 && missingEnv.length === 0) {
+      const reasons = incompatible.map((item) => `${item.model}: ${item.detail}`).join('; ');
+      return this.failed(builder, new NoCompatibleModelError(`No model of ${where} can take this request. ${reasons}.`, incompatible), []);
+    }
     const message =
       missingEnv.length > 0
         ? `No model is available for ${where}: their providers have no credentials. Set ${missingEnv.length === 1 ? '' : 'one of '}${missingEnv.join(', ')} and restart the gateway.`
         : `No model is available for ${where}.`;
-    const error = new NoAvailableModelError(message, { filtered: decision.filtered, missingEnv });
-    return this.failed(builder, error, []);
+    return this.failed(builder, new NoAvailableModelError(message, { filtered: decision.filtered, missingEnv }), []);
   }
 
   private missingEnvOf(model: string): string[] {
@@ -186,8 +207,13 @@ export class Gateway {
     return (spec && this.config.providers.get(spec.provider)?.disabled?.missingEnv) ?? [];
   }
 
-  private failed(builder: TraceBuilder, error: SwitchyardError, attempts: Attempt[]): { type: 'error'; trace: Trace; error: SwitchyardError } {
-    return { type: 'error', error, trace: this.record(builder.finish({ status: failureStatus(error), model: undefined, attempts, error })) };
+  private failed(
+    builder: TraceBuilder,
+    error: SwitchyardError,
+    attempts: Attempt[],
+    skipped: FilteredCandidate[] = [],
+  ): { type: 'error'; trace: Trace; error: SwitchyardError } {
+    return { type: 'error', error, trace: this.record(builder.finish({ status: failureStatus(error), model: undefined, attempts, skipped, error })) };
   }
 
   private record(trace: Trace): Trace {
@@ -199,4 +225,8 @@ export class Gateway {
 /** A client that went away is an aborted request, not a failed one. */
 function failureStatus(error: SwitchyardError): 'aborted' | 'error' {
   return error.kind === 'aborted' ? 'aborted' : 'error';
+}
+
+function executionOptions(routed: RoutingResult): ExecutionOptions {
+  return { failoverOnContentFilter: routed.failoverOnContentFilter, forced: routed.forced };
 }

@@ -1,7 +1,7 @@
 import { computeCost } from '../cost/compute-cost.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { toAttemptError } from '../execution/attempt-recorder.js';
-import type { Decision } from '../spec/decision.js';
+import type { Decision, FilteredCandidate } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Attempt, Trace, TraceStatus } from '../spec/trace.js';
 import { createTraceId } from './create-trace-id.js';
@@ -22,8 +22,17 @@ export class TraceBuilder {
     this.id = createTraceId(this.startedAt);
   }
 
-  finish(options: { status: TraceStatus; model: ModelSpec | undefined; attempts: readonly Attempt[]; error?: SwitchyardError }): Trace {
-    const served = options.model ? options.attempts.findLast((attempt) => attempt.model === options.model?.name && attempt.outcome === 'ok') : undefined;
+  finish(options: {
+    status: TraceStatus;
+    model: ModelSpec | undefined;
+    attempts: readonly Attempt[];
+    skipped?: readonly FilteredCandidate[];
+    error?: SwitchyardError;
+  }): Trace {
+    // The attempt whose answer the client got (a refusal is an answer when nothing better came).
+    const served = options.model
+      ? options.attempts.findLast((attempt) => attempt.model === options.model?.name && attempt.outcome !== 'error')
+      : undefined;
     const usage = served?.usage;
     // Every attempt that reports usage was billed, failed ones included (a stream cut halfway still cost its tokens).
     let costUsd: number | undefined = options.status === 'blocked' ? 0 : undefined;
@@ -45,6 +54,7 @@ export class TraceBuilder {
       stream: this.stream,
       decision: this.decision,
       attempts: [...options.attempts],
+      skipped: [...(options.skipped ?? [])],
       usage,
       costUsd,
       referenceCostUsd,

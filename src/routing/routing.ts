@@ -8,6 +8,7 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import { applySystemPrompt } from './apply-system-prompt.js';
 import { buildPlan, type Plan } from './build-plan.js';
 import { extractRoutingText } from './extract-routing-text.js';
+import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
 import { compileCondition, type Evidence, type Matcher } from './signals/compile-condition.js';
 
 /** Hints that arrive outside the body. */
@@ -23,6 +24,10 @@ export type RoutingResult = {
   /** The request to send: the client's, with the route's system prompt merged in. */
   request: ChatRequest;
   reference: ModelSpec | undefined;
+  /** A model to call although its circuit is open (every compatible candidate's was). */
+  forced: string | undefined;
+  /** The route lets a content-policy refusal move on to the next model. */
+  failoverOnContentFilter: boolean;
 };
 
 type CompiledRoute = { spec: RouteSpec; matcher: Matcher | undefined; plan: Plan | undefined };
@@ -45,7 +50,11 @@ export class Routing {
   private readonly routers = new Map<string, CompiledRouter>();
   private readonly directPlans = new Map<string, Plan>();
 
-  constructor(private readonly config: ResolvedConfig) {
+  /** `health` (the circuit breakers) makes decisions skip open circuits; without it every circuit counts as closed. */
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly health?: DeploymentHealth,
+  ) {
     const noFallbacks = new Map<string, string[]>();
     for (const name of config.models.keys()) {
       this.directPlans.set(name, buildPlan({ policy: 'direct', model: name }, noFallbacks, config.models, config.providers));
@@ -62,14 +71,7 @@ export class Routing {
     const router = this.routers.get(request.model);
     if (router) return this.routeWithRouter(router, request, hints);
     const plan = this.directPlans.get(request.model);
-    if (plan) {
-      return {
-        decision: this.decision(request.model, null, null, [], plan, null, null),
-        plan: plan.specs,
-        request,
-        reference: undefined,
-      };
-    }
+    if (plan) return this.result(request, { router: null, route: null, signals: [], plan, system: null, reference: undefined, failoverOnContentFilter: false });
     const { routers, models } = this.names();
     throw new NotFoundError(
       `The model "${request.model}" does not exist. Routers: ${listNames(routers)}. Models: ${listNames(models)}.`,
@@ -114,53 +116,68 @@ export class Routing {
       }
     }
 
-    const reference = router.reference?.name ?? null;
+    const common = { router: router.spec.name, signals, reference: router.reference };
     if (!chosen) {
-      return {
-        decision: this.decision(request.model, router.spec.name, DEFAULT_ROUTE, signals, router.defaultPlan, null, reference),
-        plan: router.defaultPlan.specs,
-        request,
-        reference: router.reference,
-      };
+      return this.result(request, { ...common, route: DEFAULT_ROUTE, plan: router.defaultPlan, system: null, failoverOnContentFilter: false });
     }
     const route = chosen.spec;
     if (route.action.type === 'block') {
       const decision: Decision = {
-        ...this.decision(request.model, router.spec.name, route.name, signals, { policy: 'block', candidates: [], filtered: [], specs: [] }, null, reference),
+        requested: request.model,
+        router: router.spec.name,
+        route: route.name,
+        signals,
+        policy: 'block',
+        candidates: [],
+        filtered: [],
         block: { message: route.action.message },
+        system: null,
+        reference: router.reference?.name ?? null,
       };
-      return { decision, plan: [], request, reference: router.reference };
+      return { decision, plan: [], request, reference: router.reference, forced: undefined, failoverOnContentFilter: false };
     }
-    const plan = chosen.plan as Plan;
     const system = route.system;
-    return {
-      decision: this.decision(request.model, router.spec.name, route.name, signals, plan, system ? { merge: system.merge } : null, reference),
-      plan: plan.specs,
-      request: system ? { ...request, messages: applySystemPrompt(request.messages, system.text, system.merge) } : request,
-      reference: router.reference,
-    };
+    return this.result(system ? { ...request, messages: applySystemPrompt(request.messages, system.text, system.merge) } : request, {
+      ...common,
+      route: route.name,
+      plan: chosen.plan as Plan,
+      system: system ? { merge: system.merge } : null,
+      failoverOnContentFilter: route.failoverOnContentFilter,
+    });
   }
 
-  private decision(
-    requested: string,
-    router: string | null,
-    route: string | null,
-    signals: Signal[],
-    plan: Plan,
-    system: Decision['system'],
-    reference: string | null,
-  ): Decision {
+  /** Filters the plan for this request (capabilities, context window, circuits) and writes the Decision. */
+  private result(
+    request: ChatRequest,
+    chosen: {
+      router: string | null;
+      route: string | null;
+      signals: Signal[];
+      plan: Plan;
+      system: Decision['system'];
+      reference: ModelSpec | undefined;
+      failoverOnContentFilter: boolean;
+    },
+  ): RoutingResult {
+    const filtered = filterCandidates(chosen.plan, request, this.health);
     return {
-      requested,
-      router,
-      route,
-      signals,
-      policy: plan.policy,
-      candidates: [...plan.candidates],
-      filtered: [...plan.filtered],
-      block: null,
-      system,
-      reference,
+      decision: {
+        requested: request.model,
+        router: chosen.router,
+        route: chosen.route,
+        signals: chosen.signals,
+        policy: chosen.plan.policy,
+        candidates: filtered.candidates,
+        filtered: filtered.filtered,
+        block: null,
+        system: chosen.system,
+        reference: chosen.reference?.name ?? null,
+      },
+      plan: filtered.specs,
+      request,
+      reference: chosen.reference,
+      forced: filtered.forced,
+      failoverOnContentFilter: chosen.failoverOnContentFilter,
     };
   }
 

@@ -34,6 +34,8 @@ export function errorToHttp(thrown: SwitchyardError): HttpError {
     case 'no_available_model':
       // Retrying cannot help until the operator changes the gateway's configuration.
       return withHeaders(body(503, 'service_unavailable_error', 'no_available_model'), { 'x-should-retry': 'false' });
+    case 'no_compatible_model':
+      return body(400, 'invalid_request_error', error.contextLength ? 'context_length_exceeded' : 'unsupported_request');
     case 'upstream_http':
       return upstreamHttpError(error);
     case 'upstream_connection':
@@ -104,21 +106,28 @@ function upstreamHttpError(error: ProviderHttpError): HttpError {
   };
 }
 
-/** 503 listing every attempt, and `x-should-retry: false` so client SDKs do not multiply our retries. */
+/**
+ * Every attempt, listed, with `x-should-retry: false` so client SDKs do not multiply the
+ * gateway's own retries. 503, unless the last status says more: 400 when the request itself was
+ * rejected, 429 (with the upstream's retry-after) when every attempt was rate limited.
+ */
 function allAttemptsFailed(error: AllAttemptsFailedError): HttpError {
   const last = asKnownError(error.lastError);
   const requestRejected = last.kind === 'upstream_http' && (last.status === 400 || last.status === 413 || last.status === 422);
+  const rateLimited = error.attempts.every((attempt) => attempt.error?.status === 429);
+  const headers: Record<string, string> = { 'x-should-retry': 'false' };
+  if (rateLimited && last.kind === 'upstream_http' && last.retryAfterMs !== undefined) headers['retry-after'] = String(Math.ceil(last.retryAfterMs / 1000));
   return {
-    status: requestRejected ? 400 : 503,
+    status: requestRejected ? 400 : rateLimited ? 429 : 503,
     body: {
       error: {
         message: error.message,
-        type: requestRejected ? 'invalid_request_error' : 'service_unavailable_error',
+        type: requestRejected ? 'invalid_request_error' : rateLimited ? 'rate_limit_error' : 'service_unavailable_error',
         param: null,
         code: 'all_attempts_failed',
-        attempts: error.attempts.map((attempt) => ({ model: attempt.model, provider: attempt.provider, error: attempt.error })),
+        attempts: error.attempts.map((attempt) => ({ model: attempt.model, provider: attempt.provider, retry: attempt.retry, error: attempt.error })),
       },
     },
-    headers: { 'x-should-retry': 'false' },
+    headers,
   };
 }

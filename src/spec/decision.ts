@@ -16,9 +16,15 @@ export type Candidate = {
   provider: string;
   /** `target`: named by the route's target; `fallback`: added from the router's `fallbacks`. */
   source: 'target' | 'fallback';
+  /** Why a candidate that would normally be skipped is tried anyway. */
+  note?: string;
 };
 
-export type FilterReason = 'provider_disabled';
+/**
+ * Why a candidate is not tried: its provider has no credentials; the request needs a capability it
+ * lacks; the prompt does not fit its context window; its circuit breaker is open.
+ */
+export type FilterReason = 'provider_disabled' | 'capability' | 'context_window' | 'circuit_open';
 
 export type FilteredCandidate = { model: string; reason: FilterReason; detail: string };
 

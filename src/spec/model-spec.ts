@@ -1,3 +1,5 @@
+import type { ReliabilitySettings } from './reliability.js';
+
 /** USD per 1M tokens. */
 export type ModelPrice = {
   input: number;
@@ -8,12 +10,13 @@ export type ModelPrice = {
   output: number;
 };
 
+/** What a model can do; `undefined` when nobody said (a model defined from scratch), so routing does not rule it out. */
 export type ModelCapabilities = {
-  tools: boolean;
-  jsonSchema: boolean;
-  vision: boolean;
-  streaming: boolean;
-  reasoning: boolean;
+  tools: boolean | undefined;
+  jsonSchema: boolean | undefined;
+  vision: boolean | undefined;
+  streaming: boolean | undefined;
+  reasoning: boolean | undefined;
 };
 
 /** One model at one provider: where it is, what it costs, what it can do. */
@@ -25,15 +28,8 @@ export type ModelSpec = {
   contextWindow: number | undefined;
   maxOutput: number | undefined;
   capabilities: ModelCapabilities;
+  reliability: ReliabilitySettings;
   /** `builtin`: taken from the built-in catalog as is; `config`: defined or overridden in the config. */
   origin: 'builtin' | 'config';
 };
 
-/** Capabilities assumed for a model the config defines from scratch and does not describe. */
-export const DEFAULT_CAPABILITIES: ModelCapabilities = {
-  tools: true,
-  jsonSchema: false,
-  vision: false,
-  streaming: true,
-  reasoning: false,
-};

@@ -1,5 +1,5 @@
 import type { ErrorKind } from '../errors/switchyard-error.js';
-import type { Decision } from './decision.js';
+import type { Decision, FilteredCandidate } from './decision.js';
 import type { Usage } from './usage.js';
 
 export type AttemptError = {
@@ -14,12 +14,15 @@ export type AttemptError = {
 export type Attempt = {
   model: string;
   provider: string;
+  /** 0 for the first call to this model in the request, n for its n-th retry. */
+  retry: number;
   /** Epoch milliseconds. */
   startedAt: number;
   /** Milliseconds from the start of the attempt to its first content part (streams only). */
   firstTokenMs: number | undefined;
   durationMs: number;
-  outcome: 'ok' | 'error';
+  /** `refused`: the model answered with a content-policy refusal and the route moved on (failover_on_content_filter). */
+  outcome: 'ok' | 'error' | 'refused';
   error: AttemptError | undefined;
   usage: Usage | undefined;
 };
@@ -38,6 +41,8 @@ export type Trace = {
   stream: boolean;
   decision: Decision;
   attempts: Attempt[];
+  /** Candidates of the plan passed over while executing (a circuit opened meanwhile, a context-length error ruled them out). */
+  skipped: FilteredCandidate[];
   usage: Usage | undefined;
   /** Undefined when usage or price is unknown. */
   costUsd: number | undefined;

@@ -27,6 +27,29 @@ export function estimatePromptTokens(request: ChatRequest): number {
   return total;
 }
 
+/**
+ * An upper bound of `estimatePromptTokens` that costs no tokenizing: a BPE token is at least one
+ * byte of UTF-8, so bytes bound tokens. Lets the context-window check skip the tokenizer for the
+ * many prompts that are far from any limit.
+ */
+export function promptTokenUpperBound(request: ChatRequest): number {
+  let total = TOKENS_PER_REPLY;
+  for (const message of request.messages) {
+    total += TOKENS_PER_MESSAGE + Buffer.byteLength(message.role);
+    const content = message.content;
+    if (typeof content === 'string') total += Buffer.byteLength(content);
+    else if (Array.isArray(content)) {
+      for (const part of content) {
+        if (typeof part.text === 'string') total += Buffer.byteLength(part.text);
+        else if (part.type === 'image_url') total += TOKENS_PER_IMAGE;
+      }
+    }
+    if (message.tool_calls) total += Buffer.byteLength(JSON.stringify(message.tool_calls));
+  }
+  if (request.tools) total += Buffer.byteLength(JSON.stringify(request.tools));
+  return total;
+}
+
 /** Usage counted by the gateway, for upstreams that report none. Marked `estimated`. */
 export function estimateUsage(request: ChatRequest, outputText: string): Usage {
   return {

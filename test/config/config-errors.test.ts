@@ -104,7 +104,7 @@ routers:
     ]);
     const messages = error.issues.map((issue) => issue.message);
     expect(messages).toContain('expected a port number, found "eighty"');
-    expect(messages).toContain('unsupported value "anthropic"; supported: "openai"');
+    expect(messages).toContain('unsupported value "anthropic"; supported: "openai", "mock"');
     expect(messages).toContain('expected an http(s) URL such as https://api.openai.com/v1, found "not a url"');
     expect(messages.some((message) => message.startsWith('invalid regular expression:'))).toBe(true);
     // "mystery" is invalid, so its uses are not reported again.
@@ -161,6 +161,17 @@ routers:
     ]);
   });
 
+  it('rejects a rehearsal provider whose fault rates add up to more than 1', () => {
+    const error = errorsOf(`providers:
+  flaky:
+    type: mock
+    faults:
+      - { rate: 0.7, kind: error, status: 503 }
+      - { rate: 0.5, kind: reset }
+`);
+    expect(error.issues).toEqual([expect.objectContaining({ path: 'providers.flaky.faults', message: 'expected fault rates that add up to at most 1, found 1.2' })]);
+  });
+
   it('requires exactly one of target or block on a route', () => {
     const error = errorsOf(`${BASE}routers:
   auto:
@@ -189,8 +200,7 @@ routers:
       'x.yaml',
       { env: { OPENAI_API_KEY: 'sk-from-env' } },
     );
-    expect(config.providers.get('openai')?.apiKey).toBe('sk-from-env');
-    expect(config.providers.get('openai')?.baseUrl).toBe('https://api.openai.com/v1');
+    expect(config.providers.get('openai')).toMatchObject({ type: 'openai', apiKey: 'sk-from-env', baseUrl: 'https://api.openai.com/v1' });
     // Overridden field, inherited rest.
     expect(config.models.get('gpt-4o-mini')).toMatchObject({ contextWindow: 1000, wireModel: 'gpt-4o-mini', provider: 'openai', origin: 'config' });
     expect(config.models.get('gpt-4o-mini')?.price.input).toBeGreaterThan(0);

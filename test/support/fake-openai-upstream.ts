@@ -23,8 +23,12 @@ export type FakeResponse =
       finishReason?: string;
       /** Milliseconds before the status line. */
       delayMs?: number;
-      /** Milliseconds between stream chunks. */
+      /** Milliseconds between stream chunks (a slow drip when large). */
       chunkDelayMs?: number;
+      /** Streams: headers go out at once, then nothing for this long before the first chunk (a stall before the first token). */
+      firstChunkDelayMs?: number;
+      /** Streams: the connection breaks after this many content chunks. */
+      cutAfterChunks?: number;
       /** The `model` field of the answer; defaults to the requested model. */
       model?: string;
       /** Extra top-level fields (system_fingerprint, ...). */
@@ -233,10 +237,19 @@ async function streamCompletion(completion: Completion, request: RecordedRequest
   events.push('data: [DONE]\n\n');
 
   response.writeHead(200, { 'content-type': 'text/event-stream' });
-  for (const event of events) {
+  response.flushHeaders();
+  if (completion.firstChunkDelayMs) await sleep(completion.firstChunkDelayMs);
+  // The opening chunk carries only the role; content chunks are counted after it.
+  const cutAt = completion.cutAfterChunks === undefined ? Infinity : completion.cutAfterChunks + 1;
+  for (let index = 0; index < events.length; index++) {
     if (response.destroyed) return;
-    if (completion.chunkDelayMs) await sleep(completion.chunkDelayMs);
-    response.write(event);
+    if (index >= cutAt) {
+      await sleep(20);
+      response.socket?.destroy();
+      return;
+    }
+    if (completion.chunkDelayMs && index > 0) await sleep(completion.chunkDelayMs);
+    await new Promise<void>((resolve) => response.write(events[index], () => resolve()));
   }
   response.end();
 }

@@ -15,12 +15,14 @@ export async function startGateway(yaml: string, env: Record<string, string | un
 
 /**
  * The routing config the end-to-end tests use: three models on one fake upstream, with list-like
- * prices so cost assertions are easy to check by hand.
+ * prices so cost assertions are easy to check by hand. One attempt per model and a breaker that
+ * does not trip, so each test sees exactly the upstream answers it scripts whatever ran before it
+ * (the reliability tests configure retries and breakers themselves).
  */
 export function testConfig(upstreamUrl: string, extra = ''): string {
   return `
 providers:
-  fake: { type: openai, base_url: "${upstreamUrl}", api_key: "sk-test-secret-key-123456" }
+  fake: { type: openai, base_url: "${upstreamUrl}", api_key: "sk-test-secret-key-123456", retry: { max_attempts: 1 }, circuit_breaker: { consecutive_failures: 1000, min_requests: 1000 } }
 models:
   cheap:    { provider: fake, model: cheap-wire,    price: { input: 0.15, output: 0.6 }, context_window: 128000 }
   coder:    { provider: fake, model: coder-wire,    price: { input: 0.27, output: 1.1, cached_input: 0.07 }, context_window: 64000 }

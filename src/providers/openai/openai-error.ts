@@ -1,4 +1,4 @@
-import { ProviderHttpError, type ProviderErrorSource } from '../../errors/provider-errors.js';
+import { ProviderHttpError, type ProviderErrorCategory, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import { parseRetryAfter } from '../shared/parse-retry-after.js';
 import { readOpenAIError } from './openai-api.js';
 
@@ -23,9 +23,28 @@ export function createOpenAIHttpError(options: {
     source: options.source,
     status: options.status,
     message: options.redact(message),
-    type: parsed?.type,
-    code: parsed?.code,
-    param: parsed?.param,
+    type: parsed?.type === undefined ? undefined : options.redact(parsed.type),
+    code: parsed?.code === undefined ? undefined : options.redact(parsed.code),
+    param: parsed?.param === undefined ? undefined : options.redact(parsed.param),
     retryAfterMs: parseRetryAfter(options.headers),
+    category: classifyOpenAIError(options.status, parsed?.code, parsed?.type, message),
   });
+}
+
+// Phrases, not bare words: "Unrecognized request argument supplied: context_length" is not one.
+const CONTEXT_LENGTH_MESSAGE =
+  /maximum context length|context length (is |was |has been )?exceeded|exceeds? (the |its )?(model's )?context (window|length)|context window|too many tokens|prompt is too long|reduce the length of the (messages|prompt)/i;
+const CONTENT_FILTER_MESSAGE = /content[ _](management )?polic|content[ _]filter|safety system|flagged as (potentially )?(unsafe|harmful)/i;
+
+/**
+ * OpenAI says `context_length_exceeded` and `content_policy_violation` (Azure: `content_filter`);
+ * compatible servers often only say it in the message, so that is read too.
+ */
+export function classifyOpenAIError(status: number, code: string | undefined, type: string | undefined, message: string): ProviderErrorCategory | undefined {
+  if (status !== 400 && status !== 413 && status !== 422) return undefined;
+  if (code === 'context_length_exceeded' || type === 'context_length_exceeded' || CONTEXT_LENGTH_MESSAGE.test(message)) return 'context_length';
+  if (code === 'content_policy_violation' || code === 'content_filter' || type === 'content_filter' || CONTENT_FILTER_MESSAGE.test(message)) {
+    return 'content_filter';
+  }
+  return undefined;
 }

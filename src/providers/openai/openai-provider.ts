@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import type { ProviderConfig } from '../../config/resolved-config.js';
+import type { OpenAIProviderConfig } from '../../config/resolved-config.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Provider } from '../../spec/provider.js';
 import { redactSecrets } from '../shared/redact-secrets.js';
@@ -9,18 +9,27 @@ const USER_AGENT = 'switchyard/0.1';
 
 /**
  * Any OpenAI-compatible upstream (OpenAI, Anthropic's and Gemini's compatibility endpoints,
- * DeepSeek, Groq, Together, OpenRouter, Ollama, vLLM, ...): one keep-alive pool per provider.
+ * DeepSeek, Groq, Together, OpenRouter, Ollama, vLLM, ...), over keep-alive connection pools.
  */
-export function createOpenAIProvider(config: ProviderConfig): Provider {
+export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
   const url = new URL(config.baseUrl);
-  const pool = new Pool(url.origin, {
-    connections: config.maxConnections,
-    keepAliveTimeout: 30_000,
-    // Non-streamed answers of reasoning models can take minutes before the first header byte.
-    headersTimeout: 600_000,
-    bodyTimeout: 300_000,
-    connect: { timeout: 10_000 },
-  });
+  // The connect timeout is a property of the pool, so models with their own get a pool of their own (usually one in all).
+  const pools = new Map<number, Pool>();
+  const poolFor = (connectTimeoutMs: number): Pool => {
+    let pool = pools.get(connectTimeoutMs);
+    if (!pool) {
+      pool = new Pool(url.origin, {
+        connections: config.maxConnections,
+        keepAliveTimeout: 30_000,
+        // Backstops only: the executor's per-model first-token and total timeouts decide first.
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        connect: { timeout: connectTimeoutMs },
+      });
+      pools.set(connectTimeoutMs, pool);
+    }
+    return pool;
+  };
   const path = `${url.pathname.replace(/\/+$/, '')}/chat/completions${url.search}`;
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...config.headers };
   if (config.apiKey !== undefined) headers['authorization'] = `Bearer ${config.apiKey}`;
@@ -30,10 +39,11 @@ export function createOpenAIProvider(config: ProviderConfig): Provider {
   return {
     name: config.name,
     languageModel(spec: ModelSpec) {
+      const pool = poolFor(spec.reliability.timeout.connectMs);
       return new OpenAIChatModel({ provider: config.name, name: spec.name, wireModel: spec.wireModel, pool, path, headers, redact });
     },
     async close() {
-      await pool.close();
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
     },
   };
 }

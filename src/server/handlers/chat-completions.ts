@@ -50,18 +50,24 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
       sendJson(response, 200, encodeBlockedCompletion(outcome.message, completionId(traceId)), headers);
       return;
     }
-    case 'error': {
-      if (response.destroyed) return;
-      sendError(response, outcome.error, contractHeaders({ traceId, decision, model: null, attempts: outcome.trace.attempts.length }));
-    }
+    case 'error':
+      if (!response.destroyed) sendError(response, outcome.error, errorHeaders(outcome));
   }
+}
+
+/** The contract headers of a failed request; once the gateway has retried or failed over itself, clients should not retry on top. */
+function errorHeaders(outcome: Extract<GenerateOutcome | StreamOutcome, { type: 'error' }>): Record<string, string> {
+  const attempts = outcome.trace.attempts.length;
+  const headers = contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts });
+  if (attempts > 1) headers['x-should-retry'] = 'false';
+  return headers;
 }
 
 async function streamCompletion({ response }: HandlerContext, chat: ChatRequest, outcome: StreamOutcome): Promise<void> {
   const { traceId, decision } = outcome;
   const id = completionId(traceId);
   if (outcome.type === 'error') {
-    if (!response.destroyed) sendError(response, outcome.error, contractHeaders({ traceId, decision, model: null, attempts: outcome.trace.attempts.length }));
+    if (!response.destroyed) sendError(response, outcome.error, errorHeaders(outcome));
     return;
   }
   if (outcome.type === 'blocked') {

@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ProviderConnectionError, ProviderTimeoutError } from '../errors/provider-errors.js';
+import { AbortedError } from '../errors/request-errors.js';
+import type { TimeoutSettings } from '../spec/reliability.js';
+import { AttemptDeadline } from './attempt-deadline.js';
+
+const TIMEOUT: TimeoutSettings = { connectMs: 50, firstTokenMs: 100, totalMs: 1_000 };
+const source = { provider: 'prov', model: 'model-x' };
+const upstreamError = (): ProviderConnectionError => new ProviderConnectionError(source, 'socket hang up');
+
+describe('AttemptDeadline', () => {
+  let client: AbortController;
+  const deadlines: AttemptDeadline[] = [];
+  const start = (stream: boolean): AttemptDeadline => {
+    const deadline = new AttemptDeadline(client.signal, TIMEOUT, stream);
+    deadlines.push(deadline);
+    return deadline;
+  };
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    client = new AbortController();
+  });
+
+  afterEach(() => {
+    for (const deadline of deadlines.splice(0)) deadline.dispose();
+    vi.useRealTimers();
+  });
+
+  it('aborts its signal when totalMs has passed, not before', () => {
+    const deadline = start(false);
+    vi.advanceTimersByTime(TIMEOUT.totalMs - 1);
+    expect(deadline.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(deadline.signal.aborted).toBe(true);
+  });
+
+  it('for a stream, aborts after firstTokenMs without a first token', () => {
+    const deadline = start(true);
+    vi.advanceTimersByTime(TIMEOUT.firstTokenMs - 1);
+    expect(deadline.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(deadline.signal.aborted).toBe(true);
+  });
+
+  it('for a stream, only the total timeout applies once firstToken() was called', () => {
+    const deadline = start(true);
+    vi.advanceTimersByTime(TIMEOUT.firstTokenMs - 10);
+    deadline.firstToken();
+    vi.advanceTimersByTime(TIMEOUT.totalMs - TIMEOUT.firstTokenMs + 9);
+    expect(deadline.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.explain(upstreamError(), source).message).toBe('model-x did not finish within 1000 ms');
+  });
+
+  it('for a JSON answer, has no first-token timeout', () => {
+    const deadline = start(false);
+    vi.advanceTimersByTime(TIMEOUT.firstTokenMs * 5);
+    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.explain(upstreamError(), source)).toBeInstanceOf(ProviderConnectionError);
+  });
+
+  it('explains any error after the first-token timeout as a ProviderTimeoutError naming it', () => {
+    const deadline = start(true);
+    vi.advanceTimersByTime(TIMEOUT.firstTokenMs);
+    const explained = deadline.explain(new AbortedError('This operation was aborted'), source);
+    expect(explained).toBeInstanceOf(ProviderTimeoutError);
+    expect(explained.message).toBe('model-x sent no first token within 100 ms');
+    expect((explained as ProviderTimeoutError).source).toEqual(source);
+    expect(explained.retryable).toBe(true);
+  });
+
+  it('explains any error after the total timeout as a ProviderTimeoutError naming it', () => {
+    const deadline = start(false);
+    vi.advanceTimersByTime(TIMEOUT.totalMs);
+    const explained = deadline.explain(upstreamError(), source);
+    expect(explained).toBeInstanceOf(ProviderTimeoutError);
+    expect(explained.message).toBe('model-x did not finish within 1000 ms');
+  });
+
+  it('names the timeout that fired first when both have', () => {
+    const deadline = start(true);
+    vi.advanceTimersByTime(TIMEOUT.totalMs * 2);
+    expect(deadline.explain(upstreamError(), source).message).toBe('model-x sent no first token within 100 ms');
+  });
+
+  it('returns the error unchanged when nothing aborted', () => {
+    const deadline = start(true);
+    const error = upstreamError();
+    expect(deadline.explain(error, source)).toBe(error);
+  });
+
+  it("propagates the client's abort to its signal", () => {
+    const deadline = start(true);
+    expect(deadline.signal.aborted).toBe(false);
+    client.abort();
+    expect(deadline.signal.aborted).toBe(true);
+  });
+
+  it('starts aborted when the client signal already is', () => {
+    client.abort();
+    const deadline = start(false);
+    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.explain(upstreamError(), source)).toBeInstanceOf(AbortedError);
+  });
+
+  it('explains an error as an AbortedError when the client aborted', () => {
+    const deadline = start(false);
+    client.abort();
+    const explained = deadline.explain(upstreamError(), source);
+    expect(explained).toBeInstanceOf(AbortedError);
+    expect(explained.kind).toBe('aborted');
+  });
+
+  it('keeps an AbortedError the attempt already had when the client aborted', () => {
+    const deadline = start(false);
+    client.abort();
+    const aborted = new AbortedError('client went away mid-body');
+    expect(deadline.explain(aborted, source)).toBe(aborted);
+  });
+
+  it('dispose() stops both timers', () => {
+    const deadline = start(true);
+    deadline.dispose();
+    vi.advanceTimersByTime(TIMEOUT.totalMs * 2);
+    expect(deadline.signal.aborted).toBe(false);
+    const error = upstreamError();
+    expect(deadline.explain(error, source)).toBe(error);
+  });
+
+  it("dispose() stops listening to the client's signal", () => {
+    const deadline = start(false);
+    deadline.dispose();
+    client.abort();
+    expect(deadline.signal.aborted).toBe(false);
+  });
+
+  // A timer that fires after the client went away must not turn the disconnect into a timeout
+  // (retryable, and counted against the deployment's circuit breaker): the first cause wins.
+  it('explains a client abort as an AbortedError even if a timer fires before dispose()', () => {
+    const deadline = start(false);
+    vi.advanceTimersByTime(10);
+    client.abort();
+    vi.advanceTimersByTime(TIMEOUT.totalMs);
+    expect(deadline.explain(upstreamError(), source)).toBeInstanceOf(AbortedError);
+  });
+});

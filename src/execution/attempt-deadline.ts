@@ -1,0 +1,58 @@
+import type { ProviderErrorSource } from '../errors/provider-errors.js';
+import { ProviderTimeoutError } from '../errors/provider-errors.js';
+import { AbortedError } from '../errors/request-errors.js';
+import type { SwitchyardError } from '../errors/switchyard-error.js';
+import type { TimeoutSettings } from '../spec/reliability.js';
+
+/**
+ * The clock of one attempt: a signal that aborts when the client goes away, when no first token
+ * came in time (streams), or when the whole call ran too long; and the error that explains which.
+ */
+export class AttemptDeadline {
+  readonly signal: AbortSignal;
+  private readonly controller = new AbortController();
+  private expired: 'first_token' | 'total' | undefined;
+  private readonly firstTokenTimer: NodeJS.Timeout | undefined;
+  private readonly totalTimer: NodeJS.Timeout;
+  private readonly onClientAbort = (): void => this.controller.abort();
+
+  constructor(
+    private readonly client: AbortSignal,
+    private readonly timeout: TimeoutSettings,
+    stream: boolean,
+  ) {
+    this.signal = this.controller.signal;
+    if (client.aborted) this.controller.abort();
+    else client.addEventListener('abort', this.onClientAbort, { once: true });
+    this.totalTimer = setTimeout(() => this.expire('total'), timeout.totalMs);
+    // A JSON answer arrives in one piece: for it the total timeout is the only one.
+    this.firstTokenTimer = stream ? setTimeout(() => this.expire('first_token'), timeout.firstTokenMs) : undefined;
+  }
+
+  firstToken(): void {
+    clearTimeout(this.firstTokenTimer);
+  }
+
+  /** The error this attempt ended with, in the light of why its signal aborted (if it did). */
+  explain(error: SwitchyardError, source: ProviderErrorSource): SwitchyardError {
+    // A client that went away is the whole story, whatever timer fired afterwards.
+    if (this.client.aborted) return error.kind === 'aborted' ? error : new AbortedError();
+    if (this.expired === 'first_token') {
+      return new ProviderTimeoutError(source, `${source.model} sent no first token within ${this.timeout.firstTokenMs} ms`);
+    }
+    if (this.expired === 'total') return new ProviderTimeoutError(source, `${source.model} did not finish within ${this.timeout.totalMs} ms`);
+    return error;
+  }
+
+  dispose(): void {
+    clearTimeout(this.firstTokenTimer);
+    clearTimeout(this.totalTimer);
+    this.client.removeEventListener('abort', this.onClientAbort);
+  }
+
+  private expire(which: 'first_token' | 'total'): void {
+    if (this.signal.aborted) return;
+    this.expired = which;
+    this.controller.abort();
+  }
+}

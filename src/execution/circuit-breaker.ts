@@ -1,0 +1,165 @@
+import type { CircuitBreakerSettings } from '../spec/reliability.js';
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+const BUCKETS = 10;
+
+/**
+ * Leave to make one call. `epoch` counts the times the circuit opened: the outcome of a call let
+ * through before the circuit last opened is stale and changes nothing (a slow call admitted while
+ * closed must not close an open circuit, nor free the slot of the probe running now).
+ */
+export type CircuitPermit = { readonly epoch: number; readonly probe: boolean };
+
+/**
+ * A circuit breaker for one model deployment. Closed, it counts outcomes; it opens after
+ * `consecutiveFailures` failures in a row, or when the failure rate over a sliding window (10
+ * time buckets) reaches `errorRate` with at least `minRequests` calls in it. Open, it refuses calls
+ * until `cooldownMs` has passed; then it is half-open and lets exactly one probe through: a success
+ * closes it, a failure opens it for another cooldown.
+ */
+export class CircuitBreaker {
+  private opened = false;
+  private openUntil = 0;
+  private probeInFlight = false;
+  private epoch = 0;
+  private consecutive = 0;
+  private readonly bucketMs: number;
+  private readonly totals = new Array<number>(BUCKETS).fill(0);
+  private readonly failures = new Array<number>(BUCKETS).fill(0);
+  private readonly starts = new Array<number>(BUCKETS).fill(-Infinity);
+
+  constructor(
+    private readonly settings: CircuitBreakerSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.bucketMs = Math.max(1, Math.ceil(settings.windowMs / BUCKETS));
+  }
+
+  state(): CircuitState {
+    if (!this.opened) return 'closed';
+    return this.now() < this.openUntil ? 'open' : 'half_open';
+  }
+
+  /** When an open circuit lets a probe through (epoch ms); undefined unless open. */
+  retryAt(): number | undefined {
+    return this.state() === 'open' ? this.openUntil : undefined;
+  }
+
+  /** Asks to make a call. Closed: yes. Open: no. Half-open: yes for one probe at a time. Pair a permit with record/release. */
+  acquire(): CircuitPermit | undefined {
+    const state = this.state();
+    if (state === 'closed') return { epoch: this.epoch, probe: false };
+    if (state === 'open' || this.probeInFlight) return undefined;
+    this.probeInFlight = true;
+    return { epoch: this.epoch, probe: true };
+  }
+
+  tryAcquire(): boolean {
+    return this.acquire() !== undefined;
+  }
+
+  /** A call made anyway while the circuit is open (every candidate was open): it counts as the probe. */
+  forceAcquire(): CircuitPermit {
+    if (!this.opened) return { epoch: this.epoch, probe: false };
+    this.probeInFlight = true;
+    return { epoch: this.epoch, probe: true };
+  }
+
+  recordSuccess(permit?: CircuitPermit): void {
+    if (this.isStale(permit)) return;
+    if (this.opened) {
+      this.reset();
+      return;
+    }
+    this.consecutive = 0;
+    this.count(false);
+  }
+
+  recordFailure(permit?: CircuitPermit): void {
+    if (this.isStale(permit)) return;
+    if (this.opened) {
+      // A failed probe: another full cooldown.
+      this.open();
+      return;
+    }
+    this.consecutive++;
+    const { total, failed } = this.count(true);
+    const rateTripped = total >= this.settings.minRequests && failed / total >= this.settings.errorRate;
+    if (this.consecutive >= this.settings.consecutiveFailures || rateTripped) this.open();
+  }
+
+  /** A call that ended without saying anything about the deployment (the client went away, the request was invalid). */
+  release(permit?: CircuitPermit): void {
+    if (!this.isStale(permit) && (permit === undefined || permit.probe)) this.probeInFlight = false;
+  }
+
+  private isStale(permit: CircuitPermit | undefined): boolean {
+    return permit !== undefined && permit.epoch !== this.epoch;
+  }
+
+  private open(): void {
+    this.opened = true;
+    this.epoch++;
+    this.probeInFlight = false;
+    this.openUntil = this.now() + this.settings.cooldownMs;
+  }
+
+  private reset(): void {
+    this.opened = false;
+    this.probeInFlight = false;
+    this.consecutive = 0;
+    this.totals.fill(0);
+    this.failures.fill(0);
+    this.starts.fill(-Infinity);
+  }
+
+  /** Adds an outcome to the window and returns the window's totals. */
+  private count(failed: boolean): { total: number; failed: number } {
+    const now = this.now();
+    const start = now - (now % this.bucketMs);
+    const index = Math.floor(start / this.bucketMs) % BUCKETS;
+    if (this.starts[index] !== start) {
+      this.starts[index] = start;
+      this.totals[index] = 0;
+      this.failures[index] = 0;
+    }
+    this.totals[index] = (this.totals[index] ?? 0) + 1;
+    if (failed) this.failures[index] = (this.failures[index] ?? 0) + 1;
+    let total = 0;
+    let failures = 0;
+    for (let bucket = 0; bucket < BUCKETS; bucket++) {
+      if ((this.starts[bucket] ?? -Infinity) > now - this.settings.windowMs) {
+        total += this.totals[bucket] ?? 0;
+        failures += this.failures[bucket] ?? 0;
+      }
+    }
+    return { total, failed: failures };
+  }
+}
+
+/** One breaker per model deployment (catalog model), built at startup. */
+export class CircuitBreakers {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+
+  constructor(
+    models: Iterable<{ name: string; reliability: { circuitBreaker: CircuitBreakerSettings } }>,
+    now: () => number = Date.now,
+  ) {
+    for (const model of models) this.breakers.set(model.name, new CircuitBreaker(model.reliability.circuitBreaker, now));
+  }
+
+  get(model: string): CircuitBreaker | undefined {
+    return this.breakers.get(model);
+  }
+
+  /** For routing: when an open circuit's cooldown ends; undefined when the model can be called. */
+  openUntil(model: string): number | undefined {
+    return this.breakers.get(model)?.retryAt();
+  }
+
+  /** Every model's state, for metrics and the dashboard. */
+  states(): Map<string, CircuitState> {
+    return new Map([...this.breakers].map(([name, breaker]) => [name, breaker.state()]));
+  }
+}

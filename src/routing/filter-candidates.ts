@@ -1,0 +1,101 @@
+import type { ChatRequest } from '../spec/chat-request.js';
+import type { Candidate, FilteredCandidate } from '../spec/decision.js';
+import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
+import { estimatePromptTokens, promptTokenUpperBound } from '../tokens/estimate-usage.js';
+import type { Plan } from './build-plan.js';
+
+/** Live health of deployments, as routing needs it: when an open circuit's cooldown ends, if open. */
+export interface DeploymentHealth {
+  openUntil(model: string): number | undefined;
+}
+
+export type FilteredPlan = {
+  candidates: Candidate[];
+  specs: ModelSpec[];
+  filtered: FilteredCandidate[];
+  /** A model tried although its circuit is open, because every compatible candidate's was. */
+  forced: string | undefined;
+};
+
+type Need = { capability: keyof ModelCapabilities; label: string };
+
+/** The capabilities a request needs from a model. */
+export function requiredCapabilities(request: ChatRequest): Need[] {
+  const needs: Need[] = [];
+  const hasToolHistory = request.messages.some(
+    (message) => message.role === 'tool' || message.role === 'function' || (message.tool_calls?.length ?? 0) > 0 || message['function_call'] != null,
+  );
+  // `functions` is the legacy form of `tools`.
+  const legacyFunctions = Array.isArray(request.passthrough['functions']) && request.passthrough['functions'].length > 0;
+  if ((request.tools?.length ?? 0) > 0 || legacyFunctions || hasToolHistory) needs.push({ capability: 'tools', label: 'tool calling' });
+  if (request.responseFormat?.type === 'json_schema') needs.push({ capability: 'jsonSchema', label: 'structured output (json_schema)' });
+  const hasImage = request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url'));
+  if (hasImage) needs.push({ capability: 'vision', label: 'image input' });
+  if (request.stream) needs.push({ capability: 'streaming', label: 'streaming' });
+  return needs;
+}
+
+/**
+ * Removes, per request, the candidates that cannot take it: a capability the model is known to lack
+ * (unknown capabilities do not rule a model out), `max_tokens` over its maximum output, a prompt
+ * plus `max_tokens` over its context window, an open circuit breaker. When every compatible candidate's circuit is open, the one whose
+ * cooldown ends first is still tried rather than failing at once.
+ */
+export function filterCandidates(plan: Plan, request: ChatRequest, health: DeploymentHealth | undefined): FilteredPlan {
+  if (plan.specs.length === 0) return { candidates: [], specs: [], filtered: [...plan.filtered], forced: undefined };
+  const needs = requiredCapabilities(request);
+  const outputTokens = request.maxOutputTokens ?? 0;
+  let upperBound: number | undefined;
+  let estimate: number | undefined;
+  const promptTokens = (window: number): number | undefined => {
+    upperBound ??= promptTokenUpperBound(request);
+    if (upperBound + outputTokens <= window) return undefined; // fits for sure: no need to tokenize
+    estimate ??= estimatePromptTokens(request);
+    return estimate;
+  };
+
+  const candidates: Candidate[] = [];
+  const specs: ModelSpec[] = [];
+  const filtered: FilteredCandidate[] = [...plan.filtered];
+  const circuitOpen: { index: number; until: number }[] = [];
+  plan.specs.forEach((spec, index) => {
+    const candidate = plan.candidates[index] as Candidate;
+    const missing = needs.find((need) => spec.capabilities[need.capability] === false);
+    if (missing) {
+      filtered.push({ model: spec.name, reason: 'capability', detail: `the request needs ${missing.label}, which "${spec.name}" does not support` });
+      return;
+    }
+    if (spec.maxOutput !== undefined && outputTokens > spec.maxOutput) {
+      filtered.push({ model: spec.name, reason: 'context_window', detail: `max output tokens ${outputTokens} exceed its maximum output of ${spec.maxOutput}` });
+      return;
+    }
+    if (spec.contextWindow !== undefined) {
+      const tokens = promptTokens(spec.contextWindow);
+      if (tokens !== undefined && tokens + outputTokens > spec.contextWindow) {
+        const output = outputTokens > 0 ? ` + ${outputTokens} max output tokens` : '';
+        filtered.push({ model: spec.name, reason: 'context_window', detail: `~${tokens} prompt tokens${output} exceed its context window of ${spec.contextWindow}` });
+        return;
+      }
+    }
+    const until = health?.openUntil(spec.name);
+    if (until !== undefined) {
+      circuitOpen.push({ index, until });
+      filtered.push({ model: spec.name, reason: 'circuit_open', detail: `circuit breaker open until ${new Date(until).toISOString()}` });
+      return;
+    }
+    candidates.push(candidate);
+    specs.push(spec);
+  });
+
+  if (specs.length === 0 && circuitOpen.length > 0) {
+    const soonest = circuitOpen.reduce((best, next) => (next.until < best.until ? next : best));
+    const spec = plan.specs[soonest.index] as ModelSpec;
+    return {
+      candidates: [{ ...(plan.candidates[soonest.index] as Candidate), note: 'every compatible candidate has an open circuit; this one cools down first' }],
+      specs: [spec],
+      filtered: filtered.filter((item) => item.model !== spec.name),
+      forced: spec.name,
+    };
+  }
+  return { candidates, specs, filtered, forced: undefined };
+}
