@@ -55,12 +55,9 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
   }
 }
 
-/** The contract headers of a failed request; once the gateway has retried or failed over itself, clients should not retry on top. */
+/** The contract headers of a failed request (`x-should-retry` is decided with the status, in error-to-http.ts). */
 function errorHeaders(outcome: Extract<GenerateOutcome | StreamOutcome, { type: 'error' }>): Record<string, string> {
-  const attempts = outcome.trace.attempts.length;
-  const headers = contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts });
-  if (attempts > 1) headers['x-should-retry'] = 'false';
-  return headers;
+  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: outcome.trace.attempts.length });
 }
 
 async function streamCompletion({ response }: HandlerContext, chat: ChatRequest, outcome: StreamOutcome): Promise<void> {
