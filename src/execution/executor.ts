@@ -51,6 +51,9 @@ export type StreamExecution = Outcome &
 /** A model to call, holding its breaker's permit for the call about to be made. */
 type Target = { spec: ModelSpec; model: LanguageModel; breaker: CircuitBreaker | undefined; permit: CircuitPermit | undefined };
 
+/** What one attempt gave: an answer (holding its deadline while a committed stream is still running), or a refusal to pass over. */
+type Step<Answer> = { answer: Answer; keepsDeadline: boolean } | 'refused';
+
 const unexpected = (error: unknown): SwitchyardError => new InternalError(`unexpected failure in a model call: ${String(error)}`, error);
 
 /**
@@ -146,6 +149,39 @@ class PlanRun<Refusal> {
     }
   }
 
+  /**
+   * The loop both executions share: each model of the plan, each retry of it, one `once` call per
+   * attempt with its own deadline, until `once` returns an answer. A refusal moves on to the next
+   * model; a failure is retried, failed over or stops the run, as `failed` decides.
+   */
+  async walk<Answer>(
+    stream: boolean,
+    once: (target: Target, recorder: AttemptRecorder, deadline: AttemptDeadline) => Promise<Step<Answer>>,
+  ): Promise<{ ok: true; answer: Answer } | { ok: false; stopped: boolean }> {
+    for (const target of this.targets()) {
+      for (let attempt = 1; ; attempt++) {
+        const recorder = new AttemptRecorder(target.spec, attempt - 1);
+        const deadline = new AttemptDeadline(this.context.signal, target.spec.reliability.timeout, stream);
+        let keepDeadline = false;
+        let next: 'retry' | 'next' | 'stop';
+        try {
+          const step = await once(target, recorder, deadline);
+          if (step === 'refused') break;
+          keepDeadline = step.keepsDeadline;
+          return { ok: true, answer: step.answer };
+        } catch (thrown) {
+          const error = deadline.explain(asSwitchyardError(thrown, unexpected), { provider: target.spec.provider, model: target.spec.name });
+          next = await this.failed(target, recorder, error, attempt);
+        } finally {
+          if (!keepDeadline) deadline.dispose();
+        }
+        if (next === 'stop') return { ok: false, stopped: true };
+        if (next === 'next') break;
+      }
+    }
+    return { ok: false, stopped: false };
+  }
+
   /** The error to report: the one that stopped the run, or, when the plan ran out, all of them. */
   error(stopped: boolean): SwitchyardError {
     if (this.last === undefined) {
@@ -165,33 +201,21 @@ export async function executeGenerate(
   options: ExecutionOptions,
 ): Promise<GenerateExecution> {
   const run = new PlanRun<{ result: ChatResult; spec: ModelSpec }>(plan, context, options);
-  for (const target of run.targets()) {
-    for (let attempt = 1; ; attempt++) {
-      const recorder = new AttemptRecorder(target.spec, attempt - 1);
-      const deadline = new AttemptDeadline(context.signal, target.spec.reliability.timeout, false);
-      let next: 'retry' | 'next' | 'stop';
-      try {
-        const result = await target.model.doGenerate(request, { signal: deadline.signal });
-        result.usage ??= estimateUsage(request, resultText(result));
-        if (options.failoverOnContentFilter && isRefusal(result)) {
-          run.refused(target, recorder, result.usage, { result, spec: target.spec });
-          break;
-        }
-        run.succeeded(target, recorder, result.usage);
-        return { ok: true, result, spec: target.spec, attempts: run.attempts, skipped: run.skipped };
-      } catch (thrown) {
-        const error = deadline.explain(asSwitchyardError(thrown, unexpected), { provider: target.spec.provider, model: target.spec.name });
-        next = await run.failed(target, recorder, error, attempt);
-      } finally {
-        deadline.dispose();
-      }
-      if (next === 'stop') return { ok: false, error: run.error(true), attempts: run.attempts, skipped: run.skipped };
-      if (next === 'next') break;
+  const walked = await run.walk(false, async (target, recorder, deadline) => {
+    const result = await target.model.doGenerate(request, { signal: deadline.signal });
+    result.usage ??= estimateUsage(request, resultText(result));
+    if (options.failoverOnContentFilter && isRefusal(result)) {
+      run.refused(target, recorder, result.usage, { result, spec: target.spec });
+      return 'refused';
     }
-  }
+    run.succeeded(target, recorder, result.usage);
+    return { answer: { result, spec: target.spec }, keepsDeadline: false };
+  });
+  const outcome = { attempts: run.attempts, skipped: run.skipped };
+  if (walked.ok) return { ok: true, ...walked.answer, ...outcome };
   // Every other model failed too: the refusal is still an answer.
-  if (run.refusal) return { ok: true, ...run.refusal, attempts: run.attempts, skipped: run.skipped };
-  return { ok: false, error: run.error(false), attempts: run.attempts, skipped: run.skipped };
+  if (!walked.stopped && run.refusal) return { ok: true, ...run.refusal, ...outcome };
+  return { ok: false, error: run.error(walked.stopped), ...outcome };
 }
 
 /**
@@ -208,38 +232,26 @@ export async function executeStream(
   options: ExecutionOptions,
 ): Promise<StreamExecution> {
   const run = new PlanRun<{ parts: StreamPart[]; spec: ModelSpec }>(plan, context, options);
-  for (const target of run.targets()) {
-    for (let attempt = 1; ; attempt++) {
-      const recorder = new AttemptRecorder(target.spec, attempt - 1);
-      const deadline = new AttemptDeadline(context.signal, target.spec.reliability.timeout, true);
-      let iterator: AsyncIterator<StreamPart> | undefined;
-      let committed = false;
-      let next: 'retry' | 'next' | 'stop';
-      try {
-        const stream = await target.model.doStream(request, { signal: deadline.signal });
-        iterator = stream.parts[Symbol.asyncIterator]();
-        const head = await peek(iterator, deadline, recorder, options.failoverOnContentFilter);
-        if (options.failoverOnContentFilter && isRefusalStream(head)) {
-          run.refused(target, recorder, usageOf(head), { parts: head, spec: target.spec });
-          break;
-        }
-        committed = true;
-        const parts = commit(head, iterator, { target, recorder, deadline, attempts: run.attempts, request });
-        return { ok: true, spec: target.spec, parts, attempts: run.attempts, skipped: run.skipped };
-      } catch (thrown) {
-        const error = deadline.explain(asSwitchyardError(thrown, unexpected), { provider: target.spec.provider, model: target.spec.name });
-        await iterator?.return?.();
-        next = await run.failed(target, recorder, error, attempt);
-      } finally {
-        if (!committed) deadline.dispose();
+  const walked = await run.walk(true, async (target, recorder, deadline) => {
+    const stream = await target.model.doStream(request, { signal: deadline.signal });
+    const iterator = stream.parts[Symbol.asyncIterator]();
+    try {
+      const head = await peek(iterator, deadline, recorder, options.failoverOnContentFilter);
+      if (options.failoverOnContentFilter && isRefusalStream(head)) {
+        run.refused(target, recorder, usageOf(head), { parts: head, spec: target.spec });
+        return 'refused';
       }
-      if (next === 'stop') return { ok: false, error: run.error(true), attempts: run.attempts, skipped: run.skipped };
-      if (next === 'next') break;
+      const parts = commit(head, iterator, { target, recorder, deadline, attempts: run.attempts, request });
+      return { answer: { spec: target.spec, parts }, keepsDeadline: true };
+    } catch (error) {
+      await iterator.return?.();
+      throw error;
     }
-  }
-  const refusal = run.refusal;
-  if (refusal) return { ok: true, spec: refusal.spec, parts: replay(refusal.parts), attempts: run.attempts, skipped: run.skipped };
-  return { ok: false, error: run.error(false), attempts: run.attempts, skipped: run.skipped };
+  });
+  const outcome = { attempts: run.attempts, skipped: run.skipped };
+  if (walked.ok) return { ok: true, ...walked.answer, ...outcome };
+  if (!walked.stopped && run.refusal) return { ok: true, spec: run.refusal.spec, parts: replay(run.refusal.parts), ...outcome };
+  return { ok: false, error: run.error(walked.stopped), ...outcome };
 }
 
 /**
