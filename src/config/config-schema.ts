@@ -82,11 +82,7 @@ const ReliabilityFields = {
   circuit_breaker: CircuitBreakerSchema.optional(),
 };
 
-export type ReliabilityInput = {
-  retry?: z.infer<typeof RetrySchema> | undefined;
-  timeout?: z.infer<typeof TimeoutSchema> | undefined;
-  circuit_breaker?: z.infer<typeof CircuitBreakerSchema> | undefined;
-};
+export type ReliabilityInput = z.infer<ReturnType<typeof z.object<typeof ReliabilityFields>>>;
 
 export const OpenAIProviderSchema = z.strictObject({
   type: z.literal('openai'),

@@ -73,15 +73,3 @@ export class ProviderTimeoutError extends ProviderTransportError {
 export class ProviderProtocolError extends ProviderTransportError {
   readonly kind = 'upstream_protocol';
 }
-
-export type ProviderError = ProviderHttpError | ProviderConnectionError | ProviderTimeoutError | ProviderProtocolError;
-
-export function isProviderError(error: unknown): error is ProviderError {
-  return (
-    SwitchyardError.isInstance(error) &&
-    (error.kind === 'upstream_http' ||
-      error.kind === 'upstream_connection' ||
-      error.kind === 'upstream_timeout' ||
-      error.kind === 'upstream_protocol')
-  );
-}

@@ -30,8 +30,8 @@ describe('CircuitBreaker', () => {
   it('is closed by default and lets calls through', () => {
     const breaker = new CircuitBreaker(CONSECUTIVE, manualClock().now);
     expect(breaker.state()).toBe('closed');
-    expect(breaker.tryAcquire()).toBe(true);
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
+    expect(breaker.acquire()).toBeDefined();
     expect(breaker.retryAt()).toBeUndefined();
   });
 
@@ -125,11 +125,11 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
     const openedAt = clock.now();
     failTimes(breaker, 3);
-    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.acquire()).toBeUndefined();
     expect(breaker.retryAt()).toBe(openedAt + CONSECUTIVE.cooldownMs);
     clock.advance(CONSECUTIVE.cooldownMs - 1);
     expect(breaker.state()).toBe('open');
-    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.acquire()).toBeUndefined();
   });
 
   it('is half-open after the cooldown and lets exactly one probe through', () => {
@@ -139,10 +139,10 @@ describe('CircuitBreaker', () => {
     clock.advance(CONSECUTIVE.cooldownMs);
     expect(breaker.state()).toBe('half_open');
     expect(breaker.retryAt()).toBeUndefined();
-    expect(breaker.tryAcquire()).toBe(true);
-    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.acquire()).toBeDefined();
+    expect(breaker.acquire()).toBeUndefined();
     clock.advance(10_000);
-    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.acquire()).toBeUndefined();
   });
 
   it('closes when the probe succeeds', () => {
@@ -150,11 +150,11 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
     failTimes(breaker, 3);
     clock.advance(CONSECUTIVE.cooldownMs);
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
     breaker.recordSuccess();
     expect(breaker.state()).toBe('closed');
-    expect(breaker.tryAcquire()).toBe(true);
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
+    expect(breaker.acquire()).toBeDefined();
   });
 
   it('clears the consecutive-failure count when a probe closes it', () => {
@@ -162,7 +162,7 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
     failTimes(breaker, 3);
     clock.advance(CONSECUTIVE.cooldownMs);
-    breaker.tryAcquire();
+    breaker.acquire();
     breaker.recordSuccess();
     failTimes(breaker, 2);
     expect(breaker.state()).toBe('closed');
@@ -179,7 +179,7 @@ describe('CircuitBreaker', () => {
     breaker.recordFailure();
     expect(breaker.state()).toBe('open');
     clock.set(RATE.cooldownMs); // still inside the window of the outcomes above
-    breaker.tryAcquire();
+    breaker.acquire();
     breaker.recordSuccess();
     breaker.recordFailure(); // 1 of 1 after the reset; 3 of 6 if the old outcomes were kept
     expect(breaker.state()).toBe('closed');
@@ -190,15 +190,15 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
     failTimes(breaker, 3);
     clock.advance(CONSECUTIVE.cooldownMs + 123);
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
     const probeFailedAt = clock.now();
     breaker.recordFailure();
     expect(breaker.state()).toBe('open');
     expect(breaker.retryAt()).toBe(probeFailedAt + CONSECUTIVE.cooldownMs);
-    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.acquire()).toBeUndefined();
     clock.advance(CONSECUTIVE.cooldownMs);
     expect(breaker.state()).toBe('half_open');
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
   });
 
   it('frees the probe slot on release() without changing the state', () => {
@@ -206,11 +206,11 @@ describe('CircuitBreaker', () => {
     const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
     failTimes(breaker, 3);
     clock.advance(CONSECUTIVE.cooldownMs);
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
     breaker.release();
     expect(breaker.state()).toBe('half_open');
-    expect(breaker.tryAcquire()).toBe(true);
-    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.acquire()).toBeDefined();
+    expect(breaker.acquire()).toBeUndefined();
   });
 
   it('forceAcquire() while open takes the probe slot, so no other probe passes after the cooldown', () => {
@@ -220,7 +220,7 @@ describe('CircuitBreaker', () => {
     breaker.forceAcquire();
     clock.advance(CONSECUTIVE.cooldownMs);
     expect(breaker.state()).toBe('half_open');
-    expect(breaker.tryAcquire()).toBe(false);
+    expect(breaker.acquire()).toBeUndefined();
     breaker.recordSuccess();
     expect(breaker.state()).toBe('closed');
   });
@@ -234,17 +234,17 @@ describe('CircuitBreaker', () => {
     breaker.recordFailure();
     expect(breaker.retryAt()).toBe(clock.now() + CONSECUTIVE.cooldownMs);
     clock.advance(CONSECUTIVE.cooldownMs);
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
   });
 
   it('forceAcquire() while closed does not hold a probe slot for later', () => {
     const clock = manualClock();
     const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
     breaker.forceAcquire();
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
     failTimes(breaker, 3);
     clock.advance(CONSECUTIVE.cooldownMs);
-    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.acquire()).toBeDefined();
   });
 
   // LLM calls last minutes, so outcomes arrive late: a call admitted while the circuit was closed
@@ -260,7 +260,7 @@ describe('CircuitBreaker', () => {
     breaker.recordFailure(early); // call A fails, late
     expect(breaker.state()).toBe('half_open'); // no fresh cooldown either
     clock.advance(CONSECUTIVE.cooldownMs);
-    expect(breaker.tryAcquire()).toBe(false); // the probe has not reported yet
+    expect(breaker.acquire()).toBeUndefined(); // the probe has not reported yet
   });
 
   it('a late success of a call admitted while closed does not close an open circuit', () => {

@@ -55,10 +55,6 @@ export class CircuitBreaker {
     return { epoch: this.epoch, probe: true };
   }
 
-  tryAcquire(): boolean {
-    return this.acquire() !== undefined;
-  }
-
   /** A call made anyway while the circuit is open (every candidate was open): it counts as the probe. */
   forceAcquire(): CircuitPermit {
     if (!this.opened) return { epoch: this.epoch, probe: false };

@@ -32,8 +32,6 @@ export type StreamPart =
   /** A failure after the stream started; always the last part. */
   | { type: 'error'; error: SwitchyardError };
 
-export type StreamPartType = StreamPart['type'];
-
 /** Parts that carry output the client sees: once one has been sent, the attempt is committed. */
 export function isContentPart(part: StreamPart): boolean {
   return (

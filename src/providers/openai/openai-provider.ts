@@ -21,7 +21,7 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
       pool = new Pool(url.origin, {
         connections: config.maxConnections,
         keepAliveTimeout: 30_000,
-        // Backstops only: the executor's per-model first-token and total timeouts decide first.
+        // Off (0): the executor's per-model first-token and total timeouts govern instead.
         headersTimeout: 0,
         bodyTimeout: 0,
         connect: { timeout: connectTimeoutMs },
