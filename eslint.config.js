@@ -20,4 +20,9 @@ export default tseslint.config(
     files: ['src/cli/**', 'test/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Benchmarks are plain Node scripts.
+    files: ['bench/**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', performance: 'readonly' } },
+  },
 );

@@ -3,6 +3,9 @@ import { checkConfigCommand } from './check-config-command.js';
 import type { CliIo } from './cli-io.js';
 import { routeCommand } from './route-command.js';
 import { serveCommand } from './serve-command.js';
+import { trainCommand } from './train-command.js';
+import { evalCommand } from './eval-command.js';
+import { calibrateCommand } from './calibrate-command.js';
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -12,6 +15,9 @@ Commands:
   serve          Run the gateway (OpenAI-compatible /v1/chat/completions)
   route TEXT     Print the routing Decision for TEXT, without calling any model
   check-config   Validate a config and explain every error
+  eval DATA      Replay scored data through a router offline: cost, quality, APGR
+  train DATA     Train a router that predicts each model's score from the prompt
+  calibrate DATA Pick the min_quality / threshold that meets a quality or cost target
 
 Run "switchyard <command> --help" for a command's options.`;
 
@@ -24,6 +30,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return routeCommand(args, io);
     case 'check-config':
       return checkConfigCommand(args, io);
+    case 'train':
+      return trainCommand(args, io);
+    case 'eval':
+      return evalCommand(args, io);
+    case 'calibrate':
+      return calibrateCommand(args, io);
     case '--version':
     case '-v': {
       const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

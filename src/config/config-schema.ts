@@ -193,8 +193,25 @@ export const FallbackPolicySchema = z.strictObject({
   fallback: z.array(nonEmpty).min(1, { error: 'expected at least one model' }),
 });
 
-export const TargetSchema = z.union([nonEmpty, FallbackPolicySchema], {
-  error: 'expected a model name or a policy object such as { fallback: [model-a, model-b] }',
+/** The cheapest of `models` whose predicted score (from the router's classifier) is at least `min_quality`. */
+export const CheapestAbovePolicySchema = z.strictObject({
+  cheapest_above: z.strictObject({
+    models: z.array(nonEmpty).min(2, { error: 'expected at least two models to choose from' }),
+    min_quality: z.number().min(0).max(1),
+  }),
+});
+
+/** RouteLLM's form: `strong` when its predicted score exceeds `weak`'s by at least `threshold`. */
+export const StrongWeakPolicySchema = z.strictObject({
+  strong_weak: z.strictObject({
+    strong: nonEmpty,
+    weak: nonEmpty,
+    threshold: z.number().min(-1).max(1),
+  }),
+});
+
+export const TargetSchema = z.union([nonEmpty, FallbackPolicySchema, CheapestAbovePolicySchema, StrongWeakPolicySchema], {
+  error: 'expected a model name or a policy object: { fallback: [...] }, { cheapest_above: { models, min_quality } } or { strong_weak: { strong, weak, threshold } }',
 });
 
 export type TargetInput = z.infer<typeof TargetSchema>;
@@ -207,6 +224,7 @@ export type ConditionInput = {
   keywords?: string[] | undefined;
   regex?: string[] | undefined;
   metadata?: Record<string, string | string[]> | undefined;
+  complexity?: { min?: number | undefined; max?: number | undefined } | undefined;
   any?: ConditionInput[] | undefined;
   all?: ConditionInput[] | undefined;
   not?: ConditionInput | undefined;
@@ -218,6 +236,12 @@ export const ConditionSchema: z.ZodType<ConditionInput> = z
     keywords: z.array(z.string().regex(/\S/, { error: 'expected a keyword or phrase, not blank' })).min(1).optional(),
     regex: z.array(nonEmpty).min(1).optional(),
     metadata: MetadataMatchSchema.optional(),
+    /** The complexity score (0..1) is within [min, max]. */
+    complexity: z
+      .strictObject({ min: z.number().min(0).max(1).optional(), max: z.number().min(0).max(1).optional() })
+      .refine((range) => range.min !== undefined || range.max !== undefined, { error: 'expected min, max or both' })
+      .refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, { error: 'expected min <= max' })
+      .optional(),
     get any() {
       return z.array(ConditionSchema).min(1).optional();
     },
@@ -229,7 +253,7 @@ export const ConditionSchema: z.ZodType<ConditionInput> = z
     },
   })
   .refine((condition) => Object.values(condition).some((value) => value !== undefined), {
-    error: 'expected at least one of keywords, regex, metadata, any, all, not',
+    error: 'expected at least one of keywords, regex, metadata, complexity, any, all, not',
   });
 
 export const RouteSchema = z
@@ -255,6 +279,12 @@ export const RouterShellSchema = z.strictObject({
   reference: nonEmpty.optional(),
   /** Which text the rules read. */
   match_on: z.enum(['last_user', 'user', 'all']).default('last_user'),
+  /** Predicts each model's score for a prompt; needed by `cheapest_above` and `strong_weak`. */
+  classifier: z
+    .discriminatedUnion('type', [z.strictObject({ type: z.literal('trained'), path: nonEmpty })], {
+      error: 'expected { type: trained, path: FILE } (a file written by `switchyard train`)',
+    })
+    .optional(),
   routes: z.record(z.string(), z.unknown()).default({}),
   default: TargetSchema,
   /** model → models to try next when it fails. */

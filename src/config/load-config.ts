@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument } from 'yaml';
 import type { BuiltinModelEntry } from '../catalog/builtin-model-entry.js';
@@ -22,6 +22,8 @@ export type ParseOptions = {
   env?: Env;
   /** Defaults to the built-in catalog; tests pass their own. */
   builtin?: Readonly<Record<string, BuiltinModelEntry>>;
+  /** Where relative paths in the config are resolved from; defaults to the config file's directory. */
+  baseDir?: string;
 };
 
 /**
@@ -67,7 +69,12 @@ export function parseConfig(text: string, source: string, options: ParseOptions 
 
   const validated = validateConfig(value);
   issues.push(...validated.issues);
-  const resolved = resolveConfig(validated.parsed, { source, unset, builtin: options.builtin ?? BUILTIN_MODELS });
+  const resolved = resolveConfig(validated.parsed, {
+    source,
+    baseDir: options.baseDir ?? dirname(resolve(source)),
+    unset,
+    builtin: options.builtin ?? BUILTIN_MODELS,
+  });
   issues.push(...resolved.issues);
   if (issues.length > 0 || !resolved.config) throw new ConfigError(source, byPosition(issues.map(position)));
   return resolved.config;
@@ -93,7 +100,7 @@ export function loadConfigFile(file: string, options: ParseOptions = {}): Resolv
 }
 
 export function loadQuickstartConfig(options: ParseOptions = {}): ResolvedConfig {
-  return parseConfig(readFileSync(QUICKSTART_CONFIG_PATH, 'utf8'), QUICKSTART_SOURCE, options);
+  return parseConfig(readFileSync(QUICKSTART_CONFIG_PATH, 'utf8'), QUICKSTART_SOURCE, { baseDir: dirname(QUICKSTART_CONFIG_PATH), ...options });
 }
 
 /**

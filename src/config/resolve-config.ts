@@ -6,7 +6,10 @@ import type { ConditionInput, ParsedConfig, ParsedRouter, TargetInput } from './
 import { closestName, listNames } from '../util/describe-value.js';
 import type { ConfigPath, UnsetVariable } from './interpolate-env.js';
 import { toReliabilityOverrides } from './resolve-reliability.js';
+import { resolve as resolvePath } from 'node:path';
+import { TrainedRouter } from '../learning/trained-router.js';
 import type {
+  ClassifierSpec,
   ProviderConfig,
   ResolvedConfig,
   RouteSpec,
@@ -24,7 +27,13 @@ export const DEFAULT_ROUTE = 'default';
  */
 export function resolveConfig(
   parsed: ParsedConfig,
-  options: { source: string; unset: readonly UnsetVariable[]; builtin: Readonly<Record<string, BuiltinModelEntry>> },
+  options: {
+    source: string;
+    /** Where relative paths in the config (a classifier's file) are resolved from. */
+    baseDir: string;
+    unset: readonly UnsetVariable[];
+    builtin: Readonly<Record<string, BuiltinModelEntry>>;
+  },
 ): { config: ResolvedConfig | undefined; issues: ValueIssue[] } {
   const issues: ValueIssue[] = [];
   const warnings: string[] = [];
@@ -75,7 +84,7 @@ export function resolveConfig(
     if (models.has(name)) {
       issues.push({ path, message: `router name "${name}" is also a model name; a client's \`model: "${name}"\` would be ambiguous, rename one of them`, atKey: true });
     }
-    const spec = resolveRouter(name, router, path, checkModel, issues);
+    const spec = resolveRouter(name, router, path, checkModel, issues, options.baseDir);
     if (spec) routers.set(name, spec);
   }
 
@@ -135,9 +144,11 @@ function resolveRouter(
   path: ConfigPath,
   checkModel: CheckModel,
   issues: ValueIssue[],
+  baseDir: string,
 ): RouterSpec | undefined {
   const before = issues.length;
   if (router.reference !== undefined) checkModel(router.reference, [...path, 'reference']);
+  const classifier = loadClassifier(router, path, baseDir, issues);
 
   const routes: RouteSpec[] = [];
   for (const [routeName, route] of Object.entries(router.routes)) {
@@ -146,7 +157,7 @@ function resolveRouter(
       issues.push({ path: routePath, message: `"${DEFAULT_ROUTE}" is reserved for the router's \`default\`; give this route another name`, atKey: true });
     }
     if (route.when) checkCondition(route.when, [...routePath, 'when'], issues);
-    const target = route.target === undefined ? undefined : resolveTarget(route.target, [...routePath, 'target'], checkModel);
+    const target = route.target === undefined ? undefined : resolveTarget(route.target, [...routePath, 'target'], checkModel, classifier.check);
     routes.push({
       name: routeName,
       description: route.description,
@@ -157,7 +168,7 @@ function resolveRouter(
     });
   }
 
-  const defaultTarget = resolveTarget(router.default, [...path, 'default'], checkModel);
+  const defaultTarget = resolveTarget(router.default, [...path, 'default'], checkModel, classifier.check);
   const fallbacks = new Map<string, string[]>();
   for (const [model, next] of Object.entries(router.fallbacks)) {
     const ok = checkModel(model, [...path, 'fallbacks', model]);
@@ -170,19 +181,80 @@ function resolveRouter(
     description: router.description,
     reference: router.reference,
     matchOn: router.match_on,
+    classifier: classifier.spec,
     routes,
     defaultTarget,
     fallbacks,
   };
 }
 
-function resolveTarget(target: TargetInput, path: ConfigPath, checkModel: CheckModel): TargetSpec {
+function resolveTarget(target: TargetInput, path: ConfigPath, checkModel: CheckModel, classifier: Classifier): TargetSpec {
   if (typeof target === 'string') {
     checkModel(target, path);
     return { policy: 'single', model: target };
   }
-  target.fallback.forEach((model, index) => checkModel(model, [...path, 'fallback', index]));
-  return { policy: 'fallback', models: target.fallback };
+  if ('fallback' in target) {
+    target.fallback.forEach((model, index) => checkModel(model, [...path, 'fallback', index]));
+    return { policy: 'fallback', models: target.fallback };
+  }
+  if ('cheapest_above' in target) {
+    const { models, min_quality } = target.cheapest_above;
+    const policyPath = [...path, 'cheapest_above'];
+    models.forEach((model, index) => {
+      if (checkModel(model, [...policyPath, 'models', index])) classifier.require(model, [...policyPath, 'models', index]);
+    });
+    return { policy: 'cheapest_above', models, minQuality: min_quality };
+  }
+  const { strong, weak, threshold } = target.strong_weak;
+  const policyPath = [...path, 'strong_weak'];
+  for (const [key, model] of [['strong', strong], ['weak', weak]] as const) {
+    if (checkModel(model, [...policyPath, key])) classifier.require(model, [...policyPath, key]);
+  }
+  if (strong === weak) classifier.issues.push({ path: [...policyPath, 'weak'], message: `expected two different models, found "${weak}" as both strong and weak` });
+  return { policy: 'strong_weak', strong, weak, threshold };
+}
+
+/** The router's classifier as far as targets need it: reports a policy without one, or a model it does not predict. */
+type Classifier = { require(model: string, path: ConfigPath): void; issues: ValueIssue[] };
+
+function loadClassifier(
+  router: ParsedRouter,
+  path: ConfigPath,
+  baseDir: string,
+  issues: ValueIssue[],
+): { spec: ClassifierSpec | undefined; check: Classifier } {
+  let spec: ClassifierSpec | undefined;
+  let failed = false;
+  if (router.classifier) {
+    const file = resolvePath(baseDir, router.classifier.path);
+    try {
+      spec = { type: 'trained', path: file, model: TrainedRouter.load(file) };
+    } catch (error) {
+      failed = true;
+      issues.push({ path: [...path, 'classifier', 'path'], message: (error as Error).message });
+    }
+  }
+  let reportedMissing = false;
+  return {
+    spec,
+    check: {
+      issues,
+      require(model, at) {
+        if (failed) return;
+        if (!spec) {
+          if (!reportedMissing) issues.push({ path: [...at], message: `this policy needs predicted scores: add \`classifier: { type: trained, path: FILE }\` to router "${String(path[1])}" (see \`switchyard train\`)` });
+          reportedMissing = true;
+          return;
+        }
+        if (!spec.model.has(model)) {
+          issues.push({
+            path: [...at],
+            message: `the classifier ${spec.path} predicts no score for model "${model}"; it predicts ${listNames(spec.model.models)} (train with --map DATA_MODEL=${model})`,
+          });
+        }
+      },
+    },
+  };
 }
 
 function checkCondition(condition: ConditionInput, path: ConfigPath, issues: ValueIssue[]): void {

@@ -1,3 +1,4 @@
+import type { TrainedRouter } from '../learning/trained-router.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { SystemPromptMerge } from '../spec/decision.js';
 import type { ConditionInput, MockFault, MockRandomFault } from './config-schema.js';
@@ -35,7 +36,14 @@ export type MockProviderConfig = ProviderBase & {
 
 export type ProviderConfig = OpenAIProviderConfig | MockProviderConfig;
 
-export type TargetSpec = { policy: 'single'; model: string } | { policy: 'fallback'; models: string[] };
+export type TargetSpec =
+  | { policy: 'single'; model: string }
+  | { policy: 'fallback'; models: string[] }
+  | { policy: 'cheapest_above'; models: string[]; minQuality: number }
+  | { policy: 'strong_weak'; strong: string; weak: string; threshold: number };
+
+/** A router's classifier: a trained router file, loaded and checked at startup. */
+export type ClassifierSpec = { type: 'trained'; path: string; model: TrainedRouter };
 
 export type RouteAction = { type: 'target'; target: TargetSpec } | { type: 'block'; message: string };
 
@@ -56,6 +64,7 @@ export type RouterSpec = {
   description: string | undefined;
   reference: string | undefined;
   matchOn: MatchOn;
+  classifier: ClassifierSpec | undefined;
   /** In declared order: the first match wins. */
   routes: RouteSpec[];
   defaultTarget: TargetSpec;

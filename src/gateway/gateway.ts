@@ -76,7 +76,7 @@ export class Gateway {
     options: GatewayOptions,
   ) {
     this.breakers = new CircuitBreakers(config.models.values(), options.now);
-    this.routing = new Routing(config, this.breakers);
+    this.routing = new Routing(config, { health: this.breakers });
     this.random = options.random ?? Math.random;
     this.sinks = [this.traces, ...(options.sinks ?? [])];
     const byName = new Map<string, Provider>();

@@ -1,4 +1,4 @@
-import type { ProviderConfig, TargetSpec } from '../config/resolved-config.js';
+import type { ProviderConfig } from '../config/resolved-config.js';
 import type { Candidate, FilteredCandidate, PolicyKind } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 
@@ -11,17 +11,26 @@ export type Plan = {
   specs: readonly ModelSpec[];
 };
 
+/** What plans are built from: the models, their providers, and whether a disabled provider rules its models out. */
+export type PlanContext = {
+  models: ReadonlyMap<string, ModelSpec>;
+  providers: ReadonlyMap<string, ProviderConfig>;
+  /** Offline replays (`switchyard eval`) decide as if every provider had its credentials. */
+  ignoreDisabledProviders: boolean;
+};
+
 /**
- * Expands a target into the models to try: each named model followed by its router-level
- * `fallbacks`, without repeats. Models whose provider is disabled are filtered out with the reason.
+ * Expands the models a policy names, in order, into the models to try: each followed by its
+ * router-level `fallbacks`, without repeats. Models whose provider is disabled are filtered out
+ * with the reason.
  */
 export function buildPlan(
-  target: TargetSpec | { policy: 'direct'; model: string },
+  policy: PolicyKind,
+  named: readonly string[],
   fallbacks: ReadonlyMap<string, readonly string[]>,
-  models: ReadonlyMap<string, ModelSpec>,
-  providers: ReadonlyMap<string, ProviderConfig>,
+  context: PlanContext,
 ): Plan {
-  const named = target.policy === 'fallback' ? target.models : [target.model];
+  const { models, providers } = context;
   const seen = new Set<string>();
   const ordered: { name: string; source: Candidate['source'] }[] = [];
   for (const name of named) {
@@ -38,7 +47,7 @@ export function buildPlan(
   for (const { name, source } of ordered) {
     const spec = models.get(name);
     if (!spec) continue; // config validation guarantees references exist
-    const disabled = providers.get(spec.provider)?.disabled;
+    const disabled = context.ignoreDisabledProviders ? undefined : providers.get(spec.provider)?.disabled;
     if (disabled) {
       filtered.push({
         model: name,
@@ -50,5 +59,5 @@ export function buildPlan(
     candidates.push({ model: name, provider: spec.provider, source });
     specs.push(spec);
   }
-  return { policy: target.policy, candidates, filtered, specs };
+  return { policy, candidates, filtered, specs };
 }

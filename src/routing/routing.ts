@@ -1,13 +1,15 @@
-import type { ResolvedConfig, RouteSpec, RouterSpec } from '../config/resolved-config.js';
+import type { ResolvedConfig, RouteSpec, RouterSpec, TargetSpec } from '../config/resolved-config.js';
 import { DEFAULT_ROUTE } from '../config/resolve-config.js';
 import { listNames } from '../util/describe-value.js';
 import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
 import type { ChatRequest } from '../spec/chat-request.js';
-import type { Decision, Signal } from '../spec/decision.js';
+import type { Decision, Prediction, Signal } from '../spec/decision.js';
+import { measureComplexity } from '../features/complexity.js';
+import { compilePredictedPolicy, type PredictedPolicy } from './policies/predicted-policy.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { applySystemPrompt } from './apply-system-prompt.js';
-import { buildPlan, type Plan } from './build-plan.js';
-import { extractRoutingText } from './extract-routing-text.js';
+import { buildPlan, type Plan, type PlanContext } from './build-plan.js';
+import { extractRoutingText } from '../features/extract-routing-text.js';
 import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
 import { compileCondition, type Evidence, type Matcher } from './signals/compile-condition.js';
 
@@ -30,7 +32,17 @@ export type RoutingResult = {
   failoverOnContentFilter: boolean;
 };
 
-type CompiledRoute = { spec: RouteSpec; matcher: Matcher | undefined; plan: Plan | undefined };
+/** A target compiled: a fixed plan, or a policy that picks one of its precomputed plans from predictions. */
+type Planner = { kind: 'fixed'; plan: Plan } | { kind: 'predicted'; choose: PredictedPolicy };
+
+type CompiledRoute = { spec: RouteSpec; matcher: Matcher | undefined; planner: Planner | undefined };
+
+export type RoutingOptions = {
+  /** The circuit breakers: decisions skip open circuits; without them every circuit counts as closed. */
+  health?: DeploymentHealth | undefined;
+  /** Decide as if every provider had credentials (offline replays: `switchyard eval`). */
+  ignoreDisabledProviders?: boolean;
+};
 
 type CompiledRouter = {
   spec: RouterSpec;
@@ -38,7 +50,7 @@ type CompiledRouter = {
   guards: CompiledRoute[];
   routes: CompiledRoute[];
   byName: ReadonlyMap<string, CompiledRoute>;
-  defaultPlan: Plan;
+  defaultPlanner: Planner;
   reference: ModelSpec | undefined;
 };
 
@@ -49,16 +61,17 @@ type CompiledRouter = {
 export class Routing {
   private readonly routers = new Map<string, CompiledRouter>();
   private readonly directPlans = new Map<string, Plan>();
+  private readonly health: DeploymentHealth | undefined;
+  private readonly planContext: PlanContext;
 
-  /** `health` (the circuit breakers) makes decisions skip open circuits; without it every circuit counts as closed. */
   constructor(
     private readonly config: ResolvedConfig,
-    private readonly health?: DeploymentHealth,
+    options: RoutingOptions = {},
   ) {
+    this.health = options.health;
+    this.planContext = { models: config.models, providers: config.providers, ignoreDisabledProviders: options.ignoreDisabledProviders ?? false };
     const noFallbacks = new Map<string, string[]>();
-    for (const name of config.models.keys()) {
-      this.directPlans.set(name, buildPlan({ policy: 'direct', model: name }, noFallbacks, config.models, config.providers));
-    }
+    for (const name of config.models.keys()) this.directPlans.set(name, buildPlan('direct', [name], noFallbacks, this.planContext));
     for (const [name, router] of config.routers) this.routers.set(name, this.compile(router));
   }
 
@@ -71,7 +84,9 @@ export class Routing {
     const router = this.routers.get(request.model);
     if (router) return this.routeWithRouter(router, request, hints);
     const plan = this.directPlans.get(request.model);
-    if (plan) return this.result(request, { router: null, route: null, signals: [], plan, system: null, reference: undefined, failoverOnContentFilter: false });
+    if (plan) {
+      return this.result(request, { router: null, route: null, signals: [], plan, prediction: null, system: null, reference: undefined, failoverOnContentFilter: false });
+    }
     const { routers, models } = this.names();
     throw new NotFoundError(
       `The model "${request.model}" does not exist. Routers: ${listNames(routers)}. Models: ${listNames(models)}.`,
@@ -81,8 +96,10 @@ export class Routing {
 
   private routeWithRouter(router: CompiledRouter, request: ChatRequest, hints: RoutingHints): RoutingResult {
     let text: string | undefined;
+    let complexity: number | undefined;
     const input = {
       text: () => (text ??= extractRoutingText(request.messages, router.spec.matchOn)),
+      complexity: () => (complexity ??= measureComplexity(input.text(), conversationTurns(request)).score),
       metadata: request.metadata,
     };
     let chosen: CompiledRoute | undefined;
@@ -117,8 +134,14 @@ export class Routing {
     }
 
     const common = { router: router.spec.name, signals, reference: router.reference };
+    const plan = (planner: Planner): { plan: Plan; prediction: Prediction | null } => {
+      if (planner.kind === 'fixed') return { plan: planner.plan, prediction: null };
+      // Compiling a predicted planner required a classifier (checked when the config was resolved).
+      const classifier = router.spec.classifier?.model as NonNullable<RouterSpec['classifier']>['model'];
+      return planner.choose(classifier.predict(input.text(), conversationTurns(request)));
+    };
     if (!chosen) {
-      return this.result(request, { ...common, route: DEFAULT_ROUTE, plan: router.defaultPlan, system: null, failoverOnContentFilter: false });
+      return this.result(request, { ...common, route: DEFAULT_ROUTE, ...plan(router.defaultPlanner), system: null, failoverOnContentFilter: false });
     }
     const route = chosen.spec;
     if (route.action.type === 'block') {
@@ -128,6 +151,7 @@ export class Routing {
         route: route.name,
         signals,
         policy: 'block',
+        prediction: null,
         candidates: [],
         filtered: [],
         block: { message: route.action.message },
@@ -140,7 +164,7 @@ export class Routing {
     return this.result(system ? { ...request, messages: applySystemPrompt(request.messages, system.text, system.merge) } : request, {
       ...common,
       route: route.name,
-      plan: chosen.plan as Plan,
+      ...plan(chosen.planner as Planner),
       system: system ? { merge: system.merge } : null,
       failoverOnContentFilter: route.failoverOnContentFilter,
     });
@@ -154,6 +178,7 @@ export class Routing {
       route: string | null;
       signals: Signal[];
       plan: Plan;
+      prediction: Prediction | null;
       system: Decision['system'];
       reference: ModelSpec | undefined;
       failoverOnContentFilter: boolean;
@@ -167,6 +192,7 @@ export class Routing {
         route: chosen.route,
         signals: chosen.signals,
         policy: chosen.plan.policy,
+        prediction: chosen.prediction,
         candidates: filtered.candidates,
         filtered: filtered.filtered,
         block: null,
@@ -182,12 +208,25 @@ export class Routing {
   }
 
   private compile(spec: RouterSpec): CompiledRouter {
-    const { models, providers } = this.config;
+    const planner = (target: TargetSpec): Planner => {
+      switch (target.policy) {
+        case 'single':
+          return { kind: 'fixed', plan: buildPlan('single', [target.model], spec.fallbacks, this.planContext) };
+        case 'fallback':
+          return { kind: 'fixed', plan: buildPlan('fallback', target.models, spec.fallbacks, this.planContext) };
+        case 'cheapest_above':
+        case 'strong_weak': {
+          const classifier = spec.classifier?.model;
+          if (!classifier) throw new Error(`router "${spec.name}": a ${target.policy} policy without a classifier passed config validation`);
+          return { kind: 'predicted', choose: compilePredictedPolicy(target, classifier, spec.fallbacks, this.planContext) };
+        }
+      }
+    };
     const compiled = spec.routes.map(
       (route): CompiledRoute => ({
         spec: route,
         matcher: route.when ? compileCondition(route.when) : undefined,
-        plan: route.action.type === 'target' ? buildPlan(route.action.target, spec.fallbacks, models, providers) : undefined,
+        planner: route.action.type === 'target' ? planner(route.action.target) : undefined,
       }),
     );
     return {
@@ -195,10 +234,17 @@ export class Routing {
       guards: compiled.filter((route) => route.spec.action.type === 'block'),
       routes: compiled.filter((route) => route.spec.action.type !== 'block'),
       byName: new Map(compiled.map((route) => [route.spec.name, route])),
-      defaultPlan: buildPlan(spec.defaultTarget, spec.fallbacks, models, providers),
-      reference: spec.reference === undefined ? undefined : models.get(spec.reference),
+      defaultPlanner: planner(spec.defaultTarget),
+      reference: spec.reference === undefined ? undefined : this.config.models.get(spec.reference),
     };
   }
+}
+
+/** Messages in the conversation other than instructions: the complexity signal's "conversation length". */
+function conversationTurns(request: ChatRequest): number {
+  let turns = 0;
+  for (const message of request.messages) if (message.role !== 'system' && message.role !== 'developer') turns++;
+  return Math.max(1, turns);
 }
 
 function toSignals(route: string, evidence: Evidence[]): Signal[] {

@@ -7,9 +7,32 @@
 export type Signal =
   | { signal: 'keywords' | 'regex'; route: string; match: string }
   | { signal: 'metadata'; route: string; key: string; value: string }
+  | { signal: 'complexity'; route: string; score: number }
   | { signal: 'header'; route: string };
 
-export type PolicyKind = 'direct' | 'single' | 'fallback' | 'block';
+export type PolicyKind = 'direct' | 'single' | 'fallback' | 'block' | 'cheapest_above' | 'strong_weak';
+
+/**
+ * What a policy that reads the router's classifier predicted and chose. `predicted`: each model's
+ * predicted score (0..1), rounded to 4 decimals.
+ */
+export type Prediction =
+  | {
+      policy: 'cheapest_above';
+      predicted: Record<string, number>;
+      minQuality: number;
+      chosen: string;
+      /** False when no model cleared `minQuality` and the best predicted one was chosen. */
+      cleared: boolean;
+    }
+  | {
+      policy: 'strong_weak';
+      predicted: Record<string, number>;
+      threshold: number;
+      /** Predicted score of the strong model minus the weak one's: what is compared to `threshold`. */
+      gain: number;
+      chosen: string;
+    };
 
 export type Candidate = {
   model: string;
@@ -39,6 +62,8 @@ export type Decision = {
   route: string | null;
   signals: Signal[];
   policy: PolicyKind;
+  /** Set when the policy used the router's trained classifier. */
+  prediction: Prediction | null;
   /** The plan: models to try, in order. Empty for a block, or when every candidate was filtered out. */
   candidates: Candidate[];
   filtered: FilteredCandidate[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MockProviderConfig } from '../../config/resolved-config.js';
 import { MockScenario, type MockOutcome } from './mock-scenario.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../../util/seeded-random.js';
 
 function mockConfig(fields: Partial<MockProviderConfig> = {}): MockProviderConfig {
   return {

@@ -1,6 +1,6 @@
 import type { MockFault } from '../../config/config-schema.js';
 import type { MockProviderConfig } from '../../config/resolved-config.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../../util/seeded-random.js';
 
 /** What happens to one call: a fault (or none) and the latency before the first byte. */
 export type MockOutcome = { fault: MockFault | undefined; latencyMs: number };

@@ -3,11 +3,14 @@ import type { ConditionInput } from '../../config/config-schema.js';
 
 export type Evidence =
   | { signal: 'keywords' | 'regex'; match: string }
-  | { signal: 'metadata'; key: string; value: string };
+  | { signal: 'metadata'; key: string; value: string }
+  | { signal: 'complexity'; score: number };
 
 export type MatchInput = {
   /** Computed on first use and cached by the caller, so routers without text rules never build it. */
   text(): string;
+  /** The complexity score of the text (0..1), computed on first use like `text`. */
+  complexity(): number;
   metadata: Readonly<Record<string, string>> | undefined;
 };
 
@@ -43,6 +46,14 @@ export function compileCondition(condition: ConditionInput): Matcher {
         evidence.push({ signal: 'metadata', key, value: actual });
       }
       return evidence;
+    });
+  }
+  if (condition.complexity) {
+    const min = condition.complexity.min ?? 0;
+    const max = condition.complexity.max ?? 1;
+    tests.push((input) => {
+      const score = input.complexity();
+      return score >= min && score <= max ? [{ signal: 'complexity', score: Math.round(score * 10_000) / 10_000 }] : undefined;
     });
   }
   if (condition.any) {

@@ -1,6 +1,6 @@
 /**
  * mulberry32: a small, fast, well-distributed 32-bit PRNG. The same seed gives the same sequence
- * on every machine, which is what makes a rehearsal repeatable.
+ * on every machine, which is what makes rehearsals and training repeatable.
  */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;

@@ -1,0 +1,101 @@
+import type { TargetSpec } from '../../config/resolved-config.js';
+import type { TrainedRouter } from '../../learning/trained-router.js';
+import type { Prediction } from '../../spec/decision.js';
+import type { ModelSpec } from '../../spec/model-spec.js';
+import { buildPlan, type Plan, type PlanContext } from '../build-plan.js';
+
+/** A policy that chooses from predicted scores: the plan it picked and what it saw. */
+export type PredictedChoice = { plan: Plan; prediction: Prediction };
+
+/** Decides from the classifier's predictions (in the classifier's model order). */
+export type PredictedPolicy = (predicted: Float64Array) => PredictedChoice;
+
+/**
+ * Predictions are compared at the precision the Decision shows (4 decimals), so a bound read off
+ * a Decision, an eval sweep or `calibrate` decides exactly as it did there.
+ */
+export const PREDICTION_DECIMALS = 4;
+
+type PredictedTarget = Extract<TargetSpec, { policy: 'cheapest_above' | 'strong_weak' }>;
+
+/**
+ * What "cheapest" compares: a blend of 3 input tokens to 1 output token, the usual shape of chat
+ * traffic. Fixed per model, so the order is computed once at startup, not per request.
+ */
+export function blendedPrice(spec: ModelSpec): number {
+  return (3 * spec.price.input + spec.price.output) / 4;
+}
+
+export function roundPrediction(value: number): number {
+  return Math.round(value * 10 ** PREDICTION_DECIMALS) / 10 ** PREDICTION_DECIMALS;
+}
+
+/**
+ * Compiles `cheapest_above` or `strong_weak`. Every plan it can return is built here, once: one
+ * per model that can come first, followed by the policy's other models (pricier ones first, by
+ * price, then cheaper ones) and router fallbacks, so a failure moves up in capability before down.
+ */
+export function compilePredictedPolicy(
+  target: PredictedTarget,
+  classifier: TrainedRouter,
+  fallbacks: ReadonlyMap<string, readonly string[]>,
+  context: PlanContext,
+): PredictedPolicy {
+  const names = target.policy === 'cheapest_above' ? target.models : [target.weak, target.strong];
+  const byPrice = names
+    .map((name) => ({ name, price: blendedPrice(context.models.get(name) as ModelSpec), at: classifier.position(name) as number }))
+    .sort((a, b) => a.price - b.price);
+  const plans = new Map<string, Plan>();
+  for (const [rank, first] of byPrice.entries()) {
+    const pricier = byPrice.slice(rank + 1).map((entry) => entry.name);
+    const cheaper = byPrice.slice(0, rank).map((entry) => entry.name).reverse();
+    plans.set(first.name, buildPlan(target.policy, [first.name, ...pricier, ...cheaper], fallbacks, context));
+  }
+  const predictedOf = (predicted: Float64Array): Record<string, number> => {
+    const out: Record<string, number> = {};
+    for (const { name, at } of byPrice) out[name] = predicted[at] as number;
+    return out;
+  };
+
+  if (target.policy === 'strong_weak') {
+    const strongAt = classifier.position(target.strong) as number;
+    const weakAt = classifier.position(target.weak) as number;
+    const { threshold } = target;
+    return (raw) => {
+      const predicted = raw.map(roundPrediction);
+      const gain = roundPrediction((predicted[strongAt] as number) - (predicted[weakAt] as number));
+      const chosen = gain >= threshold ? target.strong : target.weak;
+      return {
+        plan: plans.get(chosen) as Plan,
+        prediction: { policy: 'strong_weak', predicted: predictedOf(predicted), threshold, gain, chosen },
+      };
+    };
+  }
+
+  const { minQuality } = target;
+  const positions = byPrice.map((entry) => entry.at);
+  return (raw) => {
+    const predicted = raw.map(roundPrediction);
+    const { index, cleared } = cheapestAbove(predicted, positions, minQuality);
+    const name = (byPrice[index] as (typeof byPrice)[number]).name;
+    return {
+      plan: plans.get(name) as Plan,
+      prediction: { policy: 'cheapest_above', predicted: predictedOf(predicted), minQuality, chosen: name, cleared },
+    };
+  };
+}
+
+/**
+ * The rule of `cheapest_above`, shared by the gateway and offline replays: over models listed from
+ * cheapest to priciest (`positions` into `predicted`), the index of the first whose prediction is
+ * at least `minQuality`; when none is, the best predicted (ties to the cheaper).
+ */
+export function cheapestAbove(predicted: ArrayLike<number>, positions: readonly number[], minQuality: number): { index: number; cleared: boolean } {
+  let best = 0;
+  for (let index = 0; index < positions.length; index++) {
+    const score = predicted[positions[index] as number] as number;
+    if (score >= minQuality) return { index, cleared: true };
+    if (score > (predicted[positions[best] as number] as number)) best = index;
+  }
+  return { index: best, cleared: false };
+}
