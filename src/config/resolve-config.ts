@@ -78,13 +78,14 @@ export function resolveConfig(
   issues.push(...modelIssues);
   const checkModel = modelChecker(models, options.builtin, parsed, issues);
 
+  const loadTrained = trainedRouterLoader(options.baseDir);
   const routers = new Map<string, RouterSpec>();
   for (const [name, router] of Object.entries(parsed.routers)) {
     const path = ['routers', name];
     if (models.has(name)) {
       issues.push({ path, message: `router name "${name}" is also a model name; a client's \`model: "${name}"\` would be ambiguous, rename one of them`, atKey: true });
     }
-    const spec = resolveRouter(name, router, path, checkModel, issues, options.baseDir);
+    const spec = resolveRouter(name, router, path, checkModel, issues, loadTrained);
     if (spec) routers.set(name, spec);
   }
 
@@ -144,11 +145,11 @@ function resolveRouter(
   path: ConfigPath,
   checkModel: CheckModel,
   issues: ValueIssue[],
-  baseDir: string,
+  loadTrained: LoadTrained,
 ): RouterSpec | undefined {
   const before = issues.length;
   if (router.reference !== undefined) checkModel(router.reference, [...path, 'reference']);
-  const classifier = loadClassifier(router, path, baseDir, issues);
+  const classifier = loadClassifier(router, path, loadTrained, issues);
 
   const routes: RouteSpec[] = [];
   for (const [routeName, route] of Object.entries(router.routes)) {
@@ -217,18 +218,40 @@ function resolveTarget(target: TargetInput, path: ConfigPath, checkModel: CheckM
 /** The router's classifier as far as targets need it: reports a policy without one, or a model it does not predict. */
 type Classifier = { require(model: string, path: ConfigPath): void; issues: ValueIssue[] };
 
+/** A trained router file by its path in the config, with the absolute path it was read from. */
+type LoadTrained = (path: string) => { file: string; model: TrainedRouter };
+
+/** Routers that share a classifier file share one loaded copy: each is megabytes and read at startup. */
+function trainedRouterLoader(baseDir: string): LoadTrained {
+  const loaded = new Map<string, TrainedRouter | Error>();
+  return (path) => {
+    const file = resolvePath(baseDir, path);
+    let model = loaded.get(file);
+    if (model === undefined) {
+      try {
+        model = TrainedRouter.load(file);
+      } catch (error) {
+        model = error as Error;
+      }
+      loaded.set(file, model);
+    }
+    if (model instanceof Error) throw model;
+    return { file, model };
+  };
+}
+
 function loadClassifier(
   router: ParsedRouter,
   path: ConfigPath,
-  baseDir: string,
+  loadTrained: LoadTrained,
   issues: ValueIssue[],
 ): { spec: ClassifierSpec | undefined; check: Classifier } {
   let spec: ClassifierSpec | undefined;
   let failed = false;
   if (router.classifier) {
-    const file = resolvePath(baseDir, router.classifier.path);
     try {
-      spec = { type: 'trained', path: file, model: TrainedRouter.load(file) };
+      const { file, model } = loadTrained(router.classifier.path);
+      spec = { type: 'trained', path: file, model };
     } catch (error) {
       failed = true;
       issues.push({ path: [...path, 'classifier', 'path'], message: (error as Error).message });

@@ -1,3 +1,5 @@
+import { countMatches, SCAN_LIMIT } from './count-matches.js';
+
 /**
  * The complexity signal: how demanding a prompt looks, from its text alone, in microseconds.
  * Each feature is a count squashed with log1p so that one long paste does not drown the rest;
@@ -5,9 +7,6 @@
  * a one-line question scores about 0.1 and a multi-part technical task with code about 0.8; they
  * are documented in the README ("Complexity signal") and are features for `switchyard train`.
  */
-
-/** Only this much of a prompt is scanned; a longer one is long enough to count as long. */
-const SCAN_LIMIT = 16_384;
 
 export const COMPLEXITY_FEATURES = [
   'length',
@@ -52,13 +51,6 @@ const WEIGHTS: Record<ComplexityFeature, number> = {
   turns: 0.4,
 };
 
-function count(pattern: RegExp, text: string): number {
-  pattern.lastIndex = 0;
-  let found = 0;
-  while (pattern.exec(text) !== null) found++;
-  return found;
-}
-
 /** Words, counted without building an array. */
 function countWords(text: string): number {
   let words = 0;
@@ -80,12 +72,12 @@ export function measureComplexity(text: string, turns = 1): Complexity {
   const features: Record<ComplexityFeature, number> = {
     // Length in units of ~a sentence, so that short prompts sit near zero.
     length: Math.log1p(words / 15),
-    questions: Math.log1p(count(QUESTION, scanned)),
-    code: Math.log1p(count(CODE, scanned)),
-    structured_output: Math.log1p(count(STRUCTURED, scanned)),
-    multi_step: Math.log1p(count(MULTI_STEP, scanned)),
-    domain_terms: Math.log1p(count(DOMAIN, scanned)),
-    numbers: Math.log1p(count(NUMBER, scanned)),
+    questions: Math.log1p(countMatches(QUESTION, scanned)),
+    code: Math.log1p(countMatches(CODE, scanned)),
+    structured_output: Math.log1p(countMatches(STRUCTURED, scanned)),
+    multi_step: Math.log1p(countMatches(MULTI_STEP, scanned)),
+    domain_terms: Math.log1p(countMatches(DOMAIN, scanned)),
+    numbers: Math.log1p(countMatches(NUMBER, scanned)),
     turns: Math.log1p(Math.max(0, turns - 1)),
   };
   let z = BIAS;

@@ -31,3 +31,10 @@ export function extractRoutingText(messages: readonly ChatMessage[], matchOn: Ma
   }
   return parts.join('\n');
 }
+
+/** Messages in the conversation other than instructions (at least 1): the "conversation length" feature. */
+export function conversationTurns(messages: readonly ChatMessage[]): number {
+  let turns = 0;
+  for (const message of messages) if (message.role !== 'system' && message.role !== 'developer') turns++;
+  return Math.max(1, turns);
+}

@@ -1,4 +1,5 @@
 import { COMPLEXITY_FEATURES, measureComplexity } from './complexity.js';
+import { countMatches as count, SCAN_LIMIT } from './count-matches.js';
 
 /**
  * Dense text statistics for trained routers: the complexity features plus counts that tell how
@@ -6,26 +7,20 @@ import { COMPLEXITY_FEATURES, measureComplexity } from './complexity.js';
  * training set's mean and deviation before use, so their raw scales do not matter.
  */
 
-const SCAN_LIMIT = 16_384;
+/** What several statistics need, computed once per prompt. */
+type Scan = { words: number; numbers: readonly string[] };
 
-function count(pattern: RegExp, text: string): number {
-  pattern.lastIndex = 0;
-  let found = 0;
-  while (pattern.exec(text) !== null) found++;
-  return found;
-}
-
-const STATISTICS: readonly [string, (text: string, words: number) => number][] = [
+const STATISTICS: readonly [string, (text: string, scan: Scan) => number][] = [
   ['log_chars', (text) => Math.log1p(text.length)],
   ['log_sentences', (text) => Math.log1p(count(/[.!?](?:\s|$)/g, text))],
-  ['log_distinct_numbers', (text) => Math.log1p(new Set(text.match(/\d+(?:[.,]\d+)*/g) ?? []).size)],
-  ['max_number_digits', (text) => Math.min(12, Math.max(0, ...(text.match(/\d+(?:[.,]\d+)*/g) ?? []).map((n) => n.replace(/\D/g, '').length)))],
+  ['log_distinct_numbers', (_, { numbers }) => Math.log1p(new Set(numbers).size)],
+  ['max_number_digits', (_, { numbers }) => Math.min(12, Math.max(0, ...numbers.map((n) => n.replace(/\D/g, '').length)))],
   ['log_decimals', (text) => Math.log1p(count(/\d\.\d/g, text))],
   ['log_fractions', (text) => Math.log1p(count(/\d+\/\d+|%|\bpercent|\bhalf\b|\bthirds?\b|\bquarters?\b|\bfifths?\b/gi, text))],
   ['log_currency', (text) => Math.log1p(count(/[$€£¥]/g, text))],
   ['log_multipliers', (text) => Math.log1p(count(/\b(?:times|twice|each|every|per|double|triple|thrice)\b/gi, text))],
   ['log_sequence_words', (text) => Math.log1p(count(/\b(?:then|after|before|later|remaining|rest|left|remainder|next|until|again)\b/gi, text))],
-  ['chars_per_word', (text, words) => Math.min(30, text.replace(/\s/g, '').length / Math.max(1, words))],
+  ['chars_per_word', (text, { words }) => Math.min(30, text.replace(/\s/g, '').length / Math.max(1, words))],
   ['digit_share', (text) => count(/\d/g, text) / Math.max(1, text.length)],
   ['log_newlines', (text) => Math.log1p(count(/\n/g, text))],
   ['log_time_units', (text) => Math.log1p(count(/\b(?:hours?|minutes?|seconds?|days?|weeks?|months?|years?)\b/gi, text))],
@@ -44,8 +39,7 @@ export function denseFeatures(text: string, turns: number): Float64Array {
   const { features } = measureComplexity(text, turns);
   let at = 0;
   for (const name of COMPLEXITY_FEATURES) out[at++] = features[name];
-  let words = 0;
-  for (const _ of scanned.matchAll(/\S+/g)) words++;
-  for (const [, measure] of STATISTICS) out[at++] = measure(scanned, words);
+  const scan: Scan = { words: count(/\S+/g, scanned), numbers: scanned.match(/\d+(?:[.,]\d+)*/g) ?? [] };
+  for (const [, measure] of STATISTICS) out[at++] = measure(scanned, scan);
   return out;
 }

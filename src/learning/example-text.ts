@@ -1,4 +1,4 @@
-import { extractRoutingText } from '../features/extract-routing-text.js';
+import { conversationTurns, extractRoutingText } from '../features/extract-routing-text.js';
 import type { ScoredExample } from './scored-data.js';
 
 /**
@@ -6,6 +6,5 @@ import type { ScoredExample } from './scored-data.js';
  * `match_on`), and the conversation length; training and replay must see exactly what routing sees.
  */
 export function exampleText(example: ScoredExample): { text: string; turns: number } {
-  const turns = example.messages.filter((message) => message.role !== 'system' && message.role !== 'developer').length;
-  return { text: extractRoutingText(example.messages, 'last_user'), turns: Math.max(1, turns) };
+  return { text: extractRoutingText(example.messages, 'last_user'), turns: conversationTurns(example.messages) };
 }

@@ -9,7 +9,7 @@ import { compilePredictedPolicy, type PredictedPolicy } from './policies/predict
 import type { ModelSpec } from '../spec/model-spec.js';
 import { applySystemPrompt } from './apply-system-prompt.js';
 import { buildPlan, type Plan, type PlanContext } from './build-plan.js';
-import { extractRoutingText } from '../features/extract-routing-text.js';
+import { conversationTurns, extractRoutingText } from '../features/extract-routing-text.js';
 import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
 import { compileCondition, type Evidence, type Matcher } from './signals/compile-condition.js';
 
@@ -99,7 +99,7 @@ export class Routing {
     let complexity: number | undefined;
     const input = {
       text: () => (text ??= extractRoutingText(request.messages, router.spec.matchOn)),
-      complexity: () => (complexity ??= measureComplexity(input.text(), conversationTurns(request)).score),
+      complexity: () => (complexity ??= measureComplexity(input.text(), conversationTurns(request.messages)).score),
       metadata: request.metadata,
     };
     let chosen: CompiledRoute | undefined;
@@ -138,7 +138,7 @@ export class Routing {
       if (planner.kind === 'fixed') return { plan: planner.plan, prediction: null };
       // Compiling a predicted planner required a classifier (checked when the config was resolved).
       const classifier = router.spec.classifier?.model as NonNullable<RouterSpec['classifier']>['model'];
-      return planner.choose(classifier.predict(input.text(), conversationTurns(request)));
+      return planner.choose(classifier.predict(input.text(), conversationTurns(request.messages)));
     };
     if (!chosen) {
       return this.result(request, { ...common, route: DEFAULT_ROUTE, ...plan(router.defaultPlanner), system: null, failoverOnContentFilter: false });
@@ -238,13 +238,6 @@ export class Routing {
       reference: spec.reference === undefined ? undefined : this.config.models.get(spec.reference),
     };
   }
-}
-
-/** Messages in the conversation other than instructions: the complexity signal's "conversation length". */
-function conversationTurns(request: ChatRequest): number {
-  let turns = 0;
-  for (const message of request.messages) if (message.role !== 'system' && message.role !== 'developer') turns++;
-  return Math.max(1, turns);
 }
 
 function toSignals(route: string, evidence: Evidence[]): Signal[] {

@@ -53,6 +53,29 @@ beforeAll(() => {
 });
 
 describe('classifier config', () => {
+  it('loads a classifier file once for every router that names it, and reports a bad one for each', () => {
+    const config = parse(`${MODELS}routers:
+  first:
+    classifier: { type: trained, path: ./both.json }
+    default: { cheapest_above: { models: [small, large], min_quality: 0.7 } }
+  second:
+    classifier: { type: trained, path: both.json }
+    default: { strong_weak: { strong: large, weak: small, threshold: 0.1 } }
+`);
+    const first = config.routers.get('first')?.classifier?.model;
+    expect(first).toBeInstanceOf(TrainedRouter);
+    expect(config.routers.get('second')?.classifier?.model).toBe(first);
+    const issues = issuesOf(`${MODELS}routers:
+  first:
+    classifier: { type: trained, path: ./garbage.json }
+    default: small
+  second:
+    classifier: { type: trained, path: garbage.json }
+    default: small
+`);
+    expect(issues.map((issue) => issue.path)).toEqual(['routers.first.classifier.path', 'routers.second.classifier.path']);
+  });
+
   it('rejects cheapest_above without a classifier, naming the router and `classifier` once', () => {
     const issues = issuesOf(`${MODELS}routers:
   picky:

@@ -10,6 +10,7 @@ import type { TrainedRouter } from '../../src/learning/trained-router.js';
 import type { Decision } from '../../src/spec/decision.js';
 import { defaultReply, startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
+import { syntheticPrompt } from '../support/synthetic-prompts.js';
 
 /**
  * A router trained on scored data, loaded by a real gateway in front of the fake upstream: the
@@ -29,23 +30,11 @@ const TECHNICAL_TASK = [
   'Return the result as a JSON table of 3 scenarios with 5, 7 and 9 nodes.',
 ].join('\n');
 
-const TOPICS = ['the harmonic series', 'a bipartite graph', 'the square root of two', 'a compact metric space', 'a symmetric matrix', 'a Markov chain', 'a finite group', 'the binomial theorem'];
-const HARD = [
-  (topic: string, n: number) => `Prove that ${topic} has the stated property for every n greater than ${n}. First state the lemma, then derive each step, and finally justify why the bound is tight.`,
-  (topic: string, n: number) => `Evaluate the integral of x^${n} times the density associated with ${topic}, derive it step by step, and explain why the integral converges.`,
-  (topic: string, n: number) => `Derive a closed form for ${topic} with parameter ${n}, prove it by induction, then analyze the asymptotic complexity and compare the trade-offs.`,
-];
-const EASY = ['What is the capital of {c}?', 'Say hello to {c} in one word.', 'Name a famous food from {c}.', 'What colour is the flag of {c}?', 'What time zone is {c} in?'];
-const COUNTRIES = ['France', 'Japan', 'Brazil', 'Kenya', 'Canada', 'Norway', 'Peru', 'India', 'Egypt', 'Chile', 'Spain'];
-
 /** 240 scored prompts: the small model fails the hard half, the big one answers everything. */
 function trainTinyRouter(): TrainedRouter {
   const lines: string[] = [];
   for (let i = 0; i < 240; i++) {
-    const hard = i % 2 === 0;
-    const prompt = hard
-      ? (HARD[(i >> 1) % HARD.length] as (typeof HARD)[number])(TOPICS[(i * 7) % TOPICS.length] as string, 2 + (i % 9))
-      : (EASY[(i * 3) % EASY.length] as string).replace('{c}', COUNTRIES[(i * 5) % COUNTRIES.length] as string);
+    const { prompt, hard } = syntheticPrompt(i);
     lines.push(JSON.stringify({ id: i, prompt, scores: { 'big-model': 1, 'small-model': hard ? 0 : 1 } }));
   }
   const { router } = trainRouter(parseScoredData(lines.join('\n'), 'tiny.jsonl'), {

@@ -7,6 +7,7 @@ import type { CliIo } from '../../src/cli/cli-io.js';
 import { runCli } from '../../src/cli/run-cli.js';
 import type { EvalReport } from '../../src/evaluation/eval-report.js';
 import { inHoldout } from '../../src/learning/scored-data.js';
+import { syntheticPrompt } from '../support/synthetic-prompts.js';
 import { TRAINED_ROUTER_FORMAT, TRAINED_ROUTER_VERSION, TrainedRouter, type TrainingRecord } from '../../src/learning/trained-router.js';
 
 /**
@@ -19,42 +20,6 @@ const BIG = 'big-model';
 const SMALL = 'small-model';
 const COST = { [BIG]: 0.01, [SMALL]: 0.001 } as const;
 
-const TOPICS = [
-  'the harmonic series',
-  'a continuous function on a closed interval',
-  'the sum of the first n odd numbers',
-  'a bipartite graph',
-  'the square root of two',
-  'a compact metric space',
-  'the Fibonacci sequence',
-  'a prime modulus',
-  'a symmetric matrix',
-  'the exponential function',
-  'a Markov chain',
-  'the Cauchy-Schwarz inequality',
-  'a finite group',
-  'a convex polygon',
-  'the binomial theorem',
-  'a random walk',
-];
-const HARD = [
-  (topic: string, n: number) => `Prove that ${topic} has the stated property for every n greater than ${n}. First state the lemma, then derive each step, and finally justify why the bound is tight.`,
-  (topic: string, n: number) => `Evaluate the integral of x^${n} times the density associated with ${topic} from 0 to infinity, derive it step by step, and explain why the integral converges.`,
-  (topic: string, n: number) => `Derive a closed form for ${topic} with parameter ${n}, prove it by induction, then analyze the asymptotic complexity of computing it and compare the trade-offs.`,
-  (topic: string, n: number) => `Step by step, prove the theorem about ${topic} for dimension ${n}: first reduce to the polynomial case, then bound the derivative, and finally evaluate the remaining integral.`,
-];
-const EASY = [
-  'What is the capital of {c}?',
-  'Say hello to {c} in one word.',
-  'Translate "good morning" into the language of {c}.',
-  'Name a famous food from {c}.',
-  'What colour is the flag of {c}?',
-  'Give me a synonym for happy, I am in {c}.',
-  'What time zone is {c} in?',
-  'Write one friendly sentence about {c}.',
-];
-const COUNTRIES = ['France', 'Japan', 'Brazil', 'Kenya', 'Canada', 'Norway', 'Peru', 'India', 'Egypt', 'Chile', 'Spain', 'Vietnam', 'Ghana', 'Poland', 'Mexico', 'Italy'];
-
 type Line = { id: string; prompt: string; scores: Record<string, number>; costs: Record<string, number>; contaminated?: boolean };
 
 /**
@@ -64,10 +29,7 @@ type Line = { id: string; prompt: string; scores: Record<string, number>; costs:
 function syntheticData(): Line[] {
   const lines: Line[] = [];
   for (let i = 0; i < 400; i++) {
-    const hard = i % 2 === 0;
-    const prompt = hard
-      ? (HARD[(i >> 1) % HARD.length] as (typeof HARD)[number])(TOPICS[(i * 7) % TOPICS.length] as string, 3 + (i % 11))
-      : (EASY[(i * 5) % EASY.length] as string).replace('{c}', COUNTRIES[(i * 3) % COUNTRIES.length] as string);
+    const { prompt, hard } = syntheticPrompt(i);
     let big = 1;
     let small = hard ? 0 : 1;
     if (i % 23 === 5) big = small = 0;
