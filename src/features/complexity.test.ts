@@ -49,6 +49,15 @@ describe('measureComplexity', () => {
     expect(score).toBeCloseTo(sigmoid(-3.2 + Math.log1p(2 / 15)), 12);
   });
 
+  it('blends every feature with its documented weight', () => {
+    const weights = { length: 1.0, questions: 0.5, code: 1.0, structured_output: 0.7, multi_step: 0.9, domain_terms: 1.0, numbers: 0.2, turns: 0.4 };
+    const { score, features } = measureComplexity(TASK, 3);
+    // The task triggers every feature, so a weight set to 0 or changed would show.
+    for (const name of COMPLEXITY_FEATURES) expect(features[name]).toBeGreaterThan(0);
+    const z = COMPLEXITY_FEATURES.reduce((sum, name) => sum + weights[name] * features[name], -3.2);
+    expect(score).toBeCloseTo(sigmoid(z), 12);
+  });
+
   it('scores the empty prompt at the bias alone', () => {
     const { score, features } = measureComplexity('');
     expect(Object.values(features).every((value) => value === 0)).toBe(true);

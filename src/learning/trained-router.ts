@@ -54,8 +54,8 @@ const ModelWeightsSchema = z.strictObject({
 });
 
 const FileSchema = z.looseObject({
-  format: z.literal(TRAINED_ROUTER_FORMAT, { error: `expected "format": "${TRAINED_ROUTER_FORMAT}"` }),
-  version: z.literal(TRAINED_ROUTER_VERSION, { error: `expected "version": ${TRAINED_ROUTER_VERSION} (this Switchyard reads version ${TRAINED_ROUTER_VERSION})` }),
+  format: z.literal(TRAINED_ROUTER_FORMAT),
+  version: z.literal(TRAINED_ROUTER_VERSION),
   features: FeatureSpecSchema,
   models: z.array(ModelWeightsSchema).min(1),
   training: z.unknown().optional(),
