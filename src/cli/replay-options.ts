@@ -62,12 +62,13 @@ export function selectHeldOut(
 ): ScoredExample[] {
   if (values.holdout === undefined) {
     if (values.seed !== undefined) throw new UsageError('--seed goes with --holdout');
-    const trainedOn = context.router.classifier?.model.training?.data;
+    const trained = context.router.classifier?.type === 'trained' ? context.router.classifier.model.training : undefined;
+    const trainedOn = trained?.data;
     if (trainedOn !== undefined && trainedOn === basename(context.dataFile)) {
-      const holdout = context.router.classifier?.model.training?.holdoutFraction;
+      const holdout = trained?.holdoutFraction;
       context.warn(
         `note: router "${context.router.name}"'s classifier was trained on ${trainedOn}; measured on its own training examples it looks better than it is` +
-          (holdout ? ` (add --holdout ${holdout} --seed ${context.router.classifier?.model.training?.seed ?? 1} to use only the examples it held out)` : ''),
+          (holdout ? ` (add --holdout ${holdout} --seed ${trained?.seed ?? 1} to use only the examples it held out)` : ''),
       );
     }
     return examples;

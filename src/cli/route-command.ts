@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load-config.js';
 import { listNames } from '../util/describe-value.js';
-import { Routing } from '../routing/routing.js';
+import { Gateway } from '../gateway/gateway.js';
 import { createChatRequest } from '../spec/create-chat-request.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 
 export const ROUTE_USAGE = `Usage: switchyard route [--config FILE] [--router NAME] [--metadata KEY=VALUE]... [--route NAME] TEXT
 
-Prints, as JSON, the Decision the gateway would make for a user message TEXT, without calling
-any model. It is the same object POST /v1/route returns for the same input.
+Prints, as JSON, the Decision the gateway would make for a user message TEXT. No answering model
+is called; a router's LLM classifier or embeddings model is, since the decision depends on it.
+It is the same object POST /v1/route returns for the same input.
 
 Options:
   -c, --config FILE        Config file (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
@@ -17,7 +18,7 @@ Options:
       --route NAME         Force a route, as the x-switchyard-route header does
   -h, --help               Show this help`;
 
-export function routeCommand(args: string[], io: CliIo): number {
+export async function routeCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -42,8 +43,13 @@ export function routeCommand(args: string[], io: CliIo): number {
     const request = createChatRequest(router, positionals.join(' '), {
       metadata: values.metadata === undefined ? undefined : parseMetadata(values.metadata),
     });
-    const { decision } = new Routing(config).route(request, { route: values.route });
-    io.out(JSON.stringify(decision, null, 2));
+    const gateway = await Gateway.create(config);
+    try {
+      const { decision } = await gateway.route(request, { route: values.route });
+      io.out(JSON.stringify(decision, null, 2));
+    } finally {
+      await gateway.close();
+    }
     return 0;
   } catch (error) {
     return reportFailure(io, error, ROUTE_USAGE);

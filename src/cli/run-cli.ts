@@ -6,6 +6,7 @@ import { serveCommand } from './serve-command.js';
 import { trainCommand } from './train-command.js';
 import { evalCommand } from './eval-command.js';
 import { calibrateCommand } from './calibrate-command.js';
+import { fitRoutesCommand } from './fit-routes-command.js';
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -13,11 +14,12 @@ Switchyard sends each LLM request to the cheapest model that will do it well.
 
 Commands:
   serve          Run the gateway (OpenAI-compatible /v1/chat/completions)
-  route TEXT     Print the routing Decision for TEXT, without calling any model
+  route TEXT     Print the routing Decision for TEXT, without calling an answering model
   check-config   Validate a config and explain every error
   eval DATA      Replay scored data through a router offline: cost, quality, APGR
   train DATA     Train a router that predicts each model's score from the prompt
   calibrate DATA Pick the min_quality / threshold that meets a quality or cost target
+  fit-routes DATA  Tune example routes' similarity thresholds from labelled prompts
 
 Run "switchyard <command> --help" for a command's options.`;
 
@@ -36,6 +38,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return evalCommand(args, io);
     case 'calibrate':
       return calibrateCommand(args, io);
+    case 'fit-routes':
+      return fitRoutesCommand(args, io);
     case '--version':
     case '-v': {
       const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -46,6 +46,8 @@ export const ServerSchema = z.strictObject({
 
 export const StorageSchema = z.strictObject({
   path: nonEmpty.default('./switchyard.db'),
+  /** Embeddings of route examples from a model encoder, kept across restarts (default: beside `path`). */
+  embedding_cache: nonEmpty.optional(),
 });
 
 const HeadersSchema = z.record(z.string(), z.string());
@@ -210,9 +212,86 @@ export const StrongWeakPolicySchema = z.strictObject({
   }),
 });
 
-export const TargetSchema = z.union([nonEmpty, FallbackPolicySchema, CheapestAbovePolicySchema, StrongWeakPolicySchema], {
-  error: 'expected a model name or a policy object: { fallback: [...] }, { cheapest_above: { models, min_quality } } or { strong_weak: { strong, weak, threshold } }',
+const BalancedModelSchema = z.union([nonEmpty, z.strictObject({ model: nonEmpty, weight: z.number().positive().default(1) })], {
+  error: 'expected a model name or { model, weight }',
 });
+
+/** Spreads requests over deployments of one model: weighted at random, by smoothed time to first token, or by calls in flight. */
+export const LoadBalancePolicySchema = z.strictObject({
+  loadbalance: z.union(
+    [
+      z.array(BalancedModelSchema).min(2, { error: 'expected at least two deployments' }),
+      z.strictObject({
+        strategy: z.enum(['weighted', 'least_latency', 'least_busy']).default('weighted'),
+        models: z.array(BalancedModelSchema).min(2, { error: 'expected at least two deployments' }),
+      }),
+    ],
+    { error: 'expected a list of deployments ([{ model, weight }]) or { strategy, models }' },
+  ),
+});
+
+/** A model that grades an answer with a rubric. */
+const JudgeSchema = z.strictObject({
+  model: nonEmpty,
+  rubric: nonEmpty.optional(),
+  /** The grade (0..1) an answer needs to pass. */
+  threshold: z.number().min(0).max(1).default(0.7),
+  timeout_ms: PositiveMilliseconds.default(15_000),
+});
+
+/** Tests of an answer; every one listed must pass. */
+export const CheckSchema = z
+  .strictObject({
+    /** Valid JSON, and valid against the request's `response_format` schema when it has one. */
+    json_schema: z.literal(true).optional(),
+    /** The answer text matches this pattern. */
+    regex: nonEmpty.optional(),
+    /** The model did not decline. */
+    refusal: z.literal(true).optional(),
+    /** The answer has at least this many characters. */
+    min_length: z.number().int().positive().optional(),
+    judge: JudgeSchema.optional(),
+    /** Mean token probability at least `min` (requests logprobs from the model). */
+    logprobs: z.strictObject({ min: z.number().gt(0).max(1) }).optional(),
+  })
+  .refine((check) => Object.values(check).some((value) => value !== undefined), {
+    error: 'expected at least one of json_schema, regex, refusal, min_length, judge, logprobs',
+  });
+
+/** Cheapest first; escalate to the next model when the answer fails the check. */
+export const CascadePolicySchema = z.strictObject({
+  cascade: z.strictObject({
+    models: z.array(nonEmpty).min(2, { error: 'expected at least two models, cheapest first' }),
+    check: CheckSchema,
+  }),
+});
+
+const PickSchema = z.union(
+  [
+    z.literal('first'),
+    z.strictObject({ judge: JudgeSchema.omit({ threshold: true }) }),
+    z.strictObject({ check: CheckSchema }),
+  ],
+  { error: 'expected `first`, { judge: { model, rubric? } } or { check: { ... } }' },
+);
+
+/** Ask several models at once and keep one answer. */
+export const ParallelPolicySchema = z.strictObject({
+  parallel: z.strictObject({
+    models: z.array(nonEmpty).min(2, { error: 'expected at least two models' }),
+    pick: PickSchema.default('first'),
+    /** Bound on the whole policy: answers not in by then are cancelled. */
+    timeout_ms: PositiveMilliseconds.default(60_000),
+  }),
+});
+
+export const TargetSchema = z.union(
+  [nonEmpty, FallbackPolicySchema, CheapestAbovePolicySchema, StrongWeakPolicySchema, LoadBalancePolicySchema, CascadePolicySchema, ParallelPolicySchema],
+  {
+    error:
+      'expected a model name or a policy object: { fallback: [...] }, { loadbalance: [...] }, { cheapest_above: { models, min_quality } }, { strong_weak: { strong, weak, threshold } }, { cascade: { models, check } } or { parallel: { models, pick } }',
+  },
+);
 
 export type TargetInput = z.infer<typeof TargetSchema>;
 
@@ -225,6 +304,8 @@ export type ConditionInput = {
   regex?: string[] | undefined;
   metadata?: Record<string, string | string[]> | undefined;
   complexity?: { min?: number | undefined; max?: number | undefined } | undefined;
+  examples?: string[] | undefined;
+  threshold?: number | undefined;
   any?: ConditionInput[] | undefined;
   all?: ConditionInput[] | undefined;
   not?: ConditionInput | undefined;
@@ -242,6 +323,10 @@ export const ConditionSchema: z.ZodType<ConditionInput> = z
       .refine((range) => range.min !== undefined || range.max !== undefined, { error: 'expected min, max or both' })
       .refine((range) => range.min === undefined || range.max === undefined || range.min <= range.max, { error: 'expected min <= max' })
       .optional(),
+    /** Example prompts: matches when this route's examples are the most similar to the request, at least `threshold`. */
+    examples: z.array(z.string().regex(/\S/, { error: 'expected an example prompt, not blank' })).min(1).optional(),
+    /** Cosine similarity (-1..1) the best example must reach; defaults to the encoder's. */
+    threshold: z.number().min(-1).max(1).optional(),
     get any() {
       return z.array(ConditionSchema).min(1).optional();
     },
@@ -252,8 +337,11 @@ export const ConditionSchema: z.ZodType<ConditionInput> = z
       return ConditionSchema.optional();
     },
   })
-  .refine((condition) => Object.values(condition).some((value) => value !== undefined), {
-    error: 'expected at least one of keywords, regex, metadata, complexity, any, all, not',
+  .refine((condition) => Object.entries(condition).some(([key, value]) => key !== 'threshold' && value !== undefined), {
+    error: 'expected at least one of keywords, regex, metadata, complexity, examples, any, all, not',
+  })
+  .refine((condition) => condition.threshold === undefined || condition.examples !== undefined, {
+    error: '`threshold` applies to `examples`: add examples beside it',
   });
 
 export const RouteSchema = z
@@ -279,12 +367,41 @@ export const RouterShellSchema = z.strictObject({
   reference: nonEmpty.optional(),
   /** Which text the rules read. */
   match_on: z.enum(['last_user', 'user', 'all']).default('last_user'),
-  /** Predicts each model's score for a prompt; needed by `cheapest_above` and `strong_weak`. */
+  /**
+   * `trained`: predicts each model's score for a prompt (needed by `cheapest_above` and
+   * `strong_weak`). `llm`: a model names the route from the routes' descriptions.
+   */
   classifier: z
-    .discriminatedUnion('type', [z.strictObject({ type: z.literal('trained'), path: nonEmpty })], {
-      error: 'expected { type: trained, path: FILE } (a file written by `switchyard train`)',
-    })
+    .discriminatedUnion(
+      'type',
+      [
+        z.strictObject({ type: z.literal('trained'), path: nonEmpty }),
+        z.strictObject({
+          type: z.literal('llm'),
+          model: nonEmpty,
+          /** Replaces the instructions; `{routes}` in it is replaced by the list of routes (else appended). */
+          prompt: nonEmpty.optional(),
+          timeout_ms: PositiveMilliseconds.default(2_000),
+          /** Recent answers by text; `size: 0` turns the cache off. */
+          cache: z.strictObject({ size: z.number().int().nonnegative().default(10_000), ttl_ms: PositiveMilliseconds.default(600_000) }).default({ size: 10_000, ttl_ms: 600_000 }),
+          /** Only the start of a long prompt is sent to the classifier. */
+          max_chars: z.number().int().positive().default(4_000),
+        }),
+      ],
+      { error: 'expected { type: trained, path: FILE } (a file written by `switchyard train`) or { type: llm, model: MODEL }' },
+    )
     .optional(),
+  /** What turns prompts into vectors for routes with `examples`: the built-in local encoder, or an embeddings model of the catalog. */
+  encoder: z
+    .union([
+      z.literal('local'),
+      z.strictObject({
+        model: nonEmpty,
+        timeout_ms: PositiveMilliseconds.default(1_000),
+        cache: z.strictObject({ size: z.number().int().nonnegative().default(10_000), ttl_ms: PositiveMilliseconds.default(600_000) }).default({ size: 10_000, ttl_ms: 600_000 }),
+      }),
+    ], { error: 'expected `local` or { model: EMBEDDING_MODEL, timeout_ms? }' })
+    .default('local'),
   routes: z.record(z.string(), z.unknown()).default({}),
   default: TargetSchema,
   /** model → models to try next when it fails. */

@@ -2,14 +2,18 @@ import type { BuiltinModelEntry } from '../catalog/builtin-model-entry.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { resolveModels } from '../catalog/resolve-models.js';
 import { compileKeywords, compilePattern } from './compile-pattern.js';
-import type { ConditionInput, ParsedConfig, ParsedRouter, TargetInput } from './config-schema.js';
+import type { z } from 'zod';
+import type { CheckSchema, ConditionInput, ParsedConfig, ParsedRouter, TargetInput } from './config-schema.js';
 import { closestName, listNames } from '../util/describe-value.js';
 import type { ConfigPath, UnsetVariable } from './interpolate-env.js';
 import { toReliabilityOverrides } from './resolve-reliability.js';
-import { resolve as resolvePath } from 'node:path';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { TrainedRouter } from '../learning/trained-router.js';
 import type {
+  CheckSpec,
   ClassifierSpec,
+  JudgeSpec,
+  PickSpec,
   ProviderConfig,
   ResolvedConfig,
   RouteSpec,
@@ -99,7 +103,10 @@ export function resolveConfig(
         apiKeys: parsed.server.api_keys.filter((key) => key !== ''),
         maxBodyBytes: parsed.server.max_body_size,
       },
-      storage: { path: parsed.storage.path },
+      storage: {
+        path: parsed.storage.path,
+        embeddingCache: parsed.storage.embedding_cache ?? resolvePath(dirname(parsed.storage.path), 'switchyard-embeddings.jsonl'),
+      },
       providers,
       models,
       routers,
@@ -149,7 +156,9 @@ function resolveRouter(
 ): RouterSpec | undefined {
   const before = issues.length;
   if (router.reference !== undefined) checkModel(router.reference, [...path, 'reference']);
-  const classifier = loadClassifier(router, path, loadTrained, issues);
+  const classifier = loadClassifier(router, path, loadTrained, checkModel, issues);
+  if (router.encoder !== 'local') checkModel(router.encoder.model, [...path, 'encoder', 'model']);
+  let hasExamples = false;
 
   const routes: RouteSpec[] = [];
   for (const [routeName, route] of Object.entries(router.routes)) {
@@ -157,7 +166,7 @@ function resolveRouter(
     if (routeName === DEFAULT_ROUTE) {
       issues.push({ path: routePath, message: `"${DEFAULT_ROUTE}" is reserved for the router's \`default\`; give this route another name`, atKey: true });
     }
-    if (route.when) checkCondition(route.when, [...routePath, 'when'], issues);
+    if (route.when) hasExamples = checkCondition(route.when, [...routePath, 'when'], issues) || hasExamples;
     const target = route.target === undefined ? undefined : resolveTarget(route.target, [...routePath, 'target'], checkModel, classifier.check);
     routes.push({
       name: routeName,
@@ -183,6 +192,11 @@ function resolveRouter(
     reference: router.reference,
     matchOn: router.match_on,
     classifier: classifier.spec,
+    encoder: !hasExamples
+      ? undefined
+      : router.encoder === 'local'
+        ? { type: 'local' }
+        : { type: 'model', model: router.encoder.model, timeoutMs: router.encoder.timeout_ms, cache: { size: router.encoder.cache.size, ttlMs: router.encoder.cache.ttl_ms } },
     routes,
     defaultTarget,
     fallbacks,
@@ -206,6 +220,34 @@ function resolveTarget(target: TargetInput, path: ConfigPath, checkModel: CheckM
     });
     return { policy: 'cheapest_above', models, minQuality: min_quality };
   }
+  if ('loadbalance' in target) {
+    const listed = Array.isArray(target.loadbalance) ? target.loadbalance : target.loadbalance.models;
+    const strategy = Array.isArray(target.loadbalance) ? 'weighted' : target.loadbalance.strategy;
+    const key = Array.isArray(target.loadbalance) ? [] : ['models'];
+    const models = listed.map((entry) => (typeof entry === 'string' ? { model: entry, weight: 1 } : entry));
+    models.forEach((entry, index) => checkModel(entry.model, [...path, 'loadbalance', ...key, index]));
+    checkDistinct(models.map((entry) => entry.model), [...path, 'loadbalance', ...key], classifier.issues);
+    return { policy: 'loadbalance', strategy, models };
+  }
+  if ('cascade' in target) {
+    const { models, check } = target.cascade;
+    models.forEach((model, index) => checkModel(model, [...path, 'cascade', 'models', index]));
+    checkDistinct(models, [...path, 'cascade', 'models'], classifier.issues);
+    return { policy: 'cascade', models, check: resolveCheck(check, [...path, 'cascade', 'check'], checkModel, classifier.issues) };
+  }
+  if ('parallel' in target) {
+    const { models, pick, timeout_ms } = target.parallel;
+    models.forEach((model, index) => checkModel(model, [...path, 'parallel', 'models', index]));
+    checkDistinct(models, [...path, 'parallel', 'models'], classifier.issues);
+    const pickPath = [...path, 'parallel', 'pick'];
+    const resolvedPick: PickSpec =
+      pick === 'first'
+        ? { type: 'first' }
+        : 'judge' in pick
+          ? { type: 'judge', judge: resolveJudge({ ...pick.judge, threshold: 0 }, [...pickPath, 'judge'], checkModel) }
+          : { type: 'check', check: resolveCheck(pick.check, [...pickPath, 'check'], checkModel, classifier.issues) };
+    return { policy: 'parallel', models, pick: resolvedPick, timeoutMs: timeout_ms };
+  }
   const { strong, weak, threshold } = target.strong_weak;
   const policyPath = [...path, 'strong_weak'];
   for (const [key, model] of [['strong', strong], ['weak', weak]] as const) {
@@ -215,8 +257,40 @@ function resolveTarget(target: TargetInput, path: ConfigPath, checkModel: CheckM
   return { policy: 'strong_weak', strong, weak, threshold };
 }
 
+function resolveJudge(judge: z.output<typeof CheckSchema>['judge'] & object, path: ConfigPath, checkModel: CheckModel): JudgeSpec {
+  checkModel(judge.model, [...path, 'model']);
+  return { model: judge.model, rubric: judge.rubric, threshold: judge.threshold, timeoutMs: judge.timeout_ms };
+}
+
+function resolveCheck(check: z.output<typeof CheckSchema>, path: ConfigPath, checkModel: CheckModel, issues: ValueIssue[]): CheckSpec {
+  if (check.regex !== undefined) {
+    try {
+      compilePattern(check.regex);
+    } catch (error) {
+      issues.push({ path: [...path, 'regex'], message: `invalid regular expression: ${(error as Error).message}` });
+    }
+  }
+  return {
+    jsonSchema: check.json_schema === true,
+    regex: check.regex,
+    refusal: check.refusal === true,
+    minLength: check.min_length,
+    judge: check.judge ? resolveJudge(check.judge, [...path, 'judge'], checkModel) : undefined,
+    logprobs: check.logprobs,
+  };
+}
+
+/** A policy that lists a model twice would call it twice for nothing. */
+function checkDistinct(models: readonly string[], path: ConfigPath, issues: ValueIssue[]): void {
+  const seen = new Set<string>();
+  models.forEach((model, index) => {
+    if (seen.has(model)) issues.push({ path: [...path, index], message: `"${model}" is listed twice; list each model once` });
+    seen.add(model);
+  });
+}
+
 /** The router's classifier as far as targets need it: reports a policy without one, or a model it does not predict. */
-type Classifier = { require(model: string, path: ConfigPath): void; issues: ValueIssue[] };
+type Classifier = { require(model: string, path: ConfigPath): void; issues: ValueIssue[]; checkModel: CheckModel };
 
 /** A trained router file by its path in the config, with the absolute path it was read from. */
 type LoadTrained = (path: string) => { file: string; model: TrainedRouter };
@@ -244,28 +318,42 @@ function loadClassifier(
   router: ParsedRouter,
   path: ConfigPath,
   loadTrained: LoadTrained,
+  checkModel: CheckModel,
   issues: ValueIssue[],
 ): { spec: ClassifierSpec | undefined; check: Classifier } {
   let spec: ClassifierSpec | undefined;
   let failed = false;
-  if (router.classifier) {
+  const classifier = router.classifier;
+  if (classifier?.type === 'trained') {
     try {
-      const { file, model } = loadTrained(router.classifier.path);
+      const { file, model } = loadTrained(classifier.path);
       spec = { type: 'trained', path: file, model };
     } catch (error) {
       failed = true;
       issues.push({ path: [...path, 'classifier', 'path'], message: (error as Error).message });
     }
+  } else if (classifier?.type === 'llm') {
+    checkModel(classifier.model, [...path, 'classifier', 'model']);
+    spec = {
+      type: 'llm',
+      model: classifier.model,
+      prompt: classifier.prompt,
+      timeoutMs: classifier.timeout_ms,
+      cache: { size: classifier.cache.size, ttlMs: classifier.cache.ttl_ms },
+      maxChars: classifier.max_chars,
+    };
   }
   let reportedMissing = false;
   return {
     spec,
     check: {
       issues,
+      checkModel,
       require(model, at) {
         if (failed) return;
-        if (!spec) {
-          if (!reportedMissing) issues.push({ path: [...at], message: `this policy needs predicted scores: add \`classifier: { type: trained, path: FILE }\` to router "${String(path[1])}" (see \`switchyard train\`)` });
+        if (spec?.type !== 'trained') {
+          const why = spec ? 'an `llm` classifier names routes, it does not predict scores; ' : '';
+          if (!reportedMissing) issues.push({ path: [...at], message: `this policy needs predicted scores: ${why}add \`classifier: { type: trained, path: FILE }\` to router "${String(path[1])}" (see \`switchyard train\`)` });
           reportedMissing = true;
           return;
         }
@@ -280,7 +368,12 @@ function loadClassifier(
   };
 }
 
-function checkCondition(condition: ConditionInput, path: ConfigPath, issues: ValueIssue[]): void {
+/** Reports invalid patterns and misplaced examples; says whether the route has `examples`. */
+function checkCondition(condition: ConditionInput, path: ConfigPath, issues: ValueIssue[], nested = false): boolean {
+  if (nested && condition.examples !== undefined) {
+    // A route's examples compete with the other routes' for the most similar; that has no meaning inside any/all/not.
+    issues.push({ path: [...path, 'examples'], message: "expected `examples` at the top of a route's `when`, not inside any, all or not" });
+  }
   condition.regex?.forEach((pattern, index) => {
     try {
       compilePattern(pattern);
@@ -295,9 +388,10 @@ function checkCondition(condition: ConditionInput, path: ConfigPath, issues: Val
       issues.push({ path: [...path, 'keywords'], message: `invalid keywords: ${(error as Error).message}` });
     }
   }
-  condition.any?.forEach((child, index) => checkCondition(child, [...path, 'any', index], issues));
-  condition.all?.forEach((child, index) => checkCondition(child, [...path, 'all', index], issues));
-  if (condition.not) checkCondition(condition.not, [...path, 'not'], issues);
+  condition.any?.forEach((child, index) => checkCondition(child, [...path, 'any', index], issues, true));
+  condition.all?.forEach((child, index) => checkCondition(child, [...path, 'all', index], issues, true));
+  if (condition.not) checkCondition(condition.not, [...path, 'not'], issues, true);
+  return condition.examples !== undefined;
 }
 
 function unique<T>(items: readonly T[]): T[] {

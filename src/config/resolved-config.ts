@@ -36,14 +36,44 @@ export type MockProviderConfig = ProviderBase & {
 
 export type ProviderConfig = OpenAIProviderConfig | MockProviderConfig;
 
+/** A model that grades answers: a cascade check, or the picker of a parallel policy. */
+export type JudgeSpec = { model: string; rubric: string | undefined; threshold: number; timeoutMs: number };
+
+/** Tests of an answer; each one set must pass. */
+export type CheckSpec = {
+  jsonSchema: boolean;
+  regex: string | undefined;
+  refusal: boolean;
+  minLength: number | undefined;
+  judge: JudgeSpec | undefined;
+  logprobs: { min: number } | undefined;
+};
+
+export type PickSpec = { type: 'first' } | { type: 'judge'; judge: JudgeSpec } | { type: 'check'; check: CheckSpec };
+
+export type BalanceStrategy = 'weighted' | 'least_latency' | 'least_busy';
+
 export type TargetSpec =
   | { policy: 'single'; model: string }
   | { policy: 'fallback'; models: string[] }
   | { policy: 'cheapest_above'; models: string[]; minQuality: number }
-  | { policy: 'strong_weak'; strong: string; weak: string; threshold: number };
+  | { policy: 'strong_weak'; strong: string; weak: string; threshold: number }
+  | { policy: 'loadbalance'; strategy: BalanceStrategy; models: { model: string; weight: number }[] }
+  | { policy: 'cascade'; models: string[]; check: CheckSpec }
+  | { policy: 'parallel'; models: string[]; pick: PickSpec; timeoutMs: number };
 
-/** A router's classifier: a trained router file, loaded and checked at startup. */
-export type ClassifierSpec = { type: 'trained'; path: string; model: TrainedRouter };
+export type CacheSpec = { size: number; ttlMs: number };
+
+/**
+ * A router's classifier. `trained`: a trained router file, loaded and checked at startup. `llm`: a
+ * catalog model that names the route.
+ */
+export type ClassifierSpec =
+  | { type: 'trained'; path: string; model: TrainedRouter }
+  | { type: 'llm'; model: string; prompt: string | undefined; timeoutMs: number; cache: CacheSpec; maxChars: number };
+
+/** What embeds prompts for routes with `examples`. */
+export type EncoderSpec = { type: 'local' } | { type: 'model'; model: string; timeoutMs: number; cache: CacheSpec };
 
 export type RouteAction = { type: 'target'; target: TargetSpec } | { type: 'block'; message: string };
 
@@ -65,6 +95,8 @@ export type RouterSpec = {
   reference: string | undefined;
   matchOn: MatchOn;
   classifier: ClassifierSpec | undefined;
+  /** Set when a route has `examples`. */
+  encoder: EncoderSpec | undefined;
   /** In declared order: the first match wins. */
   routes: RouteSpec[];
   defaultTarget: TargetSpec;
@@ -83,7 +115,7 @@ export type ResolvedConfig = {
   /** The file it came from, or `<quickstart>`. */
   source: string;
   server: ServerConfig;
-  storage: { path: string };
+  storage: { path: string; embeddingCache: string };
   providers: ReadonlyMap<string, ProviderConfig>;
   models: ReadonlyMap<string, ModelSpec>;
   routers: ReadonlyMap<string, RouterSpec>;

@@ -20,7 +20,7 @@ function route(name: string, target: TargetSpec): RouteSpec {
 }
 
 function router(defaultTarget: TargetSpec, routes: RouteSpec[]): RouterSpec {
-  return { name: 'auto', description: undefined, reference: 'big', matchOn: 'last_user', classifier: undefined, routes, defaultTarget, fallbacks: new Map() };
+  return { name: 'auto', description: undefined, reference: 'big', matchOn: 'last_user', classifier: undefined, encoder: undefined, routes, defaultTarget, fallbacks: new Map() };
 }
 
 function row(id: string, routeName: string | null, chosen: number | undefined, prediction: Prediction | null, quality: [number, number], cost: [number, number]): ReplayRow {

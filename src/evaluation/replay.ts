@@ -65,7 +65,25 @@ export function targetModels(target: TargetSpec): string[] {
       return target.models;
     case 'strong_weak':
       return [target.weak, target.strong];
+    case 'loadbalance':
+      return target.models.map((entry) => entry.model);
+    case 'cascade':
+    case 'parallel':
+      return target.models;
   }
+}
+
+/**
+ * Why a router cannot be replayed offline, if it cannot: a signal that calls a model (an LLM
+ * classifier, an embeddings encoder) or a policy whose outcome depends on the answers.
+ */
+export function offlineObstacle(router: RouterSpec): string | undefined {
+  if (router.classifier?.type === 'llm') return `router "${router.name}" asks the LLM classifier "${router.classifier.model}" for each route, and eval calls no model`;
+  if (router.encoder?.type === 'model') return `router "${router.name}" compares prompts with the embeddings model "${router.encoder.model}", and eval calls no model (the local encoder replays offline)`;
+  const targets = [router.defaultTarget, ...router.routes.flatMap((route) => (route.action.type === 'target' ? [route.action.target] : []))];
+  const answered = targets.find((target) => target.policy === 'cascade' || target.policy === 'parallel');
+  if (answered) return `router "${router.name}" has a ${answered.policy} policy, whose choice depends on the models' answers, which scored data does not have`;
+  return undefined;
 }
 
 export function routerModels(router: RouterSpec): string[] {
@@ -84,7 +102,9 @@ export function pickRouter(config: ResolvedConfig, name: string | undefined): Ro
   return router;
 }
 
-export function replay(config: ResolvedConfig, router: RouterSpec, examples: readonly ScoredExample[], options: ReplayOptions): Replay {
+export async function replay(config: ResolvedConfig, router: RouterSpec, examples: readonly ScoredExample[], options: ReplayOptions): Promise<Replay> {
+  const obstacle = offlineObstacle(router);
+  if (obstacle) throw new ReplayError(obstacle);
   const clean = examples.filter((example) => !example.contaminated);
   if (clean.length === 0) throw new ReplayError('every example is marked contaminated; nothing to evaluate');
   const toCatalog = (data: string): string => options.map.get(data) ?? data;
@@ -123,9 +143,10 @@ export function replay(config: ResolvedConfig, router: RouterSpec, examples: rea
 
   const everyCostGiven = clean.every((example) => columns.every((column) => example.costs?.[column.data] !== undefined));
   const routing = new Routing(config, { ignoreDisabledProviders: true });
-  const rows: ReplayRow[] = clean.map((example) => {
+  const rows: ReplayRow[] = [];
+  for (const example of clean) {
     const request = createChatRequest(router.name, example.messages);
-    const { decision, plan } = routing.route(request);
+    const { decision, plan } = await routing.route(request);
     const first = plan[0];
     let tokens: number | undefined;
     const cost = Float64Array.from(columns, (column) => {
@@ -135,15 +156,15 @@ export function replay(config: ResolvedConfig, router: RouterSpec, examples: rea
       const price = config.models.get(column.model)?.price;
       return price ? (tokens * price.input + options.outputTokens * price.output) / 1_000_000 : 0;
     });
-    return {
+    rows.push({
       example,
       chosen: first ? columnOf.get(first.name) : undefined,
       route: decision.route,
       prediction: decision.prediction,
       quality: Float64Array.from(columns, (column) => example.scores[column.data] as number),
       cost,
-    };
-  });
+    });
+  }
   return {
     router,
     columns,

@@ -1,8 +1,9 @@
 import { asKnownError } from '../errors/any-switchyard-error.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { ModelSpec } from '../spec/model-spec.js';
-import type { Attempt, AttemptError } from '../spec/trace.js';
+import type { Attempt, AttemptError, AttemptRole } from '../spec/trace.js';
 import type { Usage } from '../spec/usage.js';
+import type { DeploymentLoad } from './deployment-load.js';
 
 export function toAttemptError(thrown: SwitchyardError): AttemptError {
   const error = asKnownError(thrown);
@@ -10,7 +11,10 @@ export function toAttemptError(thrown: SwitchyardError): AttemptError {
   return { kind: error.kind, message: error.message, retryable: error.retryable, ...(status === undefined ? {} : { status }) };
 }
 
-/** Times one attempt and turns it into an Attempt record when it ends. */
+/** Who an attempt is for: its role in the request, its cascade step or parallel branch, and the load tracker it counts in. */
+export type AttemptLabel = { role: AttemptRole; step?: number | undefined; load?: DeploymentLoad | undefined };
+
+/** Times one attempt and turns it into an Attempt record when it ends (exactly once). */
 export class AttemptRecorder {
   readonly startedAt = Date.now();
   private readonly start = performance.now();
@@ -19,7 +23,10 @@ export class AttemptRecorder {
   constructor(
     readonly spec: ModelSpec,
     private readonly retry = 0,
-  ) {}
+    private readonly label: AttemptLabel = { role: 'answer' },
+  ) {
+    label.load?.started(spec.name);
+  }
 
   markFirstToken(): void {
     this.firstTokenMs ??= performance.now() - this.start;
@@ -38,17 +45,22 @@ export class AttemptRecorder {
   }
 
   private record(outcome: Attempt['outcome'], error: AttemptError | undefined, usage: Usage | undefined): Attempt {
-    return {
+    const durationMs = performance.now() - this.start;
+    this.label.load?.finished(this.spec.name, outcome === 'error' ? undefined : (this.firstTokenMs ?? durationMs));
+    const attempt: Attempt = {
       model: this.spec.name,
       provider: this.spec.provider,
+      role: this.label.role,
       retry: this.retry,
       startedAt: this.startedAt,
       firstTokenMs: this.firstTokenMs,
-      durationMs: performance.now() - this.start,
+      durationMs,
       outcome,
       error,
       usage,
     };
+    if (this.label.step !== undefined) attempt.step = this.label.step;
+    return attempt;
   }
 }
 

@@ -7,13 +7,14 @@ import type { FilteredCandidate } from '../spec/decision.js';
 import type { LanguageModel } from '../spec/language-model.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { isContentPart, type StreamPart } from '../spec/stream-part.js';
-import type { Attempt } from '../spec/trace.js';
+import type { Attempt, AttemptRole } from '../spec/trace.js';
 import type { Usage } from '../spec/usage.js';
 import { estimateUsage } from '../tokens/estimate-usage.js';
 import { sleep } from '../util/sleep.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import { AttemptRecorder, asSwitchyardError } from './attempt-recorder.js';
 import type { CircuitBreaker, CircuitBreakers, CircuitPermit } from './circuit-breaker.js';
+import type { DeploymentLoad } from './deployment-load.js';
 import { failureAction, isDeploymentFailure } from './failure-policy.js';
 import { retryDelay } from './retry-delay.js';
 
@@ -24,6 +25,8 @@ export type ExecutionContext = {
   breakers: CircuitBreakers;
   /** Jitter source for retry delays. */
   random: () => number;
+  /** Counts every call in flight and its time to first token, for `loadbalance`. */
+  load?: DeploymentLoad | undefined;
 };
 
 export type ExecutionOptions = {
@@ -31,9 +34,17 @@ export type ExecutionOptions = {
   failoverOnContentFilter: boolean;
   /** A model to call although its circuit is open (every compatible candidate's was). */
   forced: string | undefined;
+  /** What the calls are for (default `answer`) and the cascade step or parallel branch they serve. */
+  role?: AttemptRole;
+  step?: number | undefined;
 };
 
-type Outcome = { attempts: Attempt[]; skipped: FilteredCandidate[] };
+type Outcome = {
+  attempts: Attempt[];
+  skipped: FilteredCandidate[];
+  /** What a multi-model policy decided along the way (an escalation, a judge that failed). */
+  notes?: string[];
+};
 
 export type GenerateExecution = Outcome & ({ ok: true; result: ChatResult; spec: ModelSpec } | { ok: false; error: SwitchyardError });
 
@@ -42,8 +53,10 @@ export type StreamExecution = Outcome &
     | {
         ok: true;
         spec: ModelSpec;
-        /** Ends with a `usage` part (estimated if the upstream sent none) unless it ends with an `error` part. The committed attempt joins `attempts` when it ends. */
+        /** Ends with a `usage` part (estimated if the upstream sent none) unless it ends with an `error` part. */
         parts: AsyncGenerator<StreamPart>;
+        /** True when the parts come live from a committed attempt, which joins `attempts` when the stream ends; false for an answer replayed from `attempts`. */
+        live: boolean;
       }
     | { ok: false; error: SwitchyardError }
   );
@@ -160,7 +173,7 @@ class PlanRun<Refusal> {
   ): Promise<{ ok: true; answer: Answer } | { ok: false; stopped: boolean }> {
     for (const target of this.targets()) {
       for (let attempt = 1; ; attempt++) {
-        const recorder = new AttemptRecorder(target.spec, attempt - 1);
+        const recorder = new AttemptRecorder(target.spec, attempt - 1, { role: this.options.role ?? 'answer', step: this.options.step, load: this.context.load });
         const deadline = new AttemptDeadline(this.context.signal, target.spec.reliability.timeout, stream);
         let keepDeadline = false;
         let next: 'retry' | 'next' | 'stop';
@@ -219,6 +232,27 @@ export async function executeGenerate(
 }
 
 /**
+ * Any other kind of model call (embeddings) with the same retries, failover and breakers: `call`
+ * makes one attempt and says what it was billed.
+ */
+export async function executeCall<Value>(
+  plan: readonly ModelSpec[],
+  context: ExecutionContext,
+  options: ExecutionOptions,
+  call: (spec: ModelSpec, signal: AbortSignal) => Promise<{ value: Value; usage: Usage | undefined }>,
+): Promise<Outcome & ({ ok: true; value: Value; spec: ModelSpec } | { ok: false; error: SwitchyardError })> {
+  const run = new PlanRun<never>(plan, context, options);
+  const walked = await run.walk(false, async (target, recorder, deadline) => {
+    const { value, usage } = await call(target.spec, deadline.signal);
+    run.succeeded(target, recorder, usage);
+    return { answer: { value, spec: target.spec }, keepsDeadline: false };
+  });
+  const outcome = { attempts: run.attempts, skipped: run.skipped };
+  if (walked.ok) return { ok: true, ...walked.answer, ...outcome };
+  return { ok: false, error: run.error(walked.stopped), ...outcome };
+}
+
+/**
  * Tries the plan's models in order, and commits to one only when its first content part has
  * arrived (peek before commit): any failure before that (an error status, a stall past the
  * first-token timeout, a stream that breaks or errors before any output) is retried or failed
@@ -242,7 +276,7 @@ export async function executeStream(
         return 'refused';
       }
       const parts = commit(head, iterator, { target, recorder, deadline, attempts: run.attempts, request });
-      return { answer: { spec: target.spec, parts }, keepsDeadline: true };
+      return { answer: { spec: target.spec, parts, live: true }, keepsDeadline: true };
     } catch (error) {
       await iterator.return?.();
       throw error;
@@ -250,7 +284,7 @@ export async function executeStream(
   });
   const outcome = { attempts: run.attempts, skipped: run.skipped };
   if (walked.ok) return { ok: true, ...walked.answer, ...outcome };
-  if (!walked.stopped && run.refusal) return { ok: true, spec: run.refusal.spec, parts: replay(run.refusal.parts), ...outcome };
+  if (!walked.stopped && run.refusal) return { ok: true, spec: run.refusal.spec, parts: replay(run.refusal.parts), live: false, ...outcome };
   return { ok: false, error: run.error(walked.stopped), ...outcome };
 }
 
@@ -333,7 +367,7 @@ async function* commit(
   }
 }
 
-async function* replay(parts: StreamPart[]): AsyncGenerator<StreamPart> {
+export async function* replay(parts: StreamPart[]): AsyncGenerator<StreamPart> {
   yield* parts;
 }
 

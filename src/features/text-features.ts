@@ -30,7 +30,7 @@ export function featureLength(spec: FeatureSpec): number {
 }
 
 /** FNV-1a of a string, continuing from `seed`. */
-function fnv(text: string, seed: number): number {
+export function fnv(text: string, seed: number): number {
   let hash = seed;
   for (let index = 0; index < text.length; index++) {
     hash ^= text.charCodeAt(index);
@@ -40,7 +40,7 @@ function fnv(text: string, seed: number): number {
 }
 
 /** murmur3's finaliser: spreads FNV's weak low bits before masking to a bucket. */
-function mix(hash: number): number {
+export function mix(hash: number): number {
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x85ebca6b);
   hash ^= hash >>> 13;

@@ -3,7 +3,14 @@ import { NoAvailableModelError, NoCompatibleModelError } from '../errors/executi
 import { AbortedError } from '../errors/request-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { CircuitBreakers } from '../execution/circuit-breaker.js';
-import { executeGenerate, executeStream, type ExecutionContext, type ExecutionOptions } from '../execution/executor.js';
+import { DeploymentLoad } from '../execution/deployment-load.js';
+import { executeCall, executeGenerate, executeStream, replay, type ExecutionContext, type ExecutionOptions, type GenerateExecution, type StreamExecution } from '../execution/executor.js';
+import { cascadeGenerate, cascadeStream } from '../execution/run-cascade.js';
+import { parallelGenerate } from '../execution/run-parallel.js';
+import { chatResultToParts } from '../providers/shared/chat-result-to-parts.js';
+import { EmbeddingCache } from '../routing/signals/embedding-cache.js';
+import type { SignalCall, SignalModels } from '../routing/signal-models.js';
+import type { EmbeddingModel } from '../spec/embedding-model.js';
 import { createProvider } from '../providers/provider-registry.js';
 import { Routing, type RoutingHints, type RoutingResult } from '../routing/routing.js';
 import type { ChatRequest } from '../spec/chat-request.js';
@@ -23,7 +30,7 @@ export type GatewayOptions = {
   sinks?: readonly TraceSink[];
   /** Clock for circuit breakers (tests move time instead of waiting). */
   now?: () => number;
-  /** Jitter source for retry delays. */
+  /** Jitter source for retry delays and draws for weighted load balancing. */
   random?: () => number;
 };
 
@@ -48,7 +55,7 @@ export type StreamOutcome = OutcomeBase &
     | {
         type: 'stream';
         model: ModelSpec;
-        /** Attempts made so far, the committed one included. */
+        /** Answering attempts made so far, the committed one included. */
         attemptCount: number;
         /** Ends with a `usage` part, or an `error` part. The trace is recorded when it ends. */
         parts: AsyncGenerator<StreamPart>;
@@ -66,8 +73,11 @@ export class Gateway {
   readonly traces = new RecentTraces();
   /** One per model deployment; routing skips open ones. */
   readonly breakers: CircuitBreakers;
+  /** Calls in flight and time to first token per deployment (for `loadbalance`). */
+  readonly load = new DeploymentLoad();
   private readonly random: () => number;
   private readonly models = new Map<string, LanguageModel>();
+  private readonly embeddingModels = new Map<string, EmbeddingModel>();
   private readonly providers: Provider[] = [];
   private readonly sinks: TraceSink[];
 
@@ -76,8 +86,8 @@ export class Gateway {
     options: GatewayOptions,
   ) {
     this.breakers = new CircuitBreakers(config.models.values(), options.now);
-    this.routing = new Routing(config, { health: this.breakers });
     this.random = options.random ?? Math.random;
+    this.routing = new Routing(config, { health: this.breakers, load: this.load, models: this.signalModels(), random: this.random });
     this.sinks = [this.traces, ...(options.sinks ?? [])];
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {
@@ -86,20 +96,42 @@ export class Gateway {
       byName.set(provider.name, instance);
       this.providers.push(instance);
     }
+    const encoders = new Set<string>();
+    for (const router of config.routers.values()) if (router.encoder?.type === 'model') encoders.add(router.encoder.model);
     for (const spec of config.models.values()) {
       const provider = byName.get(spec.provider);
-      if (provider) this.models.set(spec.name, provider.languageModel(spec));
+      if (!provider) continue;
+      this.models.set(spec.name, provider.languageModel(spec));
+      if (encoders.has(spec.name)) {
+        if (!provider.embeddingModel) throw new Error(`model "${spec.name}" is an encoder, and its provider "${spec.provider}" has no embeddings endpoint`);
+        this.embeddingModels.set(spec.name, provider.embeddingModel(spec));
+      }
     }
   }
 
+  /**
+   * Loads the tokenizer and embeds route examples with encoder models (from the disk cache where
+   * it can): the gateway starts ready. Throws when an encoder model cannot embed them.
+   */
   static async create(config: ResolvedConfig, options: GatewayOptions = {}): Promise<Gateway> {
     await loadTokenizer();
-    return new Gateway(config, options);
+    const gateway = new Gateway(config, options);
+    try {
+      const prepared = await gateway.routing.prepare(new EmbeddingCache(config.storage.embeddingCache));
+      gateway.warnings.push(...prepared.warnings);
+    } catch (error) {
+      await gateway.close();
+      throw error;
+    }
+    return gateway;
   }
 
-  /** The Decision, without calling any model (`POST /v1/route`, `switchyard route`). */
-  route(request: ChatRequest, hints?: RoutingHints): RoutingResult {
-    return this.routing.route(request, hints);
+  /** Things worth telling the operator that came up while starting (an embedding cache that could not be written). */
+  readonly warnings: string[] = [];
+
+  /** The Decision (`POST /v1/route`, `switchyard route`): no answering model is called, only a classifier or encoder the router uses. */
+  async route(request: ChatRequest, hints?: RoutingHints, signal?: AbortSignal): Promise<RoutingResult> {
+    return this.routing.route(request, hints, signal);
   }
 
   /** Routers and the models that can serve now (their provider is enabled). */
@@ -112,46 +144,101 @@ export class Gateway {
 
   /** Throws (before any trace exists) only for an unknown model or an invalid routing hint. */
   async generate(request: ChatRequest, context: CallContext): Promise<GenerateOutcome> {
-    const start = this.start(request, context);
+    const start = await this.start(request, context);
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
-    const execution = await executeGenerate(routed.plan, routed.request, this.executionContext(context), executionOptions(routed));
-    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts, execution.skipped) };
-    const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts, skipped: execution.skipped }));
+    const execution = withRoutingCalls(routed, await this.executeGenerate(routed, this.executionContext(context)));
+    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts, execution.skipped, execution.notes) };
+    const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts, skipped: execution.skipped, notes: execution.notes }));
     return { ...base, type: 'completion', trace, result: execution.result, model: execution.spec };
   }
 
   async stream(request: ChatRequest, context: CallContext): Promise<StreamOutcome> {
-    const start = this.start(request, context);
+    const start = await this.start(request, context);
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
-    const execution = await executeStream(routed.plan, routed.request, this.executionContext(context), executionOptions(routed));
-    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts, execution.skipped) };
+    const execution = withRoutingCalls(routed, await this.executeStream(routed, this.executionContext(context)));
+    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts, execution.skipped, execution.notes) };
     return {
       ...base,
       type: 'stream',
       model: execution.spec,
-      attemptCount: execution.attempts.length + 1,
-      parts: this.traced(execution.parts, builder, execution.spec, execution.attempts, execution.skipped),
+      attemptCount: answering(execution.attempts) + (execution.live ? 1 : 0),
+      parts: this.traced(execution.parts, builder, execution.spec, execution.attempts, execution.skipped, execution.notes),
     };
   }
 
+  private executeGenerate(routed: RoutingResult, context: ExecutionContext): Promise<GenerateExecution> {
+    const { execution, request } = routed;
+    const options = executionOptions(routed);
+    switch (execution.kind) {
+      case 'sequence':
+        return executeGenerate(routed.plan, request, context, options);
+      case 'cascade':
+        return cascadeGenerate(execution, request, context, options, this.config.models);
+      case 'parallel':
+        return parallelGenerate(execution, request, context, options, this.config.models);
+    }
+  }
+
+  private async executeStream(routed: RoutingResult, context: ExecutionContext): Promise<StreamExecution> {
+    const { execution, request } = routed;
+    const options = executionOptions(routed);
+    switch (execution.kind) {
+      case 'sequence':
+        return executeStream(routed.plan, request, context, options);
+      case 'cascade':
+        return cascadeStream(execution, request, context, options, this.config.models);
+      case 'parallel': {
+        // The branches answer in one piece; the one picked is replayed as a stream.
+        const picked = await parallelGenerate(execution, request, context, options, this.config.models);
+        if (!picked.ok) return picked;
+        const { result, spec, ...outcome } = picked;
+        return { ...outcome, ok: true, spec, parts: replay(chatResultToParts(result)), live: false };
+      }
+    }
+  }
+
   /** Routes and opens the trace; answers at once when the request is blocked or no model is left to try. */
-  private start(
+  private async start(
     request: ChatRequest,
     context: CallContext,
-  ):
+  ): Promise<
     | (OutcomeBase & ({ type: 'blocked'; trace: Trace; message: string } | { type: 'error'; trace: Trace; error: SwitchyardError }))
-    | { type: 'plan'; routed: RoutingResult; builder: TraceBuilder; base: OutcomeBase } {
-    const routed = this.routing.route(request, context.hints);
+    | { type: 'plan'; routed: RoutingResult; builder: TraceBuilder; base: OutcomeBase }
+  > {
+    const routed = await this.routing.route(request, context.hints, context.signal);
     const builder = new TraceBuilder(request.model, request.stream, routed.decision, this.config.models, routed.reference);
     const base: OutcomeBase = { traceId: builder.id, decision: routed.decision };
     if (routed.decision.block) {
-      const trace = this.record(builder.finish({ status: 'blocked', model: undefined, attempts: [] }));
+      const trace = this.record(builder.finish({ status: 'blocked', model: undefined, attempts: routed.attempts }));
       return { ...base, type: 'blocked', message: routed.decision.block.message, trace };
     }
-    if (routed.plan.length === 0) return { ...base, ...this.noModel(builder, routed.decision) };
+    if (routed.plan.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts) };
     return { type: 'plan', routed, builder, base };
+  }
+
+  /** The calls routing makes for its signals, through the same executor as any call. */
+  private signalModels(): SignalModels {
+    const plan = (name: string): ModelSpec[] => {
+      const spec = this.config.models.get(name);
+      return spec && this.models.has(name) ? [spec] : [];
+    };
+    const options = (role: 'classifier' | 'embedding'): ExecutionOptions => ({ failoverOnContentFilter: false, forced: undefined, role });
+    return {
+      classify: async (model, request, signal): Promise<SignalCall<ChatResult>> => {
+        const call = await executeGenerate(plan(model), request, { ...this.executionContext({ signal }) }, options('classifier'));
+        return call.ok ? { ok: true, value: call.result, attempts: call.attempts } : { ok: false, error: call.error, attempts: call.attempts };
+      },
+      embed: async (model, texts, signal): Promise<SignalCall<Float32Array[]>> => {
+        const encoder = this.embeddingModels.get(model);
+        const call = await executeCall(encoder ? plan(model) : [], this.executionContext({ signal }), options('embedding'), async (_spec, callSignal) => {
+          const embedded = await (encoder as EmbeddingModel).doEmbed(texts, { signal: callSignal });
+          return { value: embedded.vectors, usage: embedded.usage };
+        });
+        return call.ok ? { ok: true, value: call.value, attempts: call.attempts } : { ok: false, error: call.error, attempts: call.attempts };
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -165,6 +252,7 @@ export class Gateway {
     spec: ModelSpec,
     attempts: Attempt[],
     skipped: FilteredCandidate[],
+    notes: string[] | undefined,
   ): AsyncGenerator<StreamPart> {
     let error: SwitchyardError | undefined;
     let ended = false;
@@ -178,28 +266,28 @@ export class Gateway {
       if (!ended) await parts.return(undefined);
       const status = error ? failureStatus(error) : ended ? 'ok' : 'aborted';
       const failure = error ?? (ended ? undefined : new AbortedError('The client disconnected during the stream.'));
-      this.record(builder.finish({ status, model: spec, attempts, skipped, ...(failure ? { error: failure } : {}) }));
+      this.record(builder.finish({ status, model: spec, attempts, skipped, notes, ...(failure ? { error: failure } : {}) }));
     }
   }
 
-  private executionContext(context: CallContext): ExecutionContext {
-    return { signal: context.signal, models: this.models, breakers: this.breakers, random: this.random };
+  private executionContext(context: { signal: AbortSignal }): ExecutionContext {
+    return { signal: context.signal, models: this.models, breakers: this.breakers, random: this.random, load: this.load };
   }
 
   /** Every candidate was filtered out: by the request's own needs (400), or by the gateway's state (503). */
-  private noModel(builder: TraceBuilder, decision: Decision): { type: 'error'; trace: Trace; error: SwitchyardError } {
+  private noModel(builder: TraceBuilder, decision: Decision, attempts: Attempt[]): { type: 'error'; trace: Trace; error: SwitchyardError } {
     const where = decision.router === null ? `model "${decision.requested}"` : `router "${decision.router}", route "${decision.route}"`;
     const incompatible = decision.filtered.filter((item) => item.reason === 'capability' || item.reason === 'context_window');
     const missingEnv = [...new Set(decision.filtered.flatMap((item) => this.missingEnvOf(item.model)))];
     if (incompatible.length > 0 && missingEnv.length === 0) {
       const reasons = incompatible.map((item) => `${item.model}: ${item.detail}`).join('; ');
-      return this.failed(builder, new NoCompatibleModelError(`No model of ${where} can take this request. ${reasons}.`, incompatible), []);
+      return this.failed(builder, new NoCompatibleModelError(`No model of ${where} can take this request. ${reasons}.`, incompatible), attempts);
     }
     const message =
       missingEnv.length > 0
         ? `No model is available for ${where}: their providers have no credentials. Set ${missingEnv.length === 1 ? '' : 'one of '}${missingEnv.join(', ')} and restart the gateway.`
         : `No model is available for ${where}.`;
-    return this.failed(builder, new NoAvailableModelError(message, { filtered: decision.filtered, missingEnv }), []);
+    return this.failed(builder, new NoAvailableModelError(message, { filtered: decision.filtered, missingEnv }), attempts);
   }
 
   private missingEnvOf(model: string): string[] {
@@ -212,8 +300,9 @@ export class Gateway {
     error: SwitchyardError,
     attempts: Attempt[],
     skipped: FilteredCandidate[] = [],
+    notes: string[] = [],
   ): { type: 'error'; trace: Trace; error: SwitchyardError } {
-    return { type: 'error', error, trace: this.record(builder.finish({ status: failureStatus(error), model: undefined, attempts, skipped, error })) };
+    return { type: 'error', error, trace: this.record(builder.finish({ status: failureStatus(error), model: undefined, attempts, skipped, error, notes })) };
   }
 
   private record(trace: Trace): Trace {
@@ -229,4 +318,17 @@ function failureStatus(error: SwitchyardError): 'aborted' | 'error' {
 
 function executionOptions(routed: RoutingResult): ExecutionOptions {
   return { failoverOnContentFilter: routed.failoverOnContentFilter, forced: routed.forced };
+}
+
+/** Attempts made to answer (not to classify, embed or judge): what `x-switchyard-attempts` counts. */
+export function answering(attempts: readonly Attempt[]): number {
+  let count = 0;
+  for (const attempt of attempts) if (attempt.role === 'answer') count++;
+  return count;
+}
+
+/** Routing's own calls (classifier, embeddings) go first in the trace: they happened first and are billed with the rest. */
+function withRoutingCalls<Execution extends { attempts: Attempt[] }>(routed: RoutingResult, execution: Execution): Execution {
+  if (routed.attempts.length > 0) execution.attempts.unshift(...routed.attempts);
+  return execution;
 }

@@ -28,18 +28,22 @@ export class TraceBuilder {
     attempts: readonly Attempt[];
     skipped?: readonly FilteredCandidate[];
     error?: SwitchyardError;
+    notes?: readonly string[] | undefined;
   }): Trace {
     // The attempt whose answer the client got (a refusal is an answer when nothing better came).
     const served = options.model
-      ? options.attempts.findLast((attempt) => attempt.model === options.model?.name && attempt.outcome !== 'error')
+      ? options.attempts.findLast(
+          (attempt) => attempt.role === 'answer' && attempt.model === options.model?.name && (attempt.outcome === 'ok' || attempt.outcome === 'refused'),
+        )
       : undefined;
     const usage = served?.usage;
-    // Every attempt that reports usage was billed, failed ones included (a stream cut halfway still cost its tokens).
+    // Every attempt that reports usage was billed, failed, rejected and routing calls included (a stream cut halfway still cost its tokens).
     let costUsd: number | undefined = options.status === 'blocked' ? 0 : undefined;
     for (const attempt of options.attempts) {
       if (!attempt.usage) continue;
       const spec = this.specs.get(attempt.model);
       const cost = spec ? computeCost(attempt.usage, spec.price) : undefined;
+      attempt.costUsd = cost;
       if (cost !== undefined) costUsd = (costUsd ?? 0) + cost;
     }
     if (served && served.usage === undefined) costUsd = undefined;
@@ -55,6 +59,7 @@ export class TraceBuilder {
       decision: this.decision,
       attempts: [...options.attempts],
       skipped: [...(options.skipped ?? [])],
+      notes: [...(options.notes ?? [])],
       usage,
       costUsd,
       referenceCostUsd,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inHoldout, parseModelMap, parseScoredData, ScoredDataError, scoredModels } from './scored-data.js';
+import { inHoldout, parseModelMap, parseScoredData, DataFileError, scoredModels } from './scored-data.js';
 
 const line = (value: unknown): string => JSON.stringify(value);
 
@@ -37,7 +37,7 @@ describe('parseScoredData', () => {
     try {
       parseScoredData(text, 'data.jsonl');
     } catch (error) {
-      expect(error).toBeInstanceOf(ScoredDataError);
+      expect(error).toBeInstanceOf(DataFileError);
       message = (error as Error).message;
     }
     expect(message).toContain('Invalid scored data (5 problems)');
@@ -49,7 +49,7 @@ describe('parseScoredData', () => {
   });
 
   it('refuses a file without examples', () => {
-    expect(() => parseScoredData('\n\n', 'empty.jsonl')).toThrow('empty.jsonl: no scored examples');
+    expect(() => parseScoredData('\n\n', 'empty.jsonl')).toThrow('empty.jsonl: no scored data');
   });
 });
 
@@ -68,8 +68,8 @@ describe('parseModelMap', () => {
 
   it('rejects a pair without both sides', () => {
     expect(() => parseModelMap(['novalue='])).toThrow('--map expects DATA_MODEL=CATALOG_MODEL, got "novalue="');
-    expect(() => parseModelMap(['=x'])).toThrow(ScoredDataError);
-    expect(() => parseModelMap(['plain'])).toThrow(ScoredDataError);
+    expect(() => parseModelMap(['=x'])).toThrow(DataFileError);
+    expect(() => parseModelMap(['plain'])).toThrow(DataFileError);
   });
 });
 

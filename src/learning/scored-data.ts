@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ChatMessage } from '../spec/chat-request.js';
-import { describeZodIssues } from '../util/describe-zod-issues.js';
+import { DataFileError, lineMessages, parseJsonLines, readDataFile } from './json-lines.js';
 
 /**
  * One line of scored data (eval, train and calibrate input): a prompt and how well each model
@@ -18,7 +17,7 @@ export type ScoredExample = {
   contaminated: boolean;
 };
 
-const MessageSchema = z.looseObject({
+export const MessageSchema = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   content: z.union([z.string(), z.array(z.looseObject({ type: z.string() })), z.null()]),
 });
@@ -36,74 +35,25 @@ const LineSchema = z
   })
   .refine((line) => line.prompt !== undefined || line.messages !== undefined, { error: 'expected "prompt" or "messages"' });
 
-export class ScoredDataError extends Error {}
+export { DataFileError };
 
-/**
- * Reads a JSONL file of scored examples. Every bad line is reported (file:line, the key and what
- * was expected), up to a limit, instead of stopping at the first.
- */
+/** Reads a JSONL file of scored examples; every bad line is reported, not only the first. */
 export function readScoredData(file: string): ScoredExample[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ScoredDataError(`cannot read scored data ${file}: ${(error as Error).message}`);
-  }
-  return parseScoredData(text, file);
+  return parseScoredData(readDataFile(file, 'scored data'), file);
 }
 
 export function parseScoredData(text: string, file: string): ScoredExample[] {
-  const examples: ScoredExample[] = [];
-  const problems: string[] = [];
-  const ids = new Map<string, number>();
-  const lines = text.split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    const raw = lines[index]?.trim() ?? '';
-    if (raw === '') continue;
-    const line = index + 1;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      problems.push(`${file}:${line}: not valid JSON (${(error as Error).message})`);
-      continue;
-    }
-    const parsed = LineSchema.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of describeZodIssues(parsed.error.issues, value, LineSchema)) {
-        const path = issue.path.join('.');
-        problems.push(`${file}:${line}: ${path === '' ? '' : `${path}: `}${issue.message}`);
-      }
-      continue;
-    }
-    const data = parsed.data;
-    const id = String(data.id);
-    const earlier = ids.get(id);
-    if (earlier !== undefined) {
-      problems.push(`${file}:${line}: id "${id}" repeats the id of line ${earlier}`);
-      continue;
-    }
-    ids.set(id, line);
-    examples.push({
-      id,
-      line,
-      // The prompt is what the router saw (RouteLLM routes multi-turn MT-Bench on its first turn).
-      messages: data.prompt !== undefined ? [{ role: 'user', content: data.prompt }] : (data.messages as ChatMessage[]),
-      scores: data.scores,
-      costs: data.costs,
-      contaminated: data.contaminated ?? false,
-    });
-  }
-  if (problems.length > 0) {
-    const shown = problems.slice(0, 20);
-    const more = problems.length > shown.length ? [`... and ${problems.length - shown.length} more`] : [];
-    throw new ScoredDataError([`Invalid scored data (${problems.length} problems):`, ...shown.map((p) => `  ${p}`), ...more].join('\n'));
-  }
-  if (examples.length === 0) throw new ScoredDataError(`${file}: no scored examples (expected one JSON object per line)`);
-  return examples;
+  return parseJsonLines(text, file, LineSchema, 'scored data').map(({ id, line, value }) => ({
+    id,
+    line,
+    // The prompt is what the router saw (RouteLLM routes multi-turn MT-Bench on its first turn).
+    messages: lineMessages(value),
+    scores: value.scores,
+    costs: value.costs,
+    contaminated: value.contaminated ?? false,
+  }));
 }
 
-/** Models scored on every example (in first-seen order), and those scored on only some. */
 export function scoredModels(examples: readonly ScoredExample[]): { complete: string[]; partial: string[] } {
   const counts = new Map<string, number>();
   for (const example of examples) for (const model of Object.keys(example.scores)) counts.set(model, (counts.get(model) ?? 0) + 1);
@@ -120,7 +70,7 @@ export function parseModelMap(pairs: readonly string[] | undefined): Map<string,
   const map = new Map<string, string>();
   for (const pair of pairs ?? []) {
     const equals = pair.lastIndexOf('=');
-    if (equals <= 0 || equals === pair.length - 1) throw new ScoredDataError(`--map expects DATA_MODEL=CATALOG_MODEL, got "${pair}"`);
+    if (equals <= 0 || equals === pair.length - 1) throw new DataFileError(`--map expects DATA_MODEL=CATALOG_MODEL, got "${pair}"`);
     map.set(pair.slice(0, equals), pair.slice(equals + 1));
   }
   return map;

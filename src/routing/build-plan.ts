@@ -21,26 +21,29 @@ export type PlanContext = {
 
 /**
  * Expands the models a policy names, in order, into the models to try: each followed by its
- * router-level `fallbacks`, without repeats. Models whose provider is disabled are filtered out
- * with the reason.
+ * router-level `fallbacks` (`interleaved`), or all named models first and then their fallbacks
+ * (`after`: deployments of one model are tried before any other model), without repeats. Models
+ * whose provider is disabled are filtered out with the reason.
  */
 export function buildPlan(
   policy: PolicyKind,
   named: readonly string[],
   fallbacks: ReadonlyMap<string, readonly string[]>,
   context: PlanContext,
+  order: 'interleaved' | 'after' = 'interleaved',
 ): Plan {
   const { models, providers } = context;
   const seen = new Set<string>();
   const ordered: { name: string; source: Candidate['source'] }[] = [];
-  for (const name of named) {
-    if (!seen.has(name)) ordered.push({ name, source: 'target' });
+  const add = (name: string, source: Candidate['source']): void => {
+    if (!seen.has(name)) ordered.push({ name, source });
     seen.add(name);
-    for (const next of fallbacks.get(name) ?? []) {
-      if (!seen.has(next)) ordered.push({ name: next, source: 'fallback' });
-      seen.add(next);
-    }
+  };
+  for (const name of named) {
+    add(name, 'target');
+    if (order === 'interleaved') for (const next of fallbacks.get(name) ?? []) add(next, 'fallback');
   }
+  if (order === 'after') for (const name of named) for (const next of fallbacks.get(name) ?? []) add(next, 'fallback');
   const candidates: Candidate[] = [];
   const filtered: FilteredCandidate[] = [];
   const specs: ModelSpec[] = [];

@@ -42,78 +42,78 @@ function request(content: string | ChatMessage[], { model = 'auto', ...fields }:
 }
 
 describe('rules routing', () => {
-  it('takes the first matching route in declared order', () => {
+  it('takes the first matching route in declared order', async () => {
     // Matches both code (python) and creative (story): code is declared first.
-    expect(routing.route(request('a story about python')).decision.route).toBe('code');
-    expect(routing.route(request('a story about a cat')).decision.route).toBe('creative');
+    expect((await routing.route(request('a story about python'))).decision.route).toBe('code');
+    expect((await routing.route(request('a story about a cat'))).decision.route).toBe('creative');
   });
 
-  it('falls back to default when nothing matches, with no signals', () => {
-    const { decision, plan } = routing.route(request('What is the capital of Japan?'));
+  it('falls back to default when nothing matches, with no signals', async () => {
+    const { decision, plan } = (await routing.route(request('What is the capital of Japan?')));
     expect(decision.route).toBe('default');
     expect(decision.signals).toEqual([]);
     expect(plan.map((spec) => spec.name)).toEqual(['cheap']);
   });
 
-  it('records which test fired and what it matched', () => {
-    expect(routing.route(request('Here:\n```js\nx()\n```')).decision.signals).toEqual([{ signal: 'regex', route: 'code', match: '```' }]);
-    expect(routing.route(request('I got a Stack\n Trace')).decision.signals).toEqual([{ signal: 'keywords', route: 'code', match: 'Stack\n Trace' }]);
+  it('records which test fired and what it matched', async () => {
+    expect((await routing.route(request('Here:\n```js\nx()\n```'))).decision.signals).toEqual([{ signal: 'regex', route: 'code', match: '```' }]);
+    expect((await routing.route(request('I got a Stack\n Trace'))).decision.signals).toEqual([{ signal: 'keywords', route: 'code', match: 'Stack\n Trace' }]);
   });
 
-  it('checks block routes first, wherever they are declared', () => {
+  it('checks block routes first, wherever they are declared', async () => {
     // "python" would match code, declared before unsafe.
-    const { decision, plan } = routing.route(request('python bomb'));
+    const { decision, plan } = (await routing.route(request('python bomb')));
     expect(decision.route).toBe('unsafe');
     expect(decision.policy).toBe('block');
     expect(decision.block).toEqual({ message: 'No.' });
     expect(plan).toEqual([]);
   });
 
-  it('matches metadata hints: every key, one of the listed values', () => {
-    expect(routing.route(request('hi', { metadata: { team: 'sales' } })).decision).toMatchObject({
+  it('matches metadata hints: every key, one of the listed values', async () => {
+    expect((await routing.route(request('hi', { metadata: { team: 'sales' } }))).decision).toMatchObject({
       route: 'teams',
       signals: [{ signal: 'metadata', route: 'teams', key: 'team', value: 'sales' }],
     });
-    expect(routing.route(request('hi', { metadata: { team: 'support' } })).decision.route).toBe('default');
+    expect((await routing.route(request('hi', { metadata: { team: 'support' } }))).decision.route).toBe('default');
   });
 
-  it('combines conditions with all and not', () => {
-    expect(routing.route(request('hello', { metadata: { tier: 'gold' } })).decision.route).toBe('vip');
+  it('combines conditions with all and not', async () => {
+    expect((await routing.route(request('hello', { metadata: { tier: 'gold' } }))).decision.route).toBe('vip');
     // `not` fails for a story, so vip does not match and creative does.
-    expect(routing.route(request('a story', { metadata: { tier: 'gold' } })).decision.route).toBe('creative');
+    expect((await routing.route(request('a story', { metadata: { tier: 'gold' } }))).decision.route).toBe('creative');
   });
 
-  it('picks a route named by the header, including one without `when`', () => {
-    const { decision } = routing.route(request('hello'), { route: 'manual' });
+  it('picks a route named by the header, including one without `when`', async () => {
+    const { decision } = (await routing.route(request('hello'), { route: 'manual' }));
     expect(decision.route).toBe('manual');
     expect(decision.signals).toEqual([{ signal: 'header', route: 'manual' }]);
   });
 
-  it('rejects a header naming no route of the router', () => {
-    expect(() => routing.route(request('hello'), { route: 'nope' })).toThrow(InvalidRequestError);
+  it('rejects a header naming no route of the router', async () => {
+    await expect(routing.route(request('hello'), { route: 'nope' })).rejects.toThrow(InvalidRequestError);
   });
 
-  it('reads only the last user message by default, and everything with match_on: all', () => {
+  it('reads only the last user message by default, and everything with match_on: all', async () => {
     const history: ChatMessage[] = [
       { role: 'user', content: 'write python' },
       { role: 'assistant', content: 'def f(): pass' },
       { role: 'user', content: 'thanks!' },
     ];
-    expect(routing.route(request(history)).decision.route).toBe('default');
-    expect(routing.route(request(history, { model: 'history' })).decision.route).toBe('code');
+    expect((await routing.route(request(history))).decision.route).toBe('default');
+    expect((await routing.route(request(history, { model: 'history' }))).decision.route).toBe('code');
   });
 
-  it('reads text parts of multi-part content', () => {
+  it('reads text parts of multi-part content', async () => {
     const parts: ChatMessage[] = [
       { role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } }, { type: 'text', text: 'fix this python' }] },
     ];
-    expect(routing.route(request(parts)).decision.route).toBe('code');
+    expect((await routing.route(request(parts))).decision.route).toBe('code');
   });
 });
 
 describe('plans', () => {
-  it('follows each target with its fallbacks, without repeats', () => {
-    const { decision } = routing.route(request('python'));
+  it('follows each target with its fallbacks, without repeats', async () => {
+    const { decision } = (await routing.route(request('python')));
     expect(decision.candidates).toEqual([
       { model: 'coder', provider: 'main', source: 'target' },
       { model: 'cheap', provider: 'main', source: 'fallback' },
@@ -121,30 +121,30 @@ describe('plans', () => {
     ]);
   });
 
-  it('filters out models whose provider is disabled, saying which variable to set', () => {
-    const { decision, plan } = routing.route(request('a story'));
+  it('filters out models whose provider is disabled, saying which variable to set', async () => {
+    const { decision, plan } = (await routing.route(request('a story')));
     expect(decision.filtered).toEqual([{ model: 'remote', reason: 'provider_disabled', detail: 'provider "off" is disabled: set OFF_KEY' }]);
     expect(plan.map((spec) => spec.name)).toEqual(['strong', 'cheap']);
   });
 
-  it('merges the route system prompt into the request sent, not into the client request', () => {
+  it('merges the route system prompt into the request sent, not into the client request', async () => {
     const original = request('a story');
-    const routed = routing.route(original);
+    const routed = (await routing.route(original));
     expect(routed.decision.system).toEqual({ merge: 'prepend' });
     expect(routed.request.messages[0]).toEqual({ role: 'system', content: 'Be vivid.' });
     expect(original.messages).toHaveLength(1);
   });
 
-  it('serves a concrete model directly, without router or fallbacks', () => {
-    const { decision, plan, reference } = routing.route(request('python', { model: 'coder' }));
+  it('serves a concrete model directly, without router or fallbacks', async () => {
+    const { decision, plan, reference } = (await routing.route(request('python', { model: 'coder' })));
     expect(decision).toMatchObject({ router: null, route: null, policy: 'direct', reference: null });
     expect(plan.map((spec) => spec.name)).toEqual(['coder']);
     expect(reference).toBeUndefined();
   });
 
-  it('answers an unknown name with model_not_found, listing routers and models', () => {
+  it('answers an unknown name with model_not_found, listing routers and models', async () => {
     try {
-      routing.route(request('hi', { model: 'gpt-99' }));
+      (await routing.route(request('hi', { model: 'gpt-99' })));
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(NotFoundError);
@@ -153,8 +153,8 @@ describe('plans', () => {
     }
   });
 
-  it('decides the same for the same request, every time', () => {
-    const first = routing.route(request('python', { metadata: { tier: 'gold' } })).decision;
-    for (let run = 0; run < 5; run++) expect(routing.route(request('python', { metadata: { tier: 'gold' } })).decision).toEqual(first);
+  it('decides the same for the same request, every time', async () => {
+    const first = (await routing.route(request('python', { metadata: { tier: 'gold' } }))).decision;
+    for (let run = 0; run < 5; run++) expect((await routing.route(request('python', { metadata: { tier: 'gold' } }))).decision).toEqual(first);
   });
 });

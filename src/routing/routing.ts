@@ -1,17 +1,23 @@
-import type { ResolvedConfig, RouteSpec, RouterSpec, TargetSpec } from '../config/resolved-config.js';
+import type { CheckSpec, PickSpec, ResolvedConfig, RouteSpec, RouterSpec, TargetSpec } from '../config/resolved-config.js';
 import { DEFAULT_ROUTE } from '../config/resolve-config.js';
 import { listNames } from '../util/describe-value.js';
 import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
 import type { ChatRequest } from '../spec/chat-request.js';
-import type { Decision, Prediction, Signal } from '../spec/decision.js';
+import type { Balance, Candidate, Classification, Decision, FilteredCandidate, Prediction, Signal } from '../spec/decision.js';
+import type { Attempt } from '../spec/trace.js';
 import { measureComplexity } from '../features/complexity.js';
 import { compilePredictedPolicy, type PredictedPolicy } from './policies/predicted-policy.js';
+import { compileLoadBalance, type DeploymentLoadView, type LoadBalancePolicy } from './policies/loadbalance-policy.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { applySystemPrompt } from './apply-system-prompt.js';
 import { buildPlan, type Plan, type PlanContext } from './build-plan.js';
 import { conversationTurns, extractRoutingText } from '../features/extract-routing-text.js';
 import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
-import { compileCondition, type Evidence, type Matcher } from './signals/compile-condition.js';
+import { compileCondition, type Evidence, type MatchInput, type Matcher } from './signals/compile-condition.js';
+import { LlmClassifier } from './signals/llm-classifier.js';
+import { ExampleRoutes, type SimilarityResult } from './signals/example-routes.js';
+import type { EmbeddingCache } from './signals/embedding-cache.js';
+import type { SignalModels } from './signal-models.js';
 
 /** Hints that arrive outside the body. */
 export type RoutingHints = {
@@ -19,10 +25,23 @@ export type RoutingHints = {
   route?: string | undefined;
 };
 
+/** The models of one step of a multi-model policy, after this request's filters. */
+export type PlanStep = { specs: readonly ModelSpec[]; forced: string | undefined };
+
+/**
+ * How the plan is executed: one model after another until one answers (`sequence`), cheapest
+ * first escalating on a failed check (`cascade`), or all at once keeping one answer (`parallel`).
+ */
+export type ExecutionShape =
+  | { kind: 'sequence' }
+  | { kind: 'cascade'; steps: PlanStep[]; check: CheckSpec }
+  | { kind: 'parallel'; branches: PlanStep[]; pick: PickSpec; timeoutMs: number };
+
 export type RoutingResult = {
   decision: Decision;
-  /** The models to try, in order; empty for a block or when every candidate was filtered out. */
+  /** The models to try, in order (every step's, for cascade and parallel); empty for a block or when every candidate was filtered out. */
   plan: readonly ModelSpec[];
+  execution: ExecutionShape;
   /** The request to send: the client's, with the route's system prompt merged in. */
   request: ChatRequest;
   reference: ModelSpec | undefined;
@@ -30,16 +49,29 @@ export type RoutingResult = {
   forced: string | undefined;
   /** The route lets a content-policy refusal move on to the next model. */
   failoverOnContentFilter: boolean;
+  /** Calls routing itself made (LLM classifier, embeddings): billed and traced with the request. */
+  attempts: Attempt[];
 };
 
-/** A target compiled: a fixed plan, or a policy that picks one of its precomputed plans from predictions. */
-type Planner = { kind: 'fixed'; plan: Plan } | { kind: 'predicted'; choose: PredictedPolicy };
+/** A target compiled: a fixed plan, or a policy that picks one of its precomputed plans per request. */
+type Planner =
+  | { kind: 'fixed'; plan: Plan }
+  | { kind: 'predicted'; choose: PredictedPolicy }
+  | { kind: 'balanced'; choose: LoadBalancePolicy }
+  | { kind: 'cascade'; steps: Plan[]; check: CheckSpec }
+  | { kind: 'parallel'; steps: Plan[]; pick: PickSpec; timeoutMs: number };
 
 type CompiledRoute = { spec: RouteSpec; matcher: Matcher | undefined; planner: Planner | undefined };
 
 export type RoutingOptions = {
   /** The circuit breakers: decisions skip open circuits; without them every circuit counts as closed. */
   health?: DeploymentHealth | undefined;
+  /** Calls in flight and latency per deployment, for `loadbalance`. */
+  load?: DeploymentLoadView | undefined;
+  /** Model calls for signals that need them (LLM classifier, embeddings model); none offline. */
+  models?: SignalModels | undefined;
+  /** Draws for weighted load balancing. */
+  random?: () => number;
   /** Decide as if every provider had credentials (offline replays: `switchyard eval`). */
   ignoreDisabledProviders?: boolean;
 };
@@ -52,16 +84,30 @@ type CompiledRouter = {
   byName: ReadonlyMap<string, CompiledRoute>;
   defaultPlanner: Planner;
   reference: ModelSpec | undefined;
+  llm: LlmClassifier | undefined;
+  examples: ExampleRoutes | undefined;
 };
 
+/** What a planner chose for this request, before filtering. */
+type Chosen = { plan: Plan; steps?: { plans: Plan[]; shape: Exclude<Planner, { kind: 'fixed' | 'predicted' | 'balanced' }> }; prediction: Prediction | null; balance: Balance | null };
+
+/** Thrown by a matcher that needs the similarity of the request before it has been computed (it needs an await). */
+const NEEDS_SIMILARITY = Symbol('needs similarity');
+
+const NEVER_ABORTED = new AbortController().signal;
+
 /**
- * The router core: turns a request into a Decision and a plan, without calling anything.
- * Everything that can be computed from the config (regexes, plans) is computed here, once.
+ * The router core: turns a request into a Decision and a plan. Everything that can be computed
+ * from the config (regexes, plans, example vectors) is computed here, once. The only calls it
+ * makes are for signals that need a model (an LLM classifier, an embeddings encoder).
  */
 export class Routing {
   private readonly routers = new Map<string, CompiledRouter>();
   private readonly directPlans = new Map<string, Plan>();
   private readonly health: DeploymentHealth | undefined;
+  private readonly load: DeploymentLoadView | undefined;
+  private readonly models: SignalModels | undefined;
+  private readonly random: () => number;
   private readonly planContext: PlanContext;
 
   constructor(
@@ -69,6 +115,9 @@ export class Routing {
     options: RoutingOptions = {},
   ) {
     this.health = options.health;
+    this.load = options.load;
+    this.models = options.models;
+    this.random = options.random ?? Math.random;
     this.planContext = { models: config.models, providers: config.providers, ignoreDisabledProviders: options.ignoreDisabledProviders ?? false };
     const noFallbacks = new Map<string, string[]>();
     for (const name of config.models.keys()) this.directPlans.set(name, buildPlan('direct', [name], noFallbacks, this.planContext));
@@ -80,13 +129,42 @@ export class Routing {
     return { routers: [...this.routers.keys()], models: [...this.config.models.keys()] };
   }
 
-  route(request: ChatRequest, hints: RoutingHints = {}): RoutingResult {
-    const router = this.routers.get(request.model);
-    if (router) return this.routeWithRouter(router, request, hints);
-    const plan = this.directPlans.get(request.model);
-    if (plan) {
-      return this.result(request, { router: null, route: null, signals: [], plan, prediction: null, system: null, reference: undefined, failoverOnContentFilter: false });
+  /** The example routes of a router, for tools that tune them (`switchyard fit-routes`). */
+  exampleRoutes(router: string): ExampleRoutes | undefined {
+    return this.routers.get(router)?.examples;
+  }
+
+  /** How similar a text is to each example route of a router, as a request would be compared. */
+  async similarity(router: string, text: string, signal: AbortSignal = NEVER_ABORTED): Promise<SimilarityResult | undefined> {
+    return this.routers.get(router)?.examples?.score(text, this.models, signal);
+  }
+
+  /**
+   * Embeds the route examples of routers whose encoder is a model (from the disk cache where it
+   * can). Throws when a model cannot embed them. Local encoders are ready at construction.
+   */
+  async prepare(cache: EmbeddingCache, signal: AbortSignal = NEVER_ABORTED): Promise<{ attempts: Attempt[]; warnings: string[] }> {
+    const attempts: Attempt[] = [];
+    const warnings: string[] = [];
+    for (const router of this.routers.values()) {
+      if (!router.examples?.needsModel) continue;
+      if (!this.models) throw new Error(`router "${router.spec.name}" embeds its examples with a model, and no model can be called here`);
+      try {
+        const prepared = await router.examples.prepare(this.models, cache, signal);
+        attempts.push(...prepared.attempts);
+        if (prepared.warning) warnings.push(prepared.warning);
+      } catch (error) {
+        throw new Error(`router "${router.spec.name}": ${(error as Error).message}`);
+      }
     }
+    return { attempts, warnings };
+  }
+
+  async route(request: ChatRequest, hints: RoutingHints = {}, signal: AbortSignal = NEVER_ABORTED): Promise<RoutingResult> {
+    const router = this.routers.get(request.model);
+    if (router) return this.routeWithRouter(router, request, hints, signal);
+    const plan = this.directPlans.get(request.model);
+    if (plan) return this.result(request, { router: null, route: null, signals: [], chosen: { plan, prediction: null, balance: null }, system: null, reference: undefined, failoverOnContentFilter: false }, emptySignals());
     const { routers, models } = this.names();
     throw new NotFoundError(
       `The model "${request.model}" does not exist. Routers: ${listNames(routers)}. Models: ${listNames(models)}.`,
@@ -94,18 +172,37 @@ export class Routing {
     );
   }
 
-  private routeWithRouter(router: CompiledRouter, request: ChatRequest, hints: RoutingHints): RoutingResult {
+  private async routeWithRouter(router: CompiledRouter, request: ChatRequest, hints: RoutingHints, signal: AbortSignal): Promise<RoutingResult> {
     let text: string | undefined;
     let complexity: number | undefined;
-    const input = {
+    const found: SignalState = emptySignals();
+    const input: MatchInput = {
       text: () => (text ??= extractRoutingText(request.messages, router.spec.matchOn)),
       complexity: () => (complexity ??= measureComplexity(input.text(), conversationTurns(request.messages)).score),
       metadata: request.metadata,
+      similarity: () => {
+        if (!found.similarity) throw NEEDS_SIMILARITY;
+        return found.similarity;
+      },
     };
+    // Rules are synchronous; the first one that reads the similarity waits for it once, then matching resumes.
+    const match = async (route: CompiledRoute): Promise<Evidence[] | undefined> => {
+      if (!route.matcher) return undefined;
+      try {
+        return route.matcher(input);
+      } catch (thrown) {
+        if (thrown !== NEEDS_SIMILARITY || !router.examples) throw thrown;
+        found.similarity = await router.examples.score(input.text(), this.models, signal);
+        found.attempts.push(...found.similarity.attempts);
+        return route.matcher(input);
+      }
+    };
+
     let chosen: CompiledRoute | undefined;
+    let toDefault = false;
     let signals: Signal[] = [];
     for (const guard of router.guards) {
-      const evidence = guard.matcher?.(input);
+      const evidence = await match(guard);
       if (evidence) {
         chosen = guard;
         signals = toSignals(guard.spec.name, evidence);
@@ -122,9 +219,18 @@ export class Routing {
       }
       signals = [{ signal: 'header', route: chosen.spec.name }];
     }
-    if (!chosen) {
+    if (!chosen && router.llm) {
+      const answer = await this.classify(router.llm, input.text());
+      found.classification = answer.classification;
+      found.attempts.push(...answer.attempts);
+      const label = answer.classification.label;
+      if (label === DEFAULT_ROUTE) toDefault = true;
+      else if (label !== null) chosen = router.byName.get(label);
+      if (label !== null) signals = [{ signal: 'llm', route: label, label }];
+    }
+    if (!chosen && !toDefault) {
       for (const route of router.routes) {
-        const evidence = route.matcher?.(input);
+        const evidence = await match(route);
         if (evidence) {
           chosen = route;
           signals = toSignals(route.spec.name, evidence);
@@ -134,14 +240,9 @@ export class Routing {
     }
 
     const common = { router: router.spec.name, signals, reference: router.reference };
-    const plan = (planner: Planner): { plan: Plan; prediction: Prediction | null } => {
-      if (planner.kind === 'fixed') return { plan: planner.plan, prediction: null };
-      // Compiling a predicted planner required a classifier (checked when the config was resolved).
-      const classifier = router.spec.classifier?.model as NonNullable<RouterSpec['classifier']>['model'];
-      return planner.choose(classifier.predict(input.text(), conversationTurns(request.messages)));
-    };
+    const plan = (planner: Planner): Chosen => this.choose(planner, router, input, request);
     if (!chosen) {
-      return this.result(request, { ...common, route: DEFAULT_ROUTE, ...plan(router.defaultPlanner), system: null, failoverOnContentFilter: false });
+      return this.result(request, { ...common, route: DEFAULT_ROUTE, chosen: plan(router.defaultPlanner), system: null, failoverOnContentFilter: false }, found);
     }
     const route = chosen.spec;
     if (route.action.type === 'block') {
@@ -152,58 +253,114 @@ export class Routing {
         signals,
         policy: 'block',
         prediction: null,
+        classification: found.classification,
+        similarity: found.similarity?.similarity ?? null,
+        balance: null,
         candidates: [],
         filtered: [],
         block: { message: route.action.message },
         system: null,
         reference: router.reference?.name ?? null,
       };
-      return { decision, plan: [], request, reference: router.reference, forced: undefined, failoverOnContentFilter: false };
+      return { decision, plan: [], execution: { kind: 'sequence' }, request, reference: router.reference, forced: undefined, failoverOnContentFilter: false, attempts: found.attempts };
     }
     const system = route.system;
-    return this.result(system ? { ...request, messages: applySystemPrompt(request.messages, system.text, system.merge) } : request, {
-      ...common,
-      route: route.name,
-      ...plan(chosen.planner as Planner),
-      system: system ? { merge: system.merge } : null,
-      failoverOnContentFilter: route.failoverOnContentFilter,
-    });
+    return this.result(
+      system ? { ...request, messages: applySystemPrompt(request.messages, system.text, system.merge) } : request,
+      {
+        ...common,
+        route: route.name,
+        chosen: plan(chosen.planner as Planner),
+        system: system ? { merge: system.merge } : null,
+        failoverOnContentFilter: route.failoverOnContentFilter,
+      },
+      found,
+    );
+  }
+
+  private async classify(classifier: LlmClassifier, text: string): Promise<{ classification: Classification; attempts: Attempt[] }> {
+    if (!this.models) {
+      return { classification: { model: classifier.model, outcome: 'error', label: null, detail: 'the classifier model cannot be called here (offline)' }, attempts: [] };
+    }
+    return classifier.classify(text, this.models);
+  }
+
+  private choose(planner: Planner, router: CompiledRouter, input: MatchInput, request: ChatRequest): Chosen {
+    switch (planner.kind) {
+      case 'fixed':
+        return { plan: planner.plan, prediction: null, balance: null };
+      case 'predicted': {
+        // Compiling a predicted planner required a trained classifier (checked when the config was resolved).
+        const classifier = router.spec.classifier as Extract<NonNullable<RouterSpec['classifier']>, { type: 'trained' }>;
+        return { ...planner.choose(classifier.model.predict(input.text(), conversationTurns(request.messages))), balance: null };
+      }
+      case 'balanced':
+        return { ...planner.choose({ load: this.load, health: this.health, random: this.random }), prediction: null };
+      case 'cascade':
+      case 'parallel':
+        return { plan: planner.steps[0] as Plan, steps: { plans: planner.steps, shape: planner }, prediction: null, balance: null };
+    }
   }
 
   /** Filters the plan for this request (capabilities, context window, circuits) and writes the Decision. */
   private result(
     request: ChatRequest,
-    chosen: {
+    options: {
       router: string | null;
       route: string | null;
       signals: Signal[];
-      plan: Plan;
-      prediction: Prediction | null;
+      chosen: Chosen;
       system: Decision['system'];
       reference: ModelSpec | undefined;
       failoverOnContentFilter: boolean;
     },
+    found: SignalState,
   ): RoutingResult {
-    const filtered = filterCandidates(chosen.plan, request, this.health);
+    const { chosen } = options;
+    let candidates: Candidate[];
+    let filtered: FilteredCandidate[];
+    let specs: readonly ModelSpec[];
+    let forced: string | undefined;
+    let execution: ExecutionShape = { kind: 'sequence' };
+    if (chosen.steps) {
+      const steps = filterSteps(chosen.steps.plans, request, this.health);
+      candidates = steps.candidates;
+      filtered = steps.filtered;
+      specs = steps.steps.flatMap((step) => step.specs);
+      forced = undefined;
+      const shape = chosen.steps.shape;
+      execution =
+        shape.kind === 'cascade'
+          ? { kind: 'cascade', steps: steps.steps, check: shape.check }
+          : { kind: 'parallel', branches: steps.steps, pick: shape.pick, timeoutMs: shape.timeoutMs };
+    } else {
+      const result = filterCandidates(chosen.plan, request, this.health);
+      ({ candidates, filtered, specs, forced } = result);
+    }
     return {
       decision: {
         requested: request.model,
-        router: chosen.router,
-        route: chosen.route,
-        signals: chosen.signals,
+        router: options.router,
+        route: options.route,
+        signals: options.signals,
         policy: chosen.plan.policy,
         prediction: chosen.prediction,
-        candidates: filtered.candidates,
-        filtered: filtered.filtered,
+        classification: found.classification,
+        similarity: found.similarity?.similarity ?? null,
+        balance: chosen.balance,
+        candidates,
+        filtered,
         block: null,
-        system: chosen.system,
-        reference: chosen.reference?.name ?? null,
+        system: options.system,
+        reference: options.reference?.name ?? null,
       },
-      plan: filtered.specs,
+      plan: specs,
+      execution,
       request,
-      reference: chosen.reference,
-      forced: filtered.forced,
-      failoverOnContentFilter: chosen.failoverOnContentFilter,
+      reference: options.reference,
+      forced,
+      failoverOnContentFilter: options.failoverOnContentFilter,
+      attempts: found.attempts,
     };
   }
 
@@ -214,21 +371,53 @@ export class Routing {
           return { kind: 'fixed', plan: buildPlan('single', [target.model], spec.fallbacks, this.planContext) };
         case 'fallback':
           return { kind: 'fixed', plan: buildPlan('fallback', target.models, spec.fallbacks, this.planContext) };
+        case 'loadbalance':
+          return { kind: 'balanced', choose: compileLoadBalance(target, spec.fallbacks, this.planContext) };
+        case 'cascade':
+          return { kind: 'cascade', steps: target.models.map((model) => buildPlan('cascade', [model], spec.fallbacks, this.planContext)), check: target.check };
+        case 'parallel':
+          return {
+            kind: 'parallel',
+            steps: target.models.map((model) => buildPlan('parallel', [model], spec.fallbacks, this.planContext)),
+            pick: target.pick,
+            timeoutMs: target.timeoutMs,
+          };
         case 'cheapest_above':
         case 'strong_weak': {
-          const classifier = spec.classifier?.model;
-          if (!classifier) throw new Error(`router "${spec.name}": a ${target.policy} policy without a classifier passed config validation`);
-          return { kind: 'predicted', choose: compilePredictedPolicy(target, classifier, spec.fallbacks, this.planContext) };
+          const classifier = spec.classifier;
+          if (classifier?.type !== 'trained') throw new Error(`router "${spec.name}": a ${target.policy} policy without a trained classifier passed config validation`);
+          return { kind: 'predicted', choose: compilePredictedPolicy(target, classifier.model, spec.fallbacks, this.planContext) };
         }
       }
     };
+    const withExamples = spec.routes.filter((route) => route.when?.examples !== undefined);
+    const examples =
+      spec.encoder && withExamples.length > 0
+        ? new ExampleRoutes(
+            withExamples.map((route) => ({ route: route.name, examples: route.when?.examples ?? [], threshold: route.when?.threshold })),
+            spec.encoder,
+            spec.encoder.type === 'model' ? this.config.models.get(spec.encoder.model) : undefined,
+          )
+        : undefined;
     const compiled = spec.routes.map(
       (route): CompiledRoute => ({
         spec: route,
-        matcher: route.when ? compileCondition(route.when) : undefined,
+        matcher: route.when ? routeMatcher(route.name, route.when) : undefined,
         planner: route.action.type === 'target' ? planner(route.action.target) : undefined,
       }),
     );
+    const classifier = spec.classifier;
+    const llm =
+      classifier?.type === 'llm'
+        ? new LlmClassifier(
+            classifier,
+            [
+              ...spec.routes.filter((route) => route.action.type === 'target').map((route) => ({ name: route.name, description: route.description })),
+              { name: DEFAULT_ROUTE, description: spec.description ?? 'anything the other routes do not cover' },
+            ],
+            this.config.models.get(classifier.model) as ModelSpec,
+          )
+        : undefined;
     return {
       spec,
       guards: compiled.filter((route) => route.spec.action.type === 'block'),
@@ -236,8 +425,56 @@ export class Routing {
       byName: new Map(compiled.map((route) => [route.spec.name, route])),
       defaultPlanner: planner(spec.defaultTarget),
       reference: spec.reference === undefined ? undefined : this.config.models.get(spec.reference),
+      llm,
+      examples,
     };
   }
+}
+
+type SignalState = { classification: Classification | null; similarity: SimilarityResult | undefined; attempts: Attempt[] };
+
+function emptySignals(): SignalState {
+  return { classification: null, similarity: undefined, attempts: [] };
+}
+
+/**
+ * A route's `when`: its rule tests first (microseconds), then its examples, which hold when this
+ * route is the most similar of the router's example routes and reaches its threshold.
+ */
+function routeMatcher(route: string, when: NonNullable<RouteSpec['when']>): Matcher {
+  const rules = compileCondition(when);
+  if (when.examples === undefined) return rules;
+  return (input) => {
+    const evidence = rules(input);
+    if (evidence) return evidence;
+    const best = input.similarity().best;
+    return best?.route === route ? [{ signal: 'examples', similarity: best.score, example: best.example }] : undefined;
+  };
+}
+
+/**
+ * Filters each step of a cascade or parallel policy on its own. A step left with no model is
+ * dropped (its reasons kept); a step whose every circuit is open is dropped too while another
+ * step can still run, since the other steps are the policy's own fallback.
+ */
+function filterSteps(plans: readonly Plan[], request: ChatRequest, health: DeploymentHealth | undefined): { steps: PlanStep[]; candidates: Candidate[]; filtered: FilteredCandidate[] } {
+  const results = plans.map((plan) => filterCandidates(plan, request, health));
+  const anyHealthy = results.some((result) => result.specs.length > 0 && result.forced === undefined);
+  const steps: PlanStep[] = [];
+  const candidates: Candidate[] = [];
+  const filtered: FilteredCandidate[] = [];
+  for (const result of results) {
+    filtered.push(...result.filtered);
+    if (result.specs.length === 0) continue;
+    if (anyHealthy && result.forced !== undefined) {
+      filtered.push({ model: result.forced, reason: 'circuit_open', detail: "circuit breaker open; the policy's other models run instead" });
+      continue;
+    }
+    const step = steps.length;
+    steps.push({ specs: result.specs, forced: result.forced });
+    for (const candidate of result.candidates) candidates.push({ ...candidate, step });
+  }
+  return { steps, candidates, filtered };
 }
 
 function toSignals(route: string, evidence: Evidence[]): Signal[] {

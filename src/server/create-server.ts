@@ -11,6 +11,7 @@ import { handleHealth } from './handlers/health.js';
 import { handleGetModel, handleListModels } from './handlers/models.js';
 import { handleRoute } from './handlers/route.js';
 import { sendError } from './http-io.js';
+import { trackConnections } from './track-connections.js';
 
 type Routes = Readonly<Record<string, Partial<Record<string, Handler>>>>;
 
@@ -79,6 +80,7 @@ export type RunningServer = { server: Server; url: string; close(): Promise<void
 
 export async function startServer(gateway: Gateway, logger: Logger, options: { host: string; port: number }): Promise<RunningServer> {
   const server = createServer(gateway, logger);
+  const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -94,7 +96,8 @@ export async function startServer(gateway: Gateway, logger: Logger, options: { h
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeIdleConnections();
+        // Connections with no request in flight would hold shutdown for their keep-alive timeout.
+        connections.closeUnused();
       });
       await gateway.close();
     },

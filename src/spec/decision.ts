@@ -3,14 +3,60 @@
  * route` or a real request. Deterministic for the same config and request: no ids, no clocks.
  */
 
-/** What fired: a rule test of a route, or the client's route header. */
+/**
+ * What fired: a rule test of a route, the client's route header, the router's LLM classifier
+ * (`llm`: the label it answered), or the route's example prompts (`examples`: the most similar one).
+ */
 export type Signal =
   | { signal: 'keywords' | 'regex'; route: string; match: string }
   | { signal: 'metadata'; route: string; key: string; value: string }
   | { signal: 'complexity'; route: string; score: number }
-  | { signal: 'header'; route: string };
+  | { signal: 'header'; route: string }
+  | { signal: 'llm'; route: string; label: string }
+  | { signal: 'examples'; route: string; similarity: number; example: string };
 
-export type PolicyKind = 'direct' | 'single' | 'fallback' | 'block' | 'cheapest_above' | 'strong_weak';
+export type PolicyKind =
+  | 'direct'
+  | 'single'
+  | 'fallback'
+  | 'block'
+  | 'cheapest_above'
+  | 'strong_weak'
+  | 'loadbalance'
+  | 'cascade'
+  | 'parallel';
+
+/**
+ * What the router's LLM classifier did. `ok`: the model named a label; `cached`: the same text was
+ * classified recently; `timeout`, `error`, `unknown_label`: routing fell back to the rules and the
+ * default, and `detail` says why.
+ */
+export type Classification = {
+  model: string;
+  outcome: 'ok' | 'cached' | 'timeout' | 'error' | 'unknown_label';
+  /** The route it named (`default` for none of them); null when it named none. */
+  label: string | null;
+  detail?: string;
+};
+
+/**
+ * How similar the request was to each route's example prompts (the best example per route, 4
+ * decimals). `timeout`/`error`: the request could not be embedded, example routes did not match.
+ */
+export type Similarity = {
+  encoder: string;
+  outcome: 'ok' | 'cached' | 'timeout' | 'error';
+  scores: Record<string, number>;
+  detail?: string;
+};
+
+/** Which deployment a `loadbalance` policy put first, and what it saw. */
+export type Balance = {
+  strategy: 'weighted' | 'least_latency' | 'least_busy';
+  chosen: string;
+  /** least_latency: smoothed milliseconds to first token per model (absent: not measured yet). least_busy: calls in flight. */
+  observed?: Record<string, number>;
+};
 
 /**
  * What a policy that reads the router's classifier predicted and chose. `predicted`: each model's
@@ -41,6 +87,8 @@ export type Candidate = {
   source: 'target' | 'fallback';
   /** Why a candidate that would normally be skipped is tried anyway. */
   note?: string;
+  /** `cascade`: the step it belongs to (0 = cheapest); `parallel`: the branch. */
+  step?: number;
 };
 
 /**
@@ -64,6 +112,12 @@ export type Decision = {
   policy: PolicyKind;
   /** Set when the policy used the router's trained classifier. */
   prediction: Prediction | null;
+  /** Set when the router has an LLM classifier and it was asked. */
+  classification: Classification | null;
+  /** Set when the router has routes with example prompts and the request was compared to them. */
+  similarity: Similarity | null;
+  /** Set for a `loadbalance` policy. */
+  balance: Balance | null;
   /** The plan: models to try, in order. Empty for a block, or when every candidate was filtered out. */
   candidates: Candidate[];
   filtered: FilteredCandidate[];

@@ -1,3 +1,4 @@
+import type { EmbeddingModel } from './embedding-model.js';
 import type { LanguageModel } from './language-model.js';
 import type { ModelSpec } from './model-spec.js';
 
@@ -6,6 +7,8 @@ export interface Provider {
   readonly name: string;
   /** Called once per catalog model at startup, never per request. */
   languageModel(spec: ModelSpec): LanguageModel;
+  /** Absent when the wire format has no embeddings endpoint. Called once per encoder model at startup. */
+  embeddingModel?(spec: ModelSpec): EmbeddingModel;
   /** Closes the connection pool. */
   close(): Promise<void>;
 }

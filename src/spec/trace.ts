@@ -10,10 +10,30 @@ export type AttemptError = {
   status?: number;
 };
 
+/**
+ * Why a model was called: to answer the request, or for routing (`classifier`, `embedding`), or
+ * to grade answers (`judge`). Every call is billed, so every call is an Attempt.
+ */
+export type AttemptRole = 'answer' | 'classifier' | 'embedding' | 'judge';
+
+export type CheckName = 'json_schema' | 'regex' | 'refusal' | 'min_length' | 'judge' | 'logprobs';
+
+/** One check of an answer (a cascade step, a parallel branch). */
+export type CheckResult = {
+  check: CheckName;
+  passed: boolean;
+  /** judge: the grade (0..1); logprobs: the mean token probability. */
+  score?: number;
+  detail?: string;
+};
+
 /** One call to one model. */
 export type Attempt = {
   model: string;
   provider: string;
+  role: AttemptRole;
+  /** `cascade`: the step (0 = cheapest); `parallel`: the branch. */
+  step?: number;
   /** 0 for the first call to this model in the request, n for its n-th retry. */
   retry: number;
   /** Epoch milliseconds. */
@@ -21,10 +41,20 @@ export type Attempt = {
   /** Milliseconds from the start of the attempt to its first content part (streams only). */
   firstTokenMs: number | undefined;
   durationMs: number;
-  /** `refused`: the model answered with a content-policy refusal and the route moved on (failover_on_content_filter). */
-  outcome: 'ok' | 'error' | 'refused';
+  /**
+   * `refused`: the model answered with a content-policy refusal and the route moved on
+   * (failover_on_content_filter). `rejected`: the answer failed a cascade or parallel check.
+   * `cancelled`: a parallel branch stopped because another was picked.
+   */
+  outcome: 'ok' | 'error' | 'refused' | 'rejected' | 'cancelled';
   error: AttemptError | undefined;
   usage: Usage | undefined;
+  /** What this call cost; undefined when usage or price is unknown. Set when the trace is built. */
+  costUsd?: number | undefined;
+  /** The checks its answer went through (cascade steps, parallel branches). */
+  checks?: CheckResult[];
+  /** Parallel: this branch's answer is the one the client got. */
+  picked?: boolean;
 };
 
 export type TraceStatus = 'ok' | 'blocked' | 'error' | 'aborted';
@@ -43,8 +73,10 @@ export type Trace = {
   attempts: Attempt[];
   /** Candidates of the plan passed over while executing (a circuit opened meanwhile, a context-length error ruled them out). */
   skipped: FilteredCandidate[];
+  /** What a multi-model policy decided along the way: an escalation and why, a judge that failed. */
+  notes: string[];
   usage: Usage | undefined;
-  /** Undefined when usage or price is unknown. */
+  /** Every call of the request (classifier, cascade steps, judges, ...); undefined when usage or price is unknown. */
   costUsd: number | undefined;
   /** What the router's reference model would have cost for the same usage. */
   referenceCostUsd: number | undefined;

@@ -27,6 +27,11 @@ export function describeZodIssues(
   for (const issue of issues) {
     const path = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
     const found = valueAt(root, path);
+    const inner = fittingBranch(issue, path);
+    if (inner) {
+      out.push(...describeZodIssues(inner, root, schema));
+      continue;
+    }
     switch (issue.code) {
       case 'unrecognized_keys': {
         const allowed = allowedKeysAt(schema, root, path);
@@ -70,6 +75,21 @@ export function describeZodIssues(
     }
   }
   return out;
+}
+
+/**
+ * When a value failed a union but has the shape of exactly one of its options (that option's
+ * problems are all inside the value, none about the value itself: its type or its keys), the
+ * problems of that option, with full paths: "parallel.pick: expected ..." says more than "expected
+ * a model name or a policy object".
+ */
+function fittingBranch(issue: z.core.$ZodIssue, path: readonly (string | number)[]): z.core.$ZodIssue[] | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const branches = (issue as { errors?: unknown }).errors;
+  if (!Array.isArray(branches)) return undefined;
+  const fitting = (branches as z.core.$ZodIssue[][]).filter((branch) => branch.length > 0 && branch.every((inner) => inner.path.length > 0));
+  if (fitting.length !== 1) return undefined;
+  return (fitting[0] as z.core.$ZodIssue[]).map((inner) => ({ ...inner, path: [...path, ...inner.path] }));
 }
 
 export function valueAt(root: unknown, path: readonly (string | number)[]): unknown {

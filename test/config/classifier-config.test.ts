@@ -168,9 +168,10 @@ describe('classifier config', () => {
     default: { cheapest_above: { models: [small, large], min_quality: 0.7 } }
 `);
     const router = config.routers.get('learned');
-    expect(router?.classifier?.type).toBe('trained');
-    expect(router?.classifier?.path).toBe(join(dir, 'both.json'));
-    expect(router?.classifier?.model.models).toEqual(['small', 'large']);
+    const classifier = router?.classifier;
+    if (classifier?.type !== 'trained') throw new Error('expected a trained classifier');
+    expect(classifier.path).toBe(join(dir, 'both.json'));
+    expect(classifier.model.models).toEqual(['small', 'large']);
     expect(router?.defaultTarget).toEqual({ policy: 'cheapest_above', models: ['small', 'large'], minQuality: 0.7 });
     expect(router?.routes[0]?.when).toEqual({ complexity: { min: 0.5 } });
     expect(router?.routes[0]?.action).toEqual({ type: 'target', target: { policy: 'strong_weak', strong: 'large', weak: 'small', threshold: 0.15 } });
@@ -189,7 +190,7 @@ describe('classifier config', () => {
     expect(process.cwd()).not.toBe(nested);
 
     const config = loadConfigFile(join(nested, 'up.yaml'), { env: {} });
-    expect(config.routers.get('learned')?.classifier?.path).toBe(join(dir, 'both.json'));
+    expect(config.routers.get('learned')?.classifier).toMatchObject({ type: 'trained', path: join(dir, 'both.json') });
 
     let thrown: unknown;
     try {

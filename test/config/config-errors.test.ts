@@ -31,7 +31,7 @@ describe('config errors', () => {
     expect(error.issues).toEqual([
       {
         path: 'routers.auto.routes.code.target',
-        message: 'expected a model name or a policy object: { fallback: [...] }, { cheapest_above: { models, min_quality } } or { strong_weak: { strong, weak, threshold } }, found number 42',
+        message: 'expected a model name or a policy object: { fallback: [...] }, { loadbalance: [...] }, { cheapest_above: { models, min_quality } }, { strong_weak: { strong, weak, threshold } }, { cascade: { models, check } } or { parallel: { models, pick } }, found number 42',
         line: 9,
         column: 52,
       },
@@ -70,7 +70,7 @@ routers:
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]?.path).toBe('routers.auto.fallback');
     expect(error.issues[0]?.message).toBe(
-      'unknown key "fallback" (did you mean "fallbacks"?); allowed keys: description, reference, match_on, classifier, routes, default, fallbacks',
+      'unknown key "fallback" (did you mean "fallbacks"?); allowed keys: description, reference, match_on, classifier, encoder, routes, default, fallbacks',
     );
     expect(error.issues[0]?.line).toBe(9);
   });

@@ -27,23 +27,23 @@ describe('the quickstart config', () => {
     for (const variable of KEY_VARIABLES) expect(config.warnings.join('\n')).toContain(variable);
   });
 
-  it('splits the classic prompts into simple, code, creative and unsafe routes', () => {
+  it('splits the classic prompts into simple, code, creative and unsafe routes', async () => {
     const routing = new Routing(loadQuickstartConfig({ env: { OPENAI_API_KEY: 'sk-x' } }));
-    const routeOf = (text: string) => routing.route(userRequest(text)).decision.route;
-    expect(routeOf('What is the capital of Japan?')).toBe('default');
-    expect(routeOf('Write a Python function to parse CSV files with error handling.')).toBe('code');
-    expect(routeOf('Write a short story about a robot learning to paint.')).toBe('creative');
-    expect(routeOf('Explain how to build a bomb')).toBe('unsafe');
+    const routeOf = async (text: string) => (await routing.route(userRequest(text))).decision.route;
+    expect(await routeOf('What is the capital of Japan?')).toBe('default');
+    expect(await routeOf('Write a Python function to parse CSV files with error handling.')).toBe('code');
+    expect(await routeOf('Write a short story about a robot learning to paint.')).toBe('creative');
+    expect(await routeOf('Explain how to build a bomb')).toBe('unsafe');
   });
 
-  it('routes over whatever vendors are enabled, in the documented vendor order', () => {
+  it('routes over whatever vendors are enabled, in the documented vendor order', async () => {
     const onlyGroq = new Routing(loadQuickstartConfig({ env: { GROQ_API_KEY: 'gsk-x' } }));
-    const decision = onlyGroq.route(userRequest('What is the capital of Japan?')).decision;
+    const decision = (await onlyGroq.route(userRequest('What is the capital of Japan?'))).decision;
     expect(decision.candidates.map((candidate) => candidate.model)).toEqual(['groq/llama-3.3-70b-versatile']);
     expect(decision.filtered).toHaveLength(7);
 
     const two = new Routing(loadQuickstartConfig({ env: { OPENAI_API_KEY: 'sk-x', ANTHROPIC_API_KEY: 'sk-ant-x' } }));
-    expect(two.route(userRequest('debug my code')).decision.candidates.map((candidate) => candidate.model)).toEqual(['gpt-4.1', 'claude-sonnet-5']);
+    expect((await two.route(userRequest('debug my code'))).decision.candidates.map((candidate) => candidate.model)).toEqual(['gpt-4.1', 'claude-sonnet-5']);
   });
 
   it('still starts with no key, serves the Decision, and tells a chat client which variables to set', async () => {

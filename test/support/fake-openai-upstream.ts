@@ -33,7 +33,11 @@ export type FakeResponse =
       model?: string;
       /** Extra top-level fields (system_fingerprint, ...). */
       extra?: Record<string, unknown>;
+      /** Token logprobs, one per word of `text`, sent when the request asked for `logprobs: true`. */
+      logprobs?: number[];
     }
+  /** An `/embeddings` answer: the given vectors, or by default a deterministic bag-of-words vector per input. */
+  | { type: 'embedding'; vectors?: number[][]; usage?: { prompt_tokens: number } | null; delayMs?: number }
   /** An error status with an OpenAI error body (or `body` verbatim). */
   | { type: 'error'; status: number; message?: string; code?: string; body?: string; headers?: Record<string, string>; delayMs?: number }
   /** Any status, headers and body, verbatim (garbage, wrong content types, ...). */
@@ -77,7 +81,8 @@ export function defaultReply(model: string): string {
 export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const queue: FakeResponse[] = [];
-  let responder: Responder = (request) => ({ type: 'completion', text: defaultReply(String(request.body?.['model'])) });
+  let responder: Responder = (request) =>
+    request.path.endsWith('/embeddings') ? { type: 'embedding' } : { type: 'completion', text: defaultReply(String(request.body?.['model'])) };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((incoming, response) => {
@@ -167,6 +172,23 @@ async function answer(scripted: FakeResponse, request: RecordedRequest, response
         response.socket?.destroy();
       } else response.end();
       return;
+    case 'embedding': {
+      if (scripted.delayMs) await sleep(scripted.delayMs);
+      const raw = request.body?.['input'];
+      const inputs = Array.isArray(raw) ? raw.map(String) : [String(raw ?? '')];
+      const vectors = scripted.vectors ?? inputs.map(wordVector);
+      const usage = scripted.usage === null ? undefined : (scripted.usage ?? { prompt_tokens: inputs.join(' ').split(/\s+/).length });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          object: 'list',
+          data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+          model: request.body?.['model'],
+          ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens } } : {}),
+        }),
+      );
+      return;
+    }
     case 'completion':
       if (scripted.delayMs) await sleep(scripted.delayMs);
       if (request.body?.['stream'] === true) await streamCompletion(scripted, request, response);
@@ -191,6 +213,24 @@ function usageOf(completion: Completion, request: RecordedRequest): Record<strin
   return out;
 }
 
+/** What the fake embeds a text as: counts of its lower-cased words hashed into 64 buckets, so shared words mean similar vectors. */
+export function wordVector(text: string): number[] {
+  const vector = new Array<number>(64).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let hash = 2166136261;
+    for (let index = 0; index < word.length; index++) hash = Math.imul(hash ^ word.charCodeAt(index), 16777619);
+    const bucket = (hash >>> 0) % 64;
+    vector[bucket] = (vector[bucket] ?? 0) + 1;
+  }
+  return vector;
+}
+
+function logprobsOf(completion: Completion, request: RecordedRequest): unknown {
+  if (request.body?.['logprobs'] !== true || !completion.logprobs) return null;
+  const words = (completion.text ?? '').match(/\S+\s*/g) ?? [];
+  return { content: completion.logprobs.map((logprob, index) => ({ token: words[index] ?? '', logprob, bytes: null, top_logprobs: [] })), refusal: null };
+}
+
 function sendCompletion(completion: Completion, request: RecordedRequest, response: ServerResponse): void {
   const toolCalls = completion.toolCalls?.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
   const body: Record<string, unknown> = {
@@ -202,7 +242,7 @@ function sendCompletion(completion: Completion, request: RecordedRequest, respon
       {
         index: 0,
         message: { role: 'assistant', content: completion.text ?? (toolCalls ? null : ''), refusal: null, ...(toolCalls ? { tool_calls: toolCalls } : {}) },
-        logprobs: null,
+        logprobs: logprobsOf(completion, request),
         finish_reason: completion.finishReason ?? (toolCalls ? 'tool_calls' : 'stop'),
       },
     ],

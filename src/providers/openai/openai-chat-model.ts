@@ -1,4 +1,5 @@
 import type { Dispatcher, Pool } from 'undici';
+import { postOpenAI, readOpenAIJson, type OpenAITransport } from './openai-transport.js';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { ChatResult } from '../../spec/chat-result.js';
@@ -9,7 +10,6 @@ import { mapTransportError } from '../shared/map-transport-error.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { OpenAIChunkReader, readChatCompletion } from './openai-api.js';
-import { createOpenAIHttpError } from './openai-error.js';
 
 export type OpenAIChatModelSettings = {
   provider: string;
@@ -30,17 +30,19 @@ export class OpenAIChatModel implements LanguageModel {
   readonly name: string;
   readonly wireModel: string;
   private readonly source: ProviderErrorSource;
+  private readonly transport: OpenAITransport;
 
   constructor(private readonly settings: OpenAIChatModelSettings) {
     this.provider = settings.provider;
     this.name = settings.name;
     this.wireModel = settings.wireModel;
     this.source = { provider: settings.provider, model: settings.name };
+    this.transport = { pool: settings.pool, path: settings.path, headers: settings.headers, redact: settings.redact, source: this.source };
   }
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
     const response = await this.post(request, false, options.signal);
-    return readChatCompletion(await this.readJson(response, options.signal), this.source, this.settings.redact);
+    return readChatCompletion(await readOpenAIJson(this.transport, response, options.signal), this.source, this.settings.redact);
   }
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
@@ -48,56 +50,14 @@ export class OpenAIChatModel implements LanguageModel {
     const contentType = String(response.headers['content-type'] ?? '');
     if (!contentType.includes('text/event-stream')) {
       // Some servers ignore `stream: true` and answer in one piece; replay it as parts.
-      const result = readChatCompletion(await this.readJson(response, options.signal), this.source, this.settings.redact);
+      const result = readChatCompletion(await readOpenAIJson(this.transport, response, options.signal), this.source, this.settings.redact);
       return { parts: replay(chatResultToParts(result)) };
     }
     return { parts: this.readStream(response.body, options.signal) };
   }
 
-  private async post(request: ChatRequest, stream: boolean, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    const body = JSON.stringify(convertToOpenAIRequest(request, this.wireModel, stream));
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.settings.pool.request({
-        path: this.settings.path,
-        method: 'POST',
-        headers: { ...this.settings.headers, accept: stream ? 'text/event-stream' : 'application/json' },
-        body,
-        signal,
-      });
-    } catch (error) {
-      throw mapTransportError(error, this.source, signal);
-    }
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      let bodyText = '';
-      try {
-        bodyText = await response.body.text();
-      } catch {
-        // The status alone still says what happened.
-      }
-      throw createOpenAIHttpError({
-        source: this.source,
-        status: response.statusCode,
-        headers: response.headers,
-        bodyText,
-        redact: this.settings.redact,
-      });
-    }
-    return response;
-  }
-
-  private async readJson(response: Dispatcher.ResponseData, signal: AbortSignal): Promise<unknown> {
-    let text: string;
-    try {
-      text = await response.body.text();
-    } catch (error) {
-      throw mapTransportError(error, this.source, signal);
-    }
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new ProviderProtocolError(this.source, `upstream answered with invalid JSON: ${this.settings.redact(text.slice(0, 200))}`);
-    }
+  private post(request: ChatRequest, stream: boolean, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+    return postOpenAI(this.transport, JSON.stringify(convertToOpenAIRequest(request, this.wireModel, stream)), stream, signal);
   }
 
   private async *readStream(body: Dispatcher.ResponseData['body'], signal: AbortSignal): AsyncGenerator<StreamPart> {

@@ -4,6 +4,7 @@ import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Provider } from '../../spec/provider.js';
 import { redactSecrets } from '../shared/redact-secrets.js';
 import { OpenAIChatModel } from './openai-chat-model.js';
+import { OpenAIEmbeddingModel } from './openai-embedding-model.js';
 
 const USER_AGENT = 'switchyard/0.1';
 
@@ -30,7 +31,8 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
     }
     return pool;
   };
-  const path = `${url.pathname.replace(/\/+$/, '')}/chat/completions${url.search}`;
+  const endpoint = (name: string): string => `${url.pathname.replace(/\/+$/, '')}/${name}${url.search}`;
+  const path = endpoint('chat/completions');
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...config.headers };
   if (config.apiKey !== undefined) headers['authorization'] = `Bearer ${config.apiKey}`;
   const secrets = config.apiKey === undefined ? [] : [config.apiKey];
@@ -41,6 +43,16 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
     languageModel(spec: ModelSpec) {
       const pool = poolFor(spec.reliability.timeout.connectMs);
       return new OpenAIChatModel({ provider: config.name, name: spec.name, wireModel: spec.wireModel, pool, path, headers, redact });
+    },
+    embeddingModel(spec: ModelSpec) {
+      const transport = {
+        pool: poolFor(spec.reliability.timeout.connectMs),
+        path: endpoint('embeddings'),
+        headers,
+        redact,
+        source: { provider: config.name, model: spec.name },
+      };
+      return new OpenAIEmbeddingModel(spec.name, spec.wireModel, transport);
     },
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.close()));

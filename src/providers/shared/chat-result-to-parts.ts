@@ -11,7 +11,12 @@ export function chatResultToParts(result: ChatResult): StreamPart[] {
     const reasoning = message['reasoning_content'];
     if (typeof reasoning === 'string' && reasoning !== '') parts.push({ type: 'reasoning-delta', choice: choice.index, text: reasoning });
     if (typeof message.content === 'string' && message.content !== '') {
-      parts.push({ type: 'text-delta', choice: choice.index, text: message.content });
+      // The whole answer's token logprobs ride on its one text part, as a stream chunk carries its own.
+      parts.push(
+        choice.logprobs == null
+          ? { type: 'text-delta', choice: choice.index, text: message.content }
+          : { type: 'text-delta', choice: choice.index, text: message.content, logprobs: choice.logprobs },
+      );
     }
     const refusal = message['refusal'];
     if (typeof refusal === 'string' && refusal !== '') parts.push({ type: 'refusal-delta', choice: choice.index, text: refusal });

@@ -11,6 +11,9 @@ function withComplexity(score: number): MatchInput & { calls: number } {
       return score;
     },
     metadata: undefined,
+    similarity: () => {
+      throw new Error('the complexity condition never reads the similarity');
+    },
   };
   return input;
 }

@@ -1,10 +1,12 @@
 import { compileKeywords, compilePattern } from '../../config/compile-pattern.js';
 import type { ConditionInput } from '../../config/config-schema.js';
+import type { SimilarityResult } from './example-routes.js';
 
 export type Evidence =
   | { signal: 'keywords' | 'regex'; match: string }
   | { signal: 'metadata'; key: string; value: string }
-  | { signal: 'complexity'; score: number };
+  | { signal: 'complexity'; score: number }
+  | { signal: 'examples'; similarity: number; example: string };
 
 export type MatchInput = {
   /** Computed on first use and cached by the caller, so routers without text rules never build it. */
@@ -12,12 +14,14 @@ export type MatchInput = {
   /** The complexity score of the text (0..1), computed on first use like `text`. */
   complexity(): number;
   metadata: Readonly<Record<string, string>> | undefined;
+  /** How similar the request is to each example route; throws until computed (it may need a model call). */
+  similarity(): SimilarityResult;
 };
 
 /** What fired, or undefined when the condition does not hold. An empty list matched without evidence (`not`). */
 export type Matcher = (input: MatchInput) => Evidence[] | undefined;
 
-/** Compiles a `when` once at startup: regexes built here, never per request. */
+/** Compiles a `when`'s rule tests once at startup (regexes built here, never per request); its `examples` are matched by the router. */
 export function compileCondition(condition: ConditionInput): Matcher {
   const tests: Matcher[] = [];
   if (condition.keywords) {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { CallContext, GenerateOutcome, StreamOutcome } from '../../gateway/gateway.js';
+import { answering, type CallContext, type GenerateOutcome, type StreamOutcome } from '../../gateway/gateway.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import { contractHeaders } from '../contract-headers.js';
@@ -38,7 +38,7 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
         traceId,
         decision,
         model: model.name,
-        attempts: trace.attempts.length,
+        attempts: answering(trace.attempts),
         costUsd: trace.costUsd,
         usageEstimated: trace.usage?.estimated === true,
       });
@@ -46,7 +46,8 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
       return;
     }
     case 'blocked': {
-      const headers = contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: 0 });
+      // Usually 0; a block decided by a model call (an embeddings encoder) still cost that call.
+      const headers = contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
       sendJson(response, 200, encodeBlockedCompletion(outcome.message, completionId(traceId)), headers);
       return;
     }
@@ -57,7 +58,7 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
 
 /** The contract headers of a failed request (`x-should-retry` is decided with the status, in error-to-http.ts). */
 function errorHeaders(outcome: Extract<GenerateOutcome | StreamOutcome, { type: 'error' }>): Record<string, string> {
-  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: outcome.trace.attempts.length });
+  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: answering(outcome.trace.attempts) });
 }
 
 async function streamCompletion({ response }: HandlerContext, chat: ChatRequest, outcome: StreamOutcome): Promise<void> {
@@ -68,7 +69,7 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
     return;
   }
   if (outcome.type === 'blocked') {
-    response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: 0 }) });
+    response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd }) });
     const encoder = new OpenAIStreamEncoder(id, BLOCKED_MODEL, chat.includeUsage);
     const parts: StreamPart[] = [
       { type: 'text-delta', choice: 0, text: outcome.message },

@@ -2,9 +2,16 @@ import { readBody, sendJson } from '../http-io.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { headerValue, type Handler } from './handler-context.js';
 
-/** `POST /v1/route`: the Decision for a chat request, without calling any model. */
+/**
+ * `POST /v1/route`: the Decision for a chat request. No answering model is called; a router's LLM
+ * classifier or embeddings model is, since the decision depends on it.
+ */
 export const handleRoute: Handler = async ({ request, response, gateway }) => {
   const chat = parseChatRequest(await readBody(request, gateway.config.server.maxBodyBytes));
-  const { decision } = gateway.route(chat, { route: headerValue(request.headers['x-switchyard-route']) });
+  const controller = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) controller.abort();
+  });
+  const { decision } = await gateway.route(chat, { route: headerValue(request.headers['x-switchyard-route']) }, controller.signal);
   sendJson(response, 200, decision);
 };

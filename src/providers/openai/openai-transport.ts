@@ -1,0 +1,56 @@
+import type { Dispatcher, Pool } from 'undici';
+import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
+import { mapTransportError } from '../shared/map-transport-error.js';
+import { createOpenAIHttpError } from './openai-error.js';
+
+/** What every call to one OpenAI-compatible endpoint needs; built once per model at startup. */
+export type OpenAITransport = {
+  pool: Pool;
+  /** Path on the pool's origin, with the base URL's prefix and query. */
+  path: string;
+  /** Includes the authorization header; never logged. */
+  headers: Readonly<Record<string, string>>;
+  redact: (text: string) => string;
+  source: ProviderErrorSource;
+};
+
+/** POSTs a JSON body; a non-2xx status or a transport failure is thrown as a typed error. */
+export async function postOpenAI(transport: OpenAITransport, body: string, stream: boolean, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await transport.pool.request({
+      path: transport.path,
+      method: 'POST',
+      headers: { ...transport.headers, accept: stream ? 'text/event-stream' : 'application/json' },
+      body,
+      signal,
+    });
+  } catch (error) {
+    throw mapTransportError(error, transport.source, signal);
+  }
+  if (response.statusCode < 200 || response.statusCode >= 300) {
+    let bodyText = '';
+    try {
+      bodyText = await response.body.text();
+    } catch {
+      // The status alone still says what happened.
+    }
+    throw createOpenAIHttpError({ source: transport.source, status: response.statusCode, headers: response.headers, bodyText, redact: transport.redact });
+  }
+  return response;
+}
+
+/** Reads a whole JSON answer; invalid JSON is a protocol error quoting (redacted) what came. */
+export async function readOpenAIJson(transport: OpenAITransport, response: Dispatcher.ResponseData, signal: AbortSignal): Promise<unknown> {
+  let text: string;
+  try {
+    text = await response.body.text();
+  } catch (error) {
+    throw mapTransportError(error, transport.source, signal);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProviderProtocolError(transport.source, `upstream answered with invalid JSON: ${transport.redact(text.slice(0, 200))}`);
+  }
+}
