@@ -53,7 +53,14 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   for (const warning of config.warnings) logger.warn(warning);
   // A bug in one request must not take the others down with the process.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  const gateway = await Gateway.create(config);
+  let gateway;
+  try {
+    gateway = await Gateway.create(config);
+  } catch (error) {
+    // An encoder model that cannot embed the route examples: a clear error, not a stack trace.
+    return reportFailure(io, error, SERVE_USAGE);
+  }
+  for (const warning of gateway.warnings) logger.warn(warning);
   let running;
   try {
     running = await startServer(gateway, logger, {

@@ -158,3 +158,51 @@ describe('plans', () => {
     for (let run = 0; run < 5; run++) expect((await routing.route(request('python', { metadata: { tier: 'gold' } }))).decision).toEqual(first);
   });
 });
+
+describe('multi-model policies', () => {
+  const config = parseConfig(
+    `
+providers:
+  main: { type: openai, base_url: "http://127.0.0.1:1/v1", api_key: k }
+models:
+  cheap:  { provider: main, price: { input: 1, output: 1 } }
+  strong: { provider: main, price: { input: 5, output: 5 } }
+  spare:  { provider: main, price: { input: 1, output: 1 } }
+routers:
+  casc:
+    default: { cascade: { models: [cheap, strong], check: { min_length: 5 } } }
+    fallbacks:
+      strong: [spare]
+`,
+    'test.yaml',
+    { env: {} },
+  );
+
+  it('numbers the steps of a cascade, each with its own fallbacks', async () => {
+    const { decision, execution } = await new Routing(config).route(request('hi', { model: 'casc' }));
+    expect(decision.policy).toBe('cascade');
+    expect(decision.candidates).toEqual([
+      { model: 'cheap', provider: 'main', source: 'target', step: 0 },
+      { model: 'strong', provider: 'main', source: 'target', step: 1 },
+      { model: 'spare', provider: 'main', source: 'fallback', step: 1 },
+    ]);
+    expect(execution.kind === 'cascade' && execution.steps.map((step) => step.specs.map((spec) => spec.name))).toEqual([['cheap'], ['strong', 'spare']]);
+  });
+
+  it('drops a step whose circuit is open instead of forcing it, while another step can run', async () => {
+    const health = { openUntil: (model: string) => (model === 'cheap' ? Date.now() + 60_000 : undefined) };
+    const { decision, execution } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
+    expect(decision.candidates.map((candidate) => [candidate.model, candidate.step])).toEqual([
+      ['strong', 0],
+      ['spare', 0],
+    ]);
+    expect(decision.filtered).toEqual([expect.objectContaining({ model: 'cheap', reason: 'circuit_open' })]);
+    expect(execution.kind === 'cascade' && execution.steps).toHaveLength(1);
+  });
+
+  it('still forces a step when every step is open', async () => {
+    const health = { openUntil: () => Date.now() + 60_000 };
+    const { execution } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
+    expect(execution.kind === 'cascade' && execution.steps.map((step) => step.forced)).toEqual(['cheap', 'strong']);
+  });
+});

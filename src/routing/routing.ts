@@ -148,6 +148,15 @@ export class Routing {
     const warnings: string[] = [];
     for (const router of this.routers.values()) {
       if (!router.examples?.needsModel) continue;
+      const encoder = router.spec.encoder?.type === 'model' ? this.config.models.get(router.spec.encoder.model) : undefined;
+      const disabled = encoder && this.config.providers.get(encoder.provider)?.disabled;
+      if (encoder && disabled) {
+        // Like any model of a disabled provider: the gateway starts, and the Decision says why the examples do not match.
+        const why = `the encoder "${encoder.name}" is unavailable: provider "${encoder.provider}" is disabled (set ${disabled.missingEnv.join(', ')})`;
+        router.examples.disable(why);
+        warnings.push(`router "${router.spec.name}": ${why}; its example routes will not match`);
+        continue;
+      }
       if (!this.models) throw new Error(`router "${router.spec.name}" embeds its examples with a model, and no model can be called here`);
       try {
         const prepared = await router.examples.prepare(this.models, cache, signal);

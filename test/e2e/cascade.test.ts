@@ -481,6 +481,14 @@ describe('judge check', () => {
     expect(response.headers.get('x-switchyard-attempts')).toBe('1');
   });
 
+  it('passes a grade exactly at the threshold, and a bare number is a grade', async () => {
+    const running = await start(JUDGED);
+    byModel({ 'coder-wire': () => ({ type: 'completion', text: '0.7' }) });
+    const { data, response } = await ask(running);
+    expect(data.model).toBe('cheap');
+    expect(traceOf(running, response).attempts[0]?.checks).toEqual([{ check: 'judge', passed: true, score: 0.7, detail: 'coder graded 0.7 (pass at 0.7)' }]);
+  });
+
   it('escalates with a note when the judge answers garbage', async () => {
     const running = await start(JUDGED);
     byModel({ 'coder-wire': () => ({ type: 'completion', text: 'Looks great to me!' }) });

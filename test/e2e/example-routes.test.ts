@@ -480,6 +480,17 @@ ${
     expect(embeddingRequests()).toHaveLength(1);
   });
 
+  it("starts when the encoder's provider has no key, and says in every Decision why the examples do not match", async () => {
+    const dir = freshDir();
+    const yaml = semanticConfig(dir).replace('models:\n', `  nokey: { type: openai, base_url: "${upstream.url}", api_key: "\${EMB_KEY}" }\nmodels:\n`).replace('emb:    { provider: fake,', 'emb:    { provider: nokey,');
+    const running = (gateway = await startGateway(yaml, {}));
+    expect(running.gateway.warnings).toEqual([expect.stringContaining('router "semantic": the encoder "emb" is unavailable: provider "nokey" is disabled (set EMB_KEY)')]);
+    const { response } = await ask(running, 'semantic', FACTUAL);
+    expect(response.headers.get('x-switchyard-route')).toBe('default');
+    expect(traceOf(running, response).decision.similarity).toMatchObject({ encoder: 'emb', outcome: 'error', detail: expect.stringContaining('provider "nokey" is disabled') });
+    expect(upstream.requests.filter((request) => request.path.endsWith('/embeddings'))).toHaveLength(0);
+  });
+
   it('refuses to start when the embeddings model fails, and caches nothing', async () => {
     const dir = freshDir();
     upstream.respond({ type: 'error', status: 500, message: 'no embeddings today' });

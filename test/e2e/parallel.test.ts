@@ -232,6 +232,28 @@ describe('pick: first', () => {
 });
 
 describe('pick: judge', () => {
+  it("keeps the served answer's usage in the trace when the judge is the same model as the winner", async () => {
+    const running = await start('{ parallel: { models: [cheap, strong], pick: { judge: { model: cheap } } } }');
+    upstream.respond((request) => {
+      const judging = JSON.stringify(request.body?.['messages']).includes('You compare answers');
+      if (judging) return { type: 'completion', text: '{"best": 1}', usage: { prompt_tokens: 900, completion_tokens: 9 } };
+      if (request.body?.['model'] === 'cheap-wire') return { type: 'completion', text: 'cheap answer', delayMs: 10, usage: { prompt_tokens: 100, completion_tokens: 10 } };
+      return { type: 'completion', text: 'strong answer', delayMs: 120, usage: { prompt_tokens: 100, completion_tokens: 20 } };
+    });
+    const { data, response } = await ask(running);
+    expect(data.model).toBe('cheap');
+    expect(data.usage?.prompt_tokens).toBe(100);
+    const trace = traceOf(running, response);
+    expect(trace.attempts.map((attempt) => [attempt.model, attempt.role])).toEqual([
+      ['cheap', 'answer'],
+      ['strong', 'answer'],
+      ['cheap', 'judge'],
+    ]);
+    // The usage (and the reference cost) is the served answer's, not the judge's later call to the same model.
+    expect(trace.usage?.inputTokens).toBe(100);
+    expect(trace.usage?.outputTokens).toBe(10);
+  });
+
   const JUDGED = '{ parallel: { models: [cheap, strong], pick: { judge: { model: coder, rubric: "Prefers the correct city." } } } }';
 
   it('shows both answers to the judge and serves the one it picks; every call is billed', async () => {

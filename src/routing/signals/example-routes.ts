@@ -59,6 +59,11 @@ export class ExampleRoutes {
     }
   }
 
+  /** Example routes stop matching, and every Decision says why (the encoder cannot be used). */
+  disable(why: string): void {
+    this.unavailable = why;
+  }
+
   /** True when comparing needs an embeddings model call (offline replays cannot make one). */
   get needsModel(): boolean {
     return this.encoder.type === 'model';
