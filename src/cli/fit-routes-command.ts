@@ -101,6 +101,9 @@ export async function fitRoutesCommand(args: string[], io: CliIo): Promise<numbe
           ? `The fit holds up in 5-fold cross-validation on the fitting prompts (${formatPercent(fit.cvBefore)} → ${formatPercent(fit.cvAfter)}).`
           : `The fit does not hold up in 5-fold cross-validation on the fitting prompts (${formatPercent(fit.cvBefore)} → ${formatPercent(fit.cvAfter)}): the configured thresholds are kept.`,
       );
+      if (after.accuracy < before.accuracy) {
+        io.out(`On the held-out prompts the fitted thresholds do worse than the configured ones: keep the configured ones, or label more prompts.`);
+      }
       io.out(`\nConfusion matrix with the fitted thresholds (rows: label, columns: routed; ${NO_ROUTE} = no example route, so rules or the default):\n`);
       io.out(confusion(after));
       io.out(`\nThresholds for routers.${router.name}.routes.<route>.when.threshold:\n`);

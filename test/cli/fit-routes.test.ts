@@ -27,6 +27,9 @@ describe('switchyard fit-routes', () => {
     expect(out).toMatch(/^factual\s+0\.1500\s+\d\.\d\d\s+\d\.\d\d/m);
     expect(out).toContain('label \\ routed  factual  creative  code  math  (none)');
     expect(out).toMatch(/^math: \d\.\d{4}$/m);
+    // Seed 1 (the default) is a split where the fit does worse on the held-out prompts: it says so.
+    expect(out).toContain('Routed right: 76.0% with the configured thresholds, 68.0% with the fitted ones.');
+    expect(out).toContain('the fitted thresholds do worse than the configured ones');
   });
 
   it('measures on the held-out prompts, and the JSON says the same as the matrix', async () => {
