@@ -134,11 +134,11 @@ export class Gateway {
     return this.routing.route(request, hints, signal);
   }
 
-  /** Routers and the models that can serve now (their provider is enabled). */
+  /** Routers and the chat models that can serve now (their provider is enabled; encoder models are not chat models). */
   listModels(): { routers: string[]; models: ModelSpec[] } {
     return {
       routers: [...this.config.routers.keys()],
-      models: [...this.config.models.values()].filter((spec) => this.models.has(spec.name)),
+      models: [...this.config.models.values()].filter((spec) => this.models.has(spec.name) && !this.embeddingModels.has(spec.name)),
     };
   }
 

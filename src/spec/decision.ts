@@ -1,6 +1,7 @@
 /**
  * A routing decision: plain data, the same whether it came from `POST /v1/route`, `switchyard
- * route` or a real request. Deterministic for the same config and request: no ids, no clocks.
+ * route` or a real request. No ids, no clocks: the same config, request and live state (open
+ * circuits, load, the classifier's cache, the seed of weighted draws) give the same Decision.
  */
 
 /**

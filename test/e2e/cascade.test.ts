@@ -1,8 +1,8 @@
-import OpenAI from 'openai';
-import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultReply, startFakeUpstream, type FakeResponse, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
+import { defaultReply, startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
+import { answerByModel, CHEAP, CODER, collectStream, openaiClient, STRONG, streamedTrace, traceOf, usd } from '../support/policy-test-helpers.js';
 
 /**
  * The cascade policy end to end: cheapest model first, its answer checked, the next model asked
@@ -29,40 +29,14 @@ async function start(policy: string): Promise<TestGateway> {
   return gateway;
 }
 
-const client = (running: TestGateway) => new OpenAI({ baseURL: running.baseURL, apiKey: 'x', maxRetries: 0 });
+const client = openaiClient;
 
-/** Answers by wire model; the count is 1 for a model's first request, 2 for its second, ... */
-function byModel(responses: Record<string, (request: RecordedRequest, count: number) => FakeResponse>): void {
-  const counts = new Map<string, number>();
-  upstream.respond((request) => {
-    const model = String(request.body?.['model']);
-    const count = (counts.get(model) ?? 0) + 1;
-    counts.set(model, count);
-    const responder = responses[model];
-    return responder ? responder(request, count) : { type: 'completion', text: defaultReply(model) };
-  });
-}
+const byModel = (responses: Parameters<typeof answerByModel>[1]): void => answerByModel(upstream, responses);
 
 const wireModels = () => upstream.requests.map((request) => request.body?.['model']);
 
-function traceOf(running: TestGateway, response: { headers: Headers }) {
-  const trace = running.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
-  expect(trace).toBeDefined();
-  return trace!;
-}
 
-/** Streams are traced when they end: wait for the trace to appear. */
-async function streamedTrace(running: TestGateway, response: { headers: Headers }) {
-  const id = response.headers.get('x-switchyard-trace-id') ?? '';
-  await expect.poll(() => running.gateway.traces.get(id)).toBeDefined();
-  return running.gateway.traces.get(id)!;
-}
 
-/** USD for a usage at a price per 1M tokens, computed here by hand. */
-const usd = (prompt: number, completion: number, input: number, output: number) => (prompt * input + completion * output) / 1e6;
-const CHEAP = { input: 0.15, output: 0.6 };
-const CODER = { input: 0.27, output: 1.1 };
-const STRONG = { input: 3, output: 15 };
 
 const CITY_FORMAT = {
   type: 'json_schema',
@@ -87,11 +61,7 @@ const cityRequest = (extra: Partial<ChatCompletionCreateParamsNonStreaming> = {}
   ...extra,
 });
 
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<{ chunks: ChatCompletionChunk[]; text: string }> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return { chunks, text: chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('') };
-}
+const collect = collectStream;
 
 const JSON_CASCADE = '{ cascade: { models: [cheap, strong], check: { json_schema: true } } }';
 

@@ -1,14 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ConfigError } from '../../src/errors/config-error.js';
 import { DEFAULT_THRESHOLDS } from '../../src/routing/signals/example-routes.js';
 import type { Decision } from '../../src/spec/decision.js';
-import type { Trace } from '../../src/spec/trace.js';
 import { defaultReply, startFakeUpstream, wordVector, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
+import { openaiClient, traceOf } from '../support/policy-test-helpers.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 /**
@@ -83,15 +82,10 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-const client = (running: TestGateway) => new OpenAI({ baseURL: running.baseURL, apiKey: 'x', maxRetries: 0 });
+const client = openaiClient;
 const ask = (running: TestGateway, router: string, content: string) =>
   client(running).chat.completions.create({ model: router, messages: [{ role: 'user', content }] }).withResponse();
 
-function traceOf(running: TestGateway, response: { headers: Headers }): Trace {
-  const trace = running.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
-  expect(trace).toBeDefined();
-  return trace!;
-}
 
 async function decide(running: TestGateway, router: string, content: string): Promise<Decision> {
   const response = await fetch(`${running.baseURL}/route`, {
@@ -478,6 +472,15 @@ ${
     upstream.respond({ type: 'embedding', vectors: [[1, 0, 0]] });
     await expect(startGateway(semanticConfig(freshDir()))).rejects.toThrow(/router "semantic"/);
     expect(embeddingRequests()).toHaveLength(1);
+  });
+
+  it('does not list the encoder model among the chat models', async () => {
+    const running = (gateway = await startGateway(semanticConfig(freshDir())));
+    const listed = (await (await fetch(`${running.baseURL}/models`)).json()) as { data: { id: string }[] };
+    const ids = listed.data.map((entry) => entry.id);
+    expect(ids).toContain('cheap');
+    expect(ids).toContain('semantic');
+    expect(ids).not.toContain('emb');
   });
 
   it("starts when the encoder's provider has no key, and says in every Decision why the examples do not match", async () => {

@@ -1,8 +1,8 @@
-import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Decision } from '../../src/spec/decision.js';
 import type { Trace } from '../../src/spec/trace.js';
 import { defaultReply, startFakeUpstream, type FakeResponse, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
+import { openaiClient, traceOf } from '../support/policy-test-helpers.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 /**
@@ -27,9 +27,6 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  // A client that aborted leaves a fresh keep-alive connection with no request on it, which a
-  // graceful close waits out (seconds); the test is over, so cut every connection.
-  gateway?.server.closeAllConnections();
   await gateway?.close();
   gateway = undefined;
   await upstream.close();
@@ -87,15 +84,10 @@ function classifierAnswers(classifier: (request: RecordedRequest) => FakeRespons
 const defaultAnswer = (request: RecordedRequest): FakeResponse => ({ type: 'completion', text: defaultReply(String(request.body?.['model'])) });
 const says = (text: string, extra: Partial<Extract<FakeResponse, { type: 'completion' }>> = {}) => (): FakeResponse => ({ type: 'completion', text, ...extra });
 
-const client = (running: TestGateway) => new OpenAI({ baseURL: running.baseURL, apiKey: 'x', maxRetries: 0 });
+const client = openaiClient;
 const ask = (running: TestGateway, router: string, content: string) =>
   client(running).chat.completions.create({ model: router, messages: [{ role: 'user', content }] }).withResponse();
 
-function traceOf(running: TestGateway, response: { headers: Headers }): Trace {
-  const trace = running.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
-  expect(trace).toBeDefined();
-  return trace!;
-}
 
 const wireModels = () => upstream.requests.map((request) => request.body?.['model']);
 const roles = (trace: Trace) => trace.attempts.map((attempt) => [attempt.role, attempt.model, attempt.outcome]);

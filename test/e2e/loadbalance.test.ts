@@ -1,4 +1,3 @@
-import OpenAI from 'openai';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
@@ -8,6 +7,7 @@ import type { Decision } from '../../src/spec/decision.js';
 import { seededRandom } from '../../src/util/seeded-random.js';
 import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import type { TestGateway } from '../support/start-gateway.js';
+import { openaiClient } from '../support/policy-test-helpers.js';
 
 /**
  * `loadbalance` end to end: two deployments of one model (`gpt-x@a`, `gpt-x@b`, same wire id
@@ -53,7 +53,7 @@ routers:
   return started;
 }
 
-const client = (running: TestGateway) => new OpenAI({ baseURL: running.baseURL, apiKey: 'x', maxRetries: 0 });
+const client = openaiClient;
 
 /** One request; what served it (header, body and trace) and the decision. */
 async function ask(running: TestGateway, content = 'hello') {

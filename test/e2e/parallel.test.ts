@@ -1,8 +1,7 @@
-import OpenAI from 'openai';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultReply, startFakeUpstream, type FakeResponse, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
+import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
+import { answerByModel, CHEAP, CODER, collectStream, openaiClient, STRONG, streamedTrace, traceOf, usd } from '../support/policy-test-helpers.js';
 
 /**
  * The parallel policy end to end: every model asked at once, one answer kept. The fake upstream
@@ -29,41 +28,17 @@ async function start(policy: string): Promise<TestGateway> {
   return gateway;
 }
 
-const client = (running: TestGateway) => new OpenAI({ baseURL: running.baseURL, apiKey: 'x', maxRetries: 0 });
+const client = openaiClient;
 
-function byModel(responses: Record<string, (request: RecordedRequest) => FakeResponse>): void {
-  upstream.respond((request) => {
-    const model = String(request.body?.['model']);
-    const responder = responses[model];
-    return responder ? responder(request) : { type: 'completion', text: defaultReply(model) };
-  });
-}
+const byModel = (responses: Parameters<typeof answerByModel>[1]): void => answerByModel(upstream, responses);
 
 const ask = (running: TestGateway, content = 'What is the capital of France?') =>
   client(running).chat.completions.create({ model: 'par', messages: [{ role: 'user', content }] }).withResponse();
 
-function traceOf(running: TestGateway, response: { headers: Headers }) {
-  const trace = running.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
-  expect(trace).toBeDefined();
-  return trace!;
-}
 
-async function streamedTrace(running: TestGateway, response: { headers: Headers }) {
-  const id = response.headers.get('x-switchyard-trace-id') ?? '';
-  await expect.poll(() => running.gateway.traces.get(id)).toBeDefined();
-  return running.gateway.traces.get(id)!;
-}
 
-async function collect(stream: AsyncIterable<ChatCompletionChunk>): Promise<{ chunks: ChatCompletionChunk[]; text: string }> {
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return { chunks, text: chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('') };
-}
+const collect = collectStream;
 
-const usd = (prompt: number, completion: number, input: number, output: number) => (prompt * input + completion * output) / 1e6;
-const CHEAP = { input: 0.15, output: 0.6 };
-const CODER = { input: 0.27, output: 1.1 };
-const STRONG = { input: 3, output: 15 };
 
 const SLOW = 3000;
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
-import OpenAI from 'openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultReply, startFakeUpstream, type FakeResponse, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
+import { defaultReply, startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
+import { answerByModel, openaiClient } from '../support/policy-test-helpers.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 /**
@@ -40,18 +40,9 @@ routers:
   return gateway;
 }
 
-const client = (running: TestGateway) => new OpenAI({ baseURL: running.baseURL, apiKey: 'x', maxRetries: 0 });
+const client = openaiClient;
 
-function byModel(responses: Record<string, (request: RecordedRequest, count: number) => FakeResponse>): void {
-  const counts = new Map<string, number>();
-  upstream.respond((request) => {
-    const model = String(request.body?.['model']);
-    const count = (counts.get(model) ?? 0) + 1;
-    counts.set(model, count);
-    const responder = responses[model];
-    return responder ? responder(request, count) : { type: 'completion', text: defaultReply(model) };
-  });
-}
+const byModel = (responses: Parameters<typeof answerByModel>[1]): void => answerByModel(upstream, responses);
 
 function traceOf(running: TestGateway, response: Response | { headers: Headers }) {
   const trace = running.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
