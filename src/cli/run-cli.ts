@@ -7,6 +7,8 @@ import { trainCommand } from './train-command.js';
 import { evalCommand } from './eval-command.js';
 import { calibrateCommand } from './calibrate-command.js';
 import { fitRoutesCommand } from './fit-routes-command.js';
+import { exportCommand } from './export-command.js';
+import { statsCommand } from './stats-command.js';
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -20,6 +22,8 @@ Commands:
   train DATA     Train a router that predicts each model's score from the prompt
   calibrate DATA Pick the min_quality / threshold that meets a quality or cost target
   fit-routes DATA  Tune example routes' similarity thresholds from labelled prompts
+  stats          What the routing did over a period, from the trace store
+  export         Traces with feedback as scored data for train and eval
 
 Run "switchyard <command> --help" for a command's options.`;
 
@@ -40,6 +44,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return calibrateCommand(args, io);
     case 'fit-routes':
       return fitRoutesCommand(args, io);
+    case 'stats':
+      return statsCommand(args, io);
+    case 'export':
+      return exportCommand(args, io);
     case '--version':
     case '-v': {
       const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

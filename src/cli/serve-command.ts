@@ -3,6 +3,8 @@ import { pino } from 'pino';
 import { findConfig, loadConfig } from '../config/load-config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { startServer } from '../server/create-server.js';
+import { createLogSink } from '../telemetry/log-sink.js';
+import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 
 export const SERVE_USAGE = `Usage: switchyard serve [--config FILE] [--port N] [--host H]
@@ -55,9 +57,14 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   let gateway;
   try {
-    gateway = await Gateway.create(config);
+    const store = SqliteTraceStore.open({
+      path: config.storage.path,
+      retention: config.storage.retention,
+      onError: (message) => logger.error({ path: config.storage.path }, `trace store: ${message}`),
+    });
+    gateway = await Gateway.create(config, { store, sinks: [createLogSink(logger)], processMetrics: true });
   } catch (error) {
-    // An encoder model that cannot embed the route examples: a clear error, not a stack trace.
+    // A trace store that cannot be opened, an encoder model that cannot embed the route examples: a clear error, not a stack trace.
     return reportFailure(io, error, SERVE_USAGE);
   }
   for (const warning of gateway.warnings) logger.warn(warning);

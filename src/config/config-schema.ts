@@ -45,7 +45,14 @@ export const ServerSchema = z.strictObject({
 });
 
 export const StorageSchema = z.strictObject({
+  /** The SQLite trace store `switchyard serve` writes (`:memory:` keeps traces for the process only). */
   path: nonEmpty.default('./switchyard.db'),
+  /** Keep the client's messages with each trace (off: a short preview of the last user message and its hash). */
+  store_prompts: z.boolean().default(false),
+  /** Traces older than this, or beyond this many, are deleted (with their feedback). */
+  retention: z
+    .strictObject({ max_age_days: z.number().positive().default(30), max_rows: z.number().int().positive().default(1_000_000) })
+    .default({ max_age_days: 30, max_rows: 1_000_000 }),
   /** Embeddings of route examples from a model encoder, kept across restarts (default: beside `path`). */
   embedding_cache: nonEmpty.optional(),
 });

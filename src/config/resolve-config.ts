@@ -105,7 +105,9 @@ export function resolveConfig(
       },
       storage: {
         path: parsed.storage.path,
-        embeddingCache: parsed.storage.embedding_cache ?? resolvePath(dirname(parsed.storage.path), 'switchyard-embeddings.jsonl'),
+        embeddingCache: parsed.storage.embedding_cache ?? resolvePath(parsed.storage.path === ':memory:' ? '.' : dirname(parsed.storage.path), 'switchyard-embeddings.jsonl'),
+        storePrompts: parsed.storage.store_prompts,
+        retention: { maxAgeMs: parsed.storage.retention.max_age_days * 86_400_000, maxRows: parsed.storage.retention.max_rows },
       },
       providers,
       models,

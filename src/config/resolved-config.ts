@@ -103,6 +103,13 @@ export type RouterSpec = {
   fallbacks: ReadonlyMap<string, readonly string[]>;
 };
 
+export type StorageConfig = {
+  path: string;
+  embeddingCache: string;
+  storePrompts: boolean;
+  retention: { maxAgeMs: number; maxRows: number };
+};
+
 export type ServerConfig = {
   host: string;
   port: number;
@@ -115,7 +122,7 @@ export type ResolvedConfig = {
   /** The file it came from, or `<quickstart>`. */
   source: string;
   server: ServerConfig;
-  storage: { path: string; embeddingCache: string };
+  storage: StorageConfig;
   providers: ReadonlyMap<string, ProviderConfig>;
   models: ReadonlyMap<string, ModelSpec>;
   routers: ReadonlyMap<string, RouterSpec>;

@@ -24,10 +24,10 @@ export class AuthenticationError extends SwitchyardError {
 /** The client named a model or router that does not exist, or a path the gateway does not serve. */
 export class NotFoundError extends SwitchyardError {
   readonly kind = 'not_found';
-  readonly code: 'model_not_found' | 'not_found';
+  readonly code: 'model_not_found' | 'trace_not_found' | 'not_found';
   readonly param: string | undefined;
 
-  constructor(message: string, options: { code: 'model_not_found' | 'not_found'; param?: string }) {
+  constructor(message: string, options: { code: 'model_not_found' | 'trace_not_found' | 'not_found'; param?: string }) {
     super(message);
     this.code = options.code;
     this.param = options.param;

@@ -22,12 +22,20 @@ import type { Provider } from '../spec/provider.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 import { loadTokenizer } from '../tokens/count-tokens.js';
+import { promptRecord } from './prompt-record.js';
+import type { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
+import { MemoryTraceQueries, type TraceQueries } from '../telemetry/trace-queries.js';
+import { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { TraceBuilder } from './trace-builder.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
 
 export type GatewayOptions = {
   /** Extra trace sinks (the in-memory RecentTraces is always there). */
   sinks?: readonly TraceSink[];
+  /** The trace store: every trace is written to it, the traces API reads it, and the gateway closes it. Without one the API reads the recent traces in memory. */
+  store?: SqliteTraceStore;
+  /** Export Node's process metrics (CPU, memory, event loop) on /metrics too; off by default for library use. */
+  processMetrics?: boolean;
   /** Clock for circuit breakers (tests move time instead of waiting). */
   now?: () => number;
   /** Jitter source for retry delays and draws for weighted load balancing. */
@@ -80,6 +88,11 @@ export class Gateway {
   private readonly embeddingModels = new Map<string, EmbeddingModel>();
   private readonly providers: Provider[] = [];
   private readonly sinks: TraceSink[];
+  /** What the traces API reads: the store, else the recent traces. */
+  readonly queries: TraceQueries;
+  /** Prometheus metrics of every request (`GET /metrics`). */
+  readonly metrics: GatewayMetrics;
+  private readonly store: SqliteTraceStore | undefined;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -88,7 +101,15 @@ export class Gateway {
     this.breakers = new CircuitBreakers(config.models.values(), options.now);
     this.random = options.random ?? Math.random;
     this.routing = new Routing(config, { health: this.breakers, load: this.load, models: this.signalModels(), random: this.random });
-    this.sinks = [this.traces, ...(options.sinks ?? [])];
+    this.store = options.store;
+    this.metrics = new GatewayMetrics({
+      processMetrics: options.processMetrics ?? false,
+      breakers: {
+        states: () => [...this.breakers.states()].map(([model, state]) => ({ model, provider: config.models.get(model)?.provider ?? 'unknown', state })),
+      },
+    });
+    this.sinks = [this.traces, this.metrics, ...(options.store ? [options.store] : []), ...(options.sinks ?? [])];
+    this.queries = options.store ?? new MemoryTraceQueries(this.traces);
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {
       if (provider.disabled) continue;
@@ -208,7 +229,7 @@ export class Gateway {
     | { type: 'plan'; routed: RoutingResult; builder: TraceBuilder; base: OutcomeBase }
   > {
     const routed = await this.routing.route(request, context.hints, context.signal);
-    const builder = new TraceBuilder(request.model, request.stream, routed.decision, this.config.models, routed.reference);
+    const builder = new TraceBuilder(request.model, promptRecord(request, this.config.storage.storePrompts), request.stream, routed.decision, this.config.models, routed.reference);
     const base: OutcomeBase = { traceId: builder.id, decision: routed.decision };
     if (routed.decision.block) {
       const trace = this.record(builder.finish({ status: 'blocked', model: undefined, attempts: routed.attempts }));
@@ -243,6 +264,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     await Promise.all(this.providers.map((provider) => provider.close()));
+    await this.store?.close();
   }
 
   /** Passes the stream through and records the trace when it ends, however it ends. */

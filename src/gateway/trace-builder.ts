@@ -3,7 +3,7 @@ import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { toAttemptError } from '../execution/attempt-recorder.js';
 import type { Decision, FilteredCandidate } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
-import type { Attempt, Trace, TraceStatus } from '../spec/trace.js';
+import type { Attempt, PromptRecord, Trace, TraceStatus } from '../spec/trace.js';
 import { createTraceId } from './create-trace-id.js';
 
 /** Collects what one request did and turns it into a Trace, costs included. */
@@ -14,6 +14,7 @@ export class TraceBuilder {
 
   constructor(
     readonly requested: string,
+    private readonly prompt: PromptRecord,
     readonly stream: boolean,
     readonly decision: Decision,
     private readonly specs: ReadonlyMap<string, ModelSpec>,
@@ -52,6 +53,7 @@ export class TraceBuilder {
       id: this.id,
       startedAt: this.startedAt,
       requested: this.requested,
+      prompt: this.prompt,
       router: this.decision.router,
       route: this.decision.route,
       model: options.model?.name ?? null,

@@ -10,7 +10,7 @@ export class RecentTraces implements TraceSink {
   private readonly buffer: (Trace | undefined)[];
   private next = 0;
 
-  private readonly capacity: number;
+  readonly capacity: number;
 
   constructor(capacity = 1000) {
     this.capacity = Math.max(1, Math.floor(capacity));

@@ -10,6 +10,8 @@ import type { Handler } from './handlers/handler-context.js';
 import { handleHealth } from './handlers/health.js';
 import { handleGetModel, handleListModels } from './handlers/models.js';
 import { handleRoute } from './handlers/route.js';
+import { handleMetrics } from './handlers/metrics.js';
+import { handleFeedback, handleGetTrace, handleListTraces } from './handlers/traces.js';
 import { sendError } from './http-io.js';
 import { trackConnections } from './track-connections.js';
 
@@ -22,7 +24,12 @@ const ROUTES: Routes = {
   '/v1/models': { GET: handleListModels },
   '/models': { GET: handleListModels },
   '/v1/route': { POST: handleRoute },
+  '/v1/traces': { GET: handleListTraces },
+  '/traces': { GET: handleListTraces },
+  '/v1/feedback': { POST: handleFeedback },
+  '/feedback': { POST: handleFeedback },
   '/healthz': { GET: handleHealth },
+  '/metrics': { GET: handleMetrics },
 };
 
 /** Paths anyone may call, API keys or not. */
@@ -32,6 +39,7 @@ function findHandler(method: string, path: string): Handler | undefined {
   const routes = ROUTES[path];
   if (routes) return routes[method];
   if (method === 'GET' && /^(\/v1)?\/models\/.+/.test(path)) return handleGetModel;
+  if (method === 'GET' && /^(\/v1)?\/traces\/.+/.test(path)) return handleGetTrace;
   return undefined;
 }
 

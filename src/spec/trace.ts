@@ -1,4 +1,5 @@
 import type { ErrorKind } from '../errors/switchyard-error.js';
+import type { ChatMessage } from './chat-request.js';
 import type { Decision, FilteredCandidate } from './decision.js';
 import type { Usage } from './usage.js';
 
@@ -59,11 +60,22 @@ export type Attempt = {
 
 export type TraceStatus = 'ok' | 'blocked' | 'error' | 'aborted';
 
+/** What a trace keeps of the prompt: a preview and a hash of the last user message, and the messages only if configured. */
+export type PromptRecord = {
+  /** The first characters of the last user message. */
+  preview: string;
+  /** sha256 (hex) of the last user message: finds repeats without keeping the text. */
+  sha256: string;
+  /** The client's messages, when `storage.store_prompts` is on. */
+  messages?: ChatMessage[];
+};
+
 /** Everything about one request, minus secrets and (by default) the prompt. */
 export type Trace = {
   id: string;
   startedAt: number;
   requested: string;
+  prompt: PromptRecord;
   router: string | null;
   route: string | null;
   /** Catalog name of the model that served; null if none did. */

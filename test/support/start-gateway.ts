@@ -1,15 +1,27 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import { createLogSink } from '../../src/telemetry/log-sink.js';
+import { SqliteTraceStore } from '../../src/telemetry/sqlite-trace-store.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { startServer, type RunningServer } from '../../src/server/create-server.js';
 
 export type TestGateway = RunningServer & { gateway: Gateway; baseURL: string };
 
-/** A real gateway on 127.0.0.1, on a free port, from YAML config text. */
-export async function startGateway(yaml: string, env: Record<string, string | undefined> = {}): Promise<TestGateway> {
+/**
+ * A real gateway on 127.0.0.1, on a free port, from YAML config text. With `store`, it writes its
+ * traces to the SQLite store at the config's `storage.path`, as `switchyard serve` does; `logger`
+ * receives its per-request log lines.
+ */
+export async function startGateway(
+  yaml: string,
+  env: Record<string, string | undefined> = {},
+  options: { store?: boolean; logger?: Logger } = {},
+): Promise<TestGateway> {
   const config = parseConfig(yaml, 'test.yaml', { env });
-  const gateway = await Gateway.create(config);
-  const running = await startServer(gateway, pino({ level: 'silent' }), { host: '127.0.0.1', port: 0 });
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const store = options.store ? SqliteTraceStore.open({ path: config.storage.path, retention: config.storage.retention, batchMs: 5 }) : undefined;
+  const gateway = await Gateway.create(config, { ...(store ? { store } : {}), sinks: options.logger ? [createLogSink(logger)] : [] });
+  const running = await startServer(gateway, logger, { host: '127.0.0.1', port: 0 });
   return { ...running, gateway, baseURL: `${running.url}/v1` };
 }
 

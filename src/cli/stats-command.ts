@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
+import { traceStats, type Percentiles, type TraceStats } from '../telemetry/trace-stats.js';
+import { reportFailure, UsageError, type CliIo } from './cli-io.js';
+import { formatNumber, formatPercent, formatTable } from './format-table.js';
+import { parseTimeOption } from './time-range.js';
+
+export const STATS_USAGE = `Usage: switchyard stats [--config FILE] [--db FILE] [--since WHEN] [--until WHEN] [--router NAME] [--json]
+
+What the routing did over a period, from the trace store: requests, the share of each route and
+model, fallback, retry and error rates, latency percentiles, total cost, what the routers'
+reference models would have cost, and the savings.
+
+Options:
+  -c, --config FILE   Config whose storage.path to read (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
+      --db FILE       Read this trace store instead
+      --since WHEN    Start: a duration back from now (30m, 24h, 7d), an ISO time or epoch ms (default: everything)
+      --until WHEN    End, exclusive (default: now)
+      --router NAME   Only this router's requests
+      --json          Print the figures as JSON
+  -h, --help          Show this help`;
+
+export function statsCommand(args: string[], io: CliIo): number {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: {
+        config: { type: 'string', short: 'c' },
+        db: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        router: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.out(STATS_USAGE);
+      return 0;
+    }
+    const now = Date.now();
+    const path = storePath(values, io);
+    const store = openForReading(path);
+    try {
+      const stats = traceStats(store.db, { since: parseTimeOption('--since', values.since, now), until: parseTimeOption('--until', values.until, now), router: values.router });
+      io.out(values.json ? JSON.stringify(stats, null, 2) : formatStats(stats, path));
+      return 0;
+    } finally {
+      void store.close();
+    }
+  } catch (error) {
+    return reportFailure(io, error, STATS_USAGE);
+  }
+}
+
+/** The trace store a command reads: `--db`, else the config's `storage.path`. */
+export function storePath(values: { db?: string | undefined; config?: string | undefined }, io: CliIo): string {
+  if (values.db !== undefined) return resolve(io.cwd, values.db);
+  const config = loadConfig({ explicit: values.config, env: io.env, cwd: io.cwd });
+  return resolve(io.cwd, config.storage.path);
+}
+
+export function openForReading(path: string): SqliteTraceStore {
+  try {
+    return SqliteTraceStore.read(path);
+  } catch (error) {
+    throw new UsageError(`cannot read the trace store ${path}: ${(error as Error).message} (is this the storage.path the gateway writes?)`);
+  }
+}
+
+function formatStats(stats: TraceStats, path: string): string {
+  const range = `${stats.since === undefined ? 'the beginning' : new Date(stats.since).toISOString()} to ${stats.until === undefined ? 'now' : new Date(stats.until).toISOString()}`;
+  if (stats.requests === 0) return `No requests in ${path} from ${range}.`;
+  const lines = [
+    `${stats.requests} requests in ${path}, from ${range}.`,
+    `ok ${stats.statuses.ok}, errors ${stats.statuses.error}, blocked ${stats.statuses.blocked}, aborted ${stats.statuses.aborted}`,
+    `error rate ${formatPercent(stats.errorRate)}, fallback rate ${formatPercent(stats.fallbackRate)} (of served), retry rate ${formatPercent(stats.retryRate)}`,
+    `latency ${percentiles(stats.latencyMs)}; time to first token (streams) ${percentiles(stats.firstTokenMs)}`,
+    `cost $${formatNumber(stats.costUsd, 6)}, reference $${formatNumber(stats.referenceCostUsd, 6)}, savings $${formatNumber(stats.savingsUsd, 6)}${stats.referenceCostUsd > 0 ? ` (${formatPercent(stats.savingsUsd / stats.referenceCostUsd)})` : ''}${stats.unknownCost > 0 ? `; cost unknown for ${stats.unknownCost} requests` : ''}`,
+    '',
+    formatTable(['route', 'requests', 'share'], stats.routes.map((row) => [row.name, String(row.requests), formatPercent(row.share)])),
+    '',
+    formatTable(['model', 'requests', 'share', 'cost $'], stats.models.map((row) => [row.name, String(row.requests), formatPercent(row.share), formatNumber(row.costUsd, 6)])),
+  ];
+  return lines.join('\n');
+}
+
+function percentiles(value: Percentiles | undefined): string {
+  return value === undefined ? '-' : `p50 ${formatNumber(value.p50, 1)} ms, p90 ${formatNumber(value.p90, 1)} ms, p99 ${formatNumber(value.p99, 1)} ms`;
+}

@@ -1,0 +1,17 @@
+import { createHash } from 'node:crypto';
+import { extractRoutingText } from '../features/extract-routing-text.js';
+import type { ChatRequest } from '../spec/chat-request.js';
+import type { PromptRecord } from '../spec/trace.js';
+
+const PREVIEW_CHARS = 160;
+/** Only the start of a huge message is hashed: bounded work per request. */
+const HASHED_CHARS = 65_536;
+
+/** What a trace keeps of the client's prompt (see `storage.store_prompts`). */
+export function promptRecord(request: ChatRequest, storePrompts: boolean): PromptRecord {
+  const text = extractRoutingText(request.messages, 'last_user');
+  const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
+  const record: PromptRecord = { preview, sha256: createHash('sha256').update(text.slice(0, HASHED_CHARS)).digest('hex') };
+  if (storePrompts) record.messages = request.messages;
+  return record;
+}

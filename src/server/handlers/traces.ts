@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { InvalidRequestError, NotFoundError } from '../../errors/request-errors.js';
+import type { TraceStatus } from '../../spec/trace.js';
+import { decodeCursor, type TraceFilter } from '../../telemetry/trace-filter.js';
+import { describeZodIssues } from '../../util/describe-zod-issues.js';
+import { listNames } from '../../util/describe-value.js';
+import { readBody, sendJson } from '../http-io.js';
+import { parseJsonBody } from '../parse-chat-request.js';
+import type { Handler } from './handler-context.js';
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+const STATUSES: readonly TraceStatus[] = ['ok', 'blocked', 'error', 'aborted'];
+
+/** `GET /v1/traces`: newest first, filtered by router, route, model, status and time, a page at a time. */
+export const handleListTraces: Handler = async ({ request, response, gateway }) => {
+  const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
+  const filter = parseFilter(query);
+  const page = await gateway.queries.list(filter);
+  sendJson(response, 200, { object: 'list', data: page.traces, has_more: page.next !== undefined, next_cursor: page.next ?? null });
+};
+
+/** `GET /v1/traces/{id}`: one trace with its feedback. */
+export const handleGetTrace: Handler = async ({ response, gateway, path }) => {
+  const id = decodeURIComponent(path.replace(/^(\/v1)?\/traces\//, ''));
+  const found = await gateway.queries.get(id);
+  if (!found) throw new NotFoundError(`No trace "${id}" is kept (traces older than the retention are deleted).`, { code: 'trace_not_found', param: 'id' });
+  sendJson(response, 200, { ...found.trace, feedback: found.feedback });
+};
+
+const FeedbackSchema = z
+  .looseObject({
+    trace_id: z.string().min(1),
+    /** How good the answer was, 0..1: becomes the served model's score in `switchyard export`. */
+    score: z.number().min(0).max(1).optional(),
+    label: z.string().max(200).optional(),
+    /** A catalog model that would have done better. */
+    better_model: z.string().min(1).optional(),
+  })
+  .refine((body) => body.score !== undefined || body.label !== undefined || body.better_model !== undefined, {
+    error: 'expected at least one of score, label, better_model',
+  });
+
+/** `POST /v1/feedback`: the outcome of a routed request, kept with its trace. */
+export const handleFeedback: Handler = async ({ request, response, gateway }) => {
+  const json = parseJsonBody(await readBody(request, gateway.config.server.maxBodyBytes));
+  const parsed = FeedbackSchema.safeParse(json);
+  if (!parsed.success) {
+    const [first] = describeZodIssues(parsed.error.issues, json, FeedbackSchema);
+    const param = first?.path.join('.') || undefined;
+    throw new InvalidRequestError(`Invalid feedback: ${param ? `${param}: ` : ''}${first?.message ?? 'invalid body'}.`, param ? { param } : {});
+  }
+  const body = parsed.data;
+  if (body.better_model !== undefined && !gateway.config.models.has(body.better_model)) {
+    throw new InvalidRequestError(`better_model "${body.better_model}" is not a model of the catalog. Models: ${listNames(gateway.config.models.keys())}.`, { param: 'better_model' });
+  }
+  const saved = await gateway.queries.addFeedback({ traceId: body.trace_id, score: body.score, label: body.label, betterModel: body.better_model });
+  if (!saved) throw new NotFoundError(`No trace "${body.trace_id}" is kept; feedback needs the trace it is about.`, { code: 'trace_not_found', param: 'trace_id' });
+  sendJson(response, 201, { id: saved.id, object: 'feedback', trace_id: saved.traceId, created_at: saved.createdAt, score: saved.score, label: saved.label, better_model: saved.betterModel });
+};
+
+function parseFilter(query: URLSearchParams): TraceFilter {
+  const text = (name: string): string | undefined => {
+    const value = query.get(name);
+    return value === null || value === '' ? undefined : value;
+  };
+  const status = text('status');
+  if (status !== undefined && !STATUSES.includes(status as TraceStatus)) {
+    throw new InvalidRequestError(`status must be one of ${STATUSES.join(', ')}; got "${status}".`, { param: 'status' });
+  }
+  const limitText = text('limit');
+  const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_LIMIT}; got "${limitText}".`, { param: 'limit' });
+  const cursor = text('cursor');
+  if (cursor !== undefined && !decodeCursor(cursor)) throw new InvalidRequestError('cursor is not one this API returned (use next_cursor of the previous page).', { param: 'cursor' });
+  return {
+    router: text('router'),
+    route: text('route'),
+    model: text('model'),
+    status: status as TraceStatus | undefined,
+    since: parseTime(text('since'), 'since'),
+    until: parseTime(text('until'), 'until'),
+    cursor,
+    limit,
+  };
+}
+
+/** An ISO 8601 time or epoch milliseconds. */
+export function parseTime(value: string | undefined, param: string): number | undefined {
+  if (value === undefined) return undefined;
+  const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(time)) throw new InvalidRequestError(`${param} must be an ISO 8601 time or epoch milliseconds; got "${value}".`, { param });
+  return time;
+}

@@ -1,0 +1,43 @@
+import type { ChatMessage } from '../spec/chat-request.js';
+import type { Trace } from '../spec/trace.js';
+import type { Feedback } from './trace-queries.js';
+
+/** A scored-data line (see `switchyard train`), from a trace and its feedback. */
+export type ScoredLine = {
+  id: string;
+  messages: ChatMessage[];
+  scores: Record<string, number>;
+  costs?: Record<string, number>;
+  router: string | null;
+  route: string | null;
+  labels?: string[];
+};
+
+export type Skip = 'no_prompt' | 'no_score';
+
+/**
+ * The feedback's verdict as scores: `score` is the served model's; `better_model` scores 1, and
+ * the served model 0 unless a score says otherwise. The latest feedback wins per field. A trace
+ * whose prompt was not stored (`storage.store_prompts` off) or whose feedback holds no score
+ * cannot become a training example.
+ */
+export function feedbackToScored(trace: Trace, feedback: readonly Feedback[]): { line: ScoredLine } | { skip: Skip } {
+  const messages = trace.prompt.messages;
+  if (!messages) return { skip: 'no_prompt' };
+  let score: number | undefined;
+  let better: string | undefined;
+  const labels: string[] = [];
+  for (const item of feedback) {
+    if (item.score !== null) score = item.score;
+    if (item.betterModel !== null) better = item.betterModel;
+    if (item.label !== null) labels.push(item.label);
+  }
+  const scores: Record<string, number> = {};
+  if (trace.model !== null && (score !== undefined || better !== undefined)) scores[trace.model] = score ?? 0;
+  if (better !== undefined && better !== trace.model) scores[better] = 1;
+  if (Object.keys(scores).length === 0) return { skip: 'no_score' };
+  const line: ScoredLine = { id: trace.id, messages, scores, router: trace.router, route: trace.route };
+  if (trace.model !== null && trace.costUsd !== undefined) line.costs = { [trace.model]: trace.costUsd };
+  if (labels.length > 0) line.labels = labels;
+  return { line };
+}

@@ -1,0 +1,227 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { isFallback } from './is-fallback.js';
+import type { TraceSink } from '../gateway/trace-sink.js';
+import type { Attempt, Trace } from '../spec/trace.js';
+
+/** What the metrics read from the circuit breakers at scrape time. */
+export interface BreakerStates {
+  states(): Iterable<{ model: string; provider: string; state: 'closed' | 'open' | 'half_open' }>;
+}
+
+export type GatewayMetricsOptions = {
+  breakers?: BreakerStates;
+  /**
+   * The standard Node.js process metrics (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`,
+   * ...). Default true. Each registry that has them starts its own event-loop and GC observers, so
+   * a process that builds many gateways (tests) may turn them off.
+   */
+  processMetrics?: boolean;
+};
+
+/**
+ * Request latencies of LLM calls: tens of milliseconds (a cache, a tiny model) to minutes (long
+ * reasoning answers). Past 120 s only `+Inf` tells them apart, which is enough to alert on.
+ */
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
+/** Time to first token: mostly under 2 s, reasoning models up to a minute. */
+const FIRST_TOKEN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2.5, 5, 10, 20, 60];
+
+/** Circuit states as numbers, worse is higher, so `max by (model)` and `> 0` alerts read naturally. */
+const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+/**
+ * Longest label value. Label values come from the config (router, route, model and provider names),
+ * so their number is bounded by the config; the cut bounds their size too, whatever the config says.
+ */
+const MAX_LABEL_LENGTH = 64;
+
+/**
+ * Prometheus metrics computed from finished traces, in a registry of their own: several gateways
+ * in one process (tests, a library user running two) never share or clash over series, and the
+ * global default registry is left to the application.
+ *
+ * Label cardinality stays bounded: every label value is a name from the config (router, route,
+ * catalog model, provider) or a closed enum (status, role, outcome, direction). What the client
+ * sent never becomes a label: `trace.requested` is not used, and an unknown model is refused before
+ * a trace exists. Unknown router/route/model (a concrete-model request has no router; a failed one
+ * served no model) is `none`.
+ */
+export class GatewayMetrics implements TraceSink {
+  readonly contentType: string;
+
+  private readonly registry = new Registry();
+  private readonly requests: Counter<'router' | 'route' | 'model' | 'status'>;
+  private readonly duration: Histogram<'router' | 'route' | 'model' | 'status'>;
+  private readonly firstToken: Histogram<'router' | 'route' | 'model'>;
+  private readonly tokens: Counter<'model' | 'role' | 'direction'>;
+  private readonly cost: Counter<'router' | 'model'>;
+  private readonly referenceCost: Counter<'router'>;
+  private readonly routedCost: Counter<'router'>;
+  private readonly attempts: Counter<'model' | 'provider' | 'role' | 'outcome'>;
+  private readonly retries: Counter<'model'>;
+  private readonly fallbacks: Counter<'router'>;
+  private readonly recordErrors: Counter;
+
+  constructor(options: GatewayMetricsOptions = {}) {
+    const registers = [this.registry];
+    this.contentType = this.registry.contentType;
+    // Unprefixed on purpose: the standard process_* / nodejs_* names are what stock dashboards and alerts expect.
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+
+    this.requests = new Counter({
+      name: 'switchyard_requests_total',
+      help: 'Requests that reached routing, by router, route, served model and final status (ok, blocked, error, aborted).',
+      labelNames: ['router', 'route', 'model', 'status'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'switchyard_request_duration_seconds',
+      help: 'Time from the start of routing to the end of the answer (the last byte of a stream).',
+      labelNames: ['router', 'route', 'model', 'status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.firstToken = new Histogram({
+      name: 'switchyard_time_to_first_token_seconds',
+      help: 'Streams only: time from the start of routing to the first content of the served answer.',
+      labelNames: ['router', 'route', 'model'],
+      buckets: FIRST_TOKEN_BUCKETS,
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'switchyard_tokens_total',
+      help: 'Tokens of every model call (answers, classifiers, embeddings, judges, failed and rejected calls included: all are billed), by model, role and direction (input, output). Calls with unknown usage are not counted.',
+      labelNames: ['model', 'role', 'direction'],
+      registers,
+    });
+    this.cost = new Counter({
+      name: 'switchyard_cost_usd_total',
+      help: 'What every priced model call cost, in US dollars, by router and the model that was called. Calls with unknown usage or price are not counted.',
+      labelNames: ['router', 'model'],
+      registers,
+    });
+    this.referenceCost = new Counter({
+      name: 'switchyard_reference_cost_usd_total',
+      help: "What the router's reference model would have cost, in US dollars, for the requests whose savings are known (the same requests as switchyard_routed_cost_usd_total).",
+      labelNames: ['router'],
+      registers,
+    });
+    this.routedCost = new Counter({
+      name: 'switchyard_routed_cost_usd_total',
+      help: 'What the requests counted in switchyard_reference_cost_usd_total actually cost, in US dollars. Savings = reference - routed.',
+      labelNames: ['router'],
+      registers,
+    });
+    this.attempts = new Counter({
+      name: 'switchyard_attempts_total',
+      help: 'Model calls, by model, provider, role (answer, classifier, embedding, judge) and outcome (ok, error, refused, rejected, cancelled).',
+      labelNames: ['model', 'provider', 'role', 'outcome'],
+      registers,
+    });
+    this.retries = new Counter({
+      name: 'switchyard_retries_total',
+      help: 'Model calls that were a retry of an earlier call to the same model in the same request.',
+      labelNames: ['model'],
+      registers,
+    });
+    this.fallbacks = new Counter({
+      name: 'switchyard_fallbacks_total',
+      help: 'Requests served by a model other than the first candidate of the plan (of its step, for cascade and parallel policies): a failover happened.',
+      labelNames: ['router'],
+      registers,
+    });
+    this.recordErrors = new Counter({
+      name: 'switchyard_metrics_record_errors_total',
+      help: 'Traces the metrics could not record (a malformed trace). Should stay 0.',
+      registers,
+    });
+
+    const breakers = options.breakers;
+    if (breakers) {
+      new Gauge({
+        name: 'switchyard_circuit_breaker_state',
+        help: 'Circuit breaker state per model deployment, read at scrape time: 0 closed, 1 half_open (one probe allowed), 2 open (calls refused).',
+        labelNames: ['model', 'provider'],
+        registers,
+        collect() {
+          // Rebuilt at every scrape, so a deployment that is gone stops being reported.
+          this.reset();
+          for (const { model, provider, state } of breakers.states()) {
+            this.set({ model: label(model), provider: label(provider) }, BREAKER_STATE_VALUE[state]);
+          }
+        },
+      });
+    }
+  }
+
+  /** Called on the request path: a few counter updates per attempt, and never throws. */
+  record(trace: Trace): void {
+    try {
+      this.recordTrace(trace);
+    } catch {
+      // A sink must not fail the request that produced the trace; the failure is itself counted.
+      this.recordErrors.inc();
+    }
+  }
+
+  /** The exposition in the Prometheus text format; serve it with `contentType`. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private recordTrace(trace: Trace): void {
+    const router = label(trace.router);
+    const route = label(trace.route);
+    const model = label(trace.model);
+
+    this.requests.inc({ router, route, model, status: trace.status });
+    const latency = seconds(trace.latencyMs);
+    if (latency !== undefined) this.duration.observe({ router, route, model, status: trace.status }, latency);
+    const firstToken = seconds(trace.firstTokenMs);
+    if (firstToken !== undefined) this.firstToken.observe({ router, route, model }, firstToken);
+
+    for (const attempt of trace.attempts) this.recordAttempt(router, attempt);
+
+    // Savings can be negative (routing picked a model dearer than the reference), and a counter
+    // cannot go down. So the two sides are exported as counters over the same requests (those whose
+    // savings are known: both costs known) and savings are computed in PromQL:
+    //   sum by (router) (increase(switchyard_reference_cost_usd_total[1d]))
+    //   - sum by (router) (increase(switchyard_routed_cost_usd_total[1d]))
+    // switchyard_cost_usd_total cannot be the second side: it also counts requests with no reference.
+    if (isAmount(trace.referenceCostUsd) && isAmount(trace.costUsd)) {
+      this.referenceCost.inc({ router }, trace.referenceCostUsd);
+      this.routedCost.inc({ router }, trace.costUsd);
+    }
+
+    if (isFallback(trace)) this.fallbacks.inc({ router });
+  }
+
+  private recordAttempt(router: string, attempt: Attempt): void {
+    const model = label(attempt.model);
+    this.attempts.inc({ model, provider: label(attempt.provider), role: attempt.role, outcome: attempt.outcome });
+    if (attempt.retry > 0) this.retries.inc({ model });
+    const usage = attempt.usage;
+    if (usage) {
+      if (isAmount(usage.inputTokens)) this.tokens.inc({ model, role: attempt.role, direction: 'input' }, usage.inputTokens);
+      if (isAmount(usage.outputTokens)) this.tokens.inc({ model, role: attempt.role, direction: 'output' }, usage.outputTokens);
+    }
+    // Per call rather than trace.costUsd: a request's cost mixes models (classifier, cascade steps,
+    // judges), and the `model` label must name the model that billed it.
+    if (isAmount(attempt.costUsd)) this.cost.inc({ router, model }, attempt.costUsd);
+  }
+
+}
+
+function label(value: string | null): string {
+  if (value === null) return 'none';
+  return value.length > MAX_LABEL_LENGTH ? value.slice(0, MAX_LABEL_LENGTH) : value;
+}
+
+/** Counters take only finite, non-negative increments (prom-client throws otherwise). */
+function isAmount(value: number | undefined): value is number {
+  return value !== undefined && Number.isFinite(value) && value >= 0;
+}
+
+function seconds(milliseconds: number | undefined): number | undefined {
+  return isAmount(milliseconds) ? milliseconds / 1000 : undefined;
+}

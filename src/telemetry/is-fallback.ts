@@ -1,0 +1,20 @@
+import type { Trace } from '../spec/trace.js';
+
+/**
+ * A failover: a model served, and it is not the first candidate of the plan. For cascade and
+ * parallel policies the plan has one candidate list per step (candidates and attempts carry the
+ * same `step`), and the served answer is compared with the first candidate of its own step, so an
+ * escalation to a later step or the pick of another branch, which are the policy working, do not
+ * count; the router's fallbacks taking over inside a step do. Shared by the store, `stats` and
+ * the metrics, so that they agree.
+ */
+export function isFallback(trace: Trace): boolean {
+  if (trace.model === null) return false;
+  // The attempt whose answer the client got, found as TraceBuilder finds it.
+  const served = trace.attempts.findLast(
+    (attempt) => attempt.role === 'answer' && attempt.model === trace.model && (attempt.outcome === 'ok' || attempt.outcome === 'refused'),
+  );
+  const step = served?.step;
+  const first = trace.decision.candidates.find((candidate) => candidate.step === step);
+  return first !== undefined && first.model !== trace.model;
+}

@@ -1,0 +1,65 @@
+import type { Trace } from '../spec/trace.js';
+import { isFallback } from './is-fallback.js';
+
+/** The columns of one `traces` row, in the order of `INSERT_TRACE`. */
+export type TraceRow = [
+  id: string,
+  startedAt: number,
+  requested: string,
+  router: string | null,
+  route: string | null,
+  model: string | null,
+  status: string,
+  stream: number,
+  attempts: number,
+  retries: number,
+  fallback: number,
+  latencyMs: number,
+  firstTokenMs: number | null,
+  inputTokens: number | null,
+  outputTokens: number | null,
+  costUsd: number | null,
+  referenceCostUsd: number | null,
+  savingsUsd: number | null,
+  promptPreview: string,
+  promptSha256: string,
+  traceJson: string,
+];
+
+export const INSERT_TRACE = `INSERT OR REPLACE INTO traces (id, started_at, requested, router, route, model, status, stream, attempts, retries, fallback,
+  latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, reference_cost_usd, savings_usd, prompt_preview, prompt_sha256, trace_json)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+
+export function traceRow(trace: Trace): TraceRow {
+  let attempts = 0;
+  let retries = 0;
+  for (const attempt of trace.attempts) {
+    if (attempt.role !== 'answer') continue;
+    attempts++;
+    if (attempt.retry > 0) retries++;
+  }
+  return [
+    trace.id,
+    trace.startedAt,
+    trace.requested,
+    trace.router,
+    trace.route,
+    trace.model,
+    trace.status,
+    trace.stream ? 1 : 0,
+    attempts,
+    retries,
+    isFallback(trace) ? 1 : 0,
+    trace.latencyMs,
+    trace.firstTokenMs ?? null,
+    trace.usage?.inputTokens ?? null,
+    trace.usage?.outputTokens ?? null,
+    trace.costUsd ?? null,
+    trace.referenceCostUsd ?? null,
+    trace.savingsUsd ?? null,
+    trace.prompt.preview,
+    trace.prompt.sha256,
+    JSON.stringify(trace),
+  ];
+}

@@ -1,0 +1,77 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The trace store's schema, as numbered migrations applied in order and recorded in
+ * `schema_migrations`: a database written by an older version is brought up to date at open,
+ * and one written by a newer version is refused rather than misread.
+ */
+export const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE traces (
+  id TEXT PRIMARY KEY,
+  started_at INTEGER NOT NULL,
+  requested TEXT NOT NULL,
+  router TEXT,
+  route TEXT,
+  model TEXT,
+  status TEXT NOT NULL,
+  stream INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  retries INTEGER NOT NULL,
+  fallback INTEGER NOT NULL,
+  latency_ms REAL NOT NULL,
+  first_token_ms REAL,
+  input_tokens INTEGER,
+  output_tokens INTEGER,
+  cost_usd REAL,
+  reference_cost_usd REAL,
+  savings_usd REAL,
+  prompt_preview TEXT NOT NULL,
+  prompt_sha256 TEXT NOT NULL,
+  trace_json TEXT NOT NULL
+);
+CREATE INDEX traces_started_at ON traces (started_at);
+CREATE INDEX traces_router ON traces (router, started_at);
+CREATE INDEX traces_model ON traces (model, started_at);
+CREATE INDEX traces_status ON traces (status, started_at);
+CREATE TABLE feedback (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  trace_id TEXT NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  score REAL,
+  label TEXT,
+  better_model TEXT
+);
+CREATE INDEX feedback_trace ON feedback (trace_id);
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** Applies the migrations the database lacks, each in its own transaction. */
+export function migrate(db: Database, path: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
+  const current = row.version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`the trace store ${path} has schema version ${current}, newer than this Switchyard's ${SCHEMA_VERSION}; upgrade Switchyard or use another storage.path`);
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(migration.version, Date.now());
+    })();
+  }
+}
+
+/** WAL lets the API read while the writer writes; NORMAL syncs at checkpoints, not at every commit. */
+export function configure(db: Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+}

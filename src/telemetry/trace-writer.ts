@@ -1,0 +1,149 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import { INSERT_TRACE, type TraceRow } from './trace-row.js';
+
+/**
+ * The writer thread's code. It is plain JavaScript passed as a string (`eval: true`) so it runs the
+ * same from the sources (tests) and from the build; it only inserts rows and applies retention,
+ * the schema is migrated by the main thread before it starts.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+db.pragma('busy_timeout = 5000');
+const insert = db.prepare(workerData.insertSql);
+const insertAll = db.transaction((rows) => { for (const row of rows) insert.run(row); });
+const byAge = db.prepare('DELETE FROM traces WHERE started_at < ?');
+const count = db.prepare('SELECT COUNT(*) AS n FROM traces');
+const oldest = db.prepare('DELETE FROM traces WHERE id IN (SELECT id FROM traces ORDER BY started_at ASC, id ASC LIMIT ?)');
+const retain = () => {
+  byAge.run(Date.now() - workerData.retention.maxAgeMs);
+  const over = count.get().n - workerData.retention.maxRows;
+  if (over > 0) oldest.run(over);
+};
+let lastRetention = 0;
+parentPort.on('message', (message) => {
+  try {
+    if (message.type === 'rows') insertAll(message.rows);
+    if (message.type === 'rows' || message.type === 'retain') {
+      const now = Date.now();
+      if (message.type === 'retain' || now - lastRetention >= workerData.retentionEveryMs) {
+        lastRetention = now;
+        retain();
+      }
+    }
+    if (message.type === 'flush') parentPort.postMessage({ type: 'flushed', id: message.id });
+    if (message.type === 'close') {
+      db.close();
+      parentPort.postMessage({ type: 'closed' });
+      parentPort.close();
+    }
+  } catch (error) {
+    parentPort.postMessage({ type: 'error', message: String(error && error.message || error), id: message.id });
+  }
+});
+`;
+
+export type TraceWriterOptions = {
+  path: string;
+  retention: { maxAgeMs: number; maxRows: number };
+  /** How often retention runs at most (it also runs at start). */
+  retentionEveryMs?: number;
+  /** Rows wait at most this long before they are handed to the writer. */
+  batchMs?: number;
+  onError?: (message: string) => void;
+};
+
+/** Largest batch handed over at once: bounds one transaction, and the memory of a burst. */
+const BATCH_ROWS = 256;
+
+/**
+ * Writes trace rows off the request path: rows are batched in memory and handed to a worker
+ * thread that owns its own connection, so a request never waits on the disk or on SQLite.
+ */
+export class TraceWriter {
+  private readonly worker: Worker;
+  private pending: TraceRow[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private nextFlush = 0;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  private closed: Promise<void> | undefined;
+  private readonly batchMs: number;
+
+  constructor(private readonly options: TraceWriterOptions) {
+    this.batchMs = options.batchMs ?? 50;
+    this.worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: {
+        driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+        path: options.path,
+        insertSql: INSERT_TRACE,
+        retention: options.retention,
+        retentionEveryMs: options.retentionEveryMs ?? 60_000,
+      },
+    });
+    // The writer must not keep a CLI or a test process alive on its own.
+    this.worker.unref();
+    this.worker.on('message', (message: { type: string; id?: number; message?: string }) => {
+      if (message.type === 'flushed' && message.id !== undefined) {
+        this.waiting.get(message.id)?.resolve();
+        this.waiting.delete(message.id);
+      } else if (message.type === 'error') {
+        this.options.onError?.(message.message ?? 'unknown error');
+        if (message.id !== undefined) {
+          this.waiting.get(message.id)?.reject(new Error(message.message));
+          this.waiting.delete(message.id);
+        }
+      }
+    });
+    this.worker.on('error', (error) => this.options.onError?.(error.message));
+    this.worker.postMessage({ type: 'retain' });
+  }
+
+  write(row: TraceRow): void {
+    if (this.closed) return;
+    this.pending.push(row);
+    if (this.pending.length >= BATCH_ROWS) this.handOver();
+    else this.timer ??= setTimeout(() => this.handOver(), this.batchMs).unref();
+  }
+
+  /** Resolves once every row written so far is in the database. */
+  flush(): Promise<void> {
+    this.handOver();
+    const id = this.nextFlush++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.postMessage({ type: 'flush', id });
+    });
+  }
+
+  /** Applies retention now (it also runs with writes, at most every `retentionEveryMs`). */
+  async retain(): Promise<void> {
+    this.worker.postMessage({ type: 'retain' });
+    await this.flush();
+  }
+
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.flush();
+      await new Promise<void>((resolve) => {
+        this.worker.once('exit', () => resolve());
+        this.worker.postMessage({ type: 'close' });
+      });
+    })();
+    return this.closed;
+  }
+
+  private handOver(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.worker.postMessage({ type: 'rows', rows });
+  }
+}
