@@ -23,8 +23,7 @@ import type { StreamPart } from '../spec/stream-part.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 import { loadTokenizer } from '../tokens/count-tokens.js';
 import { promptRecord } from './prompt-record.js';
-import type { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
-import { MemoryTraceQueries, type TraceQueries } from '../telemetry/trace-queries.js';
+import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { TraceBuilder } from './trace-builder.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
@@ -32,7 +31,7 @@ import { RecentTraces, type TraceSink } from './trace-sink.js';
 export type GatewayOptions = {
   /** Extra trace sinks (the in-memory RecentTraces is always there). */
   sinks?: readonly TraceSink[];
-  /** The trace store: every trace is written to it, the traces API reads it, and the gateway closes it. Without one the API reads the recent traces in memory. */
+  /** The trace store: every trace is written to it, the traces API and stats read it, and the gateway closes it. Default: an in-memory store of the last 1,000 traces. */
   store?: SqliteTraceStore;
   /** Export Node's process metrics (CPU, memory, event loop) on /metrics too; off by default for library use. */
   processMetrics?: boolean;
@@ -88,11 +87,10 @@ export class Gateway {
   private readonly embeddingModels = new Map<string, EmbeddingModel>();
   private readonly providers: Provider[] = [];
   private readonly sinks: TraceSink[];
-  /** What the traces API reads: the store, else the recent traces. */
-  readonly queries: TraceQueries;
+  /** The trace store the traces API and stats read. */
+  readonly store: SqliteTraceStore;
   /** Prometheus metrics of every request (`GET /metrics`). */
   readonly metrics: GatewayMetrics;
-  private readonly store: SqliteTraceStore | undefined;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -101,15 +99,14 @@ export class Gateway {
     this.breakers = new CircuitBreakers(config.models.values(), options.now);
     this.random = options.random ?? Math.random;
     this.routing = new Routing(config, { health: this.breakers, load: this.load, models: this.signalModels(), random: this.random });
-    this.store = options.store;
+    this.store = options.store ?? SqliteTraceStore.open({ path: ':memory:', retention: { maxAgeMs: 86_400_000, maxRows: 1_000 } });
     this.metrics = new GatewayMetrics({
       processMetrics: options.processMetrics ?? false,
       breakers: {
         states: () => [...this.breakers.states()].map(([model, state]) => ({ model, provider: config.models.get(model)?.provider ?? 'unknown', state })),
       },
     });
-    this.sinks = [this.traces, this.metrics, ...(options.store ? [options.store] : []), ...(options.sinks ?? [])];
-    this.queries = options.store ?? new MemoryTraceQueries(this.traces);
+    this.sinks = [this.traces, this.metrics, this.store, ...(options.sinks ?? [])];
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {
       if (provider.disabled) continue;
@@ -264,7 +261,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     await Promise.all(this.providers.map((provider) => provider.close()));
-    await this.store?.close();
+    await this.store.close();
   }
 
   /** Passes the stream through and records the trace when it ends, however it ends. */

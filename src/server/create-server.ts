@@ -11,7 +11,7 @@ import { handleHealth } from './handlers/health.js';
 import { handleGetModel, handleListModels } from './handlers/models.js';
 import { handleRoute } from './handlers/route.js';
 import { handleMetrics } from './handlers/metrics.js';
-import { handleFeedback, handleGetTrace, handleListTraces } from './handlers/traces.js';
+import { handleFeedback, handleGetTrace, handleListTraces, handleStats } from './handlers/traces.js';
 import { sendError } from './http-io.js';
 import { trackConnections } from './track-connections.js';
 
@@ -27,6 +27,7 @@ const ROUTES: Routes = {
   '/v1/traces': { GET: handleListTraces },
   '/traces': { GET: handleListTraces },
   '/v1/feedback': { POST: handleFeedback },
+  '/v1/stats': { GET: handleStats },
   '/feedback': { POST: handleFeedback },
   '/healthz': { GET: handleHealth },
   '/metrics': { GET: handleMetrics },

@@ -25,19 +25,23 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
   readonly db: Database.Database;
   private readonly writer: TraceWriter | undefined;
 
-  private constructor(db: Database.Database, writer: TraceWriter | undefined) {
+  private constructor(
+    db: Database.Database,
+    writer: TraceWriter | undefined,
+    private readonly retention: { maxAgeMs: number; maxRows: number } | undefined,
+  ) {
     this.db = db;
     this.writer = writer;
   }
 
-  /** Opens (creating and migrating) the store for writing: what the gateway uses. */
+  /** Opens (creating and migrating) the store for writing: what the gateway uses. `:memory:` keeps traces for this process only. */
   static open(options: TraceStoreOptions): SqliteTraceStore {
     const db = new Database(options.path);
     configure(db);
     migrate(db, options.path);
     // An in-memory database is private to its connection: the main connection writes it itself.
     const writer = options.path === ':memory:' ? undefined : new TraceWriter({ path: options.path, retention: options.retention, ...(options.batchMs === undefined ? {} : { batchMs: options.batchMs }), ...(options.onError ? { onError: options.onError } : {}) });
-    return new SqliteTraceStore(db, writer);
+    return new SqliteTraceStore(db, writer, options.retention);
   }
 
   /** Opens an existing store to read it (`switchyard stats`, `export`); migrations still apply. */
@@ -45,7 +49,7 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
     const db = new Database(path, { fileMustExist: true });
     configure(db);
     migrate(db, path);
-    return new SqliteTraceStore(db, undefined);
+    return new SqliteTraceStore(db, undefined, undefined);
   }
 
   record(trace: Trace): void {
@@ -127,9 +131,16 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
 
   private insertStatement: Database.Statement | undefined;
 
+  private inserted = 0;
+
+  /** An in-memory store writes on the main thread (no other connection can see it), and trims itself every 100 rows. */
   private insert(row: ReturnType<typeof traceRow>): void {
     this.insertStatement ??= this.db.prepare(INSERT_TRACE);
     this.insertStatement.run(row);
+    if (this.retention && ++this.inserted % 100 === 0) {
+      this.db.prepare('DELETE FROM traces WHERE started_at < ?').run(Date.now() - this.retention.maxAgeMs);
+      this.db.prepare('DELETE FROM traces WHERE id IN (SELECT id FROM traces ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET ?)').run(this.retention.maxRows);
+    }
   }
 }
 

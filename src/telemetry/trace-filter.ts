@@ -29,23 +29,3 @@ export function decodeCursor(cursor: string): { startedAt: number; id: string } 
   if (colon <= 0 || !Number.isFinite(startedAt)) return undefined;
   return { startedAt, id: text.slice(colon + 1) };
 }
-
-/** The same filter over traces in memory (a gateway without a store), newest first. */
-export function filterTraces(traces: readonly Trace[], filter: TraceFilter): TracePage {
-  const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
-  const matching = traces
-    .filter(
-      (trace) =>
-        (filter.router === undefined || trace.router === filter.router) &&
-        (filter.route === undefined || trace.route === filter.route) &&
-        (filter.model === undefined || trace.model === filter.model) &&
-        (filter.status === undefined || trace.status === filter.status) &&
-        (filter.since === undefined || trace.startedAt >= filter.since) &&
-        (filter.until === undefined || trace.startedAt < filter.until) &&
-        (after === undefined || trace.startedAt < after.startedAt || (trace.startedAt === after.startedAt && trace.id < after.id)),
-    )
-    .sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const page = matching.slice(0, filter.limit);
-  const last = page[page.length - 1];
-  return { traces: page, next: matching.length > filter.limit && last ? encodeCursor(last) : undefined };
-}

@@ -24,12 +24,28 @@ export type TraceStats = {
   savingsUsd: number;
   /** Requests whose cost is unknown (no usage or no price): left out of the sums. */
   unknownCost: number;
+  /** Per time bucket, oldest first, when a bucket size was asked for (only buckets with requests). */
+  timeline?: TimelineBucket[];
+};
+
+export type TimelineBucket = {
+  /** Epoch ms of the bucket's start. */
+  start: number;
+  requests: number;
+  errors: number;
+  fallbacks: number;
+  costUsd: number;
+  referenceCostUsd: number;
+  meanLatencyMs: number;
 };
 
 export type Percentiles = { p50: number; p90: number; p99: number };
 
 /** Aggregates stored traces in SQLite; latency percentiles read the sorted column (nearest rank). */
-export function traceStats(db: Database.Database, range: { since?: number | undefined; until?: number | undefined; router?: string | undefined }): TraceStats {
+export function traceStats(
+  db: Database.Database,
+  range: { since?: number | undefined; until?: number | undefined; router?: string | undefined; bucketMs?: number | undefined },
+): TraceStats {
   const where = ['started_at >= ?', 'started_at < ?'];
   const params: (string | number)[] = [range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER];
   if (range.router !== undefined) {
@@ -63,7 +79,7 @@ export function traceStats(db: Database.Database, range: { since?: number | unde
     return values.length === 0 ? undefined : { p50: nearestRank(values, 0.5), p90: nearestRank(values, 0.9), p99: nearestRank(values, 0.99) };
   };
   const served = totals['served'] ?? 0;
-  return {
+  const stats: TraceStats = {
     since: range.since,
     until: range.until,
     requests,
@@ -80,6 +96,16 @@ export function traceStats(db: Database.Database, range: { since?: number | unde
     savingsUsd: totals['savings'] ?? 0,
     unknownCost: totals['unknown'] ?? 0,
   };
+  if (range.bucketMs !== undefined) {
+    stats.timeline = db
+      .prepare(
+        `SELECT (started_at / ?) * ? AS start, COUNT(*) AS requests, SUM(status = 'error') AS errors, SUM(fallback) AS fallbacks,
+          TOTAL(cost_usd) AS costUsd, TOTAL(reference_cost_usd) AS referenceCostUsd, AVG(latency_ms) AS meanLatencyMs
+         FROM traces ${clause} GROUP BY start ORDER BY start`,
+      )
+      .all(Math.floor(range.bucketMs), Math.floor(range.bucketMs), ...params) as TimelineBucket[];
+  }
+  return stats;
 }
 
 /** The nearest-rank percentile of sorted values. */

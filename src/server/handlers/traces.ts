@@ -3,6 +3,7 @@ import { InvalidRequestError, NotFoundError } from '../../errors/request-errors.
 import type { TraceStatus } from '../../spec/trace.js';
 import { decodeCursor, type TraceFilter } from '../../telemetry/trace-filter.js';
 import { describeZodIssues } from '../../util/describe-zod-issues.js';
+import { traceStats } from '../../telemetry/trace-stats.js';
 import { listNames } from '../../util/describe-value.js';
 import { readBody, sendJson } from '../http-io.js';
 import { parseJsonBody } from '../parse-chat-request.js';
@@ -16,16 +17,37 @@ const STATUSES: readonly TraceStatus[] = ['ok', 'blocked', 'error', 'aborted'];
 export const handleListTraces: Handler = async ({ request, response, gateway }) => {
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
   const filter = parseFilter(query);
-  const page = await gateway.queries.list(filter);
+  const page = await gateway.store.list(filter);
   sendJson(response, 200, { object: 'list', data: page.traces, has_more: page.next !== undefined, next_cursor: page.next ?? null });
 };
 
 /** `GET /v1/traces/{id}`: one trace with its feedback. */
 export const handleGetTrace: Handler = async ({ response, gateway, path }) => {
   const id = decodeURIComponent(path.replace(/^(\/v1)?\/traces\//, ''));
-  const found = await gateway.queries.get(id);
+  const found = await gateway.store.get(id);
   if (!found) throw new NotFoundError(`No trace "${id}" is kept (traces older than the retention are deleted).`, { code: 'trace_not_found', param: 'id' });
   sendJson(response, 200, { ...found.trace, feedback: found.feedback });
+};
+
+/**
+ * `GET /v1/stats`: what the routing did over a period (`since`, `until`, `router`), with a
+ * timeline of `bucket_ms` buckets when asked: the figures of `switchyard stats` and the dashboard.
+ */
+export const handleStats: Handler = async ({ request, response, gateway }) => {
+  const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
+  const bucketText = query.get('bucket_ms');
+  const bucketMs = bucketText === null || bucketText === '' ? undefined : Number(bucketText);
+  if (bucketMs !== undefined && (!Number.isInteger(bucketMs) || bucketMs < 1_000)) {
+    throw new InvalidRequestError(`bucket_ms must be an integer of at least 1000; got "${bucketText}".`, { param: 'bucket_ms' });
+  }
+  await gateway.store.flush();
+  const stats = traceStats(gateway.store.db, {
+    since: parseTime(query.get('since') ?? undefined, 'since'),
+    until: parseTime(query.get('until') ?? undefined, 'until'),
+    router: query.get('router') ?? undefined,
+    bucketMs,
+  });
+  sendJson(response, 200, { object: 'stats', ...stats });
 };
 
 const FeedbackSchema = z
@@ -54,7 +76,7 @@ export const handleFeedback: Handler = async ({ request, response, gateway }) =>
   if (body.better_model !== undefined && !gateway.config.models.has(body.better_model)) {
     throw new InvalidRequestError(`better_model "${body.better_model}" is not a model of the catalog. Models: ${listNames(gateway.config.models.keys())}.`, { param: 'better_model' });
   }
-  const saved = await gateway.queries.addFeedback({ traceId: body.trace_id, score: body.score, label: body.label, betterModel: body.better_model });
+  const saved = await gateway.store.addFeedback({ traceId: body.trace_id, score: body.score, label: body.label, betterModel: body.better_model });
   if (!saved) throw new NotFoundError(`No trace "${body.trace_id}" is kept; feedback needs the trace it is about.`, { code: 'trace_not_found', param: 'trace_id' });
   sendJson(response, 201, { id: saved.id, object: 'feedback', trace_id: saved.traceId, created_at: saved.createdAt, score: saved.score, label: saved.label, better_model: saved.betterModel });
 };
@@ -87,7 +109,7 @@ function parseFilter(query: URLSearchParams): TraceFilter {
 
 /** An ISO 8601 time or epoch milliseconds. */
 export function parseTime(value: string | undefined, param: string): number | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === '') return undefined;
   const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (!Number.isFinite(time)) throw new InvalidRequestError(`${param} must be an ISO 8601 time or epoch milliseconds; got "${value}".`, { param });
   return time;
