@@ -25,6 +25,7 @@ import { loadTokenizer } from '../tokens/count-tokens.js';
 import { promptRecord } from './prompt-record.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import { GatewayMetrics } from '../telemetry/gateway-metrics.js';
+import { OtelSink } from '../telemetry/otel-sink.js';
 import { TraceBuilder } from './trace-builder.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
 
@@ -106,7 +107,7 @@ export class Gateway {
         states: () => [...this.breakers.states()].map(([model, state]) => ({ model, provider: config.models.get(model)?.provider ?? 'unknown', state })),
       },
     });
-    this.sinks = [this.traces, this.metrics, this.store, ...(options.sinks ?? [])];
+    this.sinks = [this.traces, this.metrics, this.store, new OtelSink(config.models, config.providers), ...(options.sinks ?? [])];
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {
       if (provider.disabled) continue;
@@ -325,7 +326,13 @@ export class Gateway {
   }
 
   private record(trace: Trace): Trace {
-    for (const sink of this.sinks) sink.record(trace);
+    for (const sink of this.sinks) {
+      try {
+        sink.record(trace);
+      } catch {
+        // Telemetry must never fail a request: a sink that throws loses this trace, the client does not.
+      }
+    }
     return trace;
   }
 }

@@ -1,0 +1,114 @@
+import { context, SpanKind, SpanStatusCode, trace as otel, type Attributes, type Tracer } from '@opentelemetry/api';
+import type { ProviderConfig } from '../config/resolved-config.js';
+import type { TraceSink } from '../gateway/trace-sink.js';
+import type { ModelSpec } from '../spec/model-spec.js';
+import type { Attempt, Trace } from '../spec/trace.js';
+
+/** Version of this instrumentation: Switchyard's own. */
+const VERSION = '0.1.0';
+
+/**
+ * OpenTelemetry spans through `@opentelemetry/api`: whatever SDK and exporter the operator
+ * registers picks them up; with none registered the API's tracer is a no-op and each trace costs
+ * one non-recording span. Per request, a `switchyard.request` span with the routing decision under
+ * `switchyard.*`; under it one CLIENT span per model call with the GenAI semantic-convention
+ * attributes (v1.41 names). Spans are written when the request ends, with their real start and end
+ * times. Never prompt or answer text, never a key.
+ */
+export class OtelSink implements TraceSink {
+  private readonly tracer: Tracer = otel.getTracer('switchyard', VERSION);
+
+  constructor(
+    private readonly models: ReadonlyMap<string, ModelSpec>,
+    private readonly providers: ReadonlyMap<string, ProviderConfig>,
+  ) {}
+
+  record(trace: Trace): void {
+    const end = trace.startedAt + trace.latencyMs;
+    const root = this.tracer.startSpan(
+      trace.router === null ? `switchyard ${trace.requested}` : `switchyard route ${trace.router}`,
+      { kind: SpanKind.INTERNAL, startTime: trace.startedAt, attributes: requestAttributes(trace) },
+    );
+    if (!root.isRecording()) {
+      root.end(end);
+      return;
+    }
+    const parent = otel.setSpan(context.active(), root);
+    for (const attempt of trace.attempts) this.attemptSpan(attempt, trace, parent);
+    if (trace.status === 'error') root.setStatus({ code: SpanStatusCode.ERROR, message: trace.error?.message ?? 'error' });
+    root.end(end);
+  }
+
+  private attemptSpan(attempt: Attempt, trace: Trace, parent: ReturnType<typeof context.active>): void {
+    const spec = this.models.get(attempt.model);
+    const operation = attempt.role === 'embedding' ? 'embeddings' : 'chat';
+    const wireModel = spec?.wireModel ?? attempt.model;
+    const attributes: Attributes = {
+      'gen_ai.operation.name': operation,
+      'gen_ai.provider.name': attempt.provider,
+      'gen_ai.request.model': wireModel,
+      'gen_ai.request.stream': trace.stream && attempt.role === 'answer',
+      'switchyard.model': attempt.model,
+      'switchyard.attempt.role': attempt.role,
+      'switchyard.attempt.retry': attempt.retry,
+      'switchyard.attempt.outcome': attempt.outcome,
+    };
+    const server = serverOf(this.providers.get(attempt.provider));
+    if (server) {
+      attributes['server.address'] = server.address;
+      attributes['server.port'] = server.port;
+    }
+    if (attempt.step !== undefined) attributes['switchyard.attempt.step'] = attempt.step;
+    if (attempt.usage?.inputTokens !== undefined) attributes['gen_ai.usage.input_tokens'] = attempt.usage.inputTokens;
+    if (attempt.usage?.outputTokens !== undefined) attributes['gen_ai.usage.output_tokens'] = attempt.usage.outputTokens;
+    if (attempt.usage?.cachedInputTokens !== undefined) attributes['gen_ai.usage.cache_read.input_tokens'] = attempt.usage.cachedInputTokens;
+    if (attempt.usage?.reasoningTokens !== undefined) attributes['gen_ai.usage.reasoning.output_tokens'] = attempt.usage.reasoningTokens;
+    if (attempt.firstTokenMs !== undefined) attributes['gen_ai.response.time_to_first_chunk'] = attempt.firstTokenMs / 1000;
+    if (attempt.costUsd !== undefined) attributes['switchyard.cost_usd'] = attempt.costUsd;
+    if (attempt.error) attributes['error.type'] = attempt.error.status === undefined ? attempt.error.kind : String(attempt.error.status);
+    const span = this.tracer.startSpan(`${operation} ${wireModel}`, { kind: SpanKind.CLIENT, startTime: attempt.startedAt, attributes }, parent);
+    if (attempt.outcome === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: attempt.error?.message ?? 'error' });
+    span.end(attempt.startedAt + attempt.durationMs);
+  }
+}
+
+/** The routing decision and the request's outcome (no standard attributes exist for them). */
+function requestAttributes(trace: Trace): Attributes {
+  const attributes: Attributes = {
+    'switchyard.trace_id': trace.id,
+    'switchyard.requested': trace.requested,
+    'switchyard.status': trace.status,
+    'switchyard.stream': trace.stream,
+    'switchyard.policy': trace.decision.policy,
+    'switchyard.signals': trace.decision.signals.map((signal) => signal.signal),
+    'switchyard.candidates': trace.decision.candidates.map((candidate) => candidate.model),
+  };
+  if (trace.router !== null) attributes['switchyard.router'] = trace.router;
+  if (trace.route !== null) attributes['switchyard.route'] = trace.route;
+  if (trace.model !== null) attributes['switchyard.model'] = trace.model;
+  if (trace.costUsd !== undefined) attributes['switchyard.cost_usd'] = trace.costUsd;
+  if (trace.referenceCostUsd !== undefined) attributes['switchyard.reference_cost_usd'] = trace.referenceCostUsd;
+  if (trace.savingsUsd !== undefined) attributes['switchyard.savings_usd'] = trace.savingsUsd;
+  if (trace.firstTokenMs !== undefined) attributes['switchyard.first_token_ms'] = trace.firstTokenMs;
+  if (trace.decision.classification) attributes['switchyard.classification.outcome'] = trace.decision.classification.outcome;
+  if (trace.decision.similarity) attributes['switchyard.similarity.outcome'] = trace.decision.similarity.outcome;
+  if (trace.decision.block) attributes['switchyard.blocked'] = true;
+  return attributes;
+}
+
+const serverCache = new WeakMap<ProviderConfig, { address: string; port: number } | undefined>();
+
+/** The upstream's host and port, from its base URL (never its key). */
+function serverOf(provider: ProviderConfig | undefined): { address: string; port: number } | undefined {
+  if (!provider || provider.type !== 'openai' || provider.baseUrl === '') return undefined;
+  if (serverCache.has(provider)) return serverCache.get(provider);
+  let server: { address: string; port: number } | undefined;
+  try {
+    const url = new URL(provider.baseUrl);
+    server = { address: url.hostname, port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port) };
+  } catch {
+    server = undefined;
+  }
+  serverCache.set(provider, server);
+  return server;
+}

@@ -1,0 +1,57 @@
+import { trace } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
+import { openaiClient } from '../support/policy-test-helpers.js';
+import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
+
+/** OpenTelemetry: spans reach whatever SDK the operator registers, with GenAI attributes and the routing decision. */
+
+const exporter = new InMemorySpanExporter();
+let upstream: FakeUpstream;
+let gateway: TestGateway;
+
+beforeAll(async () => {
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+  upstream = await startFakeUpstream();
+  gateway = await startGateway(testConfig(upstream.url));
+});
+
+afterAll(async () => {
+  await gateway.close();
+  await upstream.close();
+  trace.disable();
+});
+
+describe('OpenTelemetry spans', () => {
+  it('writes a request span with the decision and one CLIENT span per model call, GenAI attributes included', async () => {
+    exporter.reset();
+    // The code route's coder fails once (500), its router fallback cheap answers.
+    upstream.enqueue({ type: 'error', status: 500, message: 'boom sk-test-secret-key-123456' }, { type: 'completion', text: 'ok', usage: { prompt_tokens: 12, completion_tokens: 3 } });
+    const { response } = await openaiClient(gateway).chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'debug my python' }] }).withResponse();
+    const traceId = response.headers.get('x-switchyard-trace-id');
+    const spans = exporter.getFinishedSpans();
+    const root = spans.find((span) => span.attributes['switchyard.trace_id'] === traceId);
+    expect(root?.name).toBe('switchyard route auto');
+    expect(root?.attributes).toMatchObject({ 'switchyard.router': 'auto', 'switchyard.route': 'code', 'switchyard.model': 'cheap', 'switchyard.policy': 'single', 'switchyard.status': 'ok' });
+    const children = spans.filter((span) => span.parentSpanContext?.spanId === root?.spanContext().spanId);
+    expect(children.map((span) => span.name)).toEqual(['chat coder-wire', 'chat cheap-wire']);
+    expect(children[0]?.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'fake', 'gen_ai.request.model': 'coder-wire', 'error.type': '500', 'switchyard.attempt.outcome': 'error' });
+    expect(children[0]?.status.code).toBe(2);
+    expect(children[1]?.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': 12, 'gen_ai.usage.output_tokens': 3, 'server.address': '127.0.0.1', 'switchyard.attempt.outcome': 'ok' });
+    // The spans sit inside the request span's time.
+    const start = (time: [number, number]) => time[0] * 1e3 + time[1] / 1e6;
+    for (const child of children) expect(start(child.startTime)).toBeGreaterThanOrEqual(start(root?.startTime ?? [0, 0]) - 1);
+    // Nothing of the key, even though the upstream echoed it.
+    expect(JSON.stringify(spans.map((span) => ({ name: span.name, attributes: span.attributes, status: span.status })))).not.toContain('sk-test-secret-key-123456');
+  });
+
+  it('marks a failed request as an error span', async () => {
+    exporter.reset();
+    upstream.enqueue({ type: 'error', status: 500 }, { type: 'error', status: 500 });
+    await expect(openaiClient(gateway).chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'debug my python' }] })).rejects.toThrow();
+    const root = exporter.getFinishedSpans().find((span) => span.name === 'switchyard route auto');
+    expect(root?.attributes['switchyard.status']).toBe('error');
+    expect(root?.status.code).toBe(2);
+  });
+});
