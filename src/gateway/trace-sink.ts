@@ -1,9 +1,7 @@
 import type { Trace } from '../spec/trace.js';
+import type { TraceSink } from '../spec/trace-sink.js';
 
-/** Where finished traces go. Must not block: called on the request path. */
-export interface TraceSink {
-  record(trace: Trace): void;
-}
+export type { TraceSink } from '../spec/trace-sink.js';
 
 /** The last N traces in memory (a ring buffer). The gateway always keeps one, so library users can read traces back. */
 export class RecentTraces implements TraceSink {

@@ -17,7 +17,7 @@ export type Skip = 'no_prompt' | 'no_score';
 
 /**
  * The feedback's verdict as scores: `score` is the served model's; `better_model` scores 1, and
- * the served model 0 unless a score says otherwise. The latest feedback wins per field. A trace
+ * the served model 0 unless a score says otherwise (or it is itself the better model). The latest feedback wins per field. A trace
  * whose prompt was not stored (`storage.store_prompts` off) or whose feedback holds no score
  * cannot become a training example.
  */
@@ -33,7 +33,8 @@ export function feedbackToScored(trace: Trace, feedback: readonly Feedback[]): {
     if (item.label !== null) labels.push(item.label);
   }
   const scores: Record<string, number> = {};
-  if (trace.model !== null && (score !== undefined || better !== undefined)) scores[trace.model] = score ?? 0;
+  // Naming the served model as the better one says it did well.
+  if (trace.model !== null && (score !== undefined || better !== undefined)) scores[trace.model] = score ?? (better === trace.model ? 1 : 0);
   if (better !== undefined && better !== trace.model) scores[better] = 1;
   if (Object.keys(scores).length === 0) return { skip: 'no_score' };
   const line: ScoredLine = { id: trace.id, messages, scores, router: trace.router, route: trace.route };

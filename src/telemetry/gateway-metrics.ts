@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isFallback } from './is-fallback.js';
-import type { TraceSink } from '../gateway/trace-sink.js';
+import type { TraceSink } from '../spec/trace-sink.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 
 /** What the metrics read from the circuit breakers at scrape time. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { TraceSink } from '../gateway/trace-sink.js';
+import type { TraceSink } from '../spec/trace-sink.js';
 import type { Trace } from '../spec/trace.js';
 
 /**

@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace as otel, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { ProviderConfig } from '../config/resolved-config.js';
-import type { TraceSink } from '../gateway/trace-sink.js';
+import type { TraceSink } from '../spec/trace-sink.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Trace } from '../spec/trace.js';
-import type { TraceSink } from '../gateway/trace-sink.js';
-import { configure, migrate } from './trace-store-schema.js';
+import type { TraceSink } from '../spec/trace-sink.js';
+import { checkVersion, configure, migrate } from './trace-store-schema.js';
 import { decodeCursor, encodeCursor, type TraceFilter, type TracePage } from './trace-filter.js';
 import { INSERT_TRACE, traceRow } from './trace-row.js';
 import { TraceWriter } from './trace-writer.js';
@@ -36,9 +36,7 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
 
   /** Opens (creating and migrating) the store for writing: what the gateway uses. `:memory:` keeps traces for this process only. */
   static open(options: TraceStoreOptions): SqliteTraceStore {
-    const db = new Database(options.path);
-    configure(db);
-    migrate(db, options.path);
+    const db = prepared(new Database(options.path), options.path);
     // An in-memory database is private to its connection: the main connection writes it itself.
     const writer = options.path === ':memory:' ? undefined : new TraceWriter({ path: options.path, retention: options.retention, ...(options.batchMs === undefined ? {} : { batchMs: options.batchMs }), ...(options.onError ? { onError: options.onError } : {}) });
     return new SqliteTraceStore(db, writer, options.retention);
@@ -46,9 +44,7 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
 
   /** Opens an existing store to read it (`switchyard stats`, `export`); migrations still apply. */
   static read(path: string): SqliteTraceStore {
-    const db = new Database(path, { fileMustExist: true });
-    configure(db);
-    migrate(db, path);
+    const db = prepared(new Database(path, { fileMustExist: true }), path);
     return new SqliteTraceStore(db, undefined, undefined);
   }
 
@@ -131,16 +127,35 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
 
   private insertStatement: Database.Statement | undefined;
 
-  private inserted = 0;
+  /** Rows in an in-memory store, counted as they come, so trimming does not count the table each time. */
+  private rows: number | undefined;
 
-  /** An in-memory store writes on the main thread (no other connection can see it), and trims itself every 100 rows. */
+  /** An in-memory store writes on the main thread (no other connection can see it), and trims itself by 10% when over its limit. */
   private insert(row: ReturnType<typeof traceRow>): void {
     this.insertStatement ??= this.db.prepare(INSERT_TRACE);
+    this.rows ??= this.count();
     this.insertStatement.run(row);
-    if (this.retention && ++this.inserted % 100 === 0) {
-      this.db.prepare('DELETE FROM traces WHERE started_at < ?').run(Date.now() - this.retention.maxAgeMs);
-      this.db.prepare('DELETE FROM traces WHERE id IN (SELECT id FROM traces ORDER BY started_at DESC, id DESC LIMIT -1 OFFSET ?)').run(this.retention.maxRows);
-    }
+    if (!this.retention || ++this.rows <= this.retention.maxRows * 1.1) return;
+    this.db.prepare('DELETE FROM traces WHERE started_at < ?').run(Date.now() - this.retention.maxAgeMs);
+    this.db.prepare('DELETE FROM traces WHERE id IN (SELECT id FROM traces ORDER BY started_at ASC, id ASC LIMIT MAX(0, (SELECT COUNT(*) FROM traces) - ?))').run(this.retention.maxRows);
+    this.rows = this.count();
+  }
+
+  private count(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM traces').get() as { n: number }).n;
+  }
+}
+
+/** Checks the version first (a newer database is left untouched), then configures and migrates; closes the connection on failure. */
+function prepared(db: Database.Database, path: string): Database.Database {
+  try {
+    checkVersion(db, path);
+    configure(db);
+    migrate(db, path);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
   }
 }
 

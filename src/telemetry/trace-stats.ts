@@ -99,7 +99,7 @@ export function traceStats(
   if (range.bucketMs !== undefined) {
     stats.timeline = db
       .prepare(
-        `SELECT (started_at / ?) * ? AS start, COUNT(*) AS requests, SUM(status = 'error') AS errors, SUM(fallback) AS fallbacks,
+        `SELECT CAST(started_at / ? AS INTEGER) * ? AS start, COUNT(*) AS requests, SUM(status = 'error') AS errors, SUM(fallback) AS fallbacks,
           TOTAL(cost_usd) AS costUsd, TOTAL(reference_cost_usd) AS referenceCostUsd, AVG(latency_ms) AS meanLatencyMs
          FROM traces ${clause} GROUP BY start ORDER BY start`,
       )

@@ -51,14 +51,20 @@ CREATE INDEX feedback_trace ON feedback (trace_id);
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-/** Applies the migrations the database lacks, each in its own transaction. */
-export function migrate(db: Database, path: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null };
-  const current = row.version ?? 0;
+/** Refuses a database written by a newer Switchyard, before anything touches it. */
+export function checkVersion(db: Database, path: string): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  const current = table ? ((db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null }).version ?? 0) : 0;
   if (current > SCHEMA_VERSION) {
     throw new Error(`the trace store ${path} has schema version ${current}, newer than this Switchyard's ${SCHEMA_VERSION}; upgrade Switchyard or use another storage.path`);
   }
+  return current;
+}
+
+/** Applies the migrations the database lacks, each in its own transaction. */
+export function migrate(db: Database, path: string): void {
+  const current = checkVersion(db, path);
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     db.transaction(() => {

@@ -91,12 +91,12 @@ export class TraceWriter {
     this.worker.on('message', (message: { type: string; id?: number; message?: string }) => {
       if (message.type === 'flushed' && message.id !== undefined) {
         this.waiting.get(message.id)?.resolve();
-        this.waiting.delete(message.id);
+        this.settle(message.id);
       } else if (message.type === 'error') {
         this.options.onError?.(message.message ?? 'unknown error');
         if (message.id !== undefined) {
           this.waiting.get(message.id)?.reject(new Error(message.message));
-          this.waiting.delete(message.id);
+          this.settle(message.id);
         }
       }
     });
@@ -117,9 +117,18 @@ export class TraceWriter {
     const id = this.nextFlush++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
+      // Someone waits for the disk: the process must stay up until the writer answers.
+      this.worker.ref();
       this.worker.postMessage({ type: 'flush', id });
     });
   }
+
+  private settle(id: number): void {
+    this.waiting.delete(id);
+    if (this.waiting.size === 0 && !this.closing) this.worker.unref();
+  }
+
+  private closing = false;
 
   /** Applies retention now (it also runs with writes, at most every `retentionEveryMs`). */
   async retain(): Promise<void> {
@@ -129,6 +138,8 @@ export class TraceWriter {
 
   close(): Promise<void> {
     this.closed ??= (async () => {
+      this.closing = true;
+      this.worker.ref();
       await this.flush();
       await new Promise<void>((resolve) => {
         this.worker.once('exit', () => resolve());
