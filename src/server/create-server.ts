@@ -11,6 +11,7 @@ import { handleHealth } from './handlers/health.js';
 import { handleGetModel, handleListModels } from './handlers/models.js';
 import { handleRoute } from './handlers/route.js';
 import { handleMetrics } from './handlers/metrics.js';
+import { handleDashboard } from './handlers/dashboard.js';
 import { handleFeedback, handleGetTrace, handleListTraces, handleStats } from './handlers/traces.js';
 import { sendError } from './http-io.js';
 import { trackConnections } from './track-connections.js';
@@ -31,10 +32,11 @@ const ROUTES: Routes = {
   '/feedback': { POST: handleFeedback },
   '/healthz': { GET: handleHealth },
   '/metrics': { GET: handleMetrics },
+  '/': { GET: handleDashboard },
 };
 
-/** Paths anyone may call, API keys or not. */
-const PUBLIC = new Set(['/healthz']);
+/** Paths anyone may call, API keys or not: liveness, and the dashboard's page (it holds no data; its API calls carry the key). */
+const PUBLIC = new Set(['/healthz', '/']);
 
 function findHandler(method: string, path: string): Handler | undefined {
   const routes = ROUTES[path];
