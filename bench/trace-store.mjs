@@ -11,7 +11,7 @@ import { Pool } from 'undici';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONCURRENCY = [1, 32];
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? "1,32").split(",").map(Number);
 const REPETITIONS = 3;
 const PROMPTS = ['What is the capital of Japan?', 'Write a python function to parse CSV files', 'Write a short story about a robot', 'Summarise this paragraph for me please'];
 const TICKS = 100; // clock ticks per second of /proc/<pid>/stat on Linux

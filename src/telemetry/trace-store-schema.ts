@@ -34,8 +34,6 @@ CREATE TABLE traces (
 );
 CREATE INDEX traces_started_at ON traces (started_at);
 CREATE INDEX traces_router ON traces (router, started_at);
-CREATE INDEX traces_model ON traces (model, started_at);
-CREATE INDEX traces_status ON traces (status, started_at);
 CREATE TABLE feedback (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   trace_id TEXT NOT NULL REFERENCES traces (id) ON DELETE CASCADE,
