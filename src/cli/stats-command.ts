@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
@@ -63,6 +64,7 @@ export function storePath(values: { db?: string | undefined; config?: string | u
 }
 
 export function openForReading(path: string): SqliteTraceStore {
+  if (!existsSync(path)) throw new UsageError(`no trace store at ${path}: \`switchyard serve\` creates it at the config's storage.path; pass --config or --db`);
   try {
     return SqliteTraceStore.read(path);
   } catch (error) {

@@ -5,6 +5,7 @@ import type { Trace } from '../spec/trace.js';
 import { feedbackToScored } from './feedback-to-scored.js';
 import { SqliteTraceStore } from './sqlite-trace-store.js';
 import type { Feedback } from './trace-queries.js';
+import { emptyDecision } from '../spec/empty-decision.js';
 
 /** How feedback on a trace becomes a scored-data line for `switchyard train` (`switchyard export`). */
 
@@ -24,22 +25,15 @@ function trace(overrides: Partial<Trace> = {}): Trace {
     route: 'code',
     model: 'coder',
     stream: false,
-    decision: {
+    decision: emptyDecision({
       requested: 'auto',
       router: 'auto',
       route: 'code',
       signals: [{ signal: 'keywords', route: 'code', match: 'python' }],
       policy: 'single',
-      prediction: null,
-      classification: null,
-      similarity: null,
-      balance: null,
       candidates: [{ model: 'coder', provider: 'fake', source: 'target' }],
-      filtered: [],
-      block: null,
-      system: null,
       reference: 'strong',
-    },
+    }),
     attempts: [],
     skipped: [],
     notes: [],

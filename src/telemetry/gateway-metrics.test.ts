@@ -3,6 +3,7 @@ import type { Candidate, Decision } from '../spec/decision.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 import type { Usage } from '../spec/usage.js';
 import { GatewayMetrics, type BreakerStates } from './gateway-metrics.js';
+import { emptyDecision } from '../spec/empty-decision.js';
 
 function usage(inputTokens: number | undefined, outputTokens: number | undefined): Usage {
   return { inputTokens, cachedInputTokens: undefined, cacheWriteTokens: undefined, outputTokens, reasoningTokens: undefined, estimated: false };
@@ -41,23 +42,15 @@ function trace(overrides: Partial<Trace> = {}, decision: Partial<Decision> = {})
     route,
     model: 'coder',
     stream: false,
-    decision: {
+    decision: emptyDecision({
       requested: 'auto',
       router,
       route,
-      signals: [],
       policy: 'single',
-      prediction: null,
-      classification: null,
-      similarity: null,
-      balance: null,
       candidates: [candidate('coder')],
-      filtered: [],
-      block: null,
-      system: null,
       reference: null,
       ...decision,
-    },
+    }),
     attempts: [attempt()],
     skipped: [],
     notes: [],

@@ -4,6 +4,7 @@ import type { Attempt, Trace } from '../spec/trace.js';
 import type { Usage } from '../spec/usage.js';
 import { SqliteTraceStore } from './sqlite-trace-store.js';
 import { nearestRank, traceStats } from './trace-stats.js';
+import { emptyDecision } from '../spec/empty-decision.js';
 
 /** Figures of `switchyard stats` and `GET /v1/stats`, on hand-built traces in an in-memory store, checked against numbers worked out by hand. */
 
@@ -48,23 +49,15 @@ function trace(overrides: Partial<Trace> = {}, decision: Partial<Decision> = {})
     route,
     model,
     stream: false,
-    decision: {
+    decision: emptyDecision({
       requested: router ?? 'cheap',
       router,
       route,
-      signals: [],
       policy: 'single',
-      prediction: null,
-      classification: null,
-      similarity: null,
-      balance: null,
       candidates: model === null ? [] : [candidate(model)],
-      filtered: [],
-      block: null,
-      system: null,
       reference: null,
       ...decision,
-    },
+    }),
     attempts: model === null ? [] : [attempt(model)],
     skipped: [],
     notes: [],

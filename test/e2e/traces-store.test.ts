@@ -16,6 +16,7 @@ import { SqliteTraceStore } from '../../src/telemetry/sqlite-trace-store.js';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
 import { CHEAP, CODER, collectStream, openaiClient, STRONG, usd } from '../support/policy-test-helpers.js';
 import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
+import { emptyDecision } from '../../src/spec/empty-decision.js';
 
 /**
  * The trace store end to end: a burst of mixed traffic through a real gateway writing SQLite, then
@@ -672,22 +673,14 @@ describe('the store file', () => {
       route: 'default',
       model: 'cheap',
       stream: false,
-      decision: {
+      decision: emptyDecision({
         requested: 'auto',
         router: 'auto',
         route: 'default',
-        signals: [],
         policy: 'single',
-        prediction: null,
-        classification: null,
-        similarity: null,
-        balance: null,
         candidates: [{ model: 'cheap', provider: 'fake', source: 'target' }],
-        filtered: [],
-        block: null,
-        system: null,
         reference: 'strong',
-      },
+      }),
       attempts: [],
       skipped: [],
       notes: [],
