@@ -20,7 +20,7 @@ import type { LanguageModel } from '../spec/language-model.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Provider } from '../spec/provider.js';
 import type { StreamPart } from '../spec/stream-part.js';
-import type { Attempt, Trace } from '../spec/trace.js';
+import type { Attempt, Trace, TraceContext } from '../spec/trace.js';
 import { loadTokenizer } from '../tokens/count-tokens.js';
 import { promptRecord } from './prompt-record.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
@@ -46,6 +46,8 @@ export type CallContext = {
   /** Aborts every upstream call of the request (the client went away). */
   signal: AbortSignal;
   hints?: RoutingHints;
+  /** The caller's W3C trace context (`traceparent`, `tracestate` headers), continued by the request's spans. */
+  traceContext?: TraceContext | undefined;
 };
 
 /** Fields every outcome has, so the edge can write the contract headers whatever happened. */
@@ -227,7 +229,7 @@ export class Gateway {
     | { type: 'plan'; routed: RoutingResult; builder: TraceBuilder; base: OutcomeBase }
   > {
     const routed = await this.routing.route(request, context.hints, context.signal);
-    const builder = new TraceBuilder(request.model, promptRecord(request, this.config.storage.storePrompts), request.stream, routed.decision, this.config.models, routed.reference);
+    const builder = new TraceBuilder(request.model, promptRecord(request, this.config.storage.storePrompts), request.stream, routed.decision, this.config.models, routed.reference, context.traceContext);
     const base: OutcomeBase = { traceId: builder.id, decision: routed.decision };
     if (routed.decision.block) {
       const trace = this.record(builder.finish({ status: 'blocked', model: undefined, attempts: routed.attempts }));

@@ -3,7 +3,7 @@ import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { toAttemptError } from '../execution/attempt-recorder.js';
 import type { Decision, FilteredCandidate } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
-import type { Attempt, PromptRecord, Trace, TraceStatus } from '../spec/trace.js';
+import type { Attempt, PromptRecord, Trace, TraceContext, TraceStatus } from '../spec/trace.js';
 import { createTraceId } from './create-trace-id.js';
 
 /** Collects what one request did and turns it into a Trace, costs included. */
@@ -19,6 +19,7 @@ export class TraceBuilder {
     readonly decision: Decision,
     private readonly specs: ReadonlyMap<string, ModelSpec>,
     private readonly reference: ModelSpec | undefined,
+    private readonly traceContext: TraceContext | undefined = undefined,
   ) {
     this.id = createTraceId(this.startedAt);
   }
@@ -71,6 +72,7 @@ export class TraceBuilder {
       latencyMs: performance.now() - this.start,
       // The attempt measures from its own start; the trace from the request's.
       firstTokenMs: served?.firstTokenMs === undefined ? undefined : served.firstTokenMs + (served.startedAt - this.startedAt),
+      ...(this.traceContext ? { traceContext: this.traceContext } : {}),
     };
   }
 }

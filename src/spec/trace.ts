@@ -60,6 +60,9 @@ export type Attempt = {
 
 export type TraceStatus = 'ok' | 'blocked' | 'error' | 'aborted';
 
+/** The caller's W3C trace context, as its headers carried it. */
+export type TraceContext = { traceparent: string; tracestate?: string };
+
 /** What a trace keeps of the prompt: a preview and a hash of the last user message, and the messages only if configured. */
 export type PromptRecord = {
   /** The first characters of the last user message. */
@@ -97,4 +100,6 @@ export type Trace = {
   error: AttemptError | undefined;
   latencyMs: number;
   firstTokenMs: number | undefined;
+  /** Set when the caller sent a `traceparent`: the request's OpenTelemetry spans continue that trace. */
+  traceContext?: TraceContext;
 };

@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace as otel, type Attributes, type Tracer } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace as otel, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { ProviderConfig } from '../config/resolved-config.js';
 import type { TraceSink } from '../spec/trace-sink.js';
 import type { ModelSpec } from '../spec/model-spec.js';
@@ -25,15 +25,18 @@ export class OtelSink implements TraceSink {
 
   record(trace: Trace): void {
     const end = trace.startedAt + trace.latencyMs;
+    // The caller's trace, when it sent one and the operator registered a propagator (the SDKs register W3C's).
+    const caller = trace.traceContext ? propagation.extract(ROOT_CONTEXT, trace.traceContext) : context.active();
     const root = this.tracer.startSpan(
       trace.router === null ? `switchyard ${trace.requested}` : `switchyard route ${trace.router}`,
       { kind: SpanKind.INTERNAL, startTime: trace.startedAt, attributes: requestAttributes(trace) },
+      caller,
     );
     if (!root.isRecording()) {
       root.end(end);
       return;
     }
-    const parent = otel.setSpan(context.active(), root);
+    const parent = otel.setSpan(caller, root);
     for (const attempt of trace.attempts) this.attemptSpan(attempt, trace, parent);
     if (trace.status === 'error') root.setStatus({ code: SpanStatusCode.ERROR, message: trace.error?.message ?? 'error' });
     root.end(end);

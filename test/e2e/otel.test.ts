@@ -1,4 +1,5 @@
-import { trace } from '@opentelemetry/api';
+import { propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
@@ -13,6 +14,7 @@ let gateway: TestGateway;
 
 beforeAll(async () => {
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   upstream = await startFakeUpstream();
   gateway = await startGateway(testConfig(upstream.url));
 });
@@ -21,6 +23,7 @@ afterAll(async () => {
   await gateway.close();
   await upstream.close();
   trace.disable();
+  propagation.disable();
 });
 
 describe('OpenTelemetry spans', () => {
@@ -53,5 +56,23 @@ describe('OpenTelemetry spans', () => {
     const root = exporter.getFinishedSpans().find((span) => span.name === 'switchyard route auto');
     expect(root?.attributes['switchyard.status']).toBe('error');
     expect(root?.status.code).toBe(2);
+  });
+
+  it("continues the caller's trace when it sends a traceparent, and ignores a malformed one", async () => {
+    exporter.reset();
+    const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const headers = { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` };
+    await openaiClient(gateway).chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }, { headers });
+    const root = exporter.getFinishedSpans().find((span) => span.name === 'switchyard route auto');
+    expect(root?.spanContext().traceId).toBe(callerTrace);
+    expect(root?.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
+    const child = exporter.getFinishedSpans().find((span) => span.name === 'chat cheap-wire');
+    expect(child?.spanContext().traceId).toBe(callerTrace);
+
+    exporter.reset();
+    await openaiClient(gateway).chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }, { headers: { traceparent: 'not-a-traceparent' } });
+    const fresh = exporter.getFinishedSpans().find((span) => span.name === 'switchyard route auto');
+    expect(fresh?.spanContext().traceId).not.toBe(callerTrace);
+    expect(fresh?.parentSpanContext).toBeUndefined();
   });
 });

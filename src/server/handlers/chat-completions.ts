@@ -15,6 +15,9 @@ import { OpenAIStreamEncoder } from '../openai-stream-encoder.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { headerValue, type Handler, type HandlerContext } from './handler-context.js';
 
+/** W3C Trace Context `traceparent`: version, trace id, parent id, flags. */
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 /** `POST /v1/chat/completions`, JSON and SSE. */
 export const handleChatCompletions: Handler = async (context) => {
   const { request, response, gateway } = context;
@@ -24,7 +27,14 @@ export const handleChatCompletions: Handler = async (context) => {
   response.on('close', () => {
     if (!response.writableFinished) controller.abort();
   });
-  const call: CallContext = { signal: controller.signal, hints: { route: headerValue(request.headers['x-switchyard-route']) } };
+  const traceparent = headerValue(request.headers['traceparent']);
+  const tracestate = headerValue(request.headers['tracestate']);
+  const call: CallContext = {
+    signal: controller.signal,
+    hints: { route: headerValue(request.headers['x-switchyard-route']) },
+    // Only a well-formed traceparent is kept: it ends up in the trace, so nothing else of the client's rides along.
+    traceContext: traceparent !== undefined && TRACEPARENT.test(traceparent) ? { traceparent, ...(tracestate !== undefined && tracestate.length <= 512 ? { tracestate } : {}) } : undefined,
+  };
   if (chat.stream) await streamCompletion(context, chat, await gateway.stream(chat, call));
   else sendCompletion(response, await gateway.generate(chat, call));
 };
