@@ -7,7 +7,7 @@ import type { ChatResult } from '../spec/chat-result.js';
 import type { FilteredCandidate } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Attempt } from '../spec/trace.js';
-import { compileCheck } from './answer-checks.js';
+import { compileCheck, type AnswerCheck } from './answer-checks.js';
 import { executeGenerate, executeStream, replay, type ExecutionContext, type ExecutionOptions, type GenerateExecution, type StreamExecution } from './executor.js';
 import { Judge } from './judge.js';
 
@@ -91,20 +91,17 @@ class CascadeWalk {
   private readonly skipped: FilteredCandidate[] = [];
   private readonly notes: string[] = [];
   private last: SwitchyardError | undefined;
-  private readonly check;
+  private readonly check: AnswerCheck;
   private readonly judge: Judge;
 
   constructor(
     cascade: Cascade,
-    context: ExecutionContext,
+    private readonly context: ExecutionContext,
     catalog: ReadonlyMap<string, ModelSpec>,
   ) {
     this.check = compileCheck(cascade.check);
     this.judge = new Judge(context, catalog);
-    this.context = context;
   }
-
-  private readonly context: ExecutionContext;
 
   /** The request for a checked step: logprobs asked for when the check reads them. */
   buffered(request: ChatRequest): ChatRequest {

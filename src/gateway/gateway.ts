@@ -22,6 +22,7 @@ import type { Provider } from '../spec/provider.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { Attempt, Trace, TraceContext } from '../spec/trace.js';
 import { loadTokenizer } from '../tokens/count-tokens.js';
+import { answeringAttempts } from '../spec/attempt-rules.js';
 import { promptRecord } from './prompt-record.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import { GatewayMetrics } from '../telemetry/gateway-metrics.js';
@@ -184,7 +185,7 @@ export class Gateway {
       ...base,
       type: 'stream',
       model: execution.spec,
-      attemptCount: answering(execution.attempts) + (execution.live ? 1 : 0),
+      attemptCount: answeringAttempts(execution.attempts) + (execution.live ? 1 : 0),
       parts: this.traced(execution.parts, builder, execution.spec, execution.attempts, execution.skipped, execution.notes),
     };
   }
@@ -346,13 +347,6 @@ function failureStatus(error: SwitchyardError): 'aborted' | 'error' {
 
 function executionOptions(routed: RoutingResult): ExecutionOptions {
   return { failoverOnContentFilter: routed.failoverOnContentFilter, forced: routed.forced };
-}
-
-/** Attempts made to answer (not to classify, embed or judge): what `x-switchyard-attempts` counts. */
-export function answering(attempts: readonly Attempt[]): number {
-  let count = 0;
-  for (const attempt of attempts) if (attempt.role === 'answer') count++;
-  return count;
 }
 
 /** Routing's own calls (classifier, embeddings) go first in the trace: they happened first and are billed with the rest. */

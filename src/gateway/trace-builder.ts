@@ -5,6 +5,7 @@ import type { Decision, FilteredCandidate } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Attempt, PromptRecord, Trace, TraceContext, TraceStatus } from '../spec/trace.js';
 import { createTraceId } from './create-trace-id.js';
+import { servedAttempt } from '../spec/attempt-rules.js';
 
 /** Collects what one request did and turns it into a Trace, costs included. */
 export class TraceBuilder {
@@ -33,11 +34,7 @@ export class TraceBuilder {
     notes?: readonly string[] | undefined;
   }): Trace {
     // The attempt whose answer the client got (a refusal is an answer when nothing better came).
-    const served = options.model
-      ? options.attempts.findLast(
-          (attempt) => attempt.role === 'answer' && attempt.model === options.model?.name && (attempt.outcome === 'ok' || attempt.outcome === 'refused'),
-        )
-      : undefined;
+    const served = servedAttempt(options.attempts, options.model?.name);
     const usage = served?.usage;
     // Every attempt that reports usage was billed, failed, rejected and routing calls included (a stream cut halfway still cost its tokens).
     let costUsd: number | undefined = options.status === 'blocked' ? 0 : undefined;

@@ -5,6 +5,7 @@ import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js'
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { Balance, Candidate, Classification, Decision, FilteredCandidate, Prediction, Signal } from '../spec/decision.js';
 import type { Attempt } from '../spec/trace.js';
+import { emptyDecision } from '../spec/empty-decision.js';
 import { measureComplexity } from '../features/complexity.js';
 import { compilePredictedPolicy, type PredictedPolicy } from './policies/predicted-policy.js';
 import { compileLoadBalance, type DeploymentLoadView, type LoadBalancePolicy } from './policies/loadbalance-policy.js';
@@ -255,22 +256,17 @@ export class Routing {
     }
     const route = chosen.spec;
     if (route.action.type === 'block') {
-      const decision: Decision = {
+      const decision = emptyDecision({
         requested: request.model,
         router: router.spec.name,
         route: route.name,
         signals,
         policy: 'block',
-        prediction: null,
         classification: found.classification,
         similarity: found.similarity?.similarity ?? null,
-        balance: null,
-        candidates: [],
-        filtered: [],
         block: { message: route.action.message },
-        system: null,
         reference: router.reference?.name ?? null,
-      };
+      });
       return { decision, plan: [], execution: { kind: 'sequence' }, request, reference: router.reference, forced: undefined, failoverOnContentFilter: false, attempts: found.attempts };
     }
     const system = route.system;

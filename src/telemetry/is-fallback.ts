@@ -1,3 +1,4 @@
+import { servedAttempt } from '../spec/attempt-rules.js';
 import type { Trace } from '../spec/trace.js';
 
 /**
@@ -10,11 +11,7 @@ import type { Trace } from '../spec/trace.js';
  */
 export function isFallback(trace: Trace): boolean {
   if (trace.model === null) return false;
-  // The attempt whose answer the client got, found as TraceBuilder finds it.
-  const served = trace.attempts.findLast(
-    (attempt) => attempt.role === 'answer' && attempt.model === trace.model && (attempt.outcome === 'ok' || attempt.outcome === 'refused'),
-  );
-  const step = served?.step;
+  const step = servedAttempt(trace.attempts, trace.model)?.step;
   const first = trace.decision.candidates.find((candidate) => candidate.step === step);
   return first !== undefined && first.model !== trace.model;
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { TraceSink } from '../spec/trace-sink.js';
+import { answeringAttempts } from '../spec/attempt-rules.js';
 import type { Trace } from '../spec/trace.js';
 
 /**
@@ -9,8 +10,6 @@ import type { Trace } from '../spec/trace.js';
 export function createLogSink(logger: Logger): TraceSink {
   return {
     record(trace: Trace): void {
-      let attempts = 0;
-      for (const attempt of trace.attempts) if (attempt.role === 'answer') attempts++;
       const line = {
         trace_id: trace.id,
         requested: trace.requested,
@@ -19,7 +18,7 @@ export function createLogSink(logger: Logger): TraceSink {
         model: trace.model,
         status: trace.status,
         stream: trace.stream,
-        attempts,
+        attempts: answeringAttempts(trace.attempts),
         calls: trace.attempts.length,
         latency_ms: Math.round(trace.latencyMs * 10) / 10,
         first_token_ms: trace.firstTokenMs === undefined ? undefined : Math.round(trace.firstTokenMs * 10) / 10,

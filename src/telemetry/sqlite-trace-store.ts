@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import type { Trace } from '../spec/trace.js';
 import type { TraceSink } from '../spec/trace-sink.js';
-import { checkVersion, configure, migrate } from './trace-store-schema.js';
+import { checkVersion, configure, migrate, RETENTION_SQL } from './trace-store-schema.js';
 import { decodeCursor, encodeCursor, type TraceFilter, type TracePage } from './trace-filter.js';
 import { INSERT_TRACE, traceRow } from './trace-row.js';
 import { TraceWriter } from './trace-writer.js';
@@ -136,8 +136,8 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
     this.rows ??= this.count();
     this.insertStatement.run(row);
     if (!this.retention || ++this.rows <= this.retention.maxRows * 1.1) return;
-    this.db.prepare('DELETE FROM traces WHERE started_at < ?').run(Date.now() - this.retention.maxAgeMs);
-    this.db.prepare('DELETE FROM traces WHERE id IN (SELECT id FROM traces ORDER BY started_at ASC, id ASC LIMIT MAX(0, (SELECT COUNT(*) FROM traces) - ?))').run(this.retention.maxRows);
+    this.db.prepare(RETENTION_SQL.byAge).run(Date.now() - this.retention.maxAgeMs);
+    this.db.prepare(RETENTION_SQL.beyondCount).run(this.retention.maxRows);
     this.rows = this.count();
   }
 

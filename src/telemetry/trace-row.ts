@@ -1,5 +1,6 @@
 import type { Trace } from '../spec/trace.js';
 import { isFallback } from './is-fallback.js';
+import { answeringAttempts } from '../spec/attempt-rules.js';
 
 /** The columns of one `traces` row, in the order of `INSERT_TRACE`. */
 export type TraceRow = [
@@ -30,15 +31,9 @@ export const INSERT_TRACE = `INSERT OR REPLACE INTO traces (id, started_at, requ
   latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, reference_cost_usd, savings_usd, prompt_preview, prompt_sha256, trace_json)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-
 export function traceRow(trace: Trace): TraceRow {
-  let attempts = 0;
   let retries = 0;
-  for (const attempt of trace.attempts) {
-    if (attempt.role !== 'answer') continue;
-    attempts++;
-    if (attempt.retry > 0) retries++;
-  }
+  for (const attempt of trace.attempts) if (attempt.role === 'answer' && attempt.retry > 0) retries++;
   return [
     trace.id,
     trace.startedAt,
@@ -48,7 +43,7 @@ export function traceRow(trace: Trace): TraceRow {
     trace.model,
     trace.status,
     trace.stream ? 1 : 0,
-    attempts,
+    answeringAttempts(trace.attempts),
     retries,
     isFallback(trace) ? 1 : 0,
     trace.latencyMs,

@@ -72,10 +72,18 @@ export function migrate(db: Database, path: string): void {
   }
 }
 
-/** WAL lets the API read while the writer writes; NORMAL syncs at checkpoints, not at every commit. */
+/**
+ * Every connection's settings (the writer thread's too). WAL lets the API read while the writer
+ * writes; NORMAL syncs at checkpoints, not at every commit; feedback goes with its trace.
+ */
+export const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'] as const;
+
 export function configure(db: Database): void {
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  for (const pragma of PRAGMAS) db.pragma(pragma);
 }
+
+/** Retention, shared by the writer thread and the in-memory store: older than a time (ms), then all but the newest N rows. */
+export const RETENTION_SQL = {
+  byAge: 'DELETE FROM traces WHERE started_at < ?',
+  beyondCount: 'DELETE FROM traces WHERE id IN (SELECT id FROM traces ORDER BY started_at ASC, id ASC LIMIT MAX(0, (SELECT COUNT(*) FROM traces) - ?))',
+} as const;

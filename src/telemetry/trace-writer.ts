@@ -1,29 +1,26 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { INSERT_TRACE, type TraceRow } from './trace-row.js';
+import { PRAGMAS, RETENTION_SQL } from './trace-store-schema.js';
 
 /**
  * The writer thread's code. It is plain JavaScript passed as a string (`eval: true`) so it runs the
  * same from the sources (tests) and from the build; it only inserts rows and applies retention,
- * the schema is migrated by the main thread before it starts.
+ * the schema is migrated by the main thread before it starts. Its SQL and settings come from the
+ * typed modules, through `workerData`.
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
-db.pragma('busy_timeout = 5000');
+for (const pragma of workerData.pragmas) db.pragma(pragma);
 const insert = db.prepare(workerData.insertSql);
 const insertAll = db.transaction((rows) => { for (const row of rows) insert.run(row); });
-const byAge = db.prepare('DELETE FROM traces WHERE started_at < ?');
-const count = db.prepare('SELECT COUNT(*) AS n FROM traces');
-const oldest = db.prepare('DELETE FROM traces WHERE id IN (SELECT id FROM traces ORDER BY started_at ASC, id ASC LIMIT ?)');
+const byAge = db.prepare(workerData.retentionSql.byAge);
+const beyondCount = db.prepare(workerData.retentionSql.beyondCount);
 const retain = () => {
   byAge.run(Date.now() - workerData.retention.maxAgeMs);
-  const over = count.get().n - workerData.retention.maxRows;
-  if (over > 0) oldest.run(over);
+  beyondCount.run(workerData.retention.maxRows);
 };
 let lastRetention = 0;
 parentPort.on('message', (message) => {
@@ -82,6 +79,8 @@ export class TraceWriter {
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: options.path,
         insertSql: INSERT_TRACE,
+        pragmas: PRAGMAS,
+        retentionSql: RETENTION_SQL,
         retention: options.retention,
         retentionEveryMs: options.retentionEveryMs ?? 60_000,
       },

@@ -303,6 +303,20 @@ routers:
     // The refused answer never reached the client: only the fallback's.
     expect(text).toBe(defaultReply('fallback-wire'));
   });
+
+  it('serves the refusal when every model refuses, and bills and traces it as the answer', async () => {
+    const running = await start({ route: ', failover_on_content_filter: true' });
+    upstream.respond({ type: 'completion', text: 'I cannot help with that.', finishReason: 'content_filter', usage: { prompt_tokens: 20, completion_tokens: 6 } });
+    const { data, response } = await client(running).chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }).withResponse();
+    expect(data.choices[0]?.finish_reason).toBe('content_filter');
+    const trace = traceOf(running, response);
+    expect(trace.attempts.map((attempt) => attempt.outcome)).toEqual(['refused', 'refused']);
+    // The served refusal is the trace's answer: its usage, and a cost the header reports.
+    expect(trace.model).toBe(data.model);
+    expect(trace.usage).toMatchObject({ inputTokens: 20, outputTokens: 6 });
+    expect(trace.costUsd).toBeGreaterThan(0);
+    expect(Number(response.headers.get('x-switchyard-cost-usd'))).toBeCloseTo(trace.costUsd ?? Number.NaN, 12);
+  });
 });
 
 describe('timeouts', () => {

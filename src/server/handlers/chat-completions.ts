@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { answering, type CallContext, type GenerateOutcome, type StreamOutcome } from '../../gateway/gateway.js';
+import type { CallContext, GenerateOutcome, StreamOutcome } from '../../gateway/gateway.js';
+import { answeringAttempts } from '../../spec/attempt-rules.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import { contractHeaders } from '../contract-headers.js';
@@ -48,7 +49,7 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
         traceId,
         decision,
         model: model.name,
-        attempts: answering(trace.attempts),
+        attempts: answeringAttempts(trace.attempts),
         costUsd: trace.costUsd,
         usageEstimated: trace.usage?.estimated === true,
       });
@@ -68,7 +69,7 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
 
 /** The contract headers of a failed request (`x-should-retry` is decided with the status, in error-to-http.ts). */
 function errorHeaders(outcome: Extract<GenerateOutcome | StreamOutcome, { type: 'error' }>): Record<string, string> {
-  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: answering(outcome.trace.attempts) });
+  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: answeringAttempts(outcome.trace.attempts) });
 }
 
 async function streamCompletion({ response }: HandlerContext, chat: ChatRequest, outcome: StreamOutcome): Promise<void> {

@@ -4,6 +4,7 @@ import type { TraceStatus } from '../../spec/trace.js';
 import { decodeCursor, type TraceFilter } from '../../telemetry/trace-filter.js';
 import { describeZodIssues } from '../../util/describe-zod-issues.js';
 import { traceStats } from '../../telemetry/trace-stats.js';
+import { parseTimestamp } from '../../util/parse-timestamp.js';
 import { listNames } from '../../util/describe-value.js';
 import { readBody, sendJson } from '../http-io.js';
 import { parseJsonBody } from '../parse-chat-request.js';
@@ -110,7 +111,7 @@ function parseFilter(query: URLSearchParams): TraceFilter {
 /** An ISO 8601 time or epoch milliseconds. */
 export function parseTime(value: string | undefined, param: string): number | undefined {
   if (value === undefined || value === '') return undefined;
-  const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(time)) throw new InvalidRequestError(`${param} must be an ISO 8601 time or epoch milliseconds; got "${value}".`, { param });
+  const time = parseTimestamp(value);
+  if (time === undefined) throw new InvalidRequestError(`${param} must be an ISO 8601 time or epoch milliseconds; got "${value}".`, { param });
   return time;
 }
