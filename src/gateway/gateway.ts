@@ -21,7 +21,6 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import type { Provider } from '../spec/provider.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { Attempt, Trace, TraceContext } from '../spec/trace.js';
-import { loadTokenizer } from '../tokens/count-tokens.js';
 import { answeringAttempts } from '../spec/attempt-rules.js';
 import { promptRecord } from './prompt-record.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
@@ -31,7 +30,7 @@ import { TraceBuilder } from './trace-builder.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
 
 export type GatewayOptions = {
-  /** Extra trace sinks (the in-memory RecentTraces is always there). */
+  /** Extra trace sinks, called right after each response (the in-memory RecentTraces is always there, and gets the trace at once). */
   sinks?: readonly TraceSink[];
   /** The trace store: every trace is written to it, the traces API and stats read it, and the gateway closes it. Default: an in-memory store of the last 1,000 traces. */
   store?: SqliteTraceStore;
@@ -110,7 +109,7 @@ export class Gateway {
         states: () => [...this.breakers.states()].map(([model, state]) => ({ model, provider: config.models.get(model)?.provider ?? 'unknown', state })),
       },
     });
-    this.sinks = [this.traces, this.metrics, this.store, new OtelSink(config.models, config.providers), ...(options.sinks ?? [])];
+    this.sinks = [this.metrics, this.store, new OtelSink(config.models, config.providers), ...(options.sinks ?? [])];
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {
       if (provider.disabled) continue;
@@ -132,13 +131,13 @@ export class Gateway {
   }
 
   /**
-   * Loads the tokenizer and embeds route examples with encoder models (from the disk cache where
+   * Waits for the providers to be ready and embeds route examples with encoder models (from the disk cache where
    * it can): the gateway starts ready. Throws when an encoder model cannot embed them.
    */
   static async create(config: ResolvedConfig, options: GatewayOptions = {}): Promise<Gateway> {
-    await loadTokenizer();
     const gateway = new Gateway(config, options);
     try {
+      await Promise.all(gateway.providers.map((provider) => provider.ready?.()));
       const prepared = await gateway.routing.prepare(new EmbeddingCache(config.storage.embeddingCache));
       gateway.warnings.push(...prepared.warnings);
     } catch (error) {
@@ -264,6 +263,7 @@ export class Gateway {
   }
 
   async close(): Promise<void> {
+    this.settle();
     await Promise.all(this.providers.map((provider) => provider.close()));
     await this.store.close();
   }
@@ -328,16 +328,35 @@ export class Gateway {
     return { type: 'error', error, trace: this.record(builder.finish({ status: failureStatus(error), model: undefined, attempts, skipped, error, notes })) };
   }
 
+  /**
+   * The in-memory list gets the trace at once (a caller reads it back as soon as its call returns);
+   * the other sinks (store, metrics, spans, logs) get it right after the response has gone out, in
+   * the next turn of the event loop: their work never delays the client. `settle()` runs them now.
+   */
   private record(trace: Trace): Trace {
-    for (const sink of this.sinks) {
-      try {
-        sink.record(trace);
-      } catch {
-        // Telemetry must never fail a request: a sink that throws loses this trace, the client does not.
-      }
-    }
+    this.traces.record(trace);
+    this.unsettled.push(trace);
+    if (this.unsettled.length === 1) setImmediate(this.settle);
     return trace;
   }
+
+  private unsettled: Trace[] = [];
+
+  /** Hands every finished trace to the sinks now (the metrics and stats endpoints call it before reading). */
+  readonly settle = (): void => {
+    const traces = this.unsettled;
+    if (traces.length === 0) return;
+    this.unsettled = [];
+    for (const trace of traces) {
+      for (const sink of this.sinks) {
+        try {
+          sink.record(trace);
+        } catch {
+          // Telemetry must never fail a request: a sink that throws loses this trace, the client does not.
+        }
+      }
+    }
+  };
 }
 
 /** A client that went away is an aborted request, not a failed one. */

@@ -9,6 +9,8 @@ export interface Provider {
   languageModel(spec: ModelSpec): LanguageModel;
   /** Absent when the wire format has no embeddings endpoint. Called once per encoder model at startup. */
   embeddingModel?(spec: ModelSpec): EmbeddingModel;
+  /** Resolves when the provider can serve; the gateway awaits it at startup. */
+  ready?(): Promise<void>;
   /** Closes the connection pool. */
   close(): Promise<void>;
 }

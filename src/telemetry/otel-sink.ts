@@ -10,7 +10,7 @@ const VERSION = '0.1.0';
 /**
  * OpenTelemetry spans through `@opentelemetry/api`: whatever SDK and exporter the operator
  * registers picks them up; with none registered the API's tracer is a no-op and each trace costs
- * one non-recording span. Per request, a `switchyard.request` span with the routing decision under
+ * one non-recording span (attributes are built only for a recording span). Per request, a `switchyard.request` span with the routing decision under
  * `switchyard.*`; under it one CLIENT span per model call with the GenAI semantic-convention
  * attributes (v1.41 names). Spans are written when the request ends, with their real start and end
  * times. Never prompt or answer text, never a key.
@@ -29,13 +29,15 @@ export class OtelSink implements TraceSink {
     const caller = trace.traceContext ? propagation.extract(ROOT_CONTEXT, trace.traceContext) : context.active();
     const root = this.tracer.startSpan(
       trace.router === null ? `switchyard ${trace.requested}` : `switchyard route ${trace.router}`,
-      { kind: SpanKind.INTERNAL, startTime: trace.startedAt, attributes: requestAttributes(trace) },
+      { kind: SpanKind.INTERNAL, startTime: trace.startedAt },
       caller,
     );
     if (!root.isRecording()) {
+      // No SDK, or not sampled: nothing reads the attributes, so they are not even built.
       root.end(end);
       return;
     }
+    root.setAttributes(requestAttributes(trace));
     const parent = otel.setSpan(caller, root);
     for (const attempt of trace.attempts) this.attemptSpan(attempt, trace, parent);
     if (trace.status === 'error') root.setStatus({ code: SpanStatusCode.ERROR, message: trace.error?.message ?? 'error' });

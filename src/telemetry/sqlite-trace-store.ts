@@ -3,7 +3,7 @@ import type { Trace } from '../spec/trace.js';
 import type { TraceSink } from '../spec/trace-sink.js';
 import { checkVersion, configure, migrate, RETENTION_SQL } from './trace-store-schema.js';
 import { decodeCursor, encodeCursor, type TraceFilter, type TracePage } from './trace-filter.js';
-import { INSERT_TRACE, traceRow } from './trace-row.js';
+import { INSERT_TRACE, traceColumns, traceRow } from './trace-row.js';
 import { TraceWriter } from './trace-writer.js';
 import type { Feedback, FeedbackInput, TraceQueries } from './trace-queries.js';
 
@@ -49,12 +49,17 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
   }
 
   record(trace: Trace): void {
-    const row = traceRow(trace);
-    if (this.writer) this.writer.write(row);
-    else this.insert(row);
+    if (this.writer) this.writer.write(traceColumns(trace), JSON.stringify(trace));
+    else this.insert(traceRow(trace));
   }
 
+  /**
+   * Writes what was recorded so far. It first lets the current turn of the event loop finish: a
+   * gateway hands its traces to the store right after the response (`setImmediate`), so a read
+   * that follows a request sees its trace.
+   */
   async flush(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     await this.writer?.flush();
   }
 

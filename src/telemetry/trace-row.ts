@@ -2,8 +2,8 @@ import type { Trace } from '../spec/trace.js';
 import { isFallback } from './is-fallback.js';
 import { answeringAttempts } from '../spec/attempt-rules.js';
 
-/** The columns of one `traces` row, in the order of `INSERT_TRACE`. */
-export type TraceRow = [
+/** The columns of one `traces` row but the last (`trace_json`), in the order of `INSERT_TRACE`. */
+export type TraceColumns = [
   id: string,
   startedAt: number,
   requested: string,
@@ -24,14 +24,20 @@ export type TraceRow = [
   savingsUsd: number | null,
   promptPreview: string,
   promptSha256: string,
-  traceJson: string,
 ];
+
+/** One `traces` row: its columns, then the trace as JSON. */
+export type TraceRow = [...TraceColumns, traceJson: string];
 
 export const INSERT_TRACE = `INSERT OR REPLACE INTO traces (id, started_at, requested, router, route, model, status, stream, attempts, retries, fallback,
   latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, reference_cost_usd, savings_usd, prompt_preview, prompt_sha256, trace_json)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export function traceRow(trace: Trace): TraceRow {
+  return [...traceColumns(trace), JSON.stringify(trace)];
+}
+
+export function traceColumns(trace: Trace): TraceColumns {
   let retries = 0;
   for (const attempt of trace.attempts) if (attempt.role === 'answer' && attempt.retry > 0) retries++;
   return [
@@ -55,6 +61,5 @@ export function traceRow(trace: Trace): TraceRow {
     trace.savingsUsd ?? null,
     trace.prompt.preview,
     trace.prompt.sha256,
-    JSON.stringify(trace),
   ];
 }

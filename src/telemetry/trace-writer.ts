@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { INSERT_TRACE, type TraceRow } from './trace-row.js';
+import { INSERT_TRACE, type TraceColumns } from './trace-row.js';
 import { PRAGMAS, RETENTION_SQL } from './trace-store-schema.js';
 
 /**
@@ -23,9 +23,28 @@ const retain = () => {
   beyondCount.run(workerData.retention.maxRows);
 };
 let lastRetention = 0;
+// A batch is UTF-8 text, two lines per row: the columns as a JSON array, then the trace's JSON
+// (JSON text has no raw newline). The buffer goes back to the main thread to be filled again.
+const decode = (buffer, length) => {
+  const text = Buffer.from(buffer, 0, length).toString('utf8');
+  const rows = [];
+  for (let start = 0; start < text.length; ) {
+    const columnsEnd = text.indexOf('\\n', start);
+    const traceEnd = text.indexOf('\\n', columnsEnd + 1);
+    const row = JSON.parse(text.slice(start, columnsEnd));
+    row.push(text.slice(columnsEnd + 1, traceEnd));
+    rows.push(row);
+    start = traceEnd + 1;
+  }
+  return rows;
+};
 parentPort.on('message', (message) => {
   try {
-    if (message.type === 'rows') insertAll(message.rows);
+    if (message.type === 'rows') {
+      const rows = decode(message.buffer, message.length);
+      parentPort.postMessage({ type: 'buffer', buffer: message.buffer }, [message.buffer]);
+      insertAll(rows);
+    }
     if (message.type === 'rows' || message.type === 'retain') {
       const now = Date.now();
       if (message.type === 'retain' || now - lastRetention >= workerData.retentionEveryMs) {
@@ -57,14 +76,22 @@ export type TraceWriterOptions = {
 
 /** Largest batch handed over at once: bounds one transaction, and the memory of a burst. */
 const BATCH_ROWS = 256;
+/** Batch buffers: 256 rows of a typical trace (1.5 KB) fit; a larger trace gets a buffer of its own size. */
+const BUFFER_BYTES = 512 * 1024;
 
 /**
- * Writes trace rows off the request path: rows are batched in memory and handed to a worker
- * thread that owns its own connection, so a request never waits on the disk or on SQLite.
+ * Writes trace rows off the request path. The request thread appends each row as text to a
+ * buffer outside the JS heap (no trace data survives into the old generation for the garbage
+ * collector to copy) and hands full buffers, or every `batchMs`, to a worker thread that owns
+ * its own connection, by transfer (no copy). A request never waits on the disk or on SQLite.
  */
 export class TraceWriter {
   private readonly worker: Worker;
-  private pending: TraceRow[] = [];
+  private buffer: Buffer | undefined;
+  private used = 0;
+  private rows = 0;
+  /** Buffers the writer has emptied and sent back, to be filled again. */
+  private readonly free: Buffer[] = [];
   private timer: NodeJS.Timeout | undefined;
   private nextFlush = 0;
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
@@ -87,8 +114,10 @@ export class TraceWriter {
     });
     // The writer must not keep a CLI or a test process alive on its own.
     this.worker.unref();
-    this.worker.on('message', (message: { type: string; id?: number; message?: string }) => {
-      if (message.type === 'flushed' && message.id !== undefined) {
+    this.worker.on('message', (message: { type: string; id?: number; message?: string; buffer?: ArrayBuffer }) => {
+      if (message.type === 'buffer' && message.buffer) {
+        if (this.free.length < 2 && message.buffer.byteLength === BUFFER_BYTES) this.free.push(Buffer.from(message.buffer));
+      } else if (message.type === 'flushed' && message.id !== undefined) {
         this.waiting.get(message.id)?.resolve();
         this.settle(message.id);
       } else if (message.type === 'error') {
@@ -100,18 +129,29 @@ export class TraceWriter {
       }
     });
     this.worker.on('error', (error) => this.options.onError?.(error.message));
+    // A writer that died (it could not open the database, a bug) must not leave flushes, and the
+    // reads behind them, waiting forever: what it had not written is lost, and onError said so.
+    this.worker.on('exit', () => {
+      this.exited = true;
+      for (const waiter of this.waiting.values()) waiter.resolve();
+      this.waiting.clear();
+    });
     this.worker.postMessage({ type: 'retain' });
   }
 
-  write(row: TraceRow): void {
-    if (this.closed) return;
-    this.pending.push(row);
-    if (this.pending.length >= BATCH_ROWS) this.handOver();
+  write(columns: TraceColumns, traceJson: string): void {
+    if (this.closed || this.exited) return;
+    const line = `${JSON.stringify(columns)}\n${traceJson}\n`;
+    const bytes = Buffer.byteLength(line);
+    if (this.buffer && this.used + bytes > this.buffer.length) this.handOver();
+    this.buffer ??= this.free.pop() ?? Buffer.allocUnsafeSlow(Math.max(BUFFER_BYTES, bytes));
+    this.used += this.buffer.write(line, this.used);
+    if (++this.rows >= BATCH_ROWS) this.handOver();
     else this.timer ??= setTimeout(() => this.handOver(), this.batchMs).unref();
   }
-
   /** Resolves once every row written so far is in the database. */
   flush(): Promise<void> {
+    if (this.exited) return Promise.resolve();
     this.handOver();
     const id = this.nextFlush++;
     return new Promise((resolve, reject) => {
@@ -128,6 +168,7 @@ export class TraceWriter {
   }
 
   private closing = false;
+  private exited = false;
 
   /** Applies retention now (it also runs with writes, at most every `retentionEveryMs`). */
   async retain(): Promise<void> {
@@ -140,6 +181,7 @@ export class TraceWriter {
       this.closing = true;
       this.worker.ref();
       await this.flush();
+      if (this.exited) return;
       await new Promise<void>((resolve) => {
         this.worker.once('exit', () => resolve());
         this.worker.postMessage({ type: 'close' });
@@ -151,9 +193,14 @@ export class TraceWriter {
   private handOver(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const rows = this.pending;
-    this.pending = [];
-    this.worker.postMessage({ type: 'rows', rows });
+    const buffer = this.buffer;
+    if (!buffer || this.rows === 0) return;
+    const length = this.used;
+    this.buffer = undefined;
+    this.used = 0;
+    this.rows = 0;
+    // allocUnsafeSlow gives each buffer an ArrayBuffer of its own, so it can be transferred.
+    const memory = buffer.buffer as ArrayBuffer;
+    this.worker.postMessage({ type: 'rows', buffer: memory, length }, [memory]);
   }
 }

@@ -4,9 +4,10 @@ let counter: Counter | undefined;
 let loading: Promise<void> | undefined;
 
 /**
- * Loads the o200k tokenizer (GPT-4o/4.1/5 family). It takes ~200 ms to load, so the gateway
- * starts loading it at startup instead of on a request; until it is ready, counts are estimated
- * from the length (about 4 characters per token for English).
+ * Loads the o200k tokenizer (GPT-4o/4.1/5 family): about 200 ms and 70 MB of memory, so it is
+ * loaded only when something needs counts (an upstream that reports no usage, a prompt near a
+ * context window, the mock provider). Until it is ready, counts are estimated from the length
+ * (about 4 characters per token for English).
  */
 export function loadTokenizer(): Promise<void> {
   loading ??= import('gpt-tokenizer/encoding/o200k_base').then((module) => {
@@ -17,8 +18,13 @@ export function loadTokenizer(): Promise<void> {
   return loading;
 }
 
-/** Token count of a text: exact for OpenAI's o200k models, an estimate for others. */
+/** Token count of a text: exact for OpenAI's o200k models, an estimate for others (and until the tokenizer has loaded). */
 export function countTokens(text: string): number {
   if (text === '') return 0;
-  return counter ? counter(text) : Math.ceil(text.length / 4);
+  if (counter) return counter(text);
+  // The first need starts the load in the background; this count is estimated.
+  loadTokenizer().catch(() => {
+    loading = undefined;
+  });
+  return Math.ceil(text.length / 4);
 }

@@ -95,17 +95,31 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
   }
   response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: outcome.model.name, attempts: outcome.attemptCount }) });
   const encoder = new OpenAIStreamEncoder(id, outcome.model.name, chat.includeUsage);
+  // The events decoded from one upstream read arrive within one turn of the event loop: corked
+  // until the turn ends, they leave in one socket write instead of one write each.
+  let corked = false;
+  const send = (text: string): Promise<void> => {
+    if (!corked) {
+      corked = true;
+      response.cork();
+      process.nextTick(() => {
+        corked = false;
+        response.uncork();
+      });
+    }
+    return write(response, text);
+  };
   let failed = false;
   for await (const part of outcome.parts) {
     if (response.destroyed) break;
     if (part.type === 'error') {
       // After the first byte there is no failing over: end with an error event, never a [DONE].
       const { message, type, code } = errorToHttp(part.error).body.error;
-      await write(response, encoder.error({ message, type, code }));
+      await send(encoder.error({ message, type, code }));
       failed = true;
       break;
     }
-    await write(response, encoder.encode(part));
+    await send(encoder.encode(part));
   }
   if (!response.destroyed) response.end(failed ? undefined : encoder.done());
 }

@@ -1,0 +1,113 @@
+// Load generators. JSON: autocannon, with each response's own latency taken from its events
+// (its histograms round to whole milliseconds). Streams: an undici client that times the first
+// content token of every response.
+import autocannon from 'autocannon';
+import { Pool } from 'undici';
+
+export const GATEWAY_KEY = 'bench-gateway-key';
+const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` };
+
+/** Requests that cover the bench config's routes: a short question, code, creative, billing, a long hard one. */
+export function requestBodies(stream) {
+  const hard =
+    'Compare the trade-offs between optimistic and pessimistic concurrency control in a distributed database. ' +
+    'Explain step by step how each handles write skew, analyse the consequences for serializability, and derive when each is preferable. '.repeat(3);
+  const bodies = [
+    { messages: [{ role: 'user', content: 'What is the capital of Japan?' }] },
+    { messages: [{ role: 'system', content: 'You are a helpful assistant.' }, { role: 'user', content: 'Write a python function that parses a CSV file and returns the rows as dicts.' }] },
+    { messages: [{ role: 'user', content: 'Write a short story about a lighthouse keeper.' }] },
+    { messages: [{ role: 'user', content: 'Why was I charged twice this month?' }], metadata: { team: 'billing' } },
+    { messages: [{ role: 'user', content: 'Summarise this paragraph for me please: the meeting moved to Thursday.' }] },
+    { messages: [{ role: 'user', content: hard }] },
+  ];
+  return bodies.map((body) => JSON.stringify({ model: 'auto', ...body, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) }));
+}
+
+const percentile = (sorted, q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+
+/** JSON requests from `connections` keep-alive connections for `seconds`. */
+export function jsonLoad(url, { connections, seconds }) {
+  const latencies = [];
+  const bodies = requestBodies(false);
+  let non2xx = 0;
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const instance = autocannon(
+      {
+        url: `${url}/v1/chat/completions`,
+        connections,
+        duration: seconds,
+        requests: bodies.map((body) => ({ method: 'POST', headers: HEADERS, body })),
+      },
+      (error, result) => {
+        if (error) return reject(error);
+        const elapsed = (performance.now() - started) / 1000;
+        latencies.sort((a, b) => a - b);
+        resolve({ requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), non2xx, errors: result.errors + result.timeouts });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode === 200) latencies.push(responseTime);
+      else non2xx++;
+    });
+  });
+}
+
+/**
+ * Streaming requests from `connections` connections for `seconds`: each reads the whole SSE
+ * stream and notes when its first content token arrived.
+ */
+export async function streamLoad(url, { connections, seconds }) {
+  const bodies = requestBodies(true);
+  const pool = new Pool(url, { connections, keepAliveTimeout: 60_000, pipelining: 1 });
+  const ttft = [];
+  const total = [];
+  let non2xx = 0;
+  let errors = 0;
+  let incomplete = 0;
+  let sent = 0;
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const body = bodies[sent++ % bodies.length];
+      const begun = performance.now();
+      try {
+        const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: HEADERS, body });
+        if (response.statusCode !== 200) {
+          non2xx++;
+          await response.body.dump();
+          continue;
+        }
+        let text = '';
+        let first;
+        for await (const chunk of response.body) {
+          text += chunk;
+          if (first === undefined && text.includes('"content":"The"')) first = performance.now() - begun;
+        }
+        if (first === undefined || !text.includes('[DONE]')) incomplete++;
+        else {
+          ttft.push(first);
+          total.push(performance.now() - begun);
+        }
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, () => worker()));
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.close();
+  ttft.sort((a, b) => a - b);
+  total.sort((a, b) => a - b);
+  return {
+    requests: total.length,
+    perSecond: total.length / elapsed,
+    ttftP50: percentile(ttft, 0.5),
+    ttftP99: percentile(ttft, 0.99),
+    p50: percentile(total, 0.5),
+    p99: percentile(total, 0.99),
+    non2xx,
+    errors: errors + incomplete,
+  };
+}

@@ -1,0 +1,218 @@
+// The gateway benchmark (`npm run bench`): Switchyard against the least a Node proxy can do, in
+// the same run, on the same machine, alternating, and the overhead budget checked on the result.
+//
+//   targets   proxy: node:http + an undici pool, bodies passed through (bench/gateway/minimal-proxy.mjs)
+//             switchyard: `switchyard serve` with bench/gateway/switchyard.yaml (rules over six
+//               routes, fallback chains, API key, cost accounting, SQLite traces on disk, metrics, logs)
+//             switchyard-no-traces: the same with every trace dropped (what the trace store costs)
+//   load      autocannon for JSON; an undici client for SSE (times the first content token)
+//   pinning   each target alone on the last core; load generator and fake upstream on the others
+//
+// Environment: BENCH_SECONDS (per run, default 3), BENCH_REPETITIONS (3), BENCH_SOAK_SECONDS (300),
+// BENCH_CONCURRENCY (1,16,64,256). Writes bench/results/gateway.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runMicroBenchmarks } from './micro.mjs';
+import { jsonLoad, streamLoad } from './gateway/load.mjs';
+import { cpuSeconds, machine, memory, pinSelfToLoadCores, root, startMinimalProxy, startSwitchyard, startUpstream, stop, TARGET_CORE } from './gateway/processes.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const WARMUP_SECONDS = 1;
+const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
+const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
+const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
+const STREAM_CONCURRENCY = [1, 64];
+const HELD_STREAMS = 1000;
+
+const BUDGET = {
+  cpuRatio: 1.5, // CPU per request vs the proxy, JSON, concurrency 64, traces on
+  throughputRatio: 0.7, // vs the proxy, concurrency 64, pinned
+  addedLatencyMs: 0.3, // p50 at concurrency 1
+  addedTtftMs: 1, // p50 at concurrency 1
+  heldStreamsRssMb: 150,
+  soakGrowth: 0.05, // RSS of the last minute vs the second
+  rulesDecisionMicros: 20,
+  trainedDecisionMicros: 200,
+};
+
+const median = (values) => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const log = (line) => process.stdout.write(`${line}\n`);
+
+const TARGETS = {
+  proxy: (upstream) => startMinimalProxy(upstream.url),
+  switchyard: (upstream) => startSwitchyard(upstream.url),
+  'switchyard-no-traces': (upstream) => startSwitchyard(upstream.url, { withoutTraces: true }),
+};
+
+/** One measured run: a fresh target process, a warm-up, then the load with its CPU and memory. */
+async function measure(targetName, upstream, load, options) {
+  const target = await TARGETS[targetName](upstream);
+  try {
+    await load(target.url, { ...options, seconds: WARMUP_SECONDS });
+    const before = cpuSeconds(target.pid);
+    const result = await load(target.url, { ...options, seconds: options.seconds ?? SECONDS });
+    const cpu = cpuSeconds(target.pid) - before;
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${targetName}: ${result.non2xx} non-2xx responses and ${result.errors} errors at concurrency ${options.connections}`);
+    return { ...result, cpuMicrosPerRequest: (cpu * 1e6) / result.requests, peakRssMb: memory(target.pid).peakRssMb };
+  } finally {
+    await stop(target);
+  }
+}
+
+/** Every target at every concurrency, in alternating order, `REPETITIONS` times; medians per cell. */
+async function matrix(kind, upstream, concurrencies, targetsAt) {
+  const runs = [];
+  for (const connections of concurrencies) {
+    const targets = targetsAt(connections);
+    for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+      const order = repetition % 2 === 0 ? targets : [...targets].reverse();
+      for (const target of order) {
+        const run = await measure(target, upstream, kind === 'json' ? jsonLoad : streamLoad, { connections });
+        runs.push({ kind, target, connections, repetition, ...run });
+        log(`  ${kind} c=${String(connections).padEnd(3)} ${target.padEnd(20)} ${run.perSecond.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(3)} ms  CPU ${run.cpuMicrosPerRequest.toFixed(0)} µs/req`);
+      }
+    }
+  }
+  const cells = [];
+  for (const connections of concurrencies) {
+    for (const target of targetsAt(connections)) {
+      const of = (key) => median(runs.filter((run) => run.target === target && run.connections === connections).map((run) => run[key]));
+      cells.push({
+        kind,
+        target,
+        connections,
+        perSecond: of('perSecond'),
+        p50: of('p50'),
+        p99: of('p99'),
+        cpuMicrosPerRequest: of('cpuMicrosPerRequest'),
+        peakRssMb: of('peakRssMb'),
+        ...(kind === 'stream' ? { ttftP50: of('ttftP50'), ttftP99: of('ttftP99') } : {}),
+      });
+    }
+  }
+  return { runs, cells };
+}
+
+/** 1,000 streams held open at once (the upstream spaces its chunks): the target's peak RSS. */
+async function heldStreams(target) {
+  const slow = await startUpstream(100);
+  try {
+    const run = await measure(target, slow, streamLoad, { connections: HELD_STREAMS, seconds: 5 });
+    return { target, connections: HELD_STREAMS, ...run };
+  } finally {
+    await stop(slow);
+  }
+}
+
+/** Five minutes of JSON load at concurrency 64, RSS sampled every 5 s. */
+async function soak(upstream) {
+  const target = await startSwitchyard(upstream.url);
+  const samples = [];
+  const started = performance.now();
+  const timer = setInterval(() => samples.push({ second: (performance.now() - started) / 1000, rssMb: memory(target.pid).rssMb }), 5_000);
+  try {
+    const result = await jsonLoad(target.url, { connections: 64, seconds: SOAK_SECONDS });
+    clearInterval(timer);
+    const minute = Math.min(60, SOAK_SECONDS / 5);
+    const second = median(samples.filter((s) => s.second >= minute && s.second < 2 * minute).map((s) => s.rssMb));
+    const last = median(samples.filter((s) => s.second >= SOAK_SECONDS - minute).map((s) => s.rssMb));
+    return { seconds: SOAK_SECONDS, requests: result.requests, non2xx: result.non2xx, errors: result.errors, samples, earlyRssMb: second, lateRssMb: last, growth: last / second - 1 };
+  } finally {
+    clearInterval(timer);
+    await stop(target);
+  }
+}
+
+const cell = (cells, kind, target, connections) => cells.find((c) => c.kind === kind && c.target === target && c.connections === connections);
+const fmt = (value, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+
+function printMatrix(title, cells, kind, concurrencies) {
+  log(`\n${title}`);
+  log('conc  target                 req/s   p50 ms   p99 ms  CPU µs/req  peak RSS MB' + (kind === 'stream' ? '  TTFT p50 ms' : '') + '   vs proxy: req/s   CPU    +p50 ms' + (kind === 'stream' ? '  +TTFT ms' : ''));
+  for (const connections of concurrencies) {
+    const floor = cell(cells, kind, 'proxy', connections);
+    for (const row of cells.filter((c) => c.kind === kind && c.connections === connections)) {
+      const ratios =
+        row.target === 'proxy'
+          ? ''
+          : `   ${fmt(row.perSecond / floor.perSecond, 2).padStart(13)}  ${fmt(row.cpuMicrosPerRequest / floor.cpuMicrosPerRequest, 2).padStart(5)}  ${fmt(row.p50 - floor.p50, 3).padStart(8)}` +
+            (kind === 'stream' ? `  ${fmt(row.ttftP50 - floor.ttftP50, 3).padStart(8)}` : '');
+      log(
+        `${String(connections).padEnd(4)}  ${row.target.padEnd(20)} ${fmt(row.perSecond).padStart(7)}  ${fmt(row.p50, 3).padStart(7)}  ${fmt(row.p99, 3).padStart(7)}  ${fmt(row.cpuMicrosPerRequest).padStart(10)}  ${fmt(row.peakRssMb).padStart(11)}` +
+          (kind === 'stream' ? `  ${fmt(row.ttftP50, 3).padStart(11)}` : '') +
+          ratios,
+      );
+    }
+  }
+}
+
+const startedAt = Date.now();
+pinSelfToLoadCores();
+const info = machine();
+log(`Switchyard gateway benchmark: ${info.cpu}, ${info.cores} cores, Node ${info.node}; ${TARGET_CORE === undefined ? 'nothing pinned (taskset or a second core missing)' : `each target pinned to core ${TARGET_CORE}, load and upstream on the others`}`);
+log(`${REPETITIONS} alternating runs of ${SECONDS} s (after ${WARMUP_SECONDS} s of warm-up) per cell; medians.`);
+
+log('\nMicro-benchmarks');
+const micro = await runMicroBenchmarks();
+for (const result of micro) log(`  ${result.name.padEnd(26)} ${fmt(result.microsPerOp, 2).padStart(8)} µs${result.budgetMicros === undefined ? '' : `   (budget ${result.budgetMicros} µs)`}`);
+
+const upstream = await startUpstream(0);
+log('\nJSON');
+const json = await matrix('json', upstream, CONCURRENCY, (c) => (c === 1 || c === 64 ? ['proxy', 'switchyard', 'switchyard-no-traces'] : ['proxy', 'switchyard']));
+log('\nSSE');
+const stream = await matrix('stream', upstream, STREAM_CONCURRENCY, () => ['proxy', 'switchyard']);
+log(`\n${HELD_STREAMS} streams held open`);
+const held = [];
+for (const target of ['proxy', 'switchyard']) {
+  held.push(await heldStreams(target));
+  log(`  ${target.padEnd(20)} peak RSS ${fmt(held.at(-1).peakRssMb)} MB, ${held.at(-1).requests} streams completed`);
+}
+log(`\nSoak: ${SOAK_SECONDS} s of JSON at concurrency 64`);
+const soaked = await soak(upstream);
+await stop(upstream);
+
+printMatrix('JSON (medians)', json.cells, 'json', CONCURRENCY);
+printMatrix('SSE with a usage chunk (medians; TTFT: time to the first content token)', stream.cells, 'stream', STREAM_CONCURRENCY);
+log(`\nSoak: RSS ${fmt(soaked.earlyRssMb)} MB in the second minute, ${fmt(soaked.lateRssMb)} MB in the last (${fmt(soaked.growth * 100, 1)}%), ${soaked.requests} requests`);
+
+const sy64 = cell(json.cells, 'json', 'switchyard', 64);
+const px64 = cell(json.cells, 'json', 'proxy', 64);
+const sy1 = cell(json.cells, 'json', 'switchyard', 1);
+const px1 = cell(json.cells, 'json', 'proxy', 1);
+const st1 = cell(stream.cells, 'stream', 'switchyard', 1);
+const pt1 = cell(stream.cells, 'stream', 'proxy', 1);
+const nt64 = cell(json.cells, 'json', 'switchyard-no-traces', 64);
+const nt1 = cell(json.cells, 'json', 'switchyard-no-traces', 1);
+const microOf = (name) => micro.find((result) => result.name === name)?.microsPerOp;
+const checks = [
+  ['CPU per request vs proxy (JSON, c=64, traces on)', sy64.cpuMicrosPerRequest / px64.cpuMicrosPerRequest, `≤ ${BUDGET.cpuRatio}×`, (v) => v <= BUDGET.cpuRatio, 2, '×'],
+  ['throughput vs proxy (JSON, c=64, pinned)', sy64.perSecond / px64.perSecond, `≥ ${BUDGET.throughputRatio}×`, (v) => v >= BUDGET.throughputRatio, 2, '×'],
+  ['added p50 latency (JSON, c=1)', sy1.p50 - px1.p50, `≤ ${BUDGET.addedLatencyMs} ms`, (v) => v <= BUDGET.addedLatencyMs, 3, ' ms'],
+  ['added time to first token (SSE, c=1)', st1.ttftP50 - pt1.ttftP50, `≤ ${BUDGET.addedTtftMs} ms`, (v) => v <= BUDGET.addedTtftMs, 3, ' ms'],
+  [`peak RSS, ${HELD_STREAMS} streams open`, held.find((h) => h.target === 'switchyard').peakRssMb, `≤ ${BUDGET.heldStreamsRssMb} MB`, (v) => v <= BUDGET.heldStreamsRssMb, 0, ' MB'],
+  [`RSS growth over the ${SOAK_SECONDS} s soak`, soaked.growth * 100, `≤ ${BUDGET.soakGrowth * 100}%`, (v) => v <= BUDGET.soakGrowth * 100, 1, '%'],
+  ['rules decision', microOf('rules decision'), `≤ ${BUDGET.rulesDecisionMicros} µs`, (v) => v <= BUDGET.rulesDecisionMicros, 1, ' µs'],
+  ['trained-router decision', microOf('trained-router decision'), `≤ ${BUDGET.trainedDecisionMicros} µs`, (v) => v <= BUDGET.trainedDecisionMicros, 1, ' µs'],
+  // Issue 6: what storing traces costs, against the same gateway dropping them.
+  ['trace store: throughput, stored vs dropped (c=64)', sy64.perSecond / nt64.perSecond, 'report', () => true, 2, '×'],
+  ['trace store: added p50 latency (c=1)', sy1.p50 - nt1.p50, 'report', () => true, 3, ' ms'],
+];
+log('\nBudget');
+const verdicts = checks.map(([name, value, bound, ok, digits, unit]) => {
+  const pass = Number.isFinite(value) && ok(value);
+  log(`  ${bound === 'report' ? '    ' : pass ? 'PASS' : 'FAIL'}  ${name.padEnd(52)} ${fmt(value, digits).padStart(8)}${unit}   ${bound === 'report' ? '' : `budget ${bound}`}`);
+  return { name, value, bound, pass: bound === 'report' ? undefined : pass };
+});
+const minutes = (Date.now() - startedAt) / 60_000;
+log(`\n${verdicts.filter((v) => v.pass === false).length === 0 ? 'Every budget met.' : `${verdicts.filter((v) => v.pass === false).length} budget(s) missed.`} ${minutes.toFixed(1)} minutes.`);
+
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(
+  join(root, 'bench/results/gateway.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), machine: info, seconds: SECONDS, repetitions: REPETITIONS, budget: BUDGET, verdicts, micro, json, stream, held, soak: soaked }, null, 2)}\n`,
+);

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emptyDecision } from '../spec/empty-decision.js';
+import type { Trace } from '../spec/trace.js';
+import { SqliteTraceStore } from './sqlite-trace-store.js';
+import { TraceWriter } from './trace-writer.js';
+
+/** The writer thread's path: rows packed as text in transferred buffers, decoded and inserted there. */
+
+const RETENTION = { maxAgeMs: 86_400_000 * 365 * 100, maxRows: 1_000_000 };
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempPath = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-writer-'));
+  dirs.push(dir);
+  return join(dir, 'traces.db');
+};
+
+function trace(id: string, preview: string, startedAt = 1_700_000_000_000): Trace {
+  return {
+    id,
+    startedAt,
+    requested: 'auto',
+    prompt: { preview, sha256: 'a'.repeat(64) },
+    router: 'auto',
+    route: 'chat',
+    model: 'cheap',
+    stream: false,
+    decision: emptyDecision({ requested: 'auto', router: 'auto', route: 'chat', policy: 'single', candidates: [], reference: null }),
+    attempts: [],
+    status: 'ok',
+    latencyMs: 12.5,
+    firstTokenMs: undefined,
+    usage: undefined,
+    costUsd: 0.001,
+    referenceCostUsd: undefined,
+    savingsUsd: undefined,
+    skipped: [],
+  } as unknown as Trace;
+}
+
+describe('the trace writer thread', () => {
+  it('stores every row exactly, whatever the text: newlines, quotes, emoji, non-Latin scripts, a trace larger than a batch buffer', async () => {
+    const store = SqliteTraceStore.open({ path: tempPath(), retention: RETENTION, batchMs: 5 });
+    const previews = ['line one\nline two\r\n', 'quote " backslash \\ tab \t', 'emoji 🚦 and 日本語 and العربية', '\u2028\u2029 separators', 'x'.repeat(700_000)];
+    // 600 rows: more than one batch of 256, and more than one buffer for the large one.
+    const sent: Trace[] = [];
+    for (let i = 0; i < 600; i++) sent.push(trace(`t-${String(i).padStart(4, '0')}`, previews[i % previews.length] as string, 1_700_000_000_000 + i));
+    for (const item of sent) store.record(item);
+    await store.flush();
+    const count = (store.db.prepare('SELECT COUNT(*) AS n FROM traces').get() as { n: number }).n;
+    expect(count).toBe(600);
+    for (const index of [0, 1, 2, 3, 4, 255, 256, 599]) {
+      const item = sent[index] as Trace;
+      const stored = await store.get(item.id);
+      expect(stored?.trace).toEqual(item);
+      const row = store.db.prepare('SELECT prompt_preview, started_at, latency_ms, cost_usd, router FROM traces WHERE id = ?').get(item.id);
+      expect(row).toEqual({ prompt_preview: item.prompt.preview, started_at: item.startedAt, latency_ms: 12.5, cost_usd: 0.001, router: 'auto' });
+    }
+    await store.close();
+  });
+
+  it('does not leave a flush waiting when the writer thread dies, and reports why', async () => {
+    const errors: string[] = [];
+    const writer = new TraceWriter({ path: join(tempPath(), 'no-such-directory', 'traces.db'), retention: RETENTION, onError: (message) => errors.push(message) });
+    writer.write(['id', 1, 'auto', null, null, null, 'ok', 0, 0, 0, 0, 1, null, null, null, null, null, null, '', ''], '{}');
+    await expect(writer.flush()).resolves.toBeUndefined();
+    expect(errors.join(' ')).toMatch(/directory does not exist|unable to open/i);
+    await writer.close();
+  });
+});
