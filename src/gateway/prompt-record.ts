@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { extractRoutingText } from '../features/extract-routing-text.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { PromptRecord } from '../spec/trace.js';
@@ -11,7 +11,7 @@ const HASHED_CHARS = 65_536;
 export function promptRecord(request: ChatRequest, storePrompts: boolean): PromptRecord {
   const text = extractRoutingText(request.messages, 'last_user');
   const preview = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
-  const record: PromptRecord = { preview, sha256: createHash('sha256').update(text.slice(0, HASHED_CHARS)).digest('hex') };
+  const record: PromptRecord = { preview, sha256: hash('sha256', text.slice(0, HASHED_CHARS), 'hex') };
   if (storePrompts) record.messages = request.messages;
   return record;
 }
