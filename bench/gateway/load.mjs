@@ -25,8 +25,8 @@ export function requestBodies(stream) {
 
 const percentile = (sorted, q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
 
-/** JSON requests from `connections` keep-alive connections for `seconds`. */
-export function jsonLoad(url, { connections, seconds }) {
+/** JSON requests from `connections` keep-alive connections for `seconds`; at most `rate` per second in all when given. */
+export function jsonLoad(url, { connections, seconds, rate }) {
   const latencies = [];
   const bodies = requestBodies(false);
   let non2xx = 0;
@@ -37,6 +37,7 @@ export function jsonLoad(url, { connections, seconds }) {
         url: `${url}/v1/chat/completions`,
         connections,
         duration: seconds,
+        ...(rate === undefined ? {} : { overallRate: rate }),
         requests: bodies.map((body) => ({ method: 'POST', headers: HEADERS, body })),
       },
       (error, result) => {

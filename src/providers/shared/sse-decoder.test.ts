@@ -54,6 +54,12 @@ describe('SseDecoder', () => {
     ]);
   });
 
+  it('splits one chunk that mixes \\n, \\r\\n and \\r line ends, in any order', () => {
+    expect(decodeAll(['data: a\n\ndata: b\r\n\r\ndata: c\n\ndata: d\r\rdata: e\n\n'], false)).toEqual(
+      ['a', 'b', 'c', 'd', 'e'].map((data) => ({ event: undefined, data })),
+    );
+  });
+
   it('accepts \\r\\n line endings', () => {
     expect(decodeAll(['data: a\r\n\r\ndata: b\r\n\r\n'], false)).toEqual([
       { event: undefined, data: 'a' },

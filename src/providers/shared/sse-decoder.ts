@@ -22,9 +22,12 @@ export class SseDecoder {
     }
     this.buffer += input;
     let start = 0;
+    // Where the next \r is: searched again only once passed (most streams have none, and a search
+    // per line would scan the rest of the chunk for every line).
+    let cr = this.buffer.indexOf('\r');
     for (;;) {
       const lf = this.buffer.indexOf('\n', start);
-      const cr = this.buffer.indexOf('\r', start);
+      if (cr !== -1 && cr < start) cr = this.buffer.indexOf('\r', start);
       let end: number;
       let next: number;
       if (cr !== -1 && (lf === -1 || cr < lf)) {
