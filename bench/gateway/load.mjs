@@ -25,8 +25,52 @@ export function requestBodies(stream) {
 
 const percentile = (sorted, q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
 
-/** JSON requests from `connections` keep-alive connections for `seconds`; at most `rate` per second in all when given. */
-export function jsonLoad(url, { connections, seconds, rate }) {
+/**
+ * JSON requests at a steady `rate`, evenly spaced (open loop: a request goes out on time whether
+ * or not the earlier ones have answered), over a pool of `connections`: a gateway's latency under
+ * a load it carries, rather than its capacity.
+ */
+export async function pacedLoad(url, { connections, seconds, rate }) {
+  const bodies = requestBodies(false);
+  const pool = new Pool(url, { connections, keepAliveTimeout: 60_000 });
+  const latencies = [];
+  const pending = [];
+  let non2xx = 0;
+  let errors = 0;
+  let sent = 0;
+  const started = performance.now();
+  const send = async () => {
+    const begun = performance.now();
+    try {
+      const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: HEADERS, body: bodies[sent++ % bodies.length] });
+      await response.body.dump();
+      if (response.statusCode === 200) latencies.push(performance.now() - begun);
+      else non2xx++;
+    } catch {
+      errors++;
+    }
+  };
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const elapsed = performance.now() - started;
+      if (elapsed >= seconds * 1000) {
+        clearInterval(timer);
+        resolve();
+        return;
+      }
+      // Timers fire about every millisecond: send what the schedule owes by now.
+      while (sent < (elapsed / 1000) * rate) pending.push(send());
+    }, 1);
+  });
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  await pool.close();
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), non2xx, errors };
+}
+
+/** JSON requests from `connections` keep-alive connections for `seconds`, each sent when the last answered. */
+export function jsonLoad(url, { connections, seconds }) {
   const latencies = [];
   const bodies = requestBodies(false);
   let non2xx = 0;
@@ -37,7 +81,6 @@ export function jsonLoad(url, { connections, seconds, rate }) {
         url: `${url}/v1/chat/completions`,
         connections,
         duration: seconds,
-        ...(rate === undefined ? {} : { overallRate: rate }),
         requests: bodies.map((body) => ({ method: 'POST', headers: HEADERS, body })),
       },
       (error, result) => {
