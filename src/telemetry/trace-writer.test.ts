@@ -58,8 +58,8 @@ describe('the trace writer thread', () => {
       const item = sent[index] as Trace;
       const stored = await store.get(item.id);
       expect(stored?.trace).toEqual(item);
-      const row = store.db.prepare('SELECT prompt_preview, started_at, latency_ms, cost_usd, router FROM traces WHERE id = ?').get(item.id);
-      expect(row).toEqual({ prompt_preview: item.prompt.preview, started_at: item.startedAt, latency_ms: 12.5, cost_usd: 0.001, router: 'auto' });
+      const row = store.db.prepare('SELECT prompt_preview, started_at, latency_ms, cost_usd, router, trace_json FROM traces WHERE id = ?').get(item.id);
+      expect(row).toEqual({ prompt_preview: item.prompt.preview, started_at: item.startedAt, latency_ms: 12.5, cost_usd: 0.001, router: 'auto', trace_json: JSON.stringify(item) });
     }
     await store.close();
   });
