@@ -122,12 +122,13 @@ async function heldStreams(name) {
   }
 }
 
-/** Five minutes of JSON load at concurrency 64, RSS sampled every 5 s. */
+/** Five minutes of JSON load at concurrency 64, RSS sampled every 5 s: the second minute against the last. */
 async function soak(upstream) {
   const target = await startSwitchyard(upstream.url);
   const samples = [];
   const started = performance.now();
-  const timer = setInterval(() => samples.push({ second: (performance.now() - started) / 1000, rssMb: memory(target.pid).rssMb }), 5_000);
+  // Every 5 s, or often enough that a short soak (BENCH_SOAK_SECONDS) still has samples in each window.
+  const timer = setInterval(() => samples.push({ second: (performance.now() - started) / 1000, rssMb: memory(target.pid).rssMb }), Math.min(5_000, SOAK_SECONDS * 50));
   try {
     const result = await jsonLoad(target.url, { connections: 64, seconds: SOAK_SECONDS });
     clearInterval(timer);
