@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyDecision } from '../spec/empty-decision.js';
 import type { Trace } from '../spec/trace.js';
@@ -46,10 +47,10 @@ function trace(id: string, preview: string, startedAt = 1_700_000_000_000): Trac
 describe('the trace writer thread', () => {
   it('stores every row exactly, whatever the text: newlines, quotes, emoji, non-Latin scripts, a trace larger than a batch buffer', async () => {
     const store = SqliteTraceStore.open({ path: tempPath(), retention: RETENTION, batchMs: 5 });
-    const previews = ['line one\nline two\r\n', 'quote " backslash \\ tab \t', 'emoji 🚦 and 日本語 and العربية', '\u2028\u2029 separators', 'x'.repeat(700_000)];
-    // 600 rows: more than one batch of 256, and more than one buffer for the large one.
+    const previews = ['line one\nline two\r\n', 'quote " backslash \\ tab \t', 'emoji 🚦 and 日本語 and العربية', '\u2028\u2029 separators', 'plain'];
+    // 600 rows: more than one batch of 256; row 4 alone is larger than a batch buffer.
     const sent: Trace[] = [];
-    for (let i = 0; i < 600; i++) sent.push(trace(`t-${String(i).padStart(4, '0')}`, previews[i % previews.length] as string, 1_700_000_000_000 + i));
+    for (let i = 0; i < 600; i++) sent.push(trace(`t-${String(i).padStart(4, '0')}`, i === 4 ? 'x'.repeat(700_000) : (previews[i % previews.length] as string), 1_700_000_000_000 + i));
     for (const item of sent) store.record(item);
     await store.flush();
     const count = (store.db.prepare('SELECT COUNT(*) AS n FROM traces').get() as { n: number }).n;
@@ -63,6 +64,30 @@ describe('the trace writer thread', () => {
     }
     await store.close();
   });
+
+  it('drops traces past 64 MB handed to a writer that is stuck (the database locked), says so, and writes again once free', async () => {
+    const path = tempPath();
+    const errors: string[] = [];
+    const store = SqliteTraceStore.open({ path, retention: RETENTION, batchMs: 5, onError: (message) => errors.push(message) });
+    await store.flush();
+    const other = new Database(path);
+    other.exec('BEGIN EXCLUSIVE');
+    // 120 traces of about 1.4 MB (the preview is in a column and in the JSON), each in a buffer of
+    // its own: 168 MB for a writer that cannot write; about 46 fit under the bound.
+    const big = 'x'.repeat(700_000);
+    for (let i = 0; i < 120; i++) store.record(trace(`big-${String(i).padStart(3, '0')}`, big, 1_700_000_000_000 + i));
+    expect(errors.join(' ')).toMatch(/MB behind .* trace\(s\) dropped so far/);
+    other.exec('COMMIT');
+    other.close();
+    await store.flush();
+    const stored = (store.db.prepare('SELECT COUNT(*) AS n FROM traces').get() as { n: number }).n;
+    expect(stored).toBeGreaterThan(40);
+    expect(stored).toBeLessThan(60);
+    // Free again: the next trace is written.
+    store.record(trace('after', 'small', 1_800_000_000_000));
+    expect((await store.get('after'))?.trace.id).toBe('after');
+    await store.close();
+  }, 20_000);
 
   it('does not leave a flush waiting when the writer thread dies, and reports why', async () => {
     const errors: string[] = [];

@@ -41,8 +41,12 @@ const decode = (buffer, length) => {
 parentPort.on('message', (message) => {
   try {
     if (message.type === 'rows') {
-      const rows = decode(message.buffer, message.length);
-      parentPort.postMessage({ type: 'buffer', buffer: message.buffer }, [message.buffer]);
+      let rows;
+      try {
+        rows = decode(message.buffer, message.length);
+      } finally {
+        parentPort.postMessage({ type: 'buffer', buffer: message.buffer }, [message.buffer]);
+      }
       insertAll(rows);
     }
     if (message.type === 'rows' || message.type === 'retain') {
@@ -78,6 +82,14 @@ export type TraceWriterOptions = {
 const BATCH_ROWS = 256;
 /** Batch buffers: 256 rows of a typical trace (1.5 KB) fit; a larger trace gets a buffer of its own size. */
 const BUFFER_BYTES = 512 * 1024;
+/**
+ * Most batch bytes handed to the writer and not yet taken in: a disk that stalls (or a database
+ * locked by someone else) must not make the gateway's memory grow without end. Past it, traces are
+ * dropped and counted.
+ */
+const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+/** How often, at most, dropped traces are reported through onError. */
+const DROP_REPORT_MS = 10_000;
 
 /**
  * Writes trace rows off the request path. The request thread appends each row as text to a
@@ -116,6 +128,7 @@ export class TraceWriter {
     this.worker.unref();
     this.worker.on('message', (message: { type: string; id?: number; message?: string; buffer?: ArrayBuffer }) => {
       if (message.type === 'buffer' && message.buffer) {
+        this.bytesInFlight -= message.buffer.byteLength;
         if (this.free.length < 2 && message.buffer.byteLength === BUFFER_BYTES) this.free.push(Buffer.from(message.buffer));
       } else if (message.type === 'flushed' && message.id !== undefined) {
         this.waiting.get(message.id)?.resolve();
@@ -141,6 +154,10 @@ export class TraceWriter {
 
   write(columns: TraceColumns, traceJson: string): void {
     if (this.closed || this.exited) return;
+    if (this.bytesInFlight >= MAX_BYTES_IN_FLIGHT) {
+      this.drop();
+      return;
+    }
     const line = `${JSON.stringify(columns)}\n${traceJson}\n`;
     const bytes = Buffer.byteLength(line);
     if (this.buffer && this.used + bytes > this.buffer.length) this.handOver();
@@ -201,6 +218,19 @@ export class TraceWriter {
     this.rows = 0;
     // allocUnsafeSlow gives each buffer an ArrayBuffer of its own, so it can be transferred.
     const memory = buffer.buffer as ArrayBuffer;
+    this.bytesInFlight += memory.byteLength;
     this.worker.postMessage({ type: 'rows', buffer: memory, length }, [memory]);
+  }
+
+  private bytesInFlight = 0;
+  private dropped = 0;
+  private lastDropReport = -Infinity;
+
+  private drop(): void {
+    this.dropped++;
+    const now = Date.now();
+    if (now - this.lastDropReport < DROP_REPORT_MS) return;
+    this.lastDropReport = now;
+    this.options.onError?.(`the writer is ${Math.round(this.bytesInFlight / 1048576)} MB behind (is the disk stalled or the database locked?); ${this.dropped} trace(s) dropped so far`);
   }
 }
