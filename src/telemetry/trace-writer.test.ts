@@ -65,6 +65,19 @@ describe('the trace writer thread', () => {
     await store.close();
   });
 
+  it('stores a trace larger than a batch buffer whole when emptied buffers are waiting to be reused', async () => {
+    const store = SqliteTraceStore.open({ path: tempPath(), retention: RETENTION, batchMs: 5 });
+    // A first batch, written and its buffer sent back: the writer now has a buffer to reuse.
+    store.record(trace('small', 'plain'));
+    await store.flush();
+    const large = trace('large', 'y'.repeat(700_000), 1_700_000_000_001);
+    store.record(large);
+    await store.flush();
+    const row = store.db.prepare('SELECT trace_json FROM traces WHERE id = ?').get('large');
+    expect(row).toEqual({ trace_json: JSON.stringify(large) });
+    await store.close();
+  });
+
   it('drops traces past 64 MB handed to a writer that is stuck (the database locked), says so, and writes again once free', async () => {
     const path = tempPath();
     const errors: string[] = [];

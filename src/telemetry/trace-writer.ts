@@ -161,11 +161,13 @@ export class TraceWriter {
     const line = `${JSON.stringify(columns)}\n${traceJson}\n`;
     const bytes = Buffer.byteLength(line);
     if (this.buffer && this.used + bytes > this.buffer.length) this.handOver();
-    this.buffer ??= this.free.pop() ?? Buffer.allocUnsafeSlow(Math.max(BUFFER_BYTES, bytes));
+    // A row larger than a batch buffer gets a buffer of its own size, never a reused one it would overflow.
+    this.buffer ??= (bytes <= BUFFER_BYTES ? this.free.pop() : undefined) ?? Buffer.allocUnsafeSlow(Math.max(BUFFER_BYTES, bytes));
     this.used += this.buffer.write(line, this.used);
     if (++this.rows >= BATCH_ROWS) this.handOver();
     else this.timer ??= setTimeout(() => this.handOver(), this.batchMs).unref();
   }
+
   /** Resolves once every row written so far is in the database. */
   flush(): Promise<void> {
     if (this.exited) return Promise.resolve();
