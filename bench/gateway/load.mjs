@@ -4,7 +4,7 @@
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 
-export const GATEWAY_KEY = 'bench-gateway-key';
+const GATEWAY_KEY = 'bench-gateway-key';
 const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` };
 
 /** Requests that cover the bench config's routes: a short question, code, creative, billing, a long hard one. */

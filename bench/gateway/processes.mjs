@@ -58,13 +58,13 @@ function freePort() {
  * `switchyard serve` from dist/, as a user runs it: the bench config, a fresh trace database,
  * info-level request logs to a file.
  */
-export async function startSwitchyard(upstream, { env = {}, nodeOptions = [], withoutTraces = false } = {}) {
+export async function startSwitchyard(upstream, { withoutTraces = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const port = await freePort();
   const log = join(dir, 'gateway.log');
-  const child = spawnOn(TARGET_CORE, [...nodeOptions, join(root, withoutTraces ? 'bench/gateway/serve-without-traces.mjs' : 'dist/cli/main.js'), 'serve', '--config', join(root, 'bench/gateway/switchyard.yaml'), '--port', String(port)], {
+  const child = spawnOn(TARGET_CORE, [join(root, withoutTraces ? 'bench/gateway/serve-without-traces.mjs' : 'dist/cli/main.js'), 'serve', '--config', join(root, 'bench/gateway/switchyard.yaml'), '--port', String(port)], {
     stdio: ['ignore', openSync(log, 'w'), 'inherit'],
-    env: { ...process.env, BENCH_UPSTREAM: upstream, BENCH_DB: join(dir, 'traces.db'), SWITCHYARD_LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, BENCH_UPSTREAM: upstream, BENCH_DB: join(dir, 'traces.db'), SWITCHYARD_LOG_LEVEL: 'info' },
   });
   let exited = false;
   child.once('exit', () => (exited = true));

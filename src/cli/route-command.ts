@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load-config.js';
 import { listNames } from '../util/describe-value.js';
 import { Gateway } from '../gateway/gateway.js';
 import { createChatRequest } from '../spec/create-chat-request.js';
+import { defaultRouterName } from '../evaluation/replay.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 
 export const ROUTE_USAGE = `Usage: switchyard route [--config FILE] [--router NAME] [--metadata KEY=VALUE]... [--route NAME] TEXT
@@ -37,9 +38,9 @@ export async function routeCommand(args: string[], io: CliIo): Promise<number> {
     }
     if (positionals.length === 0) throw new UsageError('missing TEXT to route');
     const config = loadConfig({ explicit: values.config, env: io.env, cwd: io.cwd });
-    const routers = [...config.routers.keys()];
-    const router = values.router ?? (config.routers.has('auto') ? 'auto' : routers.length === 1 ? routers[0] : undefined);
-    if (router === undefined) throw new UsageError(`choose a router with --router; routers: ${listNames(routers)}`);
+    // A concrete model may be named too, so only the default comes from the routers.
+    const router = values.router ?? defaultRouterName(config);
+    if (router === undefined) throw new UsageError(`choose a router with --router; routers: ${listNames([...config.routers.keys()])}`);
     const request = createChatRequest(router, positionals.join(' '), {
       metadata: values.metadata === undefined ? undefined : parseMetadata(values.metadata),
     });

@@ -93,9 +93,15 @@ export function routerModels(router: RouterSpec): string[] {
   return [...models];
 }
 
+/** The router a command uses when none is named: `auto`, else the only router; undefined when that leaves a choice. */
+export function defaultRouterName(config: ResolvedConfig): string | undefined {
+  if (config.routers.has('auto')) return 'auto';
+  return config.routers.size === 1 ? [...config.routers.keys()][0] : undefined;
+}
+
 export function pickRouter(config: ResolvedConfig, name: string | undefined): RouterSpec {
   const names = [...config.routers.keys()];
-  const chosen = name ?? (config.routers.has('auto') ? 'auto' : names.length === 1 ? names[0] : undefined);
+  const chosen = name ?? defaultRouterName(config);
   if (chosen === undefined) throw new ReplayError(`choose a router with --router; routers: ${listNames(names)}`);
   const router = config.routers.get(chosen);
   if (!router) throw new ReplayError(`router "${chosen}" does not exist in ${config.source}; routers: ${listNames(names)}`);

@@ -342,7 +342,7 @@ export class Gateway {
 
   private unsettled: Trace[] = [];
 
-  /** Hands every finished trace to the sinks now (the metrics and stats endpoints call it before reading). */
+  /** Hands every finished trace to the sinks now (`/metrics` calls it before rendering; store reads wait out the turn instead). */
   readonly settle = (): void => {
     const traces = this.unsettled;
     if (traces.length === 0) return;

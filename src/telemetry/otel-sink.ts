@@ -10,9 +10,9 @@ const VERSION = '0.1.0';
 /**
  * OpenTelemetry spans through `@opentelemetry/api`: whatever SDK and exporter the operator
  * registers picks them up; with none registered the API's tracer is a no-op and each trace costs
- * one non-recording span (attributes are built only for a recording span). Per request, a `switchyard.request` span with the routing decision under
- * `switchyard.*`; under it one CLIENT span per model call with the GenAI semantic-convention
- * attributes (v1.41 names). Spans are written when the request ends, with their real start and end
+ * one non-recording span (attributes are built only for a recording span). Per request, a
+ * `switchyard.request` span with the routing decision under `switchyard.*`; under it one CLIENT
+ * span per model call with the GenAI semantic-convention attributes (v1.41 names). Spans are written when the request ends, with their real start and end
  * times. Never prompt or answer text, never a key.
  */
 export class OtelSink implements TraceSink {

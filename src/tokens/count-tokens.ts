@@ -10,11 +10,17 @@ let loading: Promise<void> | undefined;
  * (about 4 characters per token for English).
  */
 export function loadTokenizer(): Promise<void> {
-  loading ??= import('gpt-tokenizer/encoding/o200k_base').then((module) => {
-    // Text that happens to contain "<|endoftext|>" is counted as text, not rejected.
-    const options = { disallowedSpecial: new Set<string>() };
-    counter = (text) => module.countTokens(text, options);
-  });
+  if (!loading) {
+    loading = import('gpt-tokenizer/encoding/o200k_base').then((module) => {
+      // Text that happens to contain "<|endoftext|>" is counted as text, not rejected.
+      const options = { disallowedSpecial: new Set<string>() };
+      counter = (text) => module.countTokens(text, options);
+    });
+    // A load that failed is tried again at the next need.
+    loading.catch(() => {
+      loading = undefined;
+    });
+  }
   return loading;
 }
 
@@ -23,8 +29,6 @@ export function countTokens(text: string): number {
   if (text === '') return 0;
   if (counter) return counter(text);
   // The first need starts the load in the background; this count is estimated.
-  loadTokenizer().catch(() => {
-    loading = undefined;
-  });
+  void loadTokenizer();
   return Math.ceil(text.length / 4);
 }
