@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { findConfig, loadConfig } from '../config/load-config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { startServer } from '../server/create-server.js';
+import { BatchedLines } from '../telemetry/batched-lines.js';
 import { createLogSink } from '../telemetry/log-sink.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
@@ -46,9 +47,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   }
 
   // Asynchronous, buffered stdout: a slow log reader (a pipe, a busy disk) must not block requests,
-  // and lines go out in 4 KB writes, or within 250 ms when traffic is light. pino flushes what is
-  // left when the process exits.
-  const logger = pino({ level: io.env['SWITCHYARD_LOG_LEVEL'] ?? 'info' }, pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }));
+  // and lines go out in 4 KB writes, or within 250 ms when traffic is light; what is left goes out
+  // when the process exits. A reader that stops reading costs at most 16 MB: past it lines are dropped.
+  const logger = pino(
+    { level: io.env['SWITCHYARD_LOG_LEVEL'] ?? 'info' },
+    new BatchedLines(pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: 16 * 1024 * 1024 })),
+  );
   let config;
   try {
     config = loadConfig({ explicit: values.config, env: io.env, cwd: io.cwd });

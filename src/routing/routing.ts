@@ -195,16 +195,21 @@ export class Routing {
         return found.similarity;
       },
     };
-    // Rules are synchronous; the first one that reads the similarity waits for it once, then matching resumes.
-    const match = async (route: CompiledRoute): Promise<Evidence[] | undefined> => {
-      if (!route.matcher) return undefined;
+    // Rules are synchronous; the first one that reads the similarity waits for it once, then matching
+    // resumes. Only that one returns a promise: the others cost no promise and no microtask.
+    const match = (route: CompiledRoute): Evidence[] | undefined | Promise<Evidence[] | undefined> => {
+      const { matcher } = route;
+      if (!matcher) return undefined;
       try {
-        return route.matcher(input);
+        return matcher(input);
       } catch (thrown) {
-        if (thrown !== NEEDS_SIMILARITY || !router.examples) throw thrown;
-        found.similarity = await router.examples.score(input.text(), this.models, signal);
-        found.attempts.push(...found.similarity.attempts);
-        return route.matcher(input);
+        const { examples } = router;
+        if (thrown !== NEEDS_SIMILARITY || !examples) throw thrown;
+        return (async () => {
+          found.similarity = await examples.score(input.text(), this.models, signal);
+          found.attempts.push(...found.similarity.attempts);
+          return matcher(input);
+        })();
       }
     };
 
@@ -212,7 +217,8 @@ export class Routing {
     let toDefault = false;
     let signals: Signal[] = [];
     for (const guard of router.guards) {
-      const evidence = await match(guard);
+      const matched = match(guard);
+      const evidence = matched instanceof Promise ? await matched : matched;
       if (evidence) {
         chosen = guard;
         signals = toSignals(guard.spec.name, evidence);
@@ -240,7 +246,8 @@ export class Routing {
     }
     if (!chosen && !toDefault) {
       for (const route of router.routes) {
-        const evidence = await match(route);
+        const matched = match(route);
+        const evidence = matched instanceof Promise ? await matched : matched;
         if (evidence) {
           chosen = route;
           signals = toSignals(route.spec.name, evidence);

@@ -29,9 +29,14 @@ export type TraceColumns = [
 /** One `traces` row: its columns, then the trace as JSON. */
 export type TraceRow = [...TraceColumns, traceJson: string];
 
-export const INSERT_TRACE = `INSERT OR REPLACE INTO traces (id, started_at, requested, router, route, model, status, stream, attempts, retries, fallback,
+/**
+ * Ids are unique (UUIDv7), so a conflict cannot happen; IGNORE rather than REPLACE spares SQLite
+ * the search for a row to delete. `trace_json` may be bound as UTF-8 bytes (the writer thread
+ * does): the cast stores them as TEXT.
+ */
+export const INSERT_TRACE = `INSERT OR IGNORE INTO traces (id, started_at, requested, router, route, model, status, stream, attempts, retries, fallback,
   latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, reference_cost_usd, savings_usd, prompt_preview, prompt_sha256, trace_json)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))`;
 
 export function traceRow(trace: Trace): TraceRow {
   return [...traceColumns(trace), JSON.stringify(trace)];

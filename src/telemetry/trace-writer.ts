@@ -24,15 +24,16 @@ const retain = () => {
 };
 let lastRetention = 0;
 // A batch is UTF-8 text, two lines per row: the columns as a JSON array, then the trace's JSON
-// (JSON text has no raw newline). The buffer goes back to the main thread to be filled again.
-const decode = (buffer, length) => {
-  const text = Buffer.from(buffer, 0, length).toString('utf8');
+// (JSON text has no raw newline). The trace goes to SQLite as the bytes it arrived in (a view of
+// the batch, cast to TEXT by the statement), never decoded into a string here.
+const decode = (arrayBuffer, length) => {
+  const buffer = Buffer.from(arrayBuffer, 0, length);
   const rows = [];
-  for (let start = 0; start < text.length; ) {
-    const columnsEnd = text.indexOf('\\n', start);
-    const traceEnd = text.indexOf('\\n', columnsEnd + 1);
-    const row = JSON.parse(text.slice(start, columnsEnd));
-    row.push(text.slice(columnsEnd + 1, traceEnd));
+  for (let start = 0; start < length; ) {
+    const columnsEnd = buffer.indexOf(10, start);
+    const traceEnd = buffer.indexOf(10, columnsEnd + 1);
+    const row = JSON.parse(buffer.toString('utf8', start, columnsEnd));
+    row.push(buffer.subarray(columnsEnd + 1, traceEnd));
     rows.push(row);
     start = traceEnd + 1;
   }
@@ -41,13 +42,12 @@ const decode = (buffer, length) => {
 parentPort.on('message', (message) => {
   try {
     if (message.type === 'rows') {
-      let rows;
+      // The rows are views of the batch: it goes back to the main thread, to be filled again, once they are in.
       try {
-        rows = decode(message.buffer, message.length);
+        insertAll(decode(message.buffer, message.length));
       } finally {
         parentPort.postMessage({ type: 'buffer', buffer: message.buffer }, [message.buffer]);
       }
-      insertAll(rows);
     }
     if (message.type === 'rows' || message.type === 'retain') {
       const now = Date.now();
@@ -83,11 +83,12 @@ const BATCH_ROWS = 256;
 /** Batch buffers: 256 rows of a typical trace (1.5 KB) fit; a larger trace gets a buffer of its own size. */
 const BUFFER_BYTES = 512 * 1024;
 /**
- * Most batch bytes handed to the writer and not yet taken in: a disk that stalls (or a database
+ * Most batch bytes handed to the writer and not yet written: a disk that stalls (or a database
  * locked by someone else) must not make the gateway's memory grow without end. Past it, traces are
  * dropped and counted.
  */
 const MAX_BYTES_IN_FLIGHT = 64 * 1024 * 1024;
+const NEWLINE = 0x0a;
 /** How often, at most, dropped traces are reported through onError. */
 const DROP_REPORT_MS = 10_000;
 
@@ -158,12 +159,16 @@ export class TraceWriter {
       this.drop();
       return;
     }
-    const line = `${JSON.stringify(columns)}\n${traceJson}\n`;
-    const bytes = Buffer.byteLength(line);
+    // Written piece by piece: one joined line would be copied once more to be measured.
+    const columnsJson = JSON.stringify(columns);
+    const bytes = Buffer.byteLength(columnsJson) + Buffer.byteLength(traceJson) + 2;
     if (this.buffer && this.used + bytes > this.buffer.length) this.handOver();
     // A row larger than a batch buffer gets a buffer of its own size, never a reused one it would overflow.
-    this.buffer ??= (bytes <= BUFFER_BYTES ? this.free.pop() : undefined) ?? Buffer.allocUnsafeSlow(Math.max(BUFFER_BYTES, bytes));
-    this.used += this.buffer.write(line, this.used);
+    const buffer = (this.buffer ??= (bytes <= BUFFER_BYTES ? this.free.pop() : undefined) ?? Buffer.allocUnsafeSlow(Math.max(BUFFER_BYTES, bytes)));
+    this.used += buffer.write(columnsJson, this.used);
+    buffer[this.used++] = NEWLINE;
+    this.used += buffer.write(traceJson, this.used);
+    buffer[this.used++] = NEWLINE;
     if (++this.rows >= BATCH_ROWS) this.handOver();
     else this.timer ??= setTimeout(() => this.handOver(), this.batchMs).unref();
   }
