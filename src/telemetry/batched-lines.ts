@@ -22,7 +22,9 @@ export class BatchedLines implements DestinationStream {
   private lines: string[] = [];
   private length = 0;
   private readonly timer: NodeJS.Timeout;
-  // Prepended, so they run before the destination's own exit hooks flush what it holds.
+  // Prepended, so they run before the destination's own exit hooks flush what it holds. On a
+  // process.exit() while the destination has a write in flight, that flush writes what it holds at
+  // once, so those lines may land before the write in flight (sonic-boom does the same on its own).
   private readonly onExit = (): void => this.release();
 
   constructor(
