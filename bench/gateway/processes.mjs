@@ -55,14 +55,14 @@ function freePort() {
 }
 
 /**
- * `switchyard serve` from dist/, as a user runs it: the bench config, a fresh trace database,
- * info-level request logs to a file.
+ * `switchyard serve` as a user runs it (from this checkout's dist/, or `main` of another build):
+ * the bench config, a fresh trace database, info-level request logs to a file.
  */
-export async function startSwitchyard(upstream, { withoutTraces = false } = {}) {
+export async function startSwitchyard(upstream, { withoutTraces = false, main = join(root, 'dist/cli/main.js') } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const port = await freePort();
   const log = join(dir, 'gateway.log');
-  const child = spawnOn(TARGET_CORE, [join(root, withoutTraces ? 'bench/gateway/serve-without-traces.mjs' : 'dist/cli/main.js'), 'serve', '--config', join(root, 'bench/gateway/switchyard.yaml'), '--port', String(port)], {
+  const child = spawnOn(TARGET_CORE, [withoutTraces ? join(root, 'bench/gateway/serve-without-traces.mjs') : main, 'serve', '--config', join(root, 'bench/gateway/switchyard.yaml'), '--port', String(port)], {
     stdio: ['ignore', openSync(log, 'w'), 'inherit'],
     env: { ...process.env, BENCH_UPSTREAM: upstream, BENCH_DB: join(dir, 'traces.db'), SWITCHYARD_LOG_LEVEL: 'info' },
   });

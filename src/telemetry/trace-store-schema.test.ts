@@ -26,6 +26,7 @@ describe('trace store schema', () => {
     const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
     expect(versions).toEqual([{ version: SCHEMA_VERSION }]);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.db.pragma('page_size', { simple: true })).toBe(16384);
     return store.close();
   });
 });

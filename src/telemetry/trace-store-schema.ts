@@ -73,10 +73,13 @@ export function migrate(db: Database, path: string): void {
 }
 
 /**
- * Every connection's settings (the writer thread's too). WAL lets the API read while the writer
- * writes; NORMAL syncs at checkpoints, not at every commit; feedback goes with its trace.
+ * Every connection's settings (the writer thread's too). 16 KB pages: a batch of traces goes to the
+ * WAL in a quarter of the frames (and system calls) 4 KB pages take, about a fifth less of the writer's
+ * CPU per trace (measured in bench/); it only applies to a database not yet created, so it comes
+ * first, and an existing store keeps its page size. WAL lets the API read while the writer writes;
+ * NORMAL syncs at checkpoints, not at every commit; feedback goes with its trace.
  */
-export const PRAGMAS = ['journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'] as const;
+export const PRAGMAS = ['page_size = 16384', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'] as const;
 
 export function configure(db: Database): void {
   for (const pragma of PRAGMAS) db.pragma(pragma);

@@ -45,6 +45,21 @@ function trace(id: string, preview: string, startedAt = 1_700_000_000_000): Trac
 }
 
 describe('the trace writer thread', () => {
+  it('keeps the page size of a store created before 16 KB pages, and writes and reads it', async () => {
+    const path = tempPath();
+    const raw = new Database(path);
+    raw.pragma('page_size = 4096');
+    raw.pragma('journal_mode = WAL');
+    raw.exec('CREATE TABLE unrelated (x INTEGER)');
+    raw.close();
+    const store = SqliteTraceStore.open({ path, retention: RETENTION });
+    expect(store.db.pragma('page_size', { simple: true })).toBe(4096);
+    const stored = trace('01a205fa-8fa6-746a-9a13-f9f1d03ada48', 'before 16 KB pages');
+    store.record(stored);
+    expect((await store.get(stored.id))?.trace).toEqual(stored);
+    await store.close();
+  });
+
   it('stores every row exactly, whatever the text: newlines, quotes, emoji, non-Latin scripts, a trace larger than a batch buffer', async () => {
     const store = SqliteTraceStore.open({ path: tempPath(), retention: RETENTION, batchMs: 5 });
     const previews = ['line one\nline two\r\n', 'quote " backslash \\ tab \t', 'emoji 🚦 and 日本語 and العربية', '\u2028\u2029 separators', 'plain'];
