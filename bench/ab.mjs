@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pairedRounds, quantile } from './gateway/paired.mjs';
+import { pairedRounds, quartiles } from './gateway/paired.mjs';
 import { pinSelfToLoadCores, root, startMinimalProxy, startSwitchyard, startUpstream, stop, TARGET_CORE } from './gateway/processes.mjs';
 
 const { values, positionals } = parseArgs({
@@ -67,7 +67,10 @@ try {
         log(`  round ${String(round + 1).padStart(2)}: proxy ${cpu.proxy.toFixed(0)} µs/req, base ${(cpu.base / cpu.proxy).toFixed(2)}× proxy, current ${(cpu.current / cpu.proxy).toFixed(2)}×, current/base ${(cpu.current / cpu.base).toFixed(3)}`),
     })
   ).map((cpu) => ({ base: cpu.base / cpu.proxy, current: cpu.current / cpu.proxy, change: cpu.current / cpu.base }));
-  const of = (key) => `${quantile(rounds.map((r) => r[key]), 0.5).toFixed(3)} (quartiles ${quantile(rounds.map((r) => r[key]), 0.25).toFixed(3)}–${quantile(rounds.map((r) => r[key]), 0.75).toFixed(3)})`;
+  const of = (key) => {
+    const { median, low, high } = quartiles(rounds.map((r) => r[key]));
+    return `${median.toFixed(3)} (quartiles ${low.toFixed(3)}–${high.toFixed(3)})`;
+  };
   log(`CPU per request, medians over ${ROUNDS} rounds:`);
   log(`  base    / proxy  ${of('base')}`);
   log(`  current / proxy  ${of('current')}`);

@@ -8,7 +8,7 @@
 //   load      autocannon for JSON; an undici client for SSE (times the first content token)
 //   pinning   each target alone on the last core; load generator and fake upstream on the others
 //   paired    at c=64, also every target under load at once, round after round (gateway/paired.mjs):
-//             CPU ratios that the machine's drift moves far less, reported next to the budget's
+//             CPU ratios steadier within a run, reported next to the budget's
 //
 // Environment: BENCH_SECONDS (per run, default 2), BENCH_REPETITIONS (5), BENCH_SOAK_SECONDS (300),
 // BENCH_CONCURRENCY (1,16,64,256). Writes bench/results/gateway.json.
@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.mjs';
 import { jsonLoad, pacedLoad, streamLoad } from './gateway/load.mjs';
-import { pairedRounds, quantile } from './gateway/paired.mjs';
+import { pairedRounds, quartiles } from './gateway/paired.mjs';
 import { cpuSeconds, machine, memory, pinSelfToLoadCores, root, startMinimalProxy, startSwitchyard, startUpstream, stop, TARGET_CORE } from './gateway/processes.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -149,7 +149,7 @@ async function soak(upstream) {
 
 /**
  * CPU per request at c=64 with every target under load at once (bench/gateway/paired.mjs): the
- * machine's drift moves them alike, so these ratios hold better than the alternating rounds'.
+ * machine's drift moves them alike, so within a run these ratios hold better than the alternating rounds'.
  */
 async function pairedStage(upstream) {
   const targets = {};
@@ -161,10 +161,7 @@ async function pairedStage(upstream) {
       connections: 64,
       onRound: (cpu) => log(`  ${Object.entries(cpu).map(([name, micros]) => `${name} ${micros.toFixed(0)}`).join(', ')} µs/req`),
     });
-    const ratio = (target, baseline) => {
-      const ratios = rounds.map((cpu) => cpu[target] / cpu[baseline]);
-      return { median: quantile(ratios, 0.5), low: quantile(ratios, 0.25), high: quantile(ratios, 0.75) };
-    };
+    const ratio = (target, baseline) => quartiles(rounds.map((cpu) => cpu[target] / cpu[baseline]));
     return { rounds, switchyard: ratio('switchyard', 'proxy'), noTraces: ratio('switchyard-no-traces', 'proxy'), store: ratio('switchyard', 'switchyard-no-traces') };
   } finally {
     for (const target of Object.values(targets)) await stop(target);
@@ -249,8 +246,8 @@ const nt1 = cell(json.cells, 'json', 'switchyard-no-traces', 1);
 const microOf = (name) => micro.find((result) => result.name === name)?.microsPerOp;
 const checks = [
   ['CPU per request vs proxy (JSON, c=64, traces on)', pairedRatio(json.runs, 'switchyard', 'proxy', 64, 'cpuMicrosPerRequest'), `≤ ${BUDGET.cpuRatio}×`, (v) => v <= BUDGET.cpuRatio, 2, '×'],
-  // Both under load at once: steady across rounds, but a proxy on a third of the core costs more per request
-  // than one alone, so this compares builds and the store reliably, not against the budget.
+  // Both under load at once: steady across a run's rounds, but against the proxy it still moves from run
+  // to run with the machine (1.64× and 2.30× on the same code), so it is reported next to the budget's.
   ['CPU per request vs proxy, paired: each on a third of the core (c=64)', paired.switchyard.median, 'report', () => true, 2, `×   quartiles ${fmt(paired.switchyard.low, 2)}–${fmt(paired.switchyard.high, 2)}; traces dropped ${fmt(paired.noTraces.median, 2)}×`],
   ['throughput vs proxy (JSON, c=64, pinned)', pairedRatio(json.runs, 'switchyard', 'proxy', 64, 'perSecond'), `≥ ${BUDGET.throughputRatio}×`, (v) => v >= BUDGET.throughputRatio, 2, '×'],
   ['added p50 latency (JSON, c=1)', sy1?.p50 - px1?.p50, `≤ ${BUDGET.addedLatencyMs} ms`, (v) => v <= BUDGET.addedLatencyMs, 3, ' ms'],

@@ -1,7 +1,8 @@
 // Paired rounds: every target takes the same JSON load at the same time, on the same pinned core,
 // round after round. On a machine whose speed drifts within seconds, a slow phase then slows every
-// target alike, so the ratio of their CPU per request holds where back-to-back runs mostly measure
-// the drift (an A/A run of one build against itself reads 1.00 within a few percent).
+// target alike, so within a run the ratio of their CPU per request holds where back-to-back runs
+// mostly measure the drift (an A/A run of one build against itself reads 1.00 within a few percent).
+// Between runs, a ratio against the proxy still moves with the machine's phase.
 import { jsonLoad } from './load.mjs';
 import { cpuSeconds } from './processes.mjs';
 
@@ -28,8 +29,9 @@ export async function pairedRounds(targets, { rounds, seconds, connections, onRo
   return all;
 }
 
-/** The q-quantile of `values` (nearest rank). */
-export function quantile(values, q) {
+/** The median and quartiles of `values` (nearest rank). */
+export function quartiles(values) {
   const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const at = (q) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+  return { median: at(0.5), low: at(0.25), high: at(0.75) };
 }

@@ -74,9 +74,9 @@ export function migrate(db: Database, path: string): void {
 
 /**
  * Every connection's settings (the writer thread's too). 16 KB pages: a batch of traces goes to the
- * WAL in a quarter of the frames (and system calls) 4 KB pages take, about a fifth less of the writer's
- * CPU per trace (measured in bench/); it only applies to a database not yet created, so it comes
- * first, and an existing store keeps its page size. WAL lets the API read while the writer writes;
+ * WAL in a quarter of the frames 4 KB pages take (`strace -c` at c=64: 0.51 instead of 1.86 pwrite
+ * calls per request); it only applies to a database not yet created, so it comes first, and an
+ * existing store keeps its page size. WAL lets the API read while the writer writes;
  * NORMAL syncs at checkpoints, not at every commit; feedback goes with its trace.
  */
 export const PRAGMAS = ['page_size = 16384', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'] as const;
