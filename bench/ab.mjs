@@ -4,10 +4,12 @@
 //
 // The three targets take their load at the same time (bench/gateway/paired.mjs): the speed of this
 // kind of machine drifts within seconds, and back-to-back runs would mostly measure the drift.
+// They are started afresh three times, each time in another order, with 4 rounds after each start.
 // Each round's ratios are printed, then the medians with their quartiles, and how many rounds the
 // change won.
 //
-// Options: --rounds N (default 10), --seconds S per round (3), --connections C (64).
+// Options: --rounds N (default 12, a multiple of 3 so each start order comes as often),
+// --seconds S per round (3), --connections C (64).
 // The base build goes to a temporary git worktree (node_modules linked from here) and is removed after.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { pinSelfToLoadCores, root, startMinimalProxy, startSwitchyard, startUpst
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rounds: { type: 'string', default: '10' }, seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' } },
+  options: { rounds: { type: 'string', default: '12' }, seconds: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' } },
 });
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
@@ -53,16 +55,18 @@ pinSelfToLoadCores();
 log(`build ${BASE} against this checkout: JSON, concurrency ${CONNECTIONS}, ${ROUNDS} rounds of ${SECONDS} s, ${TARGET_CORE === undefined ? 'not pinned (no taskset or one core)' : `targets on core ${TARGET_CORE}`}`);
 const base = buildBase(BASE);
 const upstream = await startUpstream(0);
-const targets = {};
 try {
-  targets.proxy = await startMinimalProxy(upstream.url);
-  targets.base = await startSwitchyard(upstream.url, { main: base.main });
-  targets.current = await startSwitchyard(upstream.url);
+  const starts = {
+    proxy: () => startMinimalProxy(upstream.url),
+    base: () => startSwitchyard(upstream.url, { main: base.main }),
+    current: () => startSwitchyard(upstream.url),
+  };
   const rounds = (
-    await pairedRounds(targets, {
+    await pairedRounds(starts, {
       rounds: ROUNDS,
       seconds: SECONDS,
       connections: CONNECTIONS,
+      blocks: 3,
       onRound: (cpu, round) =>
         log(`  round ${String(round + 1).padStart(2)}: proxy ${cpu.proxy.toFixed(0)} µs/req, base ${(cpu.base / cpu.proxy).toFixed(2)}× proxy, current ${(cpu.current / cpu.proxy).toFixed(2)}×, current/base ${(cpu.current / cpu.base).toFixed(3)}`),
     })
@@ -76,7 +80,6 @@ try {
   log(`  current / proxy  ${of('current')}`);
   log(`  current / base   ${of('change')}; current used less in ${rounds.filter((r) => r.change < 1).length} of ${ROUNDS} rounds`);
 } finally {
-  for (const target of Object.values(targets)) await stop(target);
   await stop(upstream);
   base.remove();
 }

@@ -152,20 +152,15 @@ async function soak(upstream) {
  * machine's drift moves them alike, so within a run these ratios hold better than the alternating rounds'.
  */
 async function pairedStage(upstream) {
-  const targets = {};
-  try {
-    for (const name of Object.keys(TARGETS)) targets[name] = await TARGETS[name](upstream);
-    const rounds = await pairedRounds(targets, {
-      rounds: PAIRED_ROUNDS,
-      seconds: PAIRED_SECONDS,
-      connections: 64,
-      onRound: (cpu) => log(`  ${Object.entries(cpu).map(([name, micros]) => `${name} ${micros.toFixed(0)}`).join(', ')} µs/req`),
-    });
-    const ratio = (target, baseline) => quartiles(rounds.map((cpu) => cpu[target] / cpu[baseline]));
-    return { rounds, switchyard: ratio('switchyard', 'proxy'), noTraces: ratio('switchyard-no-traces', 'proxy'), store: ratio('switchyard', 'switchyard-no-traces') };
-  } finally {
-    for (const target of Object.values(targets)) await stop(target);
-  }
+  const starts = Object.fromEntries(Object.entries(TARGETS).map(([name, start]) => [name, () => start(upstream)]));
+  const rounds = await pairedRounds(starts, {
+    rounds: PAIRED_ROUNDS,
+    seconds: PAIRED_SECONDS,
+    connections: 64,
+    onRound: (cpu) => log(`  ${Object.entries(cpu).map(([name, micros]) => `${name} ${micros.toFixed(0)}`).join(', ')} µs/req`),
+  });
+  const ratio = (target, baseline) => quartiles(rounds.map((cpu) => cpu[target] / cpu[baseline]));
+  return { rounds, switchyard: ratio('switchyard', 'proxy'), noTraces: ratio('switchyard-no-traces', 'proxy'), store: ratio('switchyard', 'switchyard-no-traces') };
 }
 
 const cell = (cells, kind, target, connections) => cells.find((c) => c.kind === kind && c.target === target && c.connections === connections);

@@ -69,7 +69,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       retention: config.storage.retention,
       onError: (message) => logger.error({ path: config.storage.path }, `trace store: ${message}`),
     });
-    gateway = await Gateway.create(config, { store, sinks: [createLogSink(logger)], processMetrics: true });
+    gateway = await Gateway.create(config, { store, sinks: [createLogSink(logger)], processMetrics: true, recentTraces: 0 });
   } catch (error) {
     // A trace store that cannot be opened, an encoder model that cannot embed the route examples: a clear error, not a stack trace.
     return reportFailure(io, error, SERVE_USAGE);

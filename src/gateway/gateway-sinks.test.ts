@@ -33,6 +33,17 @@ describe('trace sinks', () => {
     await gateway.close();
   });
 
+  it('keeps no trace in memory with recentTraces: 0 (what serve does), and the sinks and the store still get it', async () => {
+    const seen: Trace[] = [];
+    const gateway = await Gateway.create(parseConfig(CONFIG, 'sinks.yaml', { env: {} }), { sinks: [{ record: (trace) => seen.push(trace) }], recentTraces: 0 });
+    const outcome = await gateway.generate(createChatRequest('cheap', 'hello'), { signal: new AbortController().signal });
+    expect(gateway.traces.list()).toEqual([]);
+    expect(gateway.traces.get(outcome.traceId)).toBeUndefined();
+    expect((await gateway.store.get(outcome.traceId))?.trace.id).toBe(outcome.traceId);
+    expect(seen.map((trace) => trace.id)).toEqual([outcome.traceId]);
+    await gateway.close();
+  });
+
   it('lets a store read that follows a call see its trace, with no wait by the caller', async () => {
     const { gateway } = await gatewayWithSink();
     const outcome = await gateway.generate(createChatRequest('cheap', 'hello'), { signal: new AbortController().signal });

@@ -30,8 +30,14 @@ import { TraceBuilder } from './trace-builder.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
 
 export type GatewayOptions = {
-  /** Extra trace sinks, called right after each response (the in-memory RecentTraces is always there, and gets the trace at once). */
+  /** Extra trace sinks, called right after each response (`traces`, the in-memory list, gets the trace at once). */
   sinks?: readonly TraceSink[];
+  /**
+   * How many finished traces `gateway.traces` keeps in memory (default 1,000). 0 keeps none: a
+   * server reads traces from its store, and a trace held in memory for the next 1,000 requests
+   * outlives the young generation, so each one is copied and promoted to the old one by the GC.
+   */
+  recentTraces?: number;
   /** The trace store: every trace is written to it, the traces API and stats read it, and the gateway closes it. Default: an in-memory store of the last 1,000 traces. */
   store?: SqliteTraceStore;
   /** Export Node's process metrics (CPU, memory, event loop) on /metrics too; off by default for library use. */
@@ -80,7 +86,8 @@ export type StreamOutcome = OutcomeBase &
  */
 export class Gateway {
   readonly routing: Routing;
-  readonly traces = new RecentTraces();
+  /** The last finished traces, newest first (`recentTraces` of them). */
+  readonly traces: RecentTraces;
   /** One per model deployment; routing skips open ones. */
   readonly breakers: CircuitBreakers;
   /** Calls in flight and time to first token per deployment (for `loadbalance`). */
@@ -99,6 +106,7 @@ export class Gateway {
     readonly config: ResolvedConfig,
     options: GatewayOptions,
   ) {
+    this.traces = new RecentTraces(options.recentTraces);
     this.breakers = new CircuitBreakers(config.models.values(), options.now);
     this.random = options.random ?? Math.random;
     this.routing = new Routing(config, { health: this.breakers, load: this.load, models: this.signalModels(), random: this.random });

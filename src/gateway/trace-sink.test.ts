@@ -75,6 +75,14 @@ describe('RecentTraces', () => {
     expect(traces.get('t1')).toBeUndefined();
   });
 
+  it('keeps nothing with a capacity of 0', () => {
+    const traces = new RecentTraces(0);
+    traces.record(trace('t1'));
+    expect(traces.capacity).toBe(0);
+    expect(traces.list()).toEqual([]);
+    expect(traces.get('t1')).toBeUndefined();
+  });
+
   it('keeps 1000 traces by default', () => {
     const traces = new RecentTraces();
     for (let i = 0; i <= 1000; i++) traces.record(trace(`t${i}`));

@@ -3,7 +3,10 @@ import type { TraceSink } from '../spec/trace-sink.js';
 
 export type { TraceSink } from '../spec/trace-sink.js';
 
-/** The last N traces in memory (a ring buffer). The gateway always keeps one, so library users can read traces back. */
+/**
+ * The last N traces in memory (a ring buffer), so library users can read traces back. A capacity
+ * of 0 keeps none: what `serve` does, since it reads traces from its store.
+ */
 export class RecentTraces implements TraceSink {
   private readonly buffer: (Trace | undefined)[];
   private next = 0;
@@ -11,11 +14,12 @@ export class RecentTraces implements TraceSink {
   readonly capacity: number;
 
   constructor(capacity = 1000) {
-    this.capacity = Math.max(1, Math.floor(capacity));
+    this.capacity = Math.max(0, Math.floor(capacity));
     this.buffer = new Array<Trace | undefined>(this.capacity);
   }
 
   record(trace: Trace): void {
+    if (this.capacity === 0) return;
     this.buffer[this.next] = trace;
     this.next = (this.next + 1) % this.capacity;
   }
