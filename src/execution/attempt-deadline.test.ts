@@ -2,24 +2,37 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ProviderConnectionError, ProviderTimeoutError } from '../errors/provider-errors.js';
 import { AbortedError } from '../errors/request-errors.js';
 import type { TimeoutSettings } from '../spec/reliability.js';
+import { Cancellation, CancellationSource } from '../util/cancellation.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 
 const TIMEOUT: TimeoutSettings = { connectMs: 50, firstTokenMs: 100, totalMs: 1_000 };
 const source = { provider: 'prov', model: 'model-x' };
 const upstreamError = (): ProviderConnectionError => new ProviderConnectionError(source, 'socket hang up');
 
-describe('AttemptDeadline', () => {
-  let client: AbortController;
+type Client = { cancellation: Cancellation; abort: () => void };
+
+// The server's requests carry a CancellationSource; a library caller's, an AbortSignal.
+describe.each([
+  ['a CancellationSource', (): Client => {
+    const source = new CancellationSource();
+    return { cancellation: source, abort: () => source.abort() };
+  }],
+  ['an AbortSignal', (): Client => {
+    const controller = new AbortController();
+    return { cancellation: Cancellation.of(controller.signal), abort: () => controller.abort() };
+  }],
+])('AttemptDeadline, the client cancelling through %s', (_kind, makeClient) => {
+  let client: Client;
   const deadlines: AttemptDeadline[] = [];
   const start = (stream: boolean): AttemptDeadline => {
-    const deadline = new AttemptDeadline(client.signal, TIMEOUT, stream);
+    const deadline = new AttemptDeadline(client.cancellation, TIMEOUT, stream);
     deadlines.push(deadline);
     return deadline;
   };
 
   beforeEach(() => {
     vi.useFakeTimers();
-    client = new AbortController();
+    client = makeClient();
   });
 
   afterEach(() => {

@@ -3,6 +3,7 @@ import { ProviderTimeoutError } from '../errors/provider-errors.js';
 import { AbortedError } from '../errors/request-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import type { TimeoutSettings } from '../spec/reliability.js';
+import type { Cancellation } from '../util/cancellation.js';
 
 /**
  * The clock of one attempt: a signal that aborts when the client goes away, when no first token
@@ -14,16 +15,16 @@ export class AttemptDeadline {
   private expired: 'first_token' | 'total' | undefined;
   private readonly firstTokenTimer: NodeJS.Timeout | undefined;
   private readonly totalTimer: NodeJS.Timeout;
-  private readonly onClientAbort = (): void => this.controller.abort();
+  private readonly stopFollowingClient: () => void;
 
   constructor(
-    private readonly client: AbortSignal,
+    private readonly client: Cancellation,
     private readonly timeout: TimeoutSettings,
     stream: boolean,
   ) {
     this.signal = this.controller.signal;
     if (client.aborted) this.controller.abort();
-    else client.addEventListener('abort', this.onClientAbort, { once: true });
+    this.stopFollowingClient = client.onAbort(() => this.controller.abort());
     this.totalTimer = setTimeout(() => this.expire('total'), timeout.totalMs);
     // A JSON answer arrives in one piece: for it the total timeout is the only one.
     this.firstTokenTimer = stream ? setTimeout(() => this.expire('first_token'), timeout.firstTokenMs) : undefined;
@@ -47,7 +48,7 @@ export class AttemptDeadline {
   dispose(): void {
     clearTimeout(this.firstTokenTimer);
     clearTimeout(this.totalTimer);
-    this.client.removeEventListener('abort', this.onClientAbort);
+    this.stopFollowingClient();
   }
 
   private expire(which: 'first_token' | 'total'): void {

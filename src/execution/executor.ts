@@ -10,6 +10,7 @@ import { isContentPart, type StreamPart } from '../spec/stream-part.js';
 import type { Attempt, AttemptRole } from '../spec/trace.js';
 import type { Usage } from '../spec/usage.js';
 import { estimateUsage } from '../tokens/estimate-usage.js';
+import type { Cancellation } from '../util/cancellation.js';
 import { sleep } from '../util/sleep.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 import { AttemptRecorder, asSwitchyardError } from './attempt-recorder.js';
@@ -19,7 +20,8 @@ import { failureAction, isDeploymentFailure } from './failure-policy.js';
 import { retryDelay } from './retry-delay.js';
 
 export type ExecutionContext = {
-  signal: AbortSignal;
+  /** The request's: aborts every call of it (the client went away). */
+  cancellation: Cancellation;
   /** Catalog name → model instance, built once at startup. */
   models: ReadonlyMap<string, LanguageModel>;
   breakers: CircuitBreakers;
@@ -146,7 +148,7 @@ class PlanRun<Refusal> {
         const delay = retryDelay(attempt, error, settings, this.context.random);
         if (delay === undefined) return 'next';
         try {
-          await sleep(delay, this.context.signal);
+          await sleep(delay, this.context.cancellation.signal);
         } catch {
           this.last = new AbortedError('The client disconnected while the gateway waited to retry.');
           return 'stop';
@@ -174,7 +176,7 @@ class PlanRun<Refusal> {
     for (const target of this.targets()) {
       for (let attempt = 1; ; attempt++) {
         const recorder = new AttemptRecorder(target.spec, attempt - 1, { role: this.options.role ?? 'answer', step: this.options.step, load: this.context.load });
-        const deadline = new AttemptDeadline(this.context.signal, target.spec.reliability.timeout, stream);
+        const deadline = new AttemptDeadline(this.context.cancellation, target.spec.reliability.timeout, stream);
         let keepDeadline = false;
         let next: 'retry' | 'next' | 'stop';
         try {

@@ -5,6 +5,7 @@ import { createStructuredRequest, firstChoiceText } from '../spec/create-chat-re
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Attempt, CheckResult } from '../spec/trace.js';
 import { executeGenerate, type ExecutionContext } from './executor.js';
+import { Cancellation } from '../util/cancellation.js';
 
 /** How much of the request and of each answer a judge reads: bounds what one judgement can cost. */
 const QUOTE_CHARS = 8_000;
@@ -71,10 +72,10 @@ export class Judge {
     step: number | undefined,
   ): Promise<{ ok: true; text: string; attempts: Attempt[] } | { ok: false; detail: string; attempts: Attempt[] }> {
     const timeout = AbortSignal.timeout(timeoutMs);
-    const context = { ...this.context, signal: AbortSignal.any([this.context.signal, timeout]) };
+    const context = { ...this.context, cancellation: Cancellation.of(AbortSignal.any([this.context.cancellation.signal, timeout])) };
     const call = await executeGenerate([spec], request, context, { failoverOnContentFilter: false, forced: undefined, role: 'judge', step });
     if (!call.ok) {
-      const detail = timeout.aborted && !this.context.signal.aborted ? `no answer within ${timeoutMs} ms` : call.error.message;
+      const detail = timeout.aborted && !this.context.cancellation.aborted ? `no answer within ${timeoutMs} ms` : call.error.message;
       return { ok: false, detail, attempts: call.attempts };
     }
     return { ok: true, text: firstChoiceText(call.result.choices[0]?.message.content), attempts: call.attempts };

@@ -10,6 +10,7 @@ import type { Attempt } from '../spec/trace.js';
 import { answerText, compileCheck, isRefusalResult } from './answer-checks.js';
 import { executeGenerate, type ExecutionContext, type ExecutionOptions, type GenerateExecution } from './executor.js';
 import { Judge } from './judge.js';
+import { CancellationSource } from '../util/cancellation.js';
 
 export type ParallelBranch = { specs: readonly ModelSpec[]; forced: string | undefined };
 
@@ -32,8 +33,8 @@ export async function parallelGenerate(
 ): Promise<GenerateExecution> {
   const { branches, pick, timeoutMs } = parallel;
   if (branches.length === 0) return { ok: false, error: new NoAvailableModelError('No model of the parallel policy could be called.', { filtered: [], missingEnv: [] }), attempts: [], skipped: [] };
-  const controllers = branches.map(() => new AbortController());
-  const cancelAll = (): void => controllers.forEach((controller) => controller.abort());
+  const cancellations = branches.map(() => new CancellationSource());
+  const cancelAll = (): void => cancellations.forEach((cancellation) => cancellation.abort());
   let timedOut = false;
   let settled = 0;
   const timer = setTimeout(() => {
@@ -41,7 +42,8 @@ export async function parallelGenerate(
     timedOut = settled < branches.length;
     cancelAll();
   }, timeoutMs);
-  context.signal.addEventListener('abort', cancelAll, { once: true });
+  if (context.cancellation.aborted) cancelAll();
+  const stopFollowingClient = context.cancellation.onAbort(cancelAll);
 
   const judge = new Judge(context, catalog);
   const check = pick.type === 'check' ? compileCheck(pick.check) : undefined;
@@ -53,7 +55,7 @@ export async function parallelGenerate(
   let rejectedButUsable: Answered | undefined;
 
   const runs = branches.map((branch, index) =>
-    executeGenerate(branch.specs, request, { ...context, signal: (controllers[index] as AbortController).signal }, { ...options, forced: branch.forced, step: index }).then(
+    executeGenerate(branch.specs, request, { ...context, cancellation: cancellations[index] as CancellationSource }, { ...options, forced: branch.forced, step: index }).then(
       (execution) => {
         settled++;
         return { index, execution };
@@ -89,8 +91,8 @@ export async function parallelGenerate(
       winner = answered;
     }
     // The losers are cancelled now; their calls are waited for so that their attempts are recorded.
-    controllers.forEach((controller, index) => {
-      if (index !== winner?.branch) controller.abort();
+    cancellations.forEach((cancellation, index) => {
+      if (index !== winner?.branch) cancellation.abort();
     });
     for (const { index, execution } of await Promise.all(runs)) results[index] = execution;
     // Every branch is in: the judge, if any, is bounded by its own timeout.
@@ -116,7 +118,7 @@ export async function parallelGenerate(
     }
   } finally {
     clearTimeout(timer);
-    context.signal.removeEventListener('abort', cancelAll);
+    stopFollowingClient();
   }
 
   const attempts: Attempt[] = [];
@@ -125,7 +127,7 @@ export async function parallelGenerate(
     if (!execution) return;
     for (const attempt of execution.attempts) {
       // A branch stopped because another won (or the policy's time ran out) was cancelled, not failed.
-      if (index !== winner?.branch && attempt.outcome === 'error' && attempt.error?.kind === 'aborted' && !context.signal.aborted) attempt.outcome = 'cancelled';
+      if (index !== winner?.branch && attempt.outcome === 'error' && attempt.error?.kind === 'aborted' && !context.cancellation.aborted) attempt.outcome = 'cancelled';
       if (index === winner?.branch && attempt.outcome === 'ok') attempt.picked = true;
     }
     attempts.push(...execution.attempts);

@@ -19,6 +19,7 @@ import { LlmClassifier } from './signals/llm-classifier.js';
 import { ExampleRoutes, type SimilarityResult } from './signals/example-routes.js';
 import type { EmbeddingCache } from './signals/embedding-cache.js';
 import type { SignalModels } from './signal-models.js';
+import { type Cancellation, toCancellation } from '../util/cancellation.js';
 
 /** Hints that arrive outside the body. */
 export type RoutingHints = {
@@ -170,9 +171,10 @@ export class Routing {
     return { attempts, warnings };
   }
 
-  async route(request: ChatRequest, hints: RoutingHints = {}, signal: AbortSignal = NEVER_ABORTED): Promise<RoutingResult> {
+  /** `signal` aborts the model calls routing makes (an embeddings encoder's). */
+  async route(request: ChatRequest, hints: RoutingHints = {}, signal?: AbortSignal | Cancellation): Promise<RoutingResult> {
     const router = this.routers.get(request.model);
-    if (router) return this.routeWithRouter(router, request, hints, signal);
+    if (router) return this.routeWithRouter(router, request, hints, toCancellation(signal));
     const plan = this.directPlans.get(request.model);
     if (plan) return this.result(request, { router: null, route: null, signals: [], chosen: { plan, prediction: null, balance: null }, system: null, reference: undefined, failoverOnContentFilter: false }, emptySignals());
     const { routers, models } = this.names();
@@ -182,7 +184,7 @@ export class Routing {
     );
   }
 
-  private async routeWithRouter(router: CompiledRouter, request: ChatRequest, hints: RoutingHints, signal: AbortSignal): Promise<RoutingResult> {
+  private async routeWithRouter(router: CompiledRouter, request: ChatRequest, hints: RoutingHints, cancellation: Cancellation): Promise<RoutingResult> {
     let text: string | undefined;
     let complexity: number | undefined;
     const found: SignalState = emptySignals();
@@ -206,7 +208,7 @@ export class Routing {
         const { examples } = router;
         if (thrown !== NEEDS_SIMILARITY || !examples) throw thrown;
         return (async () => {
-          found.similarity = await examples.score(input.text(), this.models, signal);
+          found.similarity = await examples.score(input.text(), this.models, cancellation.signal);
           found.attempts.push(...found.similarity.attempts);
           return matcher(input);
         })();

@@ -1,7 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AbortedError, PayloadTooLargeError } from '../errors/request-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
+import { CancellationSource } from '../util/cancellation.js';
 import { errorToHttp } from './error-to-http.js';
+
+/** Aborts when the response closes before it finished: the client went away, so its upstream calls stop too. */
+export function clientCancellation(response: ServerResponse): CancellationSource {
+  const cancellation = new CancellationSource();
+  response.on('close', () => {
+    if (!response.writableFinished) cancellation.abort();
+  });
+  return cancellation;
+}
 
 /**
  * Reads the request body up to `limit` bytes. A declared Content-Length over the limit is refused

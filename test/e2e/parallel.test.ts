@@ -396,6 +396,27 @@ describe('pick: check', () => {
   });
 });
 
+describe('a client that goes away', () => {
+  it('stops every branch at once; their attempts are aborted, not cancelled by the policy', async () => {
+    const running = await start('{ parallel: { models: [cheap, strong], pick: first } }');
+    upstream.respond({ type: 'completion', text: 'far too late', delayMs: SLOW });
+    const controller = new AbortController();
+    const pending = fetch(`${running.baseURL}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'par', messages: [{ role: 'user', content: 'hi' }] }),
+      signal: controller.signal,
+    }).catch(() => 'aborted');
+    await expect.poll(() => upstream.requests.length).toBe(2);
+    const started = performance.now();
+    controller.abort();
+    expect(await pending).toBe('aborted');
+    expect(await Promise.all(upstream.requests.map((request) => request.closed))).toEqual(['aborted', 'aborted']);
+    expect(performance.now() - started).toBeLessThan(SLOW / 2);
+    await expect.poll(() => running.gateway.traces.list()[0]?.status).toBe('aborted');
+    expect(running.gateway.traces.list()[0]?.attempts.map((attempt) => attempt.error?.kind)).toEqual(['aborted', 'aborted']);
+  });
+});
+
 describe('timeout_ms', () => {
   it('answers 504 quickly when no branch answers in time, and aborts every upstream request', async () => {
     const running = await start('{ parallel: { models: [cheap, strong], pick: first, timeout_ms: 300 } }');

@@ -11,7 +11,7 @@ import {
   encodeChatCompletion,
 } from '../encode-openai-response.js';
 import { errorToHttp } from '../error-to-http.js';
-import { readBody, sendError, sendJson, SSE_HEADERS, write } from '../http-io.js';
+import { clientCancellation, readBody, sendError, sendJson, SSE_HEADERS, write } from '../http-io.js';
 import { OpenAIStreamEncoder } from '../openai-stream-encoder.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { headerValue, type Handler, type HandlerContext } from './handler-context.js';
@@ -23,15 +23,10 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 export const handleChatCompletions: Handler = async (context) => {
   const { request, response, gateway } = context;
   const chat = parseChatRequest(await readBody(request, gateway.config.server.maxBodyBytes));
-  const controller = new AbortController();
-  // The response closing before it finished means the client went away: stop the upstream call too.
-  response.on('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
   const traceparent = headerValue(request.headers['traceparent']);
   const tracestate = headerValue(request.headers['tracestate']);
   const call: CallContext = {
-    signal: controller.signal,
+    signal: clientCancellation(response),
     hints: { route: headerValue(request.headers['x-switchyard-route']) },
     // Only a well-formed traceparent is kept: it ends up in the trace, so nothing else of the client's rides along.
     traceContext: traceparent !== undefined && TRACEPARENT.test(traceparent) ? { traceparent, ...(tracestate !== undefined && tracestate.length <= 512 ? { tracestate } : {}) } : undefined,

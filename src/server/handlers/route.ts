@@ -1,4 +1,4 @@
-import { readBody, sendJson } from '../http-io.js';
+import { clientCancellation, readBody, sendJson } from '../http-io.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { headerValue, type Handler } from './handler-context.js';
 
@@ -8,10 +8,6 @@ import { headerValue, type Handler } from './handler-context.js';
  */
 export const handleRoute: Handler = async ({ request, response, gateway }) => {
   const chat = parseChatRequest(await readBody(request, gateway.config.server.maxBodyBytes));
-  const controller = new AbortController();
-  response.on('close', () => {
-    if (!response.writableFinished) controller.abort();
-  });
-  const { decision } = await gateway.route(chat, { route: headerValue(request.headers['x-switchyard-route']) }, controller.signal);
+  const { decision } = await gateway.route(chat, { route: headerValue(request.headers['x-switchyard-route']) }, clientCancellation(response));
   sendJson(response, 200, decision);
 };
