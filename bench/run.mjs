@@ -12,15 +12,16 @@
 //
 // Environment: BENCH_SECONDS (per run, default 2), BENCH_REPETITIONS (5), BENCH_SOAK_SECONDS (300),
 // BENCH_CONCURRENCY (1,16,64,256). Writes bench/results/gateway.json.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.mjs';
 import { jsonLoad, pacedLoad, streamLoad } from './gateway/load.mjs';
+import { gcEvents } from './gateway/gc-log.mjs';
 import { pairedRounds, quartiles } from './gateway/paired.mjs';
 import { cpuSeconds, machine, memory, pinSelfToLoadCores, root, startMinimalProxy, startSwitchyard, startUpstream, stop, TARGET_CORE } from './gateway/processes.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const WARMUP_SECONDS = 2;
+const WARMUP_SECONDS = 5;
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 5);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
 const CONCURRENCY = (process.env.BENCH_CONCURRENCY ?? '1,16,64,256').split(',').map(Number);
@@ -38,7 +39,7 @@ const BUDGET = {
   addedLatencyMs: 0.3, // p50 at concurrency 1
   addedTtftMs: 1, // p50 at concurrency 1
   heldStreamsRssMb: 150,
-  soakGrowth: 0.05, // RSS of the last minute vs the second
+  soakGrowth: 0.05, // the last minute vs the second: RSS, and the heap after full GC
   rulesDecisionMicros: 20,
   trainedDecisionMicros: 200,
   // Issue 6, "the trace store adds no measurable latency": p50 within this of the same gateway dropping its traces.
@@ -69,19 +70,24 @@ async function measure(target, name, load, options) {
 }
 
 /**
- * Per concurrency: every target started fresh and warmed up, then `REPETITIONS` rounds in which
- * each target takes the load in turn (the order alternates), so a machine that speeds up or slows
- * down during the run moves every target alike. Medians per cell.
+ * Every target is started once and warmed up under full load: a fresh Switchyard takes about 5 s of
+ * it before its CPU per request settles (3 to 5 times the settled figure in its first two seconds,
+ * 1.1 to 1.3 times in the next two), the proxy about 3 s. Then, per concurrency, `REPETITIONS`
+ * rounds in which each target takes the load in turn (the order alternates), so a machine that
+ * speeds up or slows down during the run moves every target alike. Medians per cell; a cell's
+ * peak RSS is the process's peak so far.
  */
 async function matrix(kind, upstream, concurrencies, targetsAt) {
   const load = kind === 'json' ? jsonLoad : kind === 'steady' ? (url, options) => pacedLoad(url, { ...options, rate: STEADY_RATE }) : streamLoad;
   const runs = [];
-  for (const connections of concurrencies) {
-    const names = targetsAt(connections);
-    const targets = new Map();
-    try {
-      for (const name of names) targets.set(name, await TARGETS[name](upstream));
-      for (const name of names) await load(targets.get(name).url, { connections, seconds: WARMUP_SECONDS });
+  const targets = new Map();
+  try {
+    for (const name of new Set(concurrencies.flatMap(targetsAt))) {
+      targets.set(name, await TARGETS[name](upstream));
+      await (kind === 'stream' ? streamLoad : jsonLoad)(targets.get(name).url, { connections: 64, seconds: WARMUP_SECONDS });
+    }
+    for (const connections of concurrencies) {
+      const names = targetsAt(connections);
       for (let repetition = 0; repetition < REPETITIONS; repetition++) {
         for (const name of repetition % 2 === 0 ? names : [...names].reverse()) {
           const run = await measure(targets.get(name), name, load, { connections, seconds: SECONDS });
@@ -89,9 +95,9 @@ async function matrix(kind, upstream, concurrencies, targetsAt) {
           log(`  ${kind} c=${String(connections).padEnd(3)} ${name.padEnd(20)} ${run.perSecond.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(3)} ms  CPU ${run.cpuMicrosPerRequest.toFixed(0)} µs/req`);
         }
       }
-    } finally {
-      for (const target of targets.values()) await stop(target);
     }
+  } finally {
+    for (const target of targets.values()) await stop(target);
   }
   const cells = [];
   for (const connections of concurrencies) {
@@ -127,9 +133,14 @@ async function heldStreams(name) {
   }
 }
 
-/** Five minutes of JSON load at concurrency 64, RSS sampled every 5 s: the second minute against the last. */
+/**
+ * Five minutes of JSON load at concurrency 64, the second minute against the last: RSS (sampled
+ * every 5 s), and the heap left after each full collection (from --trace-gc). The second is what a
+ * leak of JS objects grows; RSS also carries the garbage V8 lets pile up between full collections
+ * (samples a minute apart differ by up to 20%), and native memory (SQLite, buffers).
+ */
 async function soak(upstream) {
-  const target = await startSwitchyard(upstream.url);
+  const target = await startSwitchyard(upstream.url, { nodeArgs: ['--trace-gc'] });
   const samples = [];
   const started = performance.now();
   // Every 5 s, or often enough that a short soak (BENCH_SOAK_SECONDS) still has samples in each window.
@@ -137,10 +148,31 @@ async function soak(upstream) {
   try {
     const result = await jsonLoad(target.url, { connections: 64, seconds: SOAK_SECONDS });
     clearInterval(timer);
+    // --trace-gc counts from the process's start, the samples from the load's.
+    const offset = (started - target.spawnedAt) / 1000;
+    const gcs = gcEvents(readFileSync(target.log, 'utf8')).map((gc) => ({ ...gc, second: gc.second - offset }));
     const minute = Math.min(60, SOAK_SECONDS / 5);
-    const second = median(samples.filter((s) => s.second >= minute && s.second < 2 * minute).map((s) => s.rssMb));
-    const last = median(samples.filter((s) => s.second >= SOAK_SECONDS - minute).map((s) => s.rssMb));
-    return { seconds: SOAK_SECONDS, requests: result.requests, non2xx: result.non2xx, errors: result.errors, samples, earlyRssMb: second, lateRssMb: last, growth: last / second - 1 };
+    const windows = { early: [minute, 2 * minute], late: [SOAK_SECONDS - minute, Infinity] };
+    const within = (list, [from, to]) => list.filter((item) => item.second >= from && item.second < to);
+    const at = (window) => {
+      const rssMb = median(within(samples, window).map((s) => s.rssMb));
+      const gcsIn = within(gcs, window);
+      return { rssMb, liveHeapMb: median(gcsIn.filter((gc) => gc.full).map((gc) => gc.usedMb)) };
+    };
+    const early = at(windows.early);
+    const late = at(windows.late);
+    const growth = (key) => late[key] / early[key] - 1;
+    return {
+      seconds: SOAK_SECONDS,
+      requests: result.requests,
+      non2xx: result.non2xx,
+      errors: result.errors,
+      samples,
+      fullCollections: gcs.filter((gc) => gc.full).map(({ second, usedMb, committedMb }) => ({ second, usedMb, committedMb })),
+      early,
+      late,
+      growth: { rss: growth('rssMb'), liveHeap: growth('liveHeapMb') },
+    };
   } finally {
     clearInterval(timer);
     await stop(target);
@@ -201,7 +233,7 @@ const startedAt = Date.now();
 pinSelfToLoadCores();
 const info = machine();
 log(`Switchyard gateway benchmark: ${info.cpu}, ${info.cores} cores, Node ${info.node}; ${TARGET_CORE === undefined ? 'nothing pinned (taskset or a second core missing)' : `each target pinned to core ${TARGET_CORE}, load and upstream on the others`}`);
-log(`Per concurrency, the targets run side by side (idle while another takes the load): ${WARMUP_SECONDS} s of warm-up each, then ${REPETITIONS} rounds of ${SECONDS} s each in alternating order; medians.`);
+log(`The targets run side by side (idle while another takes the load): ${WARMUP_SECONDS} s of warm-up each at c=64, then per concurrency ${REPETITIONS} rounds of ${SECONDS} s each in alternating order; medians.`);
 
 log('\nMicro-benchmarks');
 const micro = await runMicroBenchmarks();
@@ -231,7 +263,10 @@ const stSy = cell(steady.cells, 'steady', 'switchyard', STEADY_CONNECTIONS);
 const stNt = cell(steady.cells, 'steady', 'switchyard-no-traces', STEADY_CONNECTIONS);
 log(`\nSteady load (${STEADY_RATE} req/s, ${STEADY_CONNECTIONS} connections): p50 ${fmt(stNt.p50, 3)} → ${fmt(stSy.p50, 3)} ms, p99 ${fmt(stNt.p99, 3)} → ${fmt(stSy.p99, 3)} ms, CPU ${fmt(stNt.cpuMicrosPerRequest)} → ${fmt(stSy.cpuMicrosPerRequest)} µs/req (traces dropped → stored)`);
 printMatrix('SSE with a usage chunk (medians; TTFT: time to the first content token)', stream, 'stream', STREAM_CONCURRENCY);
-log(`\nSoak: RSS ${fmt(soaked.earlyRssMb)} MB in the second minute, ${fmt(soaked.lateRssMb)} MB in the last (${fmt(soaked.growth * 100, 1)}%), ${soaked.requests} requests`);
+log(
+  `\nSoak (${soaked.requests} requests), the second minute → the last: heap after full GC ${fmt(soaked.early.liveHeapMb, 1)} → ${fmt(soaked.late.liveHeapMb, 1)} MB, ` +
+    `RSS ${fmt(soaked.early.rssMb)} → ${fmt(soaked.late.rssMb)} MB`,
+);
 
 const sy1 = cell(json.cells, 'json', 'switchyard', 1);
 const px1 = cell(json.cells, 'json', 'proxy', 1);
@@ -248,7 +283,8 @@ const checks = [
   ['added p50 latency (JSON, c=1)', sy1?.p50 - px1?.p50, `≤ ${BUDGET.addedLatencyMs} ms`, (v) => v <= BUDGET.addedLatencyMs, 3, ' ms'],
   ['added time to first token (SSE, c=1)', st1?.ttftP50 - pt1?.ttftP50, `≤ ${BUDGET.addedTtftMs} ms`, (v) => v <= BUDGET.addedTtftMs, 3, ' ms'],
   [`peak RSS, ${HELD_STREAMS} streams open`, held.find((h) => h.target === 'switchyard').peakRssMb, `≤ ${BUDGET.heldStreamsRssMb} MB`, (v) => v <= BUDGET.heldStreamsRssMb, 0, ' MB'],
-  [`RSS growth over the ${SOAK_SECONDS} s soak`, soaked.growth * 100, `≤ ${BUDGET.soakGrowth * 100}%`, (v) => v <= BUDGET.soakGrowth * 100, 1, '%'],
+  [`soak (${SOAK_SECONDS} s): growth of the RSS`, soaked.growth.rss * 100, `≤ ${BUDGET.soakGrowth * 100}%`, (v) => v <= BUDGET.soakGrowth * 100, 1, '%'],
+  ['soak: growth of the heap after full GC', soaked.growth.liveHeap * 100, `≤ ${BUDGET.soakGrowth * 100}%`, (v) => v <= BUDGET.soakGrowth * 100, 1, '%'],
   ['rules decision', microOf('rules decision'), `≤ ${BUDGET.rulesDecisionMicros} µs`, (v) => v <= BUDGET.rulesDecisionMicros, 1, ' µs'],
   ['trained-router decision', microOf('trained-router decision'), `≤ ${BUDGET.trainedDecisionMicros} µs`, (v) => v <= BUDGET.trainedDecisionMicros, 1, ' µs'],
   // Issue 6: what storing traces costs, against the same gateway dropping them.

@@ -56,13 +56,15 @@ function freePort() {
 
 /**
  * `switchyard serve` as a user runs it (from this checkout's dist/, or `main` of another build):
- * the bench config, a fresh trace database, info-level request logs to a file.
+ * the bench config, a fresh trace database, info-level request logs to a file (`log`, with
+ * whatever `nodeArgs` such as --trace-gc print). `spawnedAt` is on the performance.now() clock.
  */
-export async function startSwitchyard(upstream, { withoutTraces = false, main = join(root, 'dist/cli/main.js') } = {}) {
+export async function startSwitchyard(upstream, { withoutTraces = false, main = join(root, 'dist/cli/main.js'), nodeArgs = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
   const port = await freePort();
   const log = join(dir, 'gateway.log');
-  const child = spawnOn(TARGET_CORE, [withoutTraces ? join(root, 'bench/gateway/serve-without-traces.mjs') : main, 'serve', '--config', join(root, 'bench/gateway/switchyard.yaml'), '--port', String(port)], {
+  const spawnedAt = performance.now();
+  const child = spawnOn(TARGET_CORE, [...nodeArgs, withoutTraces ? join(root, 'bench/gateway/serve-without-traces.mjs') : main, 'serve', '--config', join(root, 'bench/gateway/switchyard.yaml'), '--port', String(port)], {
     stdio: ['ignore', openSync(log, 'w'), 'inherit'],
     env: { ...process.env, BENCH_UPSTREAM: upstream, BENCH_DB: join(dir, 'traces.db'), SWITCHYARD_LOG_LEVEL: 'info' },
   });
@@ -78,7 +80,7 @@ export async function startSwitchyard(upstream, { withoutTraces = false, main = 
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { child, pid: child.pid, url, dir, log, db: join(dir, 'traces.db') };
+  return { child, pid: child.pid, url, dir, log, db: join(dir, 'traces.db'), spawnedAt };
 }
 
 export function stop({ child, dir }) {
