@@ -12,11 +12,11 @@
 //
 // Environment: BENCH_SECONDS (per run, default 2), BENCH_REPETITIONS (5), BENCH_SOAK_SECONDS (300),
 // BENCH_CONCURRENCY (1,16,64,256). Writes bench/results/gateway.json.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.mjs';
 import { jsonLoad, pacedLoad, streamLoad } from './gateway/load.mjs';
-import { gcEvents } from './gateway/gc-log.mjs';
+import { readGcEvents } from './gateway/gc-log.mjs';
 import { pairedRounds, quartiles } from './gateway/paired.mjs';
 import { cpuSeconds, machine, memory, pinSelfToLoadCores, root, startMinimalProxy, startSwitchyard, startUpstream, stop, TARGET_CORE } from './gateway/processes.mjs';
 
@@ -150,7 +150,7 @@ async function soak(upstream) {
     clearInterval(timer);
     // --trace-gc counts from the process's start, the samples from the load's.
     const offset = (started - target.spawnedAt) / 1000;
-    const gcs = gcEvents(readFileSync(target.log, 'utf8')).map((gc) => ({ ...gc, second: gc.second - offset }));
+    const gcs = (await readGcEvents(target.log)).map((gc) => ({ ...gc, second: gc.second - offset }));
     const minute = Math.min(60, SOAK_SECONDS / 5);
     const windows = { early: [minute, 2 * minute], late: [SOAK_SECONDS - minute, Infinity] };
     const within = (list, [from, to]) => list.filter((item) => item.second >= from && item.second < to);
