@@ -117,6 +117,18 @@ describe('GatewayMetrics', () => {
     expect(samplesOf(text, 'switchyard_requests_total')).toHaveLength(3);
   });
 
+  it('reports the same totals at every scrape, and what came in between', async () => {
+    const gateway = metrics();
+    gateway.record(trace());
+    const labels = { router: 'auto', route: 'code', model: 'coder', status: 'ok' };
+    expect(value(await gateway.render(), 'switchyard_requests_total', labels)).toBe(1);
+    expect(value(await gateway.render(), 'switchyard_requests_total', labels)).toBe(1);
+    gateway.record(trace());
+    const text = await gateway.render();
+    expect(value(text, 'switchyard_requests_total', labels)).toBe(2);
+    expect(value(text, 'switchyard_attempts_total', { model: 'coder', provider: 'acme', role: 'answer', outcome: 'ok' })).toBe(2);
+  });
+
   it('observes request durations in seconds, in LLM-sized buckets', async () => {
     const gateway = metrics();
     for (const latencyMs of [30, 700, 200_000]) gateway.record(trace({ latencyMs }));

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isFallback } from './is-fallback.js';
+import { LabeledSums } from './labeled-sums.js';
 import type { TraceSink } from '../spec/trace-sink.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 
@@ -50,16 +51,16 @@ export class GatewayMetrics implements TraceSink {
   readonly contentType: string;
 
   private readonly registry = new Registry();
-  private readonly requests: Counter<'router' | 'route' | 'model' | 'status'>;
+  private readonly requests: LabeledSums<'router' | 'route' | 'model' | 'status'>;
   private readonly duration: Histogram<'router' | 'route' | 'model' | 'status'>;
   private readonly firstToken: Histogram<'router' | 'route' | 'model'>;
-  private readonly tokens: Counter<'model' | 'role' | 'direction'>;
-  private readonly cost: Counter<'router' | 'model'>;
-  private readonly referenceCost: Counter<'router'>;
-  private readonly routedCost: Counter<'router'>;
-  private readonly attempts: Counter<'model' | 'provider' | 'role' | 'outcome'>;
-  private readonly retries: Counter<'model'>;
-  private readonly fallbacks: Counter<'router'>;
+  private readonly tokens: LabeledSums<'model' | 'role' | 'direction'>;
+  private readonly cost: LabeledSums<'router' | 'model'>;
+  private readonly referenceCost: LabeledSums<'router'>;
+  private readonly routedCost: LabeledSums<'router'>;
+  private readonly attempts: LabeledSums<'model' | 'provider' | 'role' | 'outcome'>;
+  private readonly retries: LabeledSums<'model'>;
+  private readonly fallbacks: LabeledSums<'router'>;
   private readonly recordErrors: Counter;
 
   constructor(options: GatewayMetricsOptions = {}) {
@@ -68,11 +69,10 @@ export class GatewayMetrics implements TraceSink {
     // Unprefixed on purpose: the standard process_* / nodejs_* names are what stock dashboards and alerts expect.
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
-    this.requests = new Counter({
+    this.requests = summedCounter(registers, {
       name: 'switchyard_requests_total',
       help: 'Requests that reached routing, by router, route, served model and final status (ok, blocked, error, aborted).',
       labelNames: ['router', 'route', 'model', 'status'],
-      registers,
     });
     this.duration = new Histogram({
       name: 'switchyard_request_duration_seconds',
@@ -88,47 +88,40 @@ export class GatewayMetrics implements TraceSink {
       buckets: FIRST_TOKEN_BUCKETS,
       registers,
     });
-    this.tokens = new Counter({
+    this.tokens = summedCounter(registers, {
       name: 'switchyard_tokens_total',
       help: 'Tokens of every model call (answers, classifiers, embeddings, judges, failed and rejected calls included: all are billed), by model, role and direction (input, output). Calls with unknown usage are not counted.',
       labelNames: ['model', 'role', 'direction'],
-      registers,
     });
-    this.cost = new Counter({
+    this.cost = summedCounter(registers, {
       name: 'switchyard_cost_usd_total',
       help: 'What every priced model call cost, in US dollars, by router and the model that was called. Calls with unknown usage or price are not counted.',
       labelNames: ['router', 'model'],
-      registers,
     });
-    this.referenceCost = new Counter({
+    this.referenceCost = summedCounter(registers, {
       name: 'switchyard_reference_cost_usd_total',
       help: "What the router's reference model would have cost, in US dollars, for the requests whose savings are known (the same requests as switchyard_routed_cost_usd_total).",
       labelNames: ['router'],
-      registers,
     });
-    this.routedCost = new Counter({
+    this.routedCost = summedCounter(registers, {
       name: 'switchyard_routed_cost_usd_total',
       help: 'What the requests counted in switchyard_reference_cost_usd_total actually cost, in US dollars. Savings = reference - routed.',
       labelNames: ['router'],
-      registers,
     });
-    this.attempts = new Counter({
+    this.attempts = summedCounter(registers, {
       name: 'switchyard_attempts_total',
       help: 'Model calls, by model, provider, role (answer, classifier, embedding, judge) and outcome (ok, error, refused, rejected, cancelled).',
       labelNames: ['model', 'provider', 'role', 'outcome'],
-      registers,
     });
-    this.retries = new Counter({
+    this.retries = summedCounter(registers, {
       name: 'switchyard_retries_total',
       help: 'Model calls that were a retry of an earlier call to the same model in the same request.',
       labelNames: ['model'],
-      registers,
     });
-    this.fallbacks = new Counter({
+    this.fallbacks = summedCounter(registers, {
       name: 'switchyard_fallbacks_total',
       help: 'Requests served by a model other than the first candidate of the plan (of its step, for cascade and parallel policies): a failover happened.',
       labelNames: ['router'],
-      registers,
     });
     this.recordErrors = new Counter({
       name: 'switchyard_metrics_record_errors_total',
@@ -174,7 +167,7 @@ export class GatewayMetrics implements TraceSink {
     const route = label(trace.route);
     const model = label(trace.model);
 
-    this.requests.inc({ router, route, model, status: trace.status });
+    this.requests.add([router, route, model, trace.status], 1);
     const latency = seconds(trace.latencyMs);
     if (latency !== undefined) this.duration.observe({ router, route, model, status: trace.status }, latency);
     const firstToken = seconds(trace.firstTokenMs);
@@ -189,27 +182,45 @@ export class GatewayMetrics implements TraceSink {
     //   - sum by (router) (increase(switchyard_routed_cost_usd_total[1d]))
     // switchyard_cost_usd_total cannot be the second side: it also counts requests with no reference.
     if (isAmount(trace.referenceCostUsd) && isAmount(trace.costUsd)) {
-      this.referenceCost.inc({ router }, trace.referenceCostUsd);
-      this.routedCost.inc({ router }, trace.costUsd);
+      this.referenceCost.add([router], trace.referenceCostUsd);
+      this.routedCost.add([router], trace.costUsd);
     }
 
-    if (isFallback(trace)) this.fallbacks.inc({ router });
+    if (isFallback(trace)) this.fallbacks.add([router], 1);
   }
 
   private recordAttempt(router: string, attempt: Attempt): void {
     const model = label(attempt.model);
-    this.attempts.inc({ model, provider: label(attempt.provider), role: attempt.role, outcome: attempt.outcome });
-    if (attempt.retry > 0) this.retries.inc({ model });
+    this.attempts.add([model, label(attempt.provider), attempt.role, attempt.outcome], 1);
+    if (attempt.retry > 0) this.retries.add([model], 1);
     const usage = attempt.usage;
     if (usage) {
-      if (isAmount(usage.inputTokens)) this.tokens.inc({ model, role: attempt.role, direction: 'input' }, usage.inputTokens);
-      if (isAmount(usage.outputTokens)) this.tokens.inc({ model, role: attempt.role, direction: 'output' }, usage.outputTokens);
+      if (isAmount(usage.inputTokens)) this.tokens.add([model, attempt.role, 'input'], usage.inputTokens);
+      if (isAmount(usage.outputTokens)) this.tokens.add([model, attempt.role, 'output'], usage.outputTokens);
     }
     // Per call rather than trace.costUsd: a request's cost mixes models (classifier, cascade steps,
     // judges), and the `model` label must name the model that billed it.
-    if (isAmount(attempt.costUsd)) this.cost.inc({ router, model }, attempt.costUsd);
+    if (isAmount(attempt.costUsd)) this.cost.add([router, model], attempt.costUsd);
   }
 
+}
+
+/**
+ * A counter whose series are summed by us on the request path (see LabeledSums) and copied into
+ * prom-client when it is scraped. Label values are given in the order of `labelNames`.
+ */
+function summedCounter<Name extends string>(registers: Registry[], config: { name: string; help: string; labelNames: readonly Name[] }): LabeledSums<Name> {
+  const sums = new LabeledSums(config.labelNames);
+  new Counter({
+    ...config,
+    labelNames: [...config.labelNames],
+    registers,
+    collect() {
+      this.reset();
+      for (const { labels, value } of sums.series()) this.inc(labels, value);
+    },
+  });
+  return sums;
 }
 
 function label(value: string | null): string {
