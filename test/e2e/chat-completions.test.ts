@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultReply, startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
+import { abandonableChat } from '../support/abandoned-request.js';
 
 let upstream: FakeUpstream;
 let gateway: TestGateway;
@@ -171,15 +172,10 @@ describe('routing by rules through the openai client', () => {
 
   it('cancels the upstream call when the client disconnects while waiting for a JSON answer', async () => {
     upstream.respond({ type: 'completion', text: 'slow', delayMs: 5_000 });
-    const controller = new AbortController();
-    const pending = fetch(`${gateway.baseURL}/chat/completions`, {
-      method: 'POST',
-      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }),
-      signal: controller.signal,
-    }).catch(() => 'aborted');
+    const client = abandonableChat(gateway.baseURL, 'auto');
     await expect.poll(() => upstream.requests.length).toBe(1);
-    controller.abort();
-    expect(await pending).toBe('aborted');
+    client.abandon();
+    expect(await client.settled).toBe('aborted');
     expect(await upstream.requests[0]?.closed).toBe('aborted');
     await expect.poll(() => gateway.gateway.traces.list()[0]?.status).toBe('aborted');
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeResponse, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
 import { answerByModel, CHEAP, CODER, collectStream, openaiClient, STRONG, streamedTrace, traceOf, usd } from '../support/policy-test-helpers.js';
+import { abandonableChat } from '../support/abandoned-request.js';
 
 /**
  * The parallel policy end to end: every model asked at once, one answer kept. The fake upstream
@@ -400,16 +401,11 @@ describe('a client that goes away', () => {
   it('stops every branch at once; their attempts are aborted, not cancelled by the policy', async () => {
     const running = await start('{ parallel: { models: [cheap, strong], pick: first } }');
     upstream.respond({ type: 'completion', text: 'far too late', delayMs: SLOW });
-    const controller = new AbortController();
-    const pending = fetch(`${running.baseURL}/chat/completions`, {
-      method: 'POST',
-      body: JSON.stringify({ model: 'par', messages: [{ role: 'user', content: 'hi' }] }),
-      signal: controller.signal,
-    }).catch(() => 'aborted');
+    const client = abandonableChat(running.baseURL, 'par');
     await expect.poll(() => upstream.requests.length).toBe(2);
     const started = performance.now();
-    controller.abort();
-    expect(await pending).toBe('aborted');
+    client.abandon();
+    expect(await client.settled).toBe('aborted');
     expect(await Promise.all(upstream.requests.map((request) => request.closed))).toEqual(['aborted', 'aborted']);
     expect(performance.now() - started).toBeLessThan(SLOW / 2);
     await expect.poll(() => running.gateway.traces.list()[0]?.status).toBe('aborted');

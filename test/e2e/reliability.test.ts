@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultReply, startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import { answerByModel, openaiClient } from '../support/policy-test-helpers.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
+import { abandonableChat } from '../support/abandoned-request.js';
 
 /**
  * The fault-injection suite: each test scripts the fake upstream's failures and checks what the
@@ -157,15 +158,10 @@ describe('retry layer (same model)', () => {
   it('cancels a pending retry when the client disconnects', async () => {
     const running = await start();
     upstream.enqueue({ type: 'error', status: 503, headers: { 'retry-after': '2' } });
-    const controller = new AbortController();
-    const pending = fetch(`${running.baseURL}/chat/completions`, {
-      method: 'POST',
-      body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] }),
-      signal: controller.signal,
-    }).catch(() => 'aborted');
+    const client = abandonableChat(running.baseURL, 'auto');
     await expect.poll(() => upstream.requests.length).toBe(1);
-    controller.abort();
-    expect(await pending).toBe('aborted');
+    client.abandon();
+    expect(await client.settled).toBe('aborted');
     await expect.poll(() => running.gateway.traces.list()[0]?.status).toBe('aborted');
     // Past the 2 s retry-after: no retry was sent.
     await new Promise((resolve) => setTimeout(resolve, 2300));
