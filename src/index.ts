@@ -8,6 +8,7 @@
  */
 export { Gateway, type CallContext, type GatewayOptions, type GenerateOutcome, type StreamOutcome } from './gateway/gateway.js';
 export { RecentTraces, type TraceSink } from './gateway/trace-sink.js';
+export { Cancellation, CancellationSource } from './util/cancellation.js';
 export { findConfig, loadConfig, loadConfigFile, loadQuickstartConfig, parseConfig, QUICKSTART_CONFIG_PATH } from './config/load-config.js';
 export type { ResolvedConfig, ProviderConfig, RouterSpec, RouteSpec, TargetSpec } from './config/resolved-config.js';
 export { Routing, type RoutingHints, type RoutingResult } from './routing/routing.js';
