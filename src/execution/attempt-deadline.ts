@@ -3,15 +3,18 @@ import { ProviderTimeoutError } from '../errors/provider-errors.js';
 import { AbortedError } from '../errors/request-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import type { TimeoutSettings } from '../spec/reliability.js';
-import type { Cancellation } from '../util/cancellation.js';
+import type { LanguageModelCallOptions } from '../spec/language-model.js';
+import { type Cancellation, CancellationSource } from '../util/cancellation.js';
 
 /**
  * The clock of one attempt: a signal that aborts when the client goes away, when no first token
  * came in time (streams), or when the whole call ran too long; and the error that explains which.
  */
 export class AttemptDeadline {
-  readonly signal: AbortSignal;
-  private readonly controller = new AbortController();
+  /** No AbortSignal unless a provider reads `signal` (see util/cancellation.ts for why). */
+  private readonly source = new CancellationSource();
+  /** What the model call is given. */
+  readonly callOptions: LanguageModelCallOptions;
   private expired: 'first_token' | 'total' | undefined;
   private readonly firstTokenTimer: NodeJS.Timeout | undefined;
   private readonly totalTimer: NodeJS.Timeout;
@@ -22,12 +25,23 @@ export class AttemptDeadline {
     private readonly timeout: TimeoutSettings,
     stream: boolean,
   ) {
-    this.signal = this.controller.signal;
-    if (client.aborted) this.controller.abort();
-    this.stopFollowingClient = client.onAbort(() => this.controller.abort());
+    const source = this.source;
+    this.callOptions = {
+      cancellation: source,
+      get signal(): AbortSignal {
+        return source.signal;
+      },
+    };
+    if (client.aborted) source.abort();
+    this.stopFollowingClient = client.onAbort(() => source.abort());
     this.totalTimer = setTimeout(() => this.expire('total'), timeout.totalMs);
     // A JSON answer arrives in one piece: for it the total timeout is the only one.
     this.firstTokenTimer = stream ? setTimeout(() => this.expire('first_token'), timeout.firstTokenMs) : undefined;
+  }
+
+  /** Aborts with the attempt; made on first read. */
+  get signal(): AbortSignal {
+    return this.source.signal;
   }
 
   firstToken(): void {
@@ -52,8 +66,8 @@ export class AttemptDeadline {
   }
 
   private expire(which: 'first_token' | 'total'): void {
-    if (this.signal.aborted) return;
+    if (this.source.aborted) return;
     this.expired = which;
-    this.controller.abort();
+    this.source.abort();
   }
 }

@@ -4,7 +4,7 @@ import type { SwitchyardError } from '../errors/switchyard-error.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { ChatResult } from '../spec/chat-result.js';
 import type { FilteredCandidate } from '../spec/decision.js';
-import type { LanguageModel } from '../spec/language-model.js';
+import type { LanguageModel, LanguageModelCallOptions } from '../spec/language-model.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { isContentPart, type StreamPart } from '../spec/stream-part.js';
 import type { Attempt, AttemptRole } from '../spec/trace.js';
@@ -217,7 +217,7 @@ export async function executeGenerate(
 ): Promise<GenerateExecution> {
   const run = new PlanRun<{ result: ChatResult; spec: ModelSpec }>(plan, context, options);
   const walked = await run.walk(false, async (target, recorder, deadline) => {
-    const result = await target.model.doGenerate(request, { signal: deadline.signal });
+    const result = await target.model.doGenerate(request, deadline.callOptions);
     result.usage ??= estimateUsage(request, resultText(result));
     if (options.failoverOnContentFilter && isRefusal(result)) {
       run.refused(target, recorder, result.usage, { result, spec: target.spec });
@@ -241,11 +241,11 @@ export async function executeCall<Value>(
   plan: readonly ModelSpec[],
   context: ExecutionContext,
   options: ExecutionOptions,
-  call: (spec: ModelSpec, signal: AbortSignal) => Promise<{ value: Value; usage: Usage | undefined }>,
+  call: (spec: ModelSpec, options: LanguageModelCallOptions) => Promise<{ value: Value; usage: Usage | undefined }>,
 ): Promise<Outcome & ({ ok: true; value: Value; spec: ModelSpec } | { ok: false; error: SwitchyardError })> {
   const run = new PlanRun<never>(plan, context, options);
   const walked = await run.walk(false, async (target, recorder, deadline) => {
-    const { value, usage } = await call(target.spec, deadline.signal);
+    const { value, usage } = await call(target.spec, deadline.callOptions);
     run.succeeded(target, recorder, usage);
     return { answer: { value, spec: target.spec }, keepsDeadline: false };
   });
@@ -269,7 +269,7 @@ export async function executeStream(
 ): Promise<StreamExecution> {
   const run = new PlanRun<{ parts: StreamPart[]; spec: ModelSpec }>(plan, context, options);
   const walked = await run.walk(true, async (target, recorder, deadline) => {
-    const stream = await target.model.doStream(request, { signal: deadline.signal });
+    const stream = await target.model.doStream(request, deadline.callOptions);
     const iterator = stream.parts[Symbol.asyncIterator]();
     try {
       const head = await peek(iterator, deadline, recorder, options.failoverOnContentFilter);

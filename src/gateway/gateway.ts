@@ -265,8 +265,8 @@ export class Gateway {
       },
       embed: async (model, texts, signal): Promise<SignalCall<Float32Array[]>> => {
         const encoder = this.embeddingModels.get(model);
-        const call = await executeCall(encoder ? plan(model) : [], this.executionContext(Cancellation.of(signal)), options('embedding'), async (_spec, callSignal) => {
-          const embedded = await (encoder as EmbeddingModel).doEmbed(texts, { signal: callSignal });
+        const call = await executeCall(encoder ? plan(model) : [], this.executionContext(Cancellation.of(signal)), options('embedding'), async (_spec, callOptions) => {
+          const embedded = await (encoder as EmbeddingModel).doEmbed(texts, callOptions);
           return { value: embedded.vectors, usage: embedded.usage };
         });
         return call.ok ? { ok: true, value: call.value, attempts: call.attempts } : { ok: false, error: call.error, attempts: call.attempts };

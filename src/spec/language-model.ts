@@ -1,10 +1,17 @@
 import type { ChatRequest } from './chat-request.js';
 import type { ChatResult } from './chat-result.js';
 import type { StreamPart } from './stream-part.js';
+import type { Cancellation } from '../util/cancellation.js';
 
 export type LanguageModelCallOptions = {
   /** Aborts the upstream call (client disconnect, timeout). */
-  signal: AbortSignal;
+  readonly signal: AbortSignal;
+  /**
+   * The same news without an AbortSignal, which the gateway then never makes: on Node 20 an
+   * AbortSignal outlives the young generation, and whatever its listeners reach with it (an HTTP
+   * client's whole request). What the built-in providers use.
+   */
+  readonly cancellation: Cancellation;
 };
 
 export type LanguageModelStream = {

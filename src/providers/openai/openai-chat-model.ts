@@ -5,6 +5,7 @@ import type { ChatRequest } from '../../spec/chat-request.js';
 import type { ChatResult } from '../../spec/chat-result.js';
 import type { LanguageModel, LanguageModelCallOptions, LanguageModelStream } from '../../spec/language-model.js';
 import type { StreamPart } from '../../spec/stream-part.js';
+import type { Cancellation } from '../../util/cancellation.js';
 import { chatResultToParts } from '../shared/chat-result-to-parts.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
@@ -41,26 +42,26 @@ export class OpenAIChatModel implements LanguageModel {
   }
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
-    const response = await this.post(request, false, options.signal);
-    return readChatCompletion(await readOpenAIJson(this.transport, response, options.signal), this.source, this.settings.redact);
+    const response = await this.post(request, false, options.cancellation);
+    return readChatCompletion(await readOpenAIJson(this.transport, response, options.cancellation), this.source, this.settings.redact);
   }
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
-    const response = await this.post(request, true, options.signal);
+    const response = await this.post(request, true, options.cancellation);
     const contentType = String(response.headers['content-type'] ?? '');
     if (!contentType.includes('text/event-stream')) {
       // Some servers ignore `stream: true` and answer in one piece; replay it as parts.
-      const result = readChatCompletion(await readOpenAIJson(this.transport, response, options.signal), this.source, this.settings.redact);
+      const result = readChatCompletion(await readOpenAIJson(this.transport, response, options.cancellation), this.source, this.settings.redact);
       return { parts: replay(chatResultToParts(result)) };
     }
-    return { parts: this.readStream(response.body, options.signal) };
+    return { parts: this.readStream(response.body, options.cancellation) };
   }
 
-  private post(request: ChatRequest, stream: boolean, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
-    return postOpenAI(this.transport, JSON.stringify(convertToOpenAIRequest(request, this.wireModel, stream)), stream, signal);
+  private post(request: ChatRequest, stream: boolean, cancellation: Cancellation): Promise<Dispatcher.ResponseData> {
+    return postOpenAI(this.transport, JSON.stringify(convertToOpenAIRequest(request, this.wireModel, stream)), stream, cancellation);
   }
 
-  private async *readStream(body: Dispatcher.ResponseData['body'], signal: AbortSignal): AsyncGenerator<StreamPart> {
+  private async *readStream(body: Dispatcher.ResponseData['body'], cancellation: Cancellation): AsyncGenerator<StreamPart> {
     const decoder = new SseDecoder();
     const utf8 = new TextDecoder();
     const reader = new OpenAIChunkReader(this.source, this.settings.redact);
@@ -95,7 +96,7 @@ export class OpenAIChatModel implements LanguageModel {
         throw new ProviderProtocolError(this.source, 'upstream stream ended before the answer was complete');
       }
     } catch (error) {
-      yield { type: 'error', error: mapTransportError(error, this.source, signal) };
+      yield { type: 'error', error: mapTransportError(error, this.source, cancellation) };
     }
   }
 }

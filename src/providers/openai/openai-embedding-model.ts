@@ -1,5 +1,6 @@
 import { ProviderProtocolError } from '../../errors/provider-errors.js';
 import type { EmbeddingModel } from '../../spec/embedding-model.js';
+import type { LanguageModelCallOptions } from '../../spec/language-model.js';
 import type { Usage } from '../../spec/usage.js';
 import { isRecord, readNumber } from '../../util/json-guards.js';
 import { postOpenAI, readOpenAIJson, type OpenAITransport } from './openai-transport.js';
@@ -12,9 +13,9 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
     private readonly transport: OpenAITransport,
   ) {}
 
-  async doEmbed(texts: readonly string[], options: { signal: AbortSignal }): Promise<{ vectors: Float32Array[]; usage: Usage | undefined }> {
+  async doEmbed(texts: readonly string[], options: LanguageModelCallOptions): Promise<{ vectors: Float32Array[]; usage: Usage | undefined }> {
     const body = JSON.stringify({ model: this.wireModel, input: texts, encoding_format: 'float' });
-    const json = await readOpenAIJson(this.transport, await postOpenAI(this.transport, body, false, options.signal), options.signal);
+    const json = await readOpenAIJson(this.transport, await postOpenAI(this.transport, body, false, options.cancellation), options.cancellation);
     return readEmbeddings(json, texts.length, this.transport);
   }
 }

@@ -1,5 +1,8 @@
+import { EventEmitter } from 'node:events';
 import type { Dispatcher, Pool } from 'undici';
+import type { Cancellation } from '../../util/cancellation.js';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
+import { AbortedError } from '../../errors/request-errors.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
 import { createOpenAIHttpError } from './openai-error.js';
 
@@ -14,8 +17,21 @@ export type OpenAITransport = {
   source: ProviderErrorSource;
 };
 
+/**
+ * undici also takes an EventEmitter as a request's signal. Unlike an AbortSignal (see
+ * util/cancellation.ts) it dies young with the request, and so does everything undici's listener
+ * on it reaches. It follows `cancellation` until the response's body is done with.
+ */
+function undiciSignal(cancellation: Cancellation): { signal: EventEmitter; release: () => void } {
+  const signal = new EventEmitter();
+  const release = cancellation.onAbort(() => signal.emit('abort'));
+  return { signal, release };
+}
+
 /** POSTs a JSON body; a non-2xx status or a transport failure is thrown as a typed error. */
-export async function postOpenAI(transport: OpenAITransport, body: string, stream: boolean, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+export async function postOpenAI(transport: OpenAITransport, body: string, stream: boolean, cancellation: Cancellation): Promise<Dispatcher.ResponseData> {
+  if (cancellation.aborted) throw new AbortedError();
+  const { signal, release } = undiciSignal(cancellation);
   let response: Dispatcher.ResponseData;
   try {
     response = await transport.pool.request({
@@ -26,8 +42,10 @@ export async function postOpenAI(transport: OpenAITransport, body: string, strea
       signal,
     });
   } catch (error) {
-    throw mapTransportError(error, transport.source, signal);
+    release();
+    throw mapTransportError(error, transport.source, cancellation);
   }
+  response.body.once('close', release);
   if (response.statusCode < 200 || response.statusCode >= 300) {
     let bodyText = '';
     try {
@@ -41,12 +59,12 @@ export async function postOpenAI(transport: OpenAITransport, body: string, strea
 }
 
 /** Reads a whole JSON answer; invalid JSON is a protocol error quoting (redacted) what came. */
-export async function readOpenAIJson(transport: OpenAITransport, response: Dispatcher.ResponseData, signal: AbortSignal): Promise<unknown> {
+export async function readOpenAIJson(transport: OpenAITransport, response: Dispatcher.ResponseData, cancellation: Cancellation): Promise<unknown> {
   let text: string;
   try {
     text = await response.body.text();
   } catch (error) {
-    throw mapTransportError(error, transport.source, signal);
+    throw mapTransportError(error, transport.source, cancellation);
   }
   try {
     return JSON.parse(text);

@@ -8,10 +8,10 @@ import { SwitchyardError } from '../../errors/switchyard-error.js';
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
-/** Maps what undici throws (connect, socket, timeout, abort) to the error hierarchy. */
-export function mapTransportError(error: unknown, source: ProviderErrorSource, signal: AbortSignal): SwitchyardError {
+/** Maps what undici throws (connect, socket, timeout, abort) to the error hierarchy; `call` is the call's AbortSignal or Cancellation. */
+export function mapTransportError(error: unknown, source: ProviderErrorSource, call: { readonly aborted: boolean }): SwitchyardError {
   if (SwitchyardError.isInstance(error)) return error;
-  if (signal.aborted) return new AbortedError();
+  if (call.aborted) return new AbortedError();
   const code = errorCode(error);
   const detail = error instanceof Error ? error.message : String(error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
