@@ -1,10 +1,10 @@
 /**
  * "The caller gave up", for a request and for each of its model calls. An AbortSignal carries the
  * same news, but on Node 20 one costs about 2 µs to make, always outlives the young generation
- * (about 500 bytes promoted per signal, freed only by a full GC), and its listeners go through
- * EventTarget. A request gets one of these instead: plain callbacks, and an AbortSignal made only
- * when something needs one (a retry's wait, an embeddings call), while each model call still gets
- * its own AbortSignal (its deadline's).
+ * (about 500 bytes promoted per signal, freed only by a full GC) together with whatever its
+ * listeners reach while attached, and its listeners go through EventTarget. Requests and model
+ * calls get one of these instead: plain callbacks, and an AbortSignal made only when something
+ * asks for one (a retry's wait, a provider that reads `signal`).
  */
 export abstract class Cancellation {
   abstract readonly aborted: boolean;
