@@ -7,7 +7,7 @@ import type { LanguageModelCallOptions } from '../spec/language-model.js';
 import { type Cancellation, CancellationSource } from '../util/cancellation.js';
 
 /**
- * The clock of one attempt: a signal that aborts when the client goes away, when no first token
+ * The clock of one attempt: a cancellation that aborts when the client goes away, when no first token
  * came in time (streams), or when the whole call ran too long; and the error that explains which.
  */
 export class AttemptDeadline {
