@@ -43,17 +43,17 @@ describe.each([
   it('aborts its signal when totalMs has passed, not before', () => {
     const deadline = start(false);
     vi.advanceTimersByTime(TIMEOUT.totalMs - 1);
-    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
-    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.callOptions.signal.aborted).toBe(true);
   });
 
   it('for a stream, aborts after firstTokenMs without a first token', () => {
     const deadline = start(true);
     vi.advanceTimersByTime(TIMEOUT.firstTokenMs - 1);
-    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
-    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.callOptions.signal.aborted).toBe(true);
   });
 
   it('for a stream, only the total timeout applies once firstToken() was called', () => {
@@ -61,16 +61,16 @@ describe.each([
     vi.advanceTimersByTime(TIMEOUT.firstTokenMs - 10);
     deadline.firstToken();
     vi.advanceTimersByTime(TIMEOUT.totalMs - TIMEOUT.firstTokenMs + 9);
-    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
     vi.advanceTimersByTime(1);
-    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.callOptions.signal.aborted).toBe(true);
     expect(deadline.explain(upstreamError(), source).message).toBe('model-x did not finish within 1000 ms');
   });
 
   it('for a JSON answer, has no first-token timeout', () => {
     const deadline = start(false);
     vi.advanceTimersByTime(TIMEOUT.firstTokenMs * 5);
-    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
     expect(deadline.explain(upstreamError(), source)).toBeInstanceOf(ProviderConnectionError);
   });
 
@@ -106,15 +106,15 @@ describe.each([
 
   it("propagates the client's abort to its signal", () => {
     const deadline = start(true);
-    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
     client.abort();
-    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.callOptions.signal.aborted).toBe(true);
   });
 
   it('starts aborted when the client signal already is', () => {
     client.abort();
     const deadline = start(false);
-    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.callOptions.signal.aborted).toBe(true);
     expect(deadline.explain(upstreamError(), source)).toBeInstanceOf(AbortedError);
   });
 
@@ -137,7 +137,7 @@ describe.each([
     const deadline = start(true);
     deadline.dispose();
     vi.advanceTimersByTime(TIMEOUT.totalMs * 2);
-    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
     const error = upstreamError();
     expect(deadline.explain(error, source)).toBe(error);
   });
@@ -146,7 +146,7 @@ describe.each([
     const deadline = start(false);
     deadline.dispose();
     client.abort();
-    expect(deadline.signal.aborted).toBe(false);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
   });
 
   // A timer that fires after the client went away must not turn the disconnect into a timeout

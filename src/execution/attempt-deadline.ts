@@ -39,11 +39,6 @@ export class AttemptDeadline {
     this.firstTokenTimer = stream ? setTimeout(() => this.expire('first_token'), timeout.firstTokenMs) : undefined;
   }
 
-  /** Aborts with the attempt; made on first read. */
-  get signal(): AbortSignal {
-    return this.source.signal;
-  }
-
   firstToken(): void {
     clearTimeout(this.firstTokenTimer);
   }

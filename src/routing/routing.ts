@@ -19,7 +19,7 @@ import { LlmClassifier } from './signals/llm-classifier.js';
 import { ExampleRoutes, type SimilarityResult } from './signals/example-routes.js';
 import type { EmbeddingCache } from './signals/embedding-cache.js';
 import type { SignalModels } from './signal-models.js';
-import { type Cancellation, toCancellation } from '../util/cancellation.js';
+import { Cancellation, toCancellation } from '../util/cancellation.js';
 
 /** Hints that arrive outside the body. */
 export type RoutingHints = {
@@ -96,8 +96,6 @@ type Chosen = { plan: Plan; steps?: { plans: Plan[]; shape: Exclude<Planner, { k
 /** Thrown by a matcher that needs the similarity of the request before it has been computed (it needs an await). */
 const NEEDS_SIMILARITY = Symbol('needs similarity');
 
-const NEVER_ABORTED = new AbortController().signal;
-
 /**
  * The router core: turns a request into a Decision and a plan. Everything that can be computed
  * from the config (regexes, plans, example vectors) is computed here, once. The only calls it
@@ -137,7 +135,7 @@ export class Routing {
   }
 
   /** How similar a text is to each example route of a router, as a request would be compared. */
-  async similarity(router: string, text: string, signal: AbortSignal = NEVER_ABORTED): Promise<SimilarityResult | undefined> {
+  async similarity(router: string, text: string, signal: AbortSignal = Cancellation.NEVER.signal): Promise<SimilarityResult | undefined> {
     return this.routers.get(router)?.examples?.score(text, this.models, signal);
   }
 
@@ -145,7 +143,7 @@ export class Routing {
    * Embeds the route examples of routers whose encoder is a model (from the disk cache where it
    * can). Throws when a model cannot embed them. Local encoders are ready at construction.
    */
-  async prepare(cache: EmbeddingCache, signal: AbortSignal = NEVER_ABORTED): Promise<{ attempts: Attempt[]; warnings: string[] }> {
+  async prepare(cache: EmbeddingCache, signal: AbortSignal = Cancellation.NEVER.signal): Promise<{ attempts: Attempt[]; warnings: string[] }> {
     const attempts: Attempt[] = [];
     const warnings: string[] = [];
     for (const router of this.routers.values()) {
