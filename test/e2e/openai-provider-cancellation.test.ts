@@ -1,8 +1,10 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OpenAIChatModel } from '../../src/providers/openai/openai-chat-model.js';
 import { createChatRequest } from '../../src/spec/create-chat-request.js';
-import { CancellationSource } from '../../src/util/cancellation.js';
+import { Cancellation, CancellationSource } from '../../src/util/cancellation.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
 
 /**
@@ -28,13 +30,48 @@ function model(): OpenAIChatModel {
   return new OpenAIChatModel({ provider: 'fake', name: 'small', wireModel: 'small-wire', pool, path: `${new URL(upstream.url).pathname}/chat/completions`, headers: {}, redact: (text) => text });
 }
 
-const options = (cancellation: CancellationSource) => ({ cancellation, get signal() { return cancellation.signal; } });
+const options = (cancellation: Cancellation) => ({ cancellation, get signal() { return cancellation.signal; } });
+
+/** A cancellation that never aborts and counts the listeners still attached to it. */
+class CountingCancellation extends Cancellation {
+  readonly aborted = false;
+  attached = 0;
+  get signal(): AbortSignal {
+    return Cancellation.NEVER.signal;
+  }
+  onAbort(): () => void {
+    this.attached++;
+    return () => void this.attached--;
+  }
+}
 
 describe('OpenAIChatModel and its call cancellation', () => {
   it('answers when nothing cancels it', async () => {
     upstream.respond({ type: 'completion', text: 'Paris.' });
     const result = await model().doGenerate(createChatRequest('auto', 'hi'), options(new CancellationSource()));
     expect(result.choices[0]?.message.content).toBe('Paris.');
+  });
+
+  it('lets go of the cancellation once the answer is read, so one used for many calls collects no listeners', async () => {
+    upstream.respond({ type: 'completion', text: 'Paris.' });
+    const cancellation = new CountingCancellation();
+    for (let call = 0; call < 3; call++) await model().doGenerate(createChatRequest('auto', 'hi'), options(cancellation));
+    const stream = await model().doStream(createChatRequest('auto', 'hi'), options(cancellation));
+    for await (const part of stream.parts) void part;
+    await expect.poll(() => cancellation.attached).toBe(0);
+  });
+
+  it('lets go of the cancellation when the request fails before any answer', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const nowhere = new Pool(`http://127.0.0.1:${port}`);
+    const unreachable = new OpenAIChatModel({ provider: 'fake', name: 'small', wireModel: 'small-wire', pool: nowhere, path: '/v1/chat/completions', headers: {}, redact: (text) => text });
+    const cancellation = new CountingCancellation();
+    await expect(unreachable.doGenerate(createChatRequest('auto', 'hi'), options(cancellation))).rejects.toMatchObject({ kind: 'upstream_connection' });
+    expect(cancellation.attached).toBe(0);
+    await nowhere.close();
   });
 
   it('sends nothing when the call was cancelled before it started', async () => {
