@@ -61,26 +61,26 @@ export function sendError(response: ServerResponse, error: SwitchyardError, head
   sendJson(response, http.status, http.body, { ...headers, ...http.headers });
 }
 
-/** Writes, and waits for the socket to drain when its buffer is full, so a slow client does not make the gateway buffer the stream. */
-export async function write(response: ServerResponse, text: string): Promise<void> {
-  if (text === '' || response.destroyed) return;
-  if (!response.write(text)) {
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        response.off('drain', done);
-        response.off('close', done);
-        resolve();
-      };
-      response.on('drain', done);
-      response.on('close', done);
-    });
-  }
+/**
+ * Writes; when the socket's buffer is full, returns a promise of its draining, so a slow client does
+ * not make the gateway buffer the stream. Otherwise nothing to wait for: no promise per write.
+ */
+export function write(response: ServerResponse, text: string): Promise<void> | undefined {
+  if (text === '' || response.destroyed || response.write(text)) return undefined;
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
 }
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
-  connection: 'keep-alive',
   // Stops nginx and similar proxies from buffering the stream.
   'x-accel-buffering': 'no',
 } as const;

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultReply, startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
@@ -369,6 +372,50 @@ describe('streaming', () => {
       }
     }).rejects.toThrow(/cannot reach fake|stream/i);
     expect(gateway.gateway.traces.list()[0]?.status).toBe('error');
+  });
+
+  it('stops pulling from the upstream while the client does not read, and delivers it all once it does', async () => {
+    const piece = '~'.repeat(16 * 1024);
+    const pieces = 2_500; // 40 MB: more than the socket buffers between the three can hold
+    const event = (delta: object, finish: string | null) =>
+      JSON.stringify({ id: 'chatcmpl-slow', object: 'chat.completion.chunk', created: 1, model: 'cheap-wire', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+    upstream.respond({
+      type: 'sse',
+      events: [
+        event({ role: 'assistant', content: '' }, null),
+        ...Array.from({ length: pieces }, () => event({ content: piece }, null)),
+        event({}, 'stop'),
+        JSON.stringify({ id: 'chatcmpl-slow', object: 'chat.completion.chunk', created: 1, model: 'cheap-wire', choices: [], usage: { prompt_tokens: 1, completion_tokens: pieces, total_tokens: pieces + 1 } }),
+        '[DONE]',
+      ],
+    });
+    const body = JSON.stringify({ model: 'auto', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+    const { hostname, port } = new URL(gateway.baseURL);
+    const socket = connect(Number(port), hostname);
+    try {
+      const received: Buffer[] = [];
+      socket.on('data', (data: Buffer) => received.push(data));
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      await once(socket, 'data');
+      socket.pause();
+      // The buffers fill within milliseconds; then the gateway must stop reading the upstream, which stops writing.
+      await sleep(1_000);
+      const stalledAt = upstream.requests[0]?.eventsWritten ?? 0;
+      await sleep(300);
+      expect(upstream.requests[0]?.eventsWritten).toBe(stalledAt);
+      expect(stalledAt).toBeLessThan(pieces);
+
+      // The client asked for `connection: close`: the gateway closes once the stream is done.
+      const ended = once(socket, 'end');
+      socket.resume();
+      await ended;
+      const text = Buffer.concat(received).toString('utf8');
+      expect(text.split('~').length - 1).toBe(pieces * piece.length);
+      expect(text.endsWith('data: [DONE]\n\n\r\n0\r\n\r\n')).toBe(true);
+    } finally {
+      // A failed expectation must not leave a paused client holding the gateway's shutdown.
+      socket.destroy();
+    }
   });
 
   it('cancels the upstream call when the client disconnects', async () => {

@@ -55,6 +55,8 @@ export type RecordedRequest = {
   body: Record<string, unknown> | undefined;
   /** Resolves when the server side of this request closes: `aborted` if the client went away first. */
   closed: Promise<'completed' | 'aborted'>;
+  /** Stream events handed to the socket so far: it stops growing while the reader applies backpressure. */
+  eventsWritten: number;
 };
 
 export type Responder = (request: RecordedRequest) => FakeResponse;
@@ -105,7 +107,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     const closed = new Promise<'completed' | 'aborted'>((resolve) => {
       response.on('close', () => resolve(response.writableFinished ? 'completed' : 'aborted'));
     });
-    const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, closed };
+    const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, closed, eventsWritten: 0 };
     requests.push(recorded);
     const scripted = queue.shift() ?? responder(recorded);
     try {
@@ -166,6 +168,7 @@ async function answer(scripted: FakeResponse, request: RecordedRequest, response
         if (scripted.chunkDelayMs) await sleep(scripted.chunkDelayMs);
         // Wait until the bytes are handed to the socket: destroying it discards unflushed writes.
         await new Promise<void>((resolve) => response.write(`data: ${event}\n\n`, () => resolve()));
+        request.eventsWritten++;
       }
       if (scripted.end === 'destroy') {
         await sleep(20);
@@ -290,6 +293,7 @@ async function streamCompletion(completion: Completion, request: RecordedRequest
     }
     if (completion.chunkDelayMs && index > 0) await sleep(completion.chunkDelayMs);
     await new Promise<void>((resolve) => response.write(events[index], () => resolve()));
+    request.eventsWritten++;
   }
   response.end();
 }

@@ -93,14 +93,15 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
   // The events decoded from one upstream read arrive within one turn of the event loop: corked
   // until the turn ends, they leave in one socket write instead of one write each.
   let corked = false;
-  const send = (text: string): Promise<void> => {
+  const uncork = (): void => {
+    corked = false;
+    response.uncork();
+  };
+  const send = (text: string): Promise<void> | undefined => {
     if (!corked) {
       corked = true;
       response.cork();
-      process.nextTick(() => {
-        corked = false;
-        response.uncork();
-      });
+      process.nextTick(uncork);
     }
     return write(response, text);
   };
@@ -114,7 +115,8 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
       failed = true;
       break;
     }
-    await send(encoder.encode(part));
+    const drained = send(encoder.encode(part));
+    if (drained) await drained;
   }
   if (!response.destroyed) response.end(failed ? undefined : encoder.done());
 }
