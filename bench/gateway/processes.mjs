@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const TICKS = 100; // clock ticks per second of /proc/<pid>/stat on Linux
@@ -43,7 +43,7 @@ function startPrintingUrl(cores, args) {
 }
 
 export const startUpstream = (chunkIntervalMs = 0) => startPrintingUrl(LOAD_CORES, [join(root, 'bench/gateway/upstream.mjs'), String(chunkIntervalMs)]);
-export const startMinimalProxy = (upstream) => startPrintingUrl(TARGET_CORE, [join(root, 'bench/gateway/minimal-proxy.mjs'), upstream]);
+export const startMinimalProxy = (upstream, { nodeArgs = [] } = {}) => startPrintingUrl(TARGET_CORE, [...nodeArgs, join(root, 'bench/gateway/minimal-proxy.mjs'), upstream]);
 
 function freePort() {
   return new Promise((resolve) => {
@@ -107,6 +107,28 @@ export function memory(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+}
+
+/** Where a target started with HEAP_PROBE_ARGS writes its live heap when asked. */
+export const liveHeapFile = (pid) => join(tmpdir(), `switchyard-bench-live-heap-${pid}.json`);
+
+/** Node options that let liveHeapMb() ask the target for its live set (bench/gateway/heap-probe.mjs). */
+export const HEAP_PROBE_ARGS = ['--expose-gc', '--import', pathToFileURL(join(root, 'bench/gateway/heap-probe.mjs')).href];
+
+/** The target's live JS heap in MB, after a full collection (the target runs with HEAP_PROBE_ARGS). */
+export async function liveHeapMb(pid) {
+  const file = liveHeapFile(pid);
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  // The probe renames the file into place once written, so a file that is there is whole.
+  for (let tries = 0; tries < 200; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    if (!existsSync(file)) continue;
+    const { liveHeapMb: mb } = JSON.parse(readFileSync(file, 'utf8'));
+    rmSync(file);
+    return mb;
+  }
+  throw new Error(`process ${pid} did not report its live heap within 5 s`);
 }
 
 export function machine() {
