@@ -40,6 +40,17 @@ describe('SseDecoder', () => {
     expect(decodeAll([...MULTI_EVENT], false)).toEqual(MULTI_EVENT_EXPECTED);
   });
 
+  it('joins a long line that arrives over many pushes, and what follows it in the last one', () => {
+    const value = 'x'.repeat(1024 * 1024);
+    const stream = `data: ${value}\r\n\r\ndata: next\n\n`;
+    const chunks: string[] = [];
+    for (let at = 0; at < stream.length; at += 1000) chunks.push(stream.slice(at, at + 1000));
+    expect(decodeAll(chunks, false)).toEqual([
+      { event: undefined, data: value },
+      { event: undefined, data: 'next' },
+    ]);
+  });
+
   it('returns an event only from the push that completes it', () => {
     const decoder = new SseDecoder();
     expect(decoder.push('data: hel')).toEqual([]);

@@ -6,7 +6,8 @@ export type SseEvent = { event: string | undefined; data: string };
  * comments (`: keep-alive`, which OpenRouter sends) and events split across chunks.
  */
 export class SseDecoder {
-  private buffer = '';
+  /** The line begun in earlier chunks, in pieces: joined once its end arrives, so a long line split over many chunks is copied once, not once per chunk. */
+  private partial: string[] = [];
   private data: string[] = [];
   private event: string | undefined;
   private pendingCarriageReturn = false;
@@ -20,19 +21,19 @@ export class SseDecoder {
       if (input.startsWith('\n')) input = input.slice(1);
       this.pendingCarriageReturn = false;
     }
-    this.buffer += input;
     let start = 0;
-    // Where the next \r is: searched again only once passed (most streams have none, and a search
-    // per line would scan the rest of the chunk for every line).
-    let cr = this.buffer.indexOf('\r');
+    // Only this chunk is searched: what came before holds no line end. The next \r is searched
+    // again only once passed (most streams have none, and a search per line would scan the rest
+    // of the chunk for every line).
+    let cr = input.indexOf('\r');
     for (;;) {
-      const lf = this.buffer.indexOf('\n', start);
-      if (cr !== -1 && cr < start) cr = this.buffer.indexOf('\r', start);
+      const lf = input.indexOf('\n', start);
+      if (cr !== -1 && cr < start) cr = input.indexOf('\r', start);
       let end: number;
       let next: number;
       if (cr !== -1 && (lf === -1 || cr < lf)) {
         end = cr;
-        if (cr + 1 < this.buffer.length) next = this.buffer[cr + 1] === '\n' ? cr + 2 : cr + 1;
+        if (cr + 1 < input.length) next = input[cr + 1] === '\n' ? cr + 2 : cr + 1;
         else {
           next = cr + 1;
           this.pendingCarriageReturn = true;
@@ -41,18 +42,25 @@ export class SseDecoder {
         end = lf;
         next = lf + 1;
       } else break;
-      this.line(this.buffer.slice(start, end), events);
+      this.line(this.completeLine(input.slice(start, end)), events);
       start = next;
     }
-    this.buffer = this.buffer.slice(start);
+    if (start < input.length) this.partial.push(input.slice(start));
     return events;
+  }
+
+  private completeLine(last: string): string {
+    if (this.partial.length === 0) return last;
+    this.partial.push(last);
+    const line = this.partial.join('');
+    this.partial = [];
+    return line;
   }
 
   /** Call at end of input: an event without its closing blank line is dispatched anyway. */
   end(): SseEvent[] {
     const events: SseEvent[] = [];
-    if (this.buffer !== '') this.line(this.buffer, events);
-    this.buffer = '';
+    if (this.partial.length > 0) this.line(this.completeLine(''), events);
     this.line('', events);
     return events;
   }
