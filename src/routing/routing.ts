@@ -13,6 +13,8 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import { applySystemPrompt } from './apply-system-prompt.js';
 import { buildPlan, type Plan, type PlanContext } from './build-plan.js';
 import { conversationTurns, extractRoutingText } from '../features/extract-routing-text.js';
+import { loadTokenizer, tokenizerLoaded } from '../tokens/count-tokens.js';
+import { promptTokenUpperBound } from '../tokens/estimate-usage.js';
 import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
 import { compileCondition, type Evidence, type MatchInput, type Matcher } from './signals/compile-condition.js';
 import { LlmClassifier } from './signals/llm-classifier.js';
@@ -109,6 +111,8 @@ export class Routing {
   private readonly models: SignalModels | undefined;
   private readonly random: () => number;
   private readonly planContext: PlanContext;
+  /** The smallest context window of any model: a prompt whose byte bound is under it needs no count. */
+  private readonly smallestWindow: number;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -122,6 +126,7 @@ export class Routing {
     const noFallbacks = new Map<string, string[]>();
     for (const name of config.models.keys()) this.directPlans.set(name, buildPlan('direct', [name], noFallbacks, this.planContext));
     for (const [name, router] of config.routers) this.routers.set(name, this.compile(router));
+    this.smallestWindow = Math.min(...[...config.models.values()].map((spec) => spec.contextWindow ?? Infinity));
   }
 
   /** Router names, then model names: what a client may send as `model`. */
@@ -171,6 +176,10 @@ export class Routing {
 
   /** `signal` aborts the model calls routing makes (an embeddings encoder's). */
   async route(request: ChatRequest, hints: RoutingHints = {}, signal?: AbortSignal | Cancellation): Promise<RoutingResult> {
+    // A prompt that may overrun a context window is counted with the tokenizer. Until it has loaded
+    // (once per process, about 200 ms) a count is only a guess from the length, which can drop a
+    // model the prompt fits, or keep one it overruns: wait for it instead. A load that fails leaves the guess.
+    if (!tokenizerLoaded() && promptTokenUpperBound(request) + (request.maxOutputTokens ?? 0) > this.smallestWindow) await loadTokenizer().catch(() => undefined);
     const router = this.routers.get(request.model);
     if (router) return this.routeWithRouter(router, request, hints, toCancellation(signal));
     const plan = this.directPlans.get(request.model);

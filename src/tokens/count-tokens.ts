@@ -58,6 +58,11 @@ export function countInBoundedPieces(count: Counter, text: string): number {
   return total + (from < text.length ? count(text.slice(from)) : 0);
 }
 
+/** Whether counts are exact yet (the tokenizer has loaded). */
+export function tokenizerLoaded(): boolean {
+  return counter !== undefined;
+}
+
 /** Token count of a text: exact for OpenAI's o200k models, an estimate for others (and until the tokenizer has loaded). */
 export function countTokens(text: string): number {
   if (text === '') return 0;
