@@ -103,6 +103,8 @@ export const OpenAIProviderSchema = z.strictObject({
   headers: HeadersSchema.optional(),
   /** Keep-alive connections per upstream origin. */
   max_connections: z.number().int().positive().default(256),
+  /** Largest answer taken from the upstream, JSON or a whole stream: an upstream gone wrong must not fill the gateway's memory. */
+  max_response_size: ByteSizeSchema.default(64 * 1024 * 1024),
   ...ReliabilityFields,
 });
 

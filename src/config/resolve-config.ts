@@ -59,6 +59,7 @@ export function resolveConfig(
         apiKey: provider.api_key === undefined || provider.api_key === '' ? undefined : provider.api_key,
         headers: provider.headers ?? {},
         maxConnections: provider.max_connections,
+        maxResponseBytes: provider.max_response_size,
       });
     } else {
       const latency = typeof provider.latency_ms === 'number' ? { min: provider.latency_ms, max: provider.latency_ms } : provider.latency_ms;

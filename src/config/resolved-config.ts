@@ -21,6 +21,7 @@ export type OpenAIProviderConfig = ProviderBase & {
   apiKey: string | undefined;
   headers: Readonly<Record<string, string>>;
   maxConnections: number;
+  maxResponseBytes: number;
 };
 
 /** A rehearsal provider: answers in-process with scripted or seeded-random latency and faults. */

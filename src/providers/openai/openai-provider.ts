@@ -21,6 +21,7 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
     if (!pool) {
       pool = new Pool(url.origin, {
         connections: config.maxConnections,
+        maxResponseSize: config.maxResponseBytes,
         keepAliveTimeout: 30_000,
         // Off (0): the executor's per-model first-token and total timeouts govern instead.
         headersTimeout: 0,

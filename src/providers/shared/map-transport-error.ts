@@ -1,6 +1,7 @@
 import { AbortedError } from '../../errors/request-errors.js';
 import {
   ProviderConnectionError,
+  ProviderProtocolError,
   ProviderTimeoutError,
   type ProviderErrorSource,
 } from '../../errors/provider-errors.js';
@@ -16,6 +17,9 @@ export function mapTransportError(error: unknown, source: ProviderErrorSource, c
   const detail = error instanceof Error ? error.message : String(error);
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return new ProviderTimeoutError(source, `${source.provider} timed out (${code}): ${detail}`, error);
+  }
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    return new ProviderProtocolError(source, `${source.provider} sent a response larger than its max_response_size; the rest was not read`, error);
   }
   return new ProviderConnectionError(source, `cannot reach ${source.provider}${code ? ` (${code})` : ''}: ${detail}`, error);
 }
