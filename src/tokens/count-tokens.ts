@@ -31,10 +31,12 @@ export function loadTokenizer(): Promise<void> {
  * counted slice by slice: linear, and off by at most a token per slice in text no one writes.
  */
 const MAX_RUN = 64;
+const LETTERS = String.raw`[\p{L}\p{M}]`;
+const SYMBOLS = String.raw`[^\s\p{L}\p{M}\p{N}]`;
 // Each alternative only starts where its run starts (the lookbehinds), so the scan is linear.
-const LONG_RUN = /(?<![\p{L}\p{M}])[\p{L}\p{M}]{64,}|(?<![^\s\p{L}\p{M}\p{N}])[^\s\p{L}\p{M}\p{N}]{64,}|(?<!\s)\s{64,}/gu;
+const LONG_RUN = new RegExp(String.raw`(?<!${LETTERS})${LETTERS}{${MAX_RUN},}|(?<!${SYMBOLS})${SYMBOLS}{${MAX_RUN},}|(?<!\s)\s{${MAX_RUN},}`, 'gu');
 /** Every long run is inside one of these; most text has none, and this test is several times quicker than LONG_RUN's scan. */
-const MAYBE_LONG_RUN = /(?<!\S)\S{64}|(?<!\s)\s{64}/;
+const MAYBE_LONG_RUN = new RegExp(String.raw`(?<!\S)\S{${MAX_RUN}}|(?<!\s)\s{${MAX_RUN}}`);
 
 /** `count` summed over pieces of `text` no longer than MAX_RUN within a long run (exported for its tests). */
 export function countInBoundedPieces(count: Counter, text: string): number {
