@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { findConfig, loadConfigFile, loadQuickstartConfig } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
+import { missingAuthWarning } from '../server/missing-auth-warning.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 
 export const CHECK_CONFIG_USAGE = `Usage: switchyard check-config [FILE]
@@ -33,12 +34,18 @@ export function checkConfigCommand(args: string[], io: CliIo): number {
 function summarize(config: ResolvedConfig): string {
   const providers = [...config.providers.values()];
   const enabled = providers.filter((provider) => !provider.disabled).map((provider) => provider.name);
+  const server = config.server;
+  const keys = server.apiKeys.length;
   const lines = [
     `${config.source}: OK`,
     `  providers: ${providers.length} (${enabled.length} enabled${enabled.length > 0 ? `: ${enabled.join(', ')}` : ''})`,
     `  models:    ${config.models.size}`,
     `  routers:   ${[...config.routers.values()].map((router) => `${router.name} (${router.routes.length} routes)`).join(', ') || '(none)'}`,
+    `  auth:      ${keys === 0 ? `none${server.auth === 'none' ? ' (auth: none)' : ''}` : `${keys} API key${keys === 1 ? '' : 's'} required`}`,
   ];
   for (const warning of config.warnings) lines.push(`  warning: ${warning}`);
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  const authWarning = missingAuthWarning(server, { host: server.host, url: `http://${host}:${server.port}` });
+  if (authWarning) lines.push(`  warning: ${authWarning}`);
   return lines.join('\n');
 }

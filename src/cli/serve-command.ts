@@ -1,12 +1,16 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { findConfig, loadConfig } from '../config/load-config.js';
+import { constants as osConstants } from 'node:os';
+import { findConfig, loadConfigFile, loadQuickstartConfig } from '../config/load-config.js';
 import { Gateway } from '../gateway/gateway.js';
 import { startServer } from '../server/create-server.js';
+import { boundAddress } from '../server/guard-request.js';
+import { missingAuthWarning } from '../server/missing-auth-warning.js';
 import { BatchedLines } from '../telemetry/batched-lines.js';
 import { createLogSink } from '../telemetry/log-sink.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
+import { reloadConfig } from './reload-config.js';
 
 export const SERVE_USAGE = `Usage: switchyard serve [--config FILE] [--port N] [--host H]
 
@@ -24,7 +28,7 @@ Options:
 Environment:
   SWITCHYARD_LOG_LEVEL   trace, debug, info (default), warn, error, silent`;
 
-/** Runs until SIGINT/SIGTERM; resolves with the exit code. */
+/** Runs until SIGINT/SIGTERM (SIGHUP reloads the config); resolves with the exit code. */
 export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   let values: { config?: string | undefined; port?: string | undefined; host?: string | undefined; help?: boolean | undefined };
   try {
@@ -53,24 +57,33 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     { level: io.env['SWITCHYARD_LOG_LEVEL'] ?? 'info' },
     new BatchedLines(pino.destination({ dest: 1, sync: false, minLength: 0, maxLength: 16 * 1024 * 1024 })),
   );
+  // SIGHUP reloads the config (see below); until the server runs, one is only noted, so it cannot kill the process.
+  let hangupBeforeStart = false;
+  let hangup = (): void => void (hangupBeforeStart = true);
+  const onHangup = (): void => hangup();
+  process.on('SIGHUP', onHangup);
+  const file = findConfig({ explicit: values.config, env: io.env, cwd: io.cwd });
   let config;
   try {
-    config = loadConfig({ explicit: values.config, env: io.env, cwd: io.cwd });
+    config = file === undefined ? loadQuickstartConfig({ env: io.env }) : loadConfigFile(file, { env: io.env });
   } catch (error) {
+    process.off('SIGHUP', onHangup);
     return reportFailure(io, error, SERVE_USAGE);
   }
   for (const warning of config.warnings) logger.warn(warning);
   // A bug in one request must not take the others down with the process.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
-  let gateway;
+  const sinks = [createLogSink(logger)];
+  let gateway: Gateway;
   try {
     const store = SqliteTraceStore.open({
       path: config.storage.path,
       retention: config.storage.retention,
       onError: (message) => logger.error({ path: config.storage.path }, `trace store: ${message}`),
     });
-    gateway = await Gateway.create(config, { store, sinks: [createLogSink(logger)], processMetrics: true, recentTraces: 0 });
+    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0 });
   } catch (error) {
+    process.off('SIGHUP', onHangup);
     // A trace store that cannot be opened, an encoder model that cannot embed the route examples: a clear error, not a stack trace.
     return reportFailure(io, error, SERVE_USAGE);
   }
@@ -82,6 +95,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       port: values.port === undefined ? config.server.port : Number(values.port),
     });
   } catch (error) {
+    process.off('SIGHUP', onHangup);
     await gateway.close();
     return reportFailure(io, error, SERVE_USAGE);
   }
@@ -89,7 +103,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   logger.info(
     {
       url: running.url,
-      config: findConfig({ explicit: values.config, env: io.env, cwd: io.cwd }) ?? config.source,
+      config: file ?? config.source,
       routers: [...config.routers.keys()],
       providers: enabled,
     },
@@ -98,16 +112,49 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   if (enabled.length === 0) {
     logger.warn('no provider is enabled: chat requests will fail until you set a provider API key (see the warnings above) and restart');
   }
+  const authWarning = missingAuthWarning(config.server, { host: boundAddress(running.server), url: running.url });
+  if (authWarning) logger.warn({ auth: config.server.auth }, authWarning);
+
+  const server = running;
+  let stopping = false;
+  // One reload at a time, in the order the signals came.
+  let reloading = Promise.resolve();
+  hangup = () => {
+    if (stopping) return;
+    logger.info({ signal: 'SIGHUP', config: file ?? config.source }, 'reloading the config');
+    reloading = reloading
+      .then(async () => {
+        gateway = await reloadConfig(gateway, { file, env: io.env, logger, running: server, sinks, stopping: () => stopping });
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'config reload failed, the running config keeps serving'));
+  };
+  if (hangupBeforeStart) hangup();
 
   return new Promise((resolve) => {
-    const shutdown = (signal: string): void => {
-      logger.info({ signal }, 'shutting down');
-      // Give in-flight requests a moment to finish, then close whatever is left.
-      const force = setTimeout(() => running.server.closeAllConnections(), 10_000);
-      force.unref();
-      void running.close().then(() => resolve(0));
+    const graceMs = config.server.shutdownGraceMs;
+    const shutdown = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        // Whoever sends a second signal wants the process gone now; the log still gets its lines (exit hooks flush it).
+        logger.warn({ signal }, 'second signal during the shutdown: exiting now, without waiting for requests in flight or unwritten traces');
+        process.exit(128 + (osConstants.signals[signal] ?? 0));
+      }
+      stopping = true;
+      logger.info({ signal, grace_ms: graceMs }, 'shutting down: no new requests; those in flight get the grace to finish');
+      void server
+        .close({ graceMs })
+        .then(({ cut }) => {
+          if (cut > 0) logger.warn({ cut, grace_ms: graceMs }, `shutdown grace ran out: ${cut} request(s) cut, streams ended with a shutdown error event`);
+          logger.info('stopped');
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'shutdown failed'))
+        .finally(() => {
+          process.off('SIGINT', shutdown);
+          process.off('SIGTERM', shutdown);
+          process.off('SIGHUP', onHangup);
+          resolve(0);
+        });
     };
-    process.once('SIGINT', () => shutdown('SIGINT'));
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
   });
 }

@@ -77,7 +77,7 @@ function formatStats(stats: TraceStats, path: string): string {
   if (stats.requests === 0) return `No requests in ${path} from ${range}.`;
   const lines = [
     `${stats.requests} requests in ${path}, from ${range}.`,
-    `ok ${stats.statuses.ok}, errors ${stats.statuses.error}, blocked ${stats.statuses.blocked}, aborted ${stats.statuses.aborted}`,
+    `ok ${stats.statuses.ok}, errors ${stats.statuses.error}, blocked ${stats.statuses.blocked}, aborted ${stats.statuses.aborted}, shutdown ${stats.statuses.shutdown}`,
     `error rate ${formatPercent(stats.errorRate)}, fallback rate ${formatPercent(stats.fallbackRate)} (of served), retry rate ${formatPercent(stats.retryRate)}`,
     `latency ${percentiles(stats.latencyMs)}; time to first token (streams) ${percentiles(stats.firstTokenMs)}`,
     `cost $${formatNumber(stats.costUsd, 6)}, reference $${formatNumber(stats.referenceCostUsd, 6)}, savings $${formatNumber(stats.savingsUsd, 6)}${stats.referenceCostUsd > 0 ? ` (${formatPercent(stats.savingsUsd / stats.referenceCostUsd)})` : ''}${stats.unknownCost > 0 ? `; cost unknown for ${stats.unknownCost} requests` : ''}`,

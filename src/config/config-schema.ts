@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { AllowedHostSchema, AuthModeSchema, CorsSchema } from './server-access-schema.js';
+import { ServerLimitFields } from './server-limits-schema.js';
 
 /**
  * The `switchyard.yaml` schema. Every object is strict: an unknown key is an error, because a
@@ -39,9 +41,22 @@ export function parseByteSize(text: string): number {
 export const ServerSchema = z.strictObject({
   host: nonEmpty.default('127.0.0.1'),
   port: PortSchema.default(8787),
-  /** Gateway keys clients must send as `Authorization: Bearer`. Empty entries (an unset `${VAR}`) are dropped. */
+  auth: AuthModeSchema.default('api_keys'),
+  /** Gateway keys clients must send as `Authorization: Bearer`. An empty entry (an unset `${VAR}`) is an error unless `auth: none`. */
   api_keys: z.array(z.string()).default([]),
+  /** Host names served besides localhost names and addresses (unset: any, unless bound to loopback). */
+  allowed_hosts: z.array(AllowedHostSchema).optional(),
+  cors: CorsSchema.optional(),
   max_body_size: ByteSizeSchema.default(32 * 1024 * 1024),
+  /** Sum of the bodies of all requests in flight; past it a new body is refused with a 503 and retry-after. */
+  max_inflight_body_size: ByteSizeSchema.default(128 * 1024 * 1024),
+  /**
+   * On SIGTERM/SIGINT, how long requests in flight may take to finish before the rest are cut (a
+   * stream ends with a `shutdown` error event). 25 s: under Kubernetes' default 30 s grace period, with
+   * time left to cut, flush the traces and exit before the SIGKILL.
+   */
+  shutdown_grace_ms: z.number().int().nonnegative().default(25_000),
+  ...ServerLimitFields,
 });
 
 export const StorageSchema = z.strictObject({
@@ -74,6 +89,8 @@ export const TimeoutSchema = z.strictObject({
   connect_ms: PositiveMilliseconds.optional(),
   first_token_ms: PositiveMilliseconds.optional(),
   total_ms: PositiveMilliseconds.optional(),
+  /** The request's whole budget on this model (attempts, backoffs, fallbacks), from its arrival. */
+  request_ms: PositiveMilliseconds.optional(),
 });
 
 export const CircuitBreakerSchema = z.strictObject({

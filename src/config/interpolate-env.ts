@@ -7,7 +7,8 @@ const REFERENCE = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 /**
  * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed config; `$${` stays a
  * literal `${`. A variable that is unset or empty becomes "" and is reported with its path, so the
- * caller decides what that means there (a disabled provider, a dropped API key, or an error).
+ * caller decides what that means there (a disabled provider, a config error, or under `auth: none`
+ * a dropped gateway key).
  */
 export function interpolateEnv(
   value: unknown,

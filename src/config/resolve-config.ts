@@ -7,6 +7,8 @@ import type { CheckSchema, ConditionInput, ParsedConfig, ParsedRouter, TargetInp
 import { closestName, listNames } from '../util/describe-value.js';
 import type { ConfigPath, UnsetVariable } from './interpolate-env.js';
 import { toReliabilityOverrides } from './resolve-reliability.js';
+import { resolveApiKeys } from './resolve-api-keys.js';
+import { resolveServerLimits } from './server-limits-schema.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { TrainedRouter } from '../learning/trained-router.js';
 import type {
@@ -94,6 +96,8 @@ export function resolveConfig(
     if (spec) routers.set(name, spec);
   }
 
+  const apiKeys = resolveApiKeys(parsed.server, options.unset, issues);
+  const limits = resolveServerLimits(parsed.server, issues);
   if (issues.length > 0) return { config: undefined, issues };
   return {
     config: {
@@ -101,8 +105,13 @@ export function resolveConfig(
       server: {
         host: parsed.server.host,
         port: parsed.server.port,
-        apiKeys: parsed.server.api_keys.filter((key) => key !== ''),
+        auth: parsed.server.auth,
+        apiKeys,
+        allowedHosts: parsed.server.allowed_hosts,
+        cors: parsed.server.cors ? { allowedOrigins: parsed.server.cors.allowed_origins } : undefined,
         maxBodyBytes: parsed.server.max_body_size,
+        shutdownGraceMs: parsed.server.shutdown_grace_ms,
+        ...limits,
       },
       storage: {
         path: parsed.storage.path,

@@ -21,6 +21,7 @@ export function toReliabilityOverrides(input: ReliabilityInput): ReliabilityOver
       connectMs: input.timeout?.connect_ms,
       firstTokenMs: input.timeout?.first_token_ms,
       totalMs: input.timeout?.total_ms,
+      requestMs: input.timeout?.request_ms,
     }),
     circuitBreaker: defined({
       consecutiveFailures: input.circuit_breaker?.consecutive_failures,

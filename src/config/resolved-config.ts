@@ -3,6 +3,7 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import type { SystemPromptMerge } from '../spec/decision.js';
 import type { ConditionInput, MockFault, MockRandomFault } from './config-schema.js';
 import type { ReliabilityOverrides } from './resolve-reliability.js';
+import type { ServerLimits } from './server-limits-schema.js';
 
 /** Set when a provider cannot be used because variables it references are unset. */
 export type ProviderDisabled = { missingEnv: string[] };
@@ -111,11 +112,20 @@ export type StorageConfig = {
   retention: { maxAgeMs: number; maxRows: number };
 };
 
-export type ServerConfig = {
+export type ServerConfig = ServerLimits & {
   host: string;
   port: number;
+  /** `none`: the operator said running without gateway keys is intended. */
+  auth: 'api_keys' | 'none';
+  /** Keys in force (never empty strings); none: no authentication. */
   apiKeys: readonly string[];
+  /** Names (`api.example.com`, `*.example.com`, `*`) served besides localhost names and addresses; undefined: any, unless bound to loopback. */
+  allowedHosts: readonly string[] | undefined;
+  /** Undefined: browsers may call the API from its own origin only. */
+  cors: { allowedOrigins: readonly string[] } | undefined;
   maxBodyBytes: number;
+  /** How long a shutdown waits for requests in flight before it cuts them. */
+  shutdownGraceMs: number;
 };
 
 /** A validated config with every reference checked and the built-in catalog merged in. Immutable. */

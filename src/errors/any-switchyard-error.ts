@@ -4,12 +4,16 @@ import type { ProviderConnectionError, ProviderHttpError, ProviderProtocolError,
 import type {
   AbortedError,
   AuthenticationError,
+  ForbiddenError,
   InternalError,
   InvalidRequestError,
   MethodNotAllowedError,
+  MisdirectedRequestError,
   NotFoundError,
+  OverloadedError,
   PayloadTooLargeError,
 } from './request-errors.js';
+import type { ShutdownError } from './shutdown-error.js';
 import type { SwitchyardError } from './switchyard-error.js';
 
 /** Every concrete error class, as a union discriminated by `kind`. */
@@ -17,9 +21,12 @@ export type AnySwitchyardError =
   | ConfigError
   | InvalidRequestError
   | AuthenticationError
+  | ForbiddenError
+  | MisdirectedRequestError
   | NotFoundError
   | MethodNotAllowedError
   | PayloadTooLargeError
+  | OverloadedError
   | NoAvailableModelError
   | NoCompatibleModelError
   | ProviderHttpError
@@ -27,6 +34,7 @@ export type AnySwitchyardError =
   | ProviderTimeoutError
   | ProviderProtocolError
   | AbortedError
+  | ShutdownError
   | AllAttemptsFailedError
   | InternalError;
 

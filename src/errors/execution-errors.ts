@@ -2,17 +2,20 @@ import type { Attempt, AttemptError } from '../spec/trace.js';
 import type { FilteredCandidate } from '../spec/decision.js';
 import { SwitchyardError } from './switchyard-error.js';
 
-/** Every candidate of the plan was filtered out before any call (e.g. providers without keys). */
+/** Every candidate of the plan was filtered out before any call (e.g. providers without keys, open circuits). */
 export class NoAvailableModelError extends SwitchyardError {
   readonly kind = 'no_available_model';
   readonly filtered: readonly FilteredCandidate[];
   /** Variables that would enable a filtered candidate. */
   readonly missingEnv: readonly string[];
+  /** When open circuits were in the way: how long until one of them lets a probe through. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, options: { filtered: readonly FilteredCandidate[]; missingEnv: readonly string[] }) {
+  constructor(message: string, options: { filtered: readonly FilteredCandidate[]; missingEnv: readonly string[]; retryAfterMs?: number | undefined }) {
     super(message);
     this.filtered = options.filtered;
     this.missingEnv = options.missingEnv;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

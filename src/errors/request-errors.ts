@@ -21,6 +21,28 @@ export class AuthenticationError extends SwitchyardError {
   }
 }
 
+/**
+ * A browser request the API refuses: cross-origin without a CORS grant (`cross_origin`), or a body
+ * type an HTML form can send from any site (`form_content_type`).
+ */
+export class ForbiddenError extends SwitchyardError {
+  readonly kind = 'forbidden';
+  readonly code: 'cross_origin' | 'form_content_type';
+
+  constructor(message: string, code: 'cross_origin' | 'form_content_type') {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A `Host` this server does not answer to (the mark of DNS rebinding). */
+export class MisdirectedRequestError extends SwitchyardError {
+  readonly kind = 'misdirected_request';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
 /** The client named a model or router that does not exist, or a path the gateway does not serve. */
 export class NotFoundError extends SwitchyardError {
   readonly kind = 'not_found';
@@ -52,6 +74,20 @@ export class PayloadTooLargeError extends SwitchyardError {
   constructor(limitBytes: number) {
     super(`Request body is larger than the limit of ${limitBytes} bytes (server.max_body_size).`);
     this.limitBytes = limitBytes;
+  }
+}
+
+/**
+ * The gateway holds as many request bodies as it may (`server.max_inflight_body_size`): this one
+ * can come back shortly, when requests in flight have finished.
+ */
+export class OverloadedError extends SwitchyardError {
+  readonly kind = 'overloaded';
+  readonly retryAfterMs: number;
+
+  constructor(message: string, retryAfterMs: number) {
+    super(message, { retryable: true });
+    this.retryAfterMs = retryAfterMs;
   }
 }
 

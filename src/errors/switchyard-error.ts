@@ -8,9 +8,12 @@ export type ErrorKind =
   | 'config'
   | 'invalid_request'
   | 'authentication'
+  | 'forbidden'
+  | 'misdirected_request'
   | 'not_found'
   | 'method_not_allowed'
   | 'payload_too_large'
+  | 'overloaded'
   | 'no_available_model'
   | 'no_compatible_model'
   | 'upstream_http'
@@ -18,6 +21,7 @@ export type ErrorKind =
   | 'upstream_timeout'
   | 'upstream_protocol'
   | 'aborted'
+  | 'shutdown'
   | 'all_attempts_failed'
   | 'internal';
 

@@ -5,7 +5,7 @@ import type { TimeoutSettings } from '../spec/reliability.js';
 import { Cancellation, CancellationSource } from '../util/cancellation.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 
-const TIMEOUT: TimeoutSettings = { connectMs: 50, firstTokenMs: 100, totalMs: 1_000 };
+const TIMEOUT: TimeoutSettings = { connectMs: 50, firstTokenMs: 100, totalMs: 1_000, requestMs: 5_000 };
 const source = { provider: 'prov', model: 'model-x' };
 const upstreamError = (): ProviderConnectionError => new ProviderConnectionError(source, 'socket hang up');
 
@@ -24,8 +24,8 @@ describe.each([
 ])('AttemptDeadline, the client cancelling through %s', (_kind, makeClient) => {
   let client: Client;
   const deadlines: AttemptDeadline[] = [];
-  const start = (stream: boolean): AttemptDeadline => {
-    const deadline = new AttemptDeadline(client.cancellation, TIMEOUT, stream);
+  const start = (stream: boolean, requestLeftMs?: number): AttemptDeadline => {
+    const deadline = new AttemptDeadline(client.cancellation, TIMEOUT, stream, requestLeftMs);
     deadlines.push(deadline);
     return deadline;
   };
@@ -133,10 +133,32 @@ describe.each([
     expect(deadline.explain(aborted, source)).toBe(aborted);
   });
 
-  it('dispose() stops both timers', () => {
+  it('cuts a call when what is left of the request budget runs out before its total timeout, and says so', () => {
+    const deadline = start(false, 300);
+    vi.advanceTimersByTime(299);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(deadline.callOptions.signal.aborted).toBe(true);
+    expect(deadline.expiry).toBe('request');
+    const explained = deadline.explain(upstreamError(), source);
+    expect(explained).toBeInstanceOf(ProviderTimeoutError);
+    expect(explained.message).toBe('model-x had not answered when the request reached its deadline of 5000 ms');
+  });
+
+  it('for a stream, the request deadline no longer applies once the answer has begun', () => {
+    const deadline = start(true, 50);
+    vi.advanceTimersByTime(40);
+    deadline.firstToken();
+    vi.advanceTimersByTime(TIMEOUT.totalMs - 41);
+    expect(deadline.callOptions.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(deadline.expiry).toBe('total');
+  });
+
+  it('dispose() stops every timer', () => {
     const deadline = start(true);
     deadline.dispose();
-    vi.advanceTimersByTime(TIMEOUT.totalMs * 2);
+    vi.advanceTimersByTime(TIMEOUT.requestMs * 2);
     expect(deadline.callOptions.signal.aborted).toBe(false);
     const error = upstreamError();
     expect(deadline.explain(error, source)).toBe(error);

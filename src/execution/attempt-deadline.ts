@@ -6,24 +6,31 @@ import type { TimeoutSettings } from '../spec/reliability.js';
 import type { LanguageModelCallOptions } from '../spec/language-model.js';
 import { type Cancellation, CancellationSource } from '../util/cancellation.js';
 
+/** Which clock cut an attempt: no first token in time (streams), the call too long, or the request's budget spent. */
+export type Expiry = 'first_token' | 'total' | 'request';
+
 /**
  * The clock of one attempt: a cancellation that aborts when the client goes away, when no first token
- * came in time (streams), or when the whole call ran too long; and the error that explains which.
+ * came in time (streams), when the whole call ran too long, or when the request's budget ran out
+ * before the answer began; and the error that explains which.
  */
 export class AttemptDeadline {
   /** No AbortSignal unless a provider reads `signal` (see util/cancellation.ts for why). */
   private readonly source = new CancellationSource();
   /** What the model call is given. */
   readonly callOptions: LanguageModelCallOptions;
-  private expired: 'first_token' | 'total' | undefined;
+  private expired: Expiry | undefined;
   private readonly firstTokenTimer: NodeJS.Timeout | undefined;
   private readonly totalTimer: NodeJS.Timeout;
+  private readonly requestTimer: NodeJS.Timeout;
   private readonly stopFollowingClient: () => void;
 
   constructor(
     private readonly client: Cancellation,
     private readonly timeout: TimeoutSettings,
     stream: boolean,
+    /** What is left of the request's budget (`timeout.requestMs` from the request's arrival). */
+    requestLeftMs: number = timeout.requestMs,
   ) {
     const source = this.source;
     this.callOptions = {
@@ -35,12 +42,20 @@ export class AttemptDeadline {
     if (client.aborted) source.abort();
     this.stopFollowingClient = client.onAbort(() => source.abort());
     this.totalTimer = setTimeout(() => this.expire('total'), timeout.totalMs);
-    // A JSON answer arrives in one piece: for it the total timeout is the only one.
+    this.requestTimer = setTimeout(() => this.expire('request'), Math.max(0, requestLeftMs));
+    // A JSON answer arrives in one piece: it has no first token to wait for.
     this.firstTokenTimer = stream ? setTimeout(() => this.expire('first_token'), timeout.firstTokenMs) : undefined;
   }
 
+  /** The answer has begun: from here only the total timeout applies. */
   firstToken(): void {
     clearTimeout(this.firstTokenTimer);
+    clearTimeout(this.requestTimer);
+  }
+
+  /** Which clock cut the attempt, if one did. */
+  get expiry(): Expiry | undefined {
+    return this.expired;
   }
 
   /** The error this attempt ended with, in the light of why its signal aborted (if it did). */
@@ -51,16 +66,20 @@ export class AttemptDeadline {
       return new ProviderTimeoutError(source, `${source.model} sent no first token within ${this.timeout.firstTokenMs} ms`);
     }
     if (this.expired === 'total') return new ProviderTimeoutError(source, `${source.model} did not finish within ${this.timeout.totalMs} ms`);
+    if (this.expired === 'request') {
+      return new ProviderTimeoutError(source, `${source.model} had not answered when the request reached its deadline of ${this.timeout.requestMs} ms`);
+    }
     return error;
   }
 
   dispose(): void {
     clearTimeout(this.firstTokenTimer);
     clearTimeout(this.totalTimer);
+    clearTimeout(this.requestTimer);
     this.stopFollowingClient();
   }
 
-  private expire(which: 'first_token' | 'total'): void {
+  private expire(which: Expiry): void {
     if (this.source.aborted) return;
     this.expired = which;
     this.source.abort();

@@ -185,7 +185,7 @@ describe('CircuitBreaker', () => {
     expect(breaker.state()).toBe('closed');
   });
 
-  it('re-opens for a fresh cooldown when the probe fails', () => {
+  it('re-opens, from the time of the failure, for a cooldown twice as long when the probe fails', () => {
     const clock = manualClock();
     const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
     failTimes(breaker, 3);
@@ -194,11 +194,41 @@ describe('CircuitBreaker', () => {
     const probeFailedAt = clock.now();
     breaker.recordFailure();
     expect(breaker.state()).toBe('open');
-    expect(breaker.retryAt()).toBe(probeFailedAt + CONSECUTIVE.cooldownMs);
+    expect(breaker.retryAt()).toBe(probeFailedAt + 2 * CONSECUTIVE.cooldownMs);
     expect(breaker.acquire()).toBeUndefined();
-    clock.advance(CONSECUTIVE.cooldownMs);
+    clock.advance(2 * CONSECUTIVE.cooldownMs - 1);
+    expect(breaker.acquire()).toBeUndefined();
+    clock.advance(1);
     expect(breaker.state()).toBe('half_open');
     expect(breaker.acquire()).toBeDefined();
+  });
+
+  it('doubles the cooldown with each failed probe up to 10 times the configured one, and starts over once a probe succeeds', () => {
+    const clock = manualClock();
+    const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
+    failTimes(breaker, 3);
+    const cooldowns: number[] = [CONSECUTIVE.cooldownMs];
+    for (let probe = 0; probe < 5; probe++) {
+      clock.set(breaker.retryAt() ?? 0);
+      breaker.recordFailure(breaker.acquire());
+      cooldowns.push((breaker.retryAt() ?? 0) - clock.now());
+    }
+    expect(cooldowns.map((ms) => ms / CONSECUTIVE.cooldownMs)).toEqual([1, 2, 4, 8, 10, 10]);
+    clock.set(breaker.retryAt() ?? 0);
+    breaker.recordSuccess(breaker.acquire());
+    failTimes(breaker, 3);
+    expect(breaker.retryAt()).toBe(clock.now() + CONSECUTIVE.cooldownMs);
+  });
+
+  it('admits one probe at a time however many callers ask while it runs, and none at all while open', () => {
+    const clock = manualClock();
+    const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
+    failTimes(breaker, 3);
+    const asks = (): number => Array.from({ length: 100 }, () => breaker.acquire()).filter((permit) => permit !== undefined).length;
+    expect(asks()).toBe(0);
+    clock.advance(CONSECUTIVE.cooldownMs);
+    expect(asks()).toBe(1);
+    expect(asks()).toBe(0);
   });
 
   it('frees the probe slot on release() without changing the state', () => {
@@ -211,40 +241,6 @@ describe('CircuitBreaker', () => {
     expect(breaker.state()).toBe('half_open');
     expect(breaker.acquire()).toBeDefined();
     expect(breaker.acquire()).toBeUndefined();
-  });
-
-  it('forceAcquire() while open takes the probe slot, so no other probe passes after the cooldown', () => {
-    const clock = manualClock();
-    const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
-    failTimes(breaker, 3);
-    breaker.forceAcquire();
-    clock.advance(CONSECUTIVE.cooldownMs);
-    expect(breaker.state()).toBe('half_open');
-    expect(breaker.acquire()).toBeUndefined();
-    breaker.recordSuccess();
-    expect(breaker.state()).toBe('closed');
-  });
-
-  it('a forced call that fails re-opens the circuit from the time of the failure', () => {
-    const clock = manualClock();
-    const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
-    failTimes(breaker, 3);
-    clock.advance(100);
-    breaker.forceAcquire();
-    breaker.recordFailure();
-    expect(breaker.retryAt()).toBe(clock.now() + CONSECUTIVE.cooldownMs);
-    clock.advance(CONSECUTIVE.cooldownMs);
-    expect(breaker.acquire()).toBeDefined();
-  });
-
-  it('forceAcquire() while closed does not hold a probe slot for later', () => {
-    const clock = manualClock();
-    const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
-    breaker.forceAcquire();
-    expect(breaker.acquire()).toBeDefined();
-    failTimes(breaker, 3);
-    clock.advance(CONSECUTIVE.cooldownMs);
-    expect(breaker.acquire()).toBeDefined();
   });
 
   // LLM calls last minutes, so outcomes arrive late: a call admitted while the circuit was closed
@@ -272,15 +268,15 @@ describe('CircuitBreaker', () => {
     expect(breaker.state()).toBe('open');
   });
 
-  it('the probe permit decides: its success closes, its failure re-opens for a fresh cooldown', () => {
+  it('the probe permit decides: its success closes, its failure re-opens for a fresh (doubled) cooldown', () => {
     const clock = manualClock();
     const breaker = new CircuitBreaker(CONSECUTIVE, clock.now);
     failTimes(breaker, 3);
     clock.advance(CONSECUTIVE.cooldownMs);
     const probe = breaker.acquire();
     breaker.recordFailure(probe);
-    expect(breaker.retryAt()).toBe(clock.now() + CONSECUTIVE.cooldownMs);
-    clock.advance(CONSECUTIVE.cooldownMs);
+    expect(breaker.retryAt()).toBe(clock.now() + 2 * CONSECUTIVE.cooldownMs);
+    clock.advance(2 * CONSECUTIVE.cooldownMs);
     const second = breaker.acquire();
     expect(second?.probe).toBe(true);
     breaker.recordSuccess(second);
@@ -324,6 +320,20 @@ describe('CircuitBreakers', () => {
     failTimes(breakers.get('alpha') as CircuitBreaker, 3);
     clock.advance(500);
     expect(breakers.openUntil('alpha')).toBeUndefined();
+  });
+
+  it('retryAfterMs: how long until one of the models lets a call through; 1 s while a probe runs; undefined when none is in the way', () => {
+    const clock = manualClock();
+    const breakers = new CircuitBreakers(models, clock.now);
+    expect(breakers.retryAfterMs(['alpha', 'beta', 'gamma'])).toBeUndefined();
+    failTimes(breakers.get('alpha') as CircuitBreaker, 3);
+    failTimes(breakers.get('beta') as CircuitBreaker, 3);
+    clock.advance(200);
+    expect(breakers.retryAfterMs(['alpha', 'beta'])).toBe(300);
+    expect(breakers.retryAfterMs(['beta'])).toBe(1_800);
+    clock.advance(300);
+    breakers.get('alpha')?.acquire();
+    expect(breakers.retryAfterMs(['alpha', 'beta'])).toBe(1_000);
   });
 
   it('states() reports the state of every model', () => {

@@ -3,6 +3,8 @@ import type { CircuitBreakerSettings } from '../spec/reliability.js';
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
 const BUCKETS = 10;
+/** Each failed probe doubles the cooldown, up to this many times the configured one: a deployment down for hours costs a probe every few minutes, not every 30 s. */
+const MAX_COOLDOWN_FACTOR = 10;
 
 /**
  * Leave to make one call. `epoch` counts the times the circuit opened: the outcome of a call let
@@ -15,13 +17,16 @@ export type CircuitPermit = { readonly epoch: number; readonly probe: boolean };
  * A circuit breaker for one model deployment. Closed, it counts outcomes; it opens after
  * `consecutiveFailures` failures in a row, or when the failure rate over a sliding window (10
  * time buckets) reaches `errorRate` with at least `minRequests` calls in it. Open, it refuses calls
- * until `cooldownMs` has passed; then it is half-open and lets exactly one probe through: a success
- * closes it, a failure opens it for another cooldown.
+ * until `cooldownMs` has passed; then it is half-open and lets exactly one probe through at a time:
+ * a success closes it, a failure opens it for another cooldown, twice as long as the last (up to
+ * `MAX_COOLDOWN_FACTOR` times `cooldownMs`). No call is let through while it is open.
  */
 export class CircuitBreaker {
   private opened = false;
   private openUntil = 0;
   private probeInFlight = false;
+  /** Failed probes since the circuit last opened from closed: the cooldown doubles with each. */
+  private failedProbes = 0;
   private epoch = 0;
   private consecutive = 0;
   private readonly bucketMs: number;
@@ -55,13 +60,6 @@ export class CircuitBreaker {
     return { epoch: this.epoch, probe: true };
   }
 
-  /** A call made anyway while the circuit is open (every candidate was open): it counts as the probe. */
-  forceAcquire(): CircuitPermit {
-    if (!this.opened) return { epoch: this.epoch, probe: false };
-    this.probeInFlight = true;
-    return { epoch: this.epoch, probe: true };
-  }
-
   recordSuccess(permit?: CircuitPermit): void {
     if (this.isStale(permit)) return;
     if (this.opened) {
@@ -75,7 +73,8 @@ export class CircuitBreaker {
   recordFailure(permit?: CircuitPermit): void {
     if (this.isStale(permit)) return;
     if (this.opened) {
-      // A failed probe: another full cooldown.
+      // A failed probe: another cooldown, longer than the last.
+      this.failedProbes++;
       this.open();
       return;
     }
@@ -98,12 +97,14 @@ export class CircuitBreaker {
     this.opened = true;
     this.epoch++;
     this.probeInFlight = false;
-    this.openUntil = this.now() + this.settings.cooldownMs;
+    const { cooldownMs } = this.settings;
+    this.openUntil = this.now() + Math.min(cooldownMs * 2 ** this.failedProbes, cooldownMs * MAX_COOLDOWN_FACTOR);
   }
 
   private reset(): void {
     this.opened = false;
     this.probeInFlight = false;
+    this.failedProbes = 0;
     this.consecutive = 0;
     this.totals.fill(0);
     this.failures.fill(0);
@@ -134,15 +135,20 @@ export class CircuitBreaker {
   }
 }
 
+/** What `retry-after` says when the circuit in the way is half-open, its probe running: the probe's verdict is the next thing to wait for, and a second is the least the header can say. */
+const PROBE_RETRY_AFTER_MS = 1_000;
+
 /** One breaker per model deployment (catalog model), built at startup. */
 export class CircuitBreakers {
   private readonly breakers = new Map<string, CircuitBreaker>();
 
   constructor(
     models: Iterable<{ name: string; reliability: { circuitBreaker: CircuitBreakerSettings } }>,
-    now: () => number = Date.now,
+    private readonly now: () => number = Date.now,
+    /** A breaker to keep for a model (its state carries over a config reload); undefined: a new one. */
+    inherit: (model: string) => CircuitBreaker | undefined = () => undefined,
   ) {
-    for (const model of models) this.breakers.set(model.name, new CircuitBreaker(model.reliability.circuitBreaker, now));
+    for (const model of models) this.breakers.set(model.name, inherit(model.name) ?? new CircuitBreaker(model.reliability.circuitBreaker, now));
   }
 
   get(model: string): CircuitBreaker | undefined {
@@ -152,6 +158,22 @@ export class CircuitBreakers {
   /** For routing: when an open circuit's cooldown ends; undefined when the model can be called. */
   openUntil(model: string): number | undefined {
     return this.breakers.get(model)?.retryAt();
+  }
+
+  /**
+   * For a client refused because the circuits of `models` are not closed: how long until one of them
+   * lets a call through (the soonest end of a cooldown). Undefined when none of them is in the way.
+   */
+  retryAfterMs(models: Iterable<string>): number | undefined {
+    let soonest: number | undefined;
+    for (const model of models) {
+      const breaker = this.breakers.get(model);
+      const state = breaker?.state();
+      if (state === undefined || state === 'closed') continue;
+      const wait = state === 'open' ? Math.max(0, (breaker?.retryAt() ?? 0) - this.now()) : PROBE_RETRY_AFTER_MS;
+      soonest = Math.min(soonest ?? wait, wait);
+    }
+    return soonest;
   }
 
   /** Every model's state, for metrics and the dashboard. */

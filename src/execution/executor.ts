@@ -12,7 +12,7 @@ import type { Usage } from '../spec/usage.js';
 import { estimateUsage } from '../tokens/estimate-usage.js';
 import type { Cancellation } from '../util/cancellation.js';
 import { sleep } from '../util/sleep.js';
-import { AttemptDeadline } from './attempt-deadline.js';
+import { AttemptDeadline, type Expiry } from './attempt-deadline.js';
 import { AttemptRecorder, asSwitchyardError } from './attempt-recorder.js';
 import type { CircuitBreaker, CircuitBreakers, CircuitPermit } from './circuit-breaker.js';
 import type { DeploymentLoad } from './deployment-load.js';
@@ -29,13 +29,13 @@ export type ExecutionContext = {
   random: () => number;
   /** Counts every call in flight and its time to first token, for `loadbalance`. */
   load?: DeploymentLoad | undefined;
+  /** `performance.now()` when the request arrived: the start of each model's `timeout.requestMs` budget. */
+  startedAt: number;
 };
 
 export type ExecutionOptions = {
   /** The route lets a content-policy refusal move on to the next model. */
   failoverOnContentFilter: boolean;
-  /** A model to call although its circuit is open (every compatible candidate's was). */
-  forced: string | undefined;
   /** What the calls are for (default `answer`) and the cascade step or parallel branch they serve. */
   role?: AttemptRole;
   step?: number | undefined;
@@ -69,6 +69,9 @@ type Target = { spec: ModelSpec; model: LanguageModel; breaker: CircuitBreaker |
 /** What one attempt gave: an answer (holding its deadline while a committed stream is still running), or a refusal to pass over. */
 type Step<Answer> = { answer: Answer; keepsDeadline: boolean } | 'refused';
 
+/** Less of a request's budget than this is none: no model answers that fast, and timers fire up to a millisecond early. */
+const MIN_ATTEMPT_MS = 10;
+
 const unexpected = (error: unknown): SwitchyardError => new InternalError(`unexpected failure in a model call: ${String(error)}`, error);
 
 /**
@@ -90,9 +93,18 @@ class PlanRun<Refusal> {
     private readonly options: ExecutionOptions,
   ) {}
 
+  /** What is left of the request's time budget on this model (ms; negative once spent). */
+  private budgetLeft(spec: ModelSpec): number {
+    return spec.reliability.timeout.requestMs - (performance.now() - this.context.startedAt);
+  }
+
   /** The models to try, in order, each already holding its breaker's permit for a first call. */
   *targets(): Generator<Target> {
     for (const spec of this.plan) {
+      if (this.budgetLeft(spec) < MIN_ATTEMPT_MS) {
+        this.skipped.push({ model: spec.name, reason: 'deadline', detail: `the request had used up its ${spec.reliability.timeout.requestMs} ms budget (timeout.request_ms) before this model's turn` });
+        continue;
+      }
       if (this.contextLimit !== undefined && spec.contextWindow !== undefined && spec.contextWindow <= this.contextLimit) {
         this.skipped.push({ model: spec.name, reason: 'context_window', detail: `the prompt was too long for a ${this.contextLimit}-token window, and this one is ${spec.contextWindow}` });
         continue;
@@ -100,7 +112,7 @@ class PlanRun<Refusal> {
       const model = this.context.models.get(spec.name);
       if (!model) throw new InternalError(`no model instance for "${spec.name}"`);
       const breaker = this.context.breakers.get(spec.name);
-      const permit = breaker && (spec.name === this.options.forced ? breaker.forceAcquire() : breaker.acquire());
+      const permit = breaker?.acquire();
       if (breaker && !permit) {
         this.skipped.push({ model: spec.name, reason: 'circuit_open', detail: 'its circuit breaker opened (or is probing) while this request ran' });
         continue;
@@ -121,8 +133,8 @@ class PlanRun<Refusal> {
     this.refusal = refusal;
   }
 
-  /** Records a failed call; says whether to call the same model again, move to the next, or stop here. */
-  async failed(target: Target, recorder: AttemptRecorder, error: SwitchyardError, attempt: number): Promise<'retry' | 'next' | 'stop'> {
+  /** Records a failed call (cut by `expiry`, if a clock cut it); says whether to call the same model again, move to the next, or stop here. */
+  async failed(target: Target, recorder: AttemptRecorder, error: SwitchyardError, attempt: number, expiry: Expiry | undefined): Promise<'retry' | 'next' | 'stop'> {
     this.attempts.push(recorder.failed(error));
     this.last = error;
     if (error.kind === 'aborted') {
@@ -145,8 +157,13 @@ class PlanRun<Refusal> {
       case 'retry': {
         const settings = target.spec.reliability.retry;
         if (attempt >= settings.maxAttempts) return 'next';
+        // The failure opened the circuit: no backoff is spent on a deployment that will not be called.
+        if (target.breaker?.state() === 'open') return 'next';
+        const left = this.budgetLeft(target.spec);
+        // A call that just ran out of its whole `totalMs` would only be cut sooner with less time than that left.
+        if (expiry === 'total' && left < target.spec.reliability.timeout.totalMs) return 'next';
         const delay = retryDelay(attempt, error, settings, this.context.random);
-        if (delay === undefined) return 'next';
+        if (delay === undefined || delay > left - MIN_ATTEMPT_MS) return 'next';
         try {
           await sleep(delay, this.context.cancellation.signal);
         } catch {
@@ -176,7 +193,7 @@ class PlanRun<Refusal> {
     for (const target of this.targets()) {
       for (let attempt = 1; ; attempt++) {
         const recorder = new AttemptRecorder(target.spec, attempt - 1, { role: this.options.role ?? 'answer', step: this.options.step, load: this.context.load });
-        const deadline = new AttemptDeadline(this.context.cancellation, target.spec.reliability.timeout, stream);
+        const deadline = new AttemptDeadline(this.context.cancellation, target.spec.reliability.timeout, stream, this.budgetLeft(target.spec));
         let keepDeadline = false;
         let next: 'retry' | 'next' | 'stop';
         try {
@@ -186,7 +203,7 @@ class PlanRun<Refusal> {
           return { ok: true, answer: step.answer };
         } catch (thrown) {
           const error = deadline.explain(asSwitchyardError(thrown, unexpected), { provider: target.spec.provider, model: target.spec.name });
-          next = await this.failed(target, recorder, error, attempt);
+          next = await this.failed(target, recorder, error, attempt, deadline.expiry);
         } finally {
           if (!keepDeadline) deadline.dispose();
         }
@@ -201,7 +218,12 @@ class PlanRun<Refusal> {
   error(stopped: boolean): SwitchyardError {
     if (this.last === undefined) {
       const reasons = this.skipped.map((item) => `${item.model}: ${item.detail}`).join('; ');
-      return new NoAvailableModelError(`No model could be called: ${reasons || 'the plan is empty'}.`, { filtered: this.skipped, missingEnv: [] });
+      const circuits = this.skipped.filter((item) => item.reason === 'circuit_open').map((item) => item.model);
+      return new NoAvailableModelError(`No model could be called: ${reasons || 'the plan is empty'}.`, {
+        filtered: this.skipped,
+        missingEnv: [],
+        retryAfterMs: this.context.breakers.retryAfterMs(circuits),
+      });
     }
     if (stopped || this.attempts.length === 1) return this.last;
     return new AllAttemptsFailedError(this.attempts, this.last);
@@ -218,7 +240,7 @@ export async function executeGenerate(
   const run = new PlanRun<{ result: ChatResult; spec: ModelSpec }>(plan, context, options);
   const walked = await run.walk(false, async (target, recorder, deadline) => {
     const result = await target.model.doGenerate(request, deadline.callOptions);
-    result.usage ??= estimateUsage(request, resultText(result));
+    result.usage ??= await estimateUsage(request, resultText(result));
     if (options.failoverOnContentFilter && isRefusal(result)) {
       run.refused(target, recorder, result.usage, { result, spec: target.spec });
       return 'refused';
@@ -347,7 +369,7 @@ async function* commit(
       if (error) break;
     }
     if (!error) {
-      usage ??= estimateUsage(request, output);
+      usage ??= await estimateUsage(request, output);
       yield { type: 'usage', usage };
     }
     ended = true;
@@ -357,14 +379,15 @@ async function* commit(
     if (error) {
       if (isDeploymentFailure(failureAction(error))) target.breaker?.recordFailure(target.permit);
       else target.breaker?.release(target.permit);
-      attempts.push(recorder.failed(error, usage));
+      // Broken midway, the call was still billed: what the upstream reported, else an estimate of the prompt and what came.
+      attempts.push(recorder.failed(error, usage ?? (await estimateUsage(request, output))));
     } else if (ended) {
       target.breaker?.recordSuccess(target.permit);
       attempts.push(recorder.succeeded(usage));
     } else {
       // Stopped by the consumer (the client went away): what was generated so far was still billed.
       target.breaker?.release(target.permit);
-      attempts.push(recorder.failed(new AbortedError('The stream was cancelled before it ended.'), usage ?? estimateUsage(request, output)));
+      attempts.push(recorder.failed(new AbortedError('The stream was cancelled before it ended.'), usage ?? (await estimateUsage(request, output))));
     }
   }
 }

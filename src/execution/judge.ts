@@ -73,7 +73,7 @@ export class Judge {
   ): Promise<{ ok: true; text: string; attempts: Attempt[] } | { ok: false; detail: string; attempts: Attempt[] }> {
     const timeout = AbortSignal.timeout(timeoutMs);
     const context = { ...this.context, cancellation: Cancellation.of(AbortSignal.any([this.context.cancellation.signal, timeout])) };
-    const call = await executeGenerate([spec], request, context, { failoverOnContentFilter: false, forced: undefined, role: 'judge', step });
+    const call = await executeGenerate([spec], request, context, { failoverOnContentFilter: false, role: 'judge', step });
     if (!call.ok) {
       const detail = timeout.aborted && !this.context.cancellation.aborted ? `no answer within ${timeoutMs} ms` : call.error.message;
       return { ok: false, detail, attempts: call.attempts };

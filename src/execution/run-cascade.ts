@@ -12,7 +12,7 @@ import { executeGenerate, executeStream, replay, type ExecutionContext, type Exe
 import { Judge } from './judge.js';
 
 /** A step of the cascade: its model (with router fallbacks), filtered for this request. */
-export type CascadeStep = { specs: readonly ModelSpec[]; forced: string | undefined };
+export type CascadeStep = { specs: readonly ModelSpec[] };
 
 type Cascade = { steps: readonly CascadeStep[]; check: CheckSpec };
 
@@ -54,7 +54,7 @@ export async function cascadeStream(
   const walk = new CascadeWalk(cascade, context, catalog);
   for (const [index, step] of cascade.steps.entries()) {
     if (index === cascade.steps.length - 1) {
-      const streamed = await executeStream(step.specs, request, context, { ...options, forced: step.forced, step: index });
+      const streamed = await executeStream(step.specs, request, context, { ...options, step: index });
       const earlier = walk.outcome();
       if (!streamed.ok) {
         walk.add(streamed.attempts, streamed.skipped);
@@ -110,7 +110,7 @@ class CascadeWalk {
 
   /** One step's answer; undefined when it failed and the cascade moves on, `stop` when the client went away. */
   async ask(step: CascadeStep, index: number, request: ChatRequest, options: ExecutionOptions): Promise<{ result: ChatResult; spec: ModelSpec } | undefined | 'stop'> {
-    const call = await executeGenerate(step.specs, request, this.context, { ...options, forced: step.forced, step: index });
+    const call = await executeGenerate(step.specs, request, this.context, { ...options, step: index });
     this.add(call.attempts, call.skipped);
     if (call.ok) return call;
     this.failed(call.error);

@@ -12,7 +12,7 @@ import { executeGenerate, type ExecutionContext, type ExecutionOptions, type Gen
 import { Judge } from './judge.js';
 import { CancellationSource } from '../util/cancellation.js';
 
-export type ParallelBranch = { specs: readonly ModelSpec[]; forced: string | undefined };
+export type ParallelBranch = { specs: readonly ModelSpec[] };
 
 type Parallel = { branches: readonly ParallelBranch[]; pick: PickSpec; timeoutMs: number };
 
@@ -55,7 +55,7 @@ export async function parallelGenerate(
   let rejectedButUsable: Answered | undefined;
 
   const runs = branches.map((branch, index) =>
-    executeGenerate(branch.specs, request, { ...context, cancellation: cancellations[index] as CancellationSource }, { ...options, forced: branch.forced, step: index }).then(
+    executeGenerate(branch.specs, request, { ...context, cancellation: cancellations[index] as CancellationSource }, { ...options, step: index }).then(
       (execution) => {
         settled++;
         return { index, execution };

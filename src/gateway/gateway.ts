@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { NoAvailableModelError, NoCompatibleModelError } from '../errors/execution-errors.js';
 import { AbortedError } from '../errors/request-errors.js';
-import type { SwitchyardError } from '../errors/switchyard-error.js';
+import { SwitchyardError } from '../errors/switchyard-error.js';
 import { CircuitBreakers } from '../execution/circuit-breaker.js';
 import { DeploymentLoad } from '../execution/deployment-load.js';
 import { executeCall, executeGenerate, executeStream, replay, type ExecutionContext, type ExecutionOptions, type GenerateExecution, type StreamExecution } from '../execution/executor.js';
@@ -26,6 +26,7 @@ import { promptRecord } from './prompt-record.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { OtelSink } from '../telemetry/otel-sink.js';
+import { sameDeployment } from './same-deployment.js';
 import { TraceBuilder } from './trace-builder.js';
 import { Cancellation, toCancellation } from '../util/cancellation.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
@@ -47,6 +48,12 @@ export type GatewayOptions = {
   now?: () => number;
   /** Jitter source for retry delays and draws for weighted load balancing. */
   random?: () => number;
+  /**
+   * The gateway this one replaces (a config reload): this one shares its trace store and metrics
+   * (`store` and `processMetrics` are ignored) and keeps the circuit state of every deployment the
+   * new config did not change. Retire the predecessor (`retire()`) once its requests are done.
+   */
+  predecessor?: Gateway;
 };
 
 export type CallContext = {
@@ -102,22 +109,32 @@ export class Gateway {
   readonly store: SqliteTraceStore;
   /** Prometheus metrics of every request (`GET /metrics`). */
   readonly metrics: GatewayMetrics;
+  /** The gateway of a reload chain that serves now: the metrics the chain shares read its breakers. */
+  private readonly serving: { gateway: Gateway };
 
   private constructor(
     readonly config: ResolvedConfig,
     options: GatewayOptions,
   ) {
     this.traces = new RecentTraces(options.recentTraces);
-    this.breakers = new CircuitBreakers(config.models.values(), options.now);
+    const predecessor = options.predecessor;
+    this.breakers = new CircuitBreakers(config.models.values(), options.now, (model) =>
+      predecessor && sameDeployment(predecessor.config, config, model) ? predecessor.breakers.get(model) : undefined,
+    );
     this.random = options.random ?? Math.random;
     this.routing = new Routing(config, { health: this.breakers, load: this.load, models: this.signalModels(), random: this.random });
-    this.store = options.store ?? SqliteTraceStore.open({ path: ':memory:', retention: { maxAgeMs: 86_400_000, maxRows: 1_000 } });
-    this.metrics = new GatewayMetrics({
-      processMetrics: options.processMetrics ?? false,
-      breakers: {
-        states: () => [...this.breakers.states()].map(([model, state]) => ({ model, provider: config.models.get(model)?.provider ?? 'unknown', state })),
-      },
-    });
+    this.store = predecessor?.store ?? options.store ?? SqliteTraceStore.open({ path: ':memory:', retention: { maxAgeMs: 86_400_000, maxRows: 1_000 } });
+    const serving = (this.serving = predecessor?.serving ?? { gateway: this });
+    this.metrics =
+      predecessor?.metrics ??
+      new GatewayMetrics({
+        processMetrics: options.processMetrics ?? false,
+        traceStore: this.store,
+        breakers: {
+          states: () =>
+            [...serving.gateway.breakers.states()].map(([model, state]) => ({ model, provider: serving.gateway.config.models.get(model)?.provider ?? 'unknown', state })),
+        },
+      });
     this.sinks = [this.metrics, this.store, new OtelSink(config.models, config.providers), ...(options.sinks ?? [])];
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {
@@ -150,9 +167,11 @@ export class Gateway {
       const prepared = await gateway.routing.prepare(new EmbeddingCache(config.storage.embeddingCache));
       gateway.warnings.push(...prepared.warnings);
     } catch (error) {
-      await gateway.close();
+      // One that was to replace a serving gateway leaves the store and metrics to it.
+      await (options.predecessor ? gateway.retire() : gateway.close());
       throw error;
     }
+    gateway.serving.gateway = gateway;
     return gateway;
   }
 
@@ -174,29 +193,31 @@ export class Gateway {
 
   /** Throws (before any trace exists) only for an unknown model or an invalid routing hint. */
   async generate(request: ChatRequest, context: CallContext): Promise<GenerateOutcome> {
+    const arrived = performance.now();
     const cancellation = toCancellation(context.signal);
     const start = await this.start(request, context, cancellation);
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
-    const execution = withRoutingCalls(routed, await this.executeGenerate(routed, this.executionContext(cancellation)));
-    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts, execution.skipped, execution.notes) };
+    const execution = withRoutingCalls(routed, await this.executeGenerate(routed, this.executionContext(cancellation, arrived)));
+    if (!execution.ok) return { ...base, ...this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes) };
     const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts, skipped: execution.skipped, notes: execution.notes }));
     return { ...base, type: 'completion', trace, result: execution.result, model: execution.spec };
   }
 
   async stream(request: ChatRequest, context: CallContext): Promise<StreamOutcome> {
+    const arrived = performance.now();
     const cancellation = toCancellation(context.signal);
     const start = await this.start(request, context, cancellation);
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
-    const execution = withRoutingCalls(routed, await this.executeStream(routed, this.executionContext(cancellation)));
-    if (!execution.ok) return { ...base, ...this.failed(builder, execution.error, execution.attempts, execution.skipped, execution.notes) };
+    const execution = withRoutingCalls(routed, await this.executeStream(routed, this.executionContext(cancellation, arrived)));
+    if (!execution.ok) return { ...base, ...this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes) };
     return {
       ...base,
       type: 'stream',
       model: execution.spec,
       attemptCount: answeringAttempts(execution.attempts) + (execution.live ? 1 : 0),
-      parts: this.traced(execution.parts, builder, execution.spec, execution.attempts, execution.skipped, execution.notes),
+      parts: this.traced(execution.parts, cancellation, builder, execution.spec, execution.attempts, execution.skipped, execution.notes),
     };
   }
 
@@ -257,7 +278,7 @@ export class Gateway {
       const spec = this.config.models.get(name);
       return spec && this.models.has(name) ? [spec] : [];
     };
-    const options = (role: 'classifier' | 'embedding'): ExecutionOptions => ({ failoverOnContentFilter: false, forced: undefined, role });
+    const options = (role: 'classifier' | 'embedding'): ExecutionOptions => ({ failoverOnContentFilter: false, role });
     return {
       classify: async (model, request, signal): Promise<SignalCall<ChatResult>> => {
         const call = await executeGenerate(plan(model), request, this.executionContext(Cancellation.of(signal)), options('classifier'));
@@ -274,15 +295,22 @@ export class Gateway {
     };
   }
 
+  /** Closes the providers and the store; call it when no request is in flight. */
   async close(): Promise<void> {
+    await this.retire();
+    await this.store.close();
+  }
+
+  /** Closes the providers and leaves the store open: for a gateway replaced by its successor, once its requests are done. */
+  async retire(): Promise<void> {
     this.settle();
     await Promise.all(this.providers.map((provider) => provider.close()));
-    await this.store.close();
   }
 
   /** Passes the stream through and records the trace when it ends, however it ends. */
   private async *traced(
     parts: AsyncGenerator<StreamPart>,
+    cancellation: Cancellation,
     builder: TraceBuilder,
     spec: ModelSpec,
     attempts: Attempt[],
@@ -293,20 +321,26 @@ export class Gateway {
     let ended = false;
     try {
       for await (const part of parts) {
-        if (part.type === 'error') error = part.error;
-        yield part;
+        if (part.type !== 'error') {
+          yield part;
+          continue;
+        }
+        // Cut by the server's shutdown: the client is told that (and may retry), not that it went away.
+        error = stoppedBy(cancellation, part.error);
+        yield error === part.error ? part : { type: 'error', error };
       }
       ended = true;
     } finally {
       if (!ended) await parts.return(undefined);
-      const status = error ? failureStatus(error) : ended ? 'ok' : 'aborted';
-      const failure = error ?? (ended ? undefined : new AbortedError('The client disconnected during the stream.'));
+      const failure = error ?? (ended ? undefined : stoppedBy(cancellation, new AbortedError('The client disconnected during the stream.')));
+      const status = failure ? failureStatus(failure) : 'ok';
       this.record(builder.finish({ status, model: spec, attempts, skipped, notes, ...(failure ? { error: failure } : {}) }));
     }
   }
 
-  private executionContext(cancellation: Cancellation): ExecutionContext {
-    return { cancellation, models: this.models, breakers: this.breakers, random: this.random, load: this.load };
+  /** `startedAt`: when the request arrived (a routing call starts its own budget). */
+  private executionContext(cancellation: Cancellation, startedAt = performance.now()): ExecutionContext {
+    return { cancellation, models: this.models, breakers: this.breakers, random: this.random, load: this.load, startedAt };
   }
 
   /** Every candidate was filtered out: by the request's own needs (400), or by the gateway's state (503). */
@@ -314,15 +348,20 @@ export class Gateway {
     const where = decision.router === null ? `model "${decision.requested}"` : `router "${decision.router}", route "${decision.route}"`;
     const incompatible = decision.filtered.filter((item) => item.reason === 'capability' || item.reason === 'context_window');
     const missingEnv = [...new Set(decision.filtered.flatMap((item) => this.missingEnvOf(item.model)))];
-    if (incompatible.length > 0 && missingEnv.length === 0) {
+    // A model that could take the request once its circuit lets a probe through: the gateway's state (503), not the request.
+    const circuits = decision.filtered.filter((item) => item.reason === 'circuit_open').map((item) => item.model);
+    if (incompatible.length > 0 && missingEnv.length === 0 && circuits.length === 0) {
       const reasons = incompatible.map((item) => `${item.model}: ${item.detail}`).join('; ');
       return this.failed(builder, new NoCompatibleModelError(`No model of ${where} can take this request. ${reasons}.`, incompatible), attempts);
     }
+    const retryAfterMs = this.breakers.retryAfterMs(circuits);
     const message =
       missingEnv.length > 0
         ? `No model is available for ${where}: their providers have no credentials. Set ${missingEnv.length === 1 ? '' : 'one of '}${missingEnv.join(', ')} and restart the gateway.`
-        : `No model is available for ${where}.`;
-    return this.failed(builder, new NoAvailableModelError(message, { filtered: decision.filtered, missingEnv }), attempts);
+        : retryAfterMs !== undefined
+          ? `No model is available for ${where}: the circuit breaker of ${circuits.join(', ')} is open after repeated failures; the next probe is due in ${Math.ceil(retryAfterMs / 1000)} s.`
+          : `No model is available for ${where}.`;
+    return this.failed(builder, new NoAvailableModelError(message, { filtered: decision.filtered, missingEnv, retryAfterMs }), attempts);
   }
 
   private missingEnvOf(model: string): string[] {
@@ -371,13 +410,19 @@ export class Gateway {
   };
 }
 
-/** A client that went away is an aborted request, not a failed one. */
-function failureStatus(error: SwitchyardError): 'aborted' | 'error' {
-  return error.kind === 'aborted' ? 'aborted' : 'error';
+/** A client that went away is an aborted request, and one the server stopped is a shutdown, not a failed one. */
+function failureStatus(error: SwitchyardError): 'aborted' | 'shutdown' | 'error' {
+  return error.kind === 'aborted' || error.kind === 'shutdown' ? error.kind : 'error';
+}
+
+/** An abort the server caused by stopping (the cancellation's reason) is reported as what it was. */
+function stoppedBy(cancellation: Cancellation, error: SwitchyardError): SwitchyardError {
+  const reason = cancellation.reason;
+  return error.kind === 'aborted' && SwitchyardError.isInstance(reason) ? reason : error;
 }
 
 function executionOptions(routed: RoutingResult): ExecutionOptions {
-  return { failoverOnContentFilter: routed.failoverOnContentFilter, forced: routed.forced };
+  return { failoverOnContentFilter: routed.failoverOnContentFilter };
 }
 
 /** Routing's own calls (classifier, embeddings) go first in the trace: they happened first and are billed with the rest. */

@@ -35,7 +35,9 @@ export class TraceBuilder {
   }): Trace {
     // The attempt whose answer the client got (a refusal is an answer when nothing better came).
     const served = servedAttempt(options.attempts, options.model?.name);
-    const usage = served?.usage;
+    // A stream that broke or was cut after it began: the client got part of this attempt's answer, and it was billed.
+    const partial = served ?? (options.model ? options.attempts.findLast((attempt) => attempt.role === 'answer' && attempt.model === options.model?.name) : undefined);
+    const usage = partial?.usage;
     // Every attempt that reports usage was billed, failed, rejected and routing calls included (a stream cut halfway still cost its tokens).
     let costUsd: number | undefined = options.status === 'blocked' ? 0 : undefined;
     for (const attempt of options.attempts) {
@@ -45,7 +47,7 @@ export class TraceBuilder {
       attempt.costUsd = cost;
       if (cost !== undefined) costUsd = (costUsd ?? 0) + cost;
     }
-    if (served && served.usage === undefined) costUsd = undefined;
+    if (partial && partial.usage === undefined) costUsd = undefined;
     const referenceCostUsd = this.reference && usage ? computeCost(usage, this.reference.price) : undefined;
     return {
       id: this.id,

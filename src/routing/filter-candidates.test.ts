@@ -113,7 +113,6 @@ describe('filterCandidates', () => {
     expect(names(result.candidates)).toEqual(['a', 'b', 'c']);
     expect(result.specs).toEqual(specs);
     expect(result.filtered).toEqual([]);
-    expect(result.forced).toBeUndefined();
   });
 
   it('filters a model known to lack vision for an image request, and keeps one nobody said about', () => {
@@ -197,34 +196,27 @@ describe('filterCandidates', () => {
     expect(names(result.candidates)).toEqual(['a', 'c']);
     expect(specNames(result.specs)).toEqual(['a', 'c']);
     expect(result.filtered).toEqual([{ model: 'b', reason: 'circuit_open', detail: 'circuit breaker open until 2030-01-01T00:00:00.000Z' }]);
-    expect(result.forced).toBeUndefined();
   });
 
-  it('when every compatible candidate is open, forces the one that cools down first', () => {
+  it('when every compatible candidate is open, leaves none to call (only a probe calls a dead deployment), with every reason', () => {
     const specs = [spec('a'), spec('b'), spec('blind', { capabilities: { vision: false } }), spec('c')];
-    const thePlan = plan(specs);
-    const result = filterCandidates(thePlan, imageRequest, health({ a: T + 2_000, b: T + 1_000, blind: T, c: T + 3_000 }));
-    expect(result.forced).toBe('b');
-    expect(result.specs).toEqual([specs[1]]);
-    expect(result.candidates).toHaveLength(1);
-    expect(result.candidates[0]).toMatchObject({ model: 'b', provider: 'prov', source: 'fallback' });
-    expect(result.candidates[0]?.note).toEqual(expect.any(String));
+    const result = filterCandidates(plan(specs), imageRequest, health({ a: T + 2_000, b: T + 1_000, blind: T, c: T + 3_000 }));
+    expect(result.specs).toEqual([]);
+    expect(result.candidates).toEqual([]);
     expect(result.filtered.map((item) => [item.model, item.reason])).toEqual([
       ['a', 'circuit_open'],
+      ['b', 'circuit_open'],
       ['blind', 'capability'],
       ['c', 'circuit_open'],
     ]);
-    // The note goes on a copy: the plan is shared by every request.
-    expect(thePlan.candidates[1]?.note).toBeUndefined();
   });
 
-  it('forces nothing when the only candidates are incompatible', () => {
+  it('leaves nothing when the only candidates are incompatible', () => {
     const specs = [spec('blind', { capabilities: { vision: false } }), spec('small', { contextWindow: 100 })];
     const request = createChatRequest('auto', [imageMessage], { maxOutputTokens: 500 });
     const result = filterCandidates(plan(specs), request, health({ blind: T, small: T }));
     expect(result.candidates).toEqual([]);
     expect(result.specs).toEqual([]);
-    expect(result.forced).toBeUndefined();
     expect(result.filtered.map((item) => [item.model, item.reason])).toEqual([
       ['blind', 'capability'],
       ['small', 'context_window'],
@@ -236,7 +228,7 @@ describe('filterCandidates', () => {
     const thePlan = plan([spec('a'), spec('blind', { capabilities: { vision: false } })], [disabled]);
     expect(filterCandidates(thePlan, imageRequest, undefined).filtered).toEqual([disabled, expect.objectContaining({ model: 'blind', reason: 'capability' })]);
     expect(filterCandidates(thePlan, imageRequest, health({ a: T })).filtered[0]).toEqual(disabled);
-    expect(filterCandidates(plan([], [disabled]), imageRequest, undefined)).toEqual({ candidates: [], specs: [], filtered: [disabled], forced: undefined });
+    expect(filterCandidates(plan([], [disabled]), imageRequest, undefined)).toEqual({ candidates: [], specs: [], filtered: [disabled] });
   });
 
   it("does not change the plan's filtered list", () => {

@@ -1,8 +1,9 @@
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { Candidate, FilteredCandidate } from '../spec/decision.js';
 import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
-import { estimatePromptTokens, promptTokenUpperBound } from '../tokens/estimate-usage.js';
+import { estimatePromptTokens, promptTokenBounds } from '../tokens/estimate-usage.js';
 import type { Plan } from './build-plan.js';
+import type { PromptMeasure } from './measure-prompt.js';
 
 /** Live health of deployments, as routing needs it: when an open circuit's cooldown ends, if open. */
 export interface DeploymentHealth {
@@ -13,8 +14,6 @@ export type FilteredPlan = {
   candidates: Candidate[];
   specs: ModelSpec[];
   filtered: FilteredCandidate[];
-  /** A model tried although its circuit is open, because every compatible candidate's was. */
-  forced: string | undefined;
 };
 
 type Need = { capability: keyof ModelCapabilities; label: string };
@@ -38,26 +37,35 @@ export function requiredCapabilities(request: ChatRequest): Need[] {
 /**
  * Removes, per request, the candidates that cannot take it: a capability the model is known to lack
  * (unknown capabilities do not rule a model out), `max_tokens` over its maximum output, a prompt
- * plus `max_tokens` over its context window, an open circuit breaker. When every compatible candidate's circuit is open, the one whose
- * cooldown ends first is still tried rather than failing at once.
+ * plus `max_tokens` over its context window, an open circuit breaker. When every compatible candidate's circuit is open, none is left: a
+ * dead deployment is called only by its breaker's probe, once its cooldown has ended.
+ *
+ * The context windows are checked against `prompt`, measured off the event loop by `measurePrompt`
+ * (as routing does); without it the prompt is counted here, on this thread, when its byte bound does
+ * not clear a window (offline uses).
  */
-export function filterCandidates(plan: Plan, request: ChatRequest, health: DeploymentHealth | undefined): FilteredPlan {
-  if (plan.specs.length === 0) return { candidates: [], specs: [], filtered: [...plan.filtered], forced: undefined };
+export function filterCandidates(plan: Plan, request: ChatRequest, health: DeploymentHealth | undefined, prompt?: PromptMeasure): FilteredPlan {
+  if (plan.specs.length === 0) return { candidates: [], specs: [], filtered: [...plan.filtered] };
   const needs = requiredCapabilities(request);
   const outputTokens = request.maxOutputTokens ?? 0;
   let upperBound: number | undefined;
   let estimate: number | undefined;
-  const promptTokens = (window: number): number | undefined => {
-    upperBound ??= promptTokenUpperBound(request);
+  /** The prompt's tokens as the detail of a window it overruns states them; undefined when it fits. */
+  const overrun = (window: number): string | undefined => {
+    if (prompt) {
+      if (prompt.upper + outputTokens <= window) return undefined;
+      if (prompt.count) return prompt.count.tokens + outputTokens > window ? `~${prompt.count.tokens}` : undefined;
+      return prompt.lower + outputTokens > window ? `at least ${prompt.lower}` : undefined;
+    }
+    upperBound ??= promptTokenBounds(request).upper;
     if (upperBound + outputTokens <= window) return undefined; // fits for sure: no need to tokenize
     estimate ??= estimatePromptTokens(request);
-    return estimate;
+    return estimate + outputTokens > window ? `~${estimate}` : undefined;
   };
 
   const candidates: Candidate[] = [];
   const specs: ModelSpec[] = [];
   const filtered: FilteredCandidate[] = [...plan.filtered];
-  const circuitOpen: { index: number; until: number }[] = [];
   plan.specs.forEach((spec, index) => {
     const candidate = plan.candidates[index] as Candidate;
     const missing = needs.find((need) => spec.capabilities[need.capability] === false);
@@ -70,16 +78,15 @@ export function filterCandidates(plan: Plan, request: ChatRequest, health: Deplo
       return;
     }
     if (spec.contextWindow !== undefined) {
-      const tokens = promptTokens(spec.contextWindow);
-      if (tokens !== undefined && tokens + outputTokens > spec.contextWindow) {
+      const tokens = overrun(spec.contextWindow);
+      if (tokens !== undefined) {
         const output = outputTokens > 0 ? ` + ${outputTokens} max output tokens` : '';
-        filtered.push({ model: spec.name, reason: 'context_window', detail: `~${tokens} prompt tokens${output} exceed its context window of ${spec.contextWindow}` });
+        filtered.push({ model: spec.name, reason: 'context_window', detail: `${tokens} prompt tokens${output} exceed its context window of ${spec.contextWindow}` });
         return;
       }
     }
     const until = health?.openUntil(spec.name);
     if (until !== undefined) {
-      circuitOpen.push({ index, until });
       filtered.push({ model: spec.name, reason: 'circuit_open', detail: `circuit breaker open until ${new Date(until).toISOString()}` });
       return;
     }
@@ -87,15 +94,5 @@ export function filterCandidates(plan: Plan, request: ChatRequest, health: Deplo
     specs.push(spec);
   });
 
-  if (specs.length === 0 && circuitOpen.length > 0) {
-    const soonest = circuitOpen.reduce((best, next) => (next.until < best.until ? next : best));
-    const spec = plan.specs[soonest.index] as ModelSpec;
-    return {
-      candidates: [{ ...(plan.candidates[soonest.index] as Candidate), note: 'every compatible candidate has an open circuit; this one cools down first' }],
-      specs: [spec],
-      filtered: filtered.filter((item) => item.model !== spec.name),
-      forced: spec.name,
-    };
-  }
-  return { candidates, specs, filtered, forced: undefined };
+  return { candidates, specs, filtered };
 }

@@ -189,7 +189,7 @@ routers:
     expect(execution.kind === 'cascade' && execution.steps.map((step) => step.specs.map((spec) => spec.name))).toEqual([['cheap'], ['strong', 'spare']]);
   });
 
-  it('drops a step whose circuit is open instead of forcing it, while another step can run', async () => {
+  it('drops a step whose circuit is open, while another step can run', async () => {
     const health = { openUntil: (model: string) => (model === 'cheap' ? Date.now() + 60_000 : undefined) };
     const { decision, execution } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
     expect(decision.candidates.map((candidate) => [candidate.model, candidate.step])).toEqual([
@@ -200,9 +200,15 @@ routers:
     expect(execution.kind === 'cascade' && execution.steps).toHaveLength(1);
   });
 
-  it('still forces a step when every step is open', async () => {
+  it('leaves no step, and no model to call, when every step is open', async () => {
     const health = { openUntil: () => Date.now() + 60_000 };
-    const { execution } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
-    expect(execution.kind === 'cascade' && execution.steps.map((step) => step.forced)).toEqual(['cheap', 'strong']);
+    const { plan, decision, execution } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
+    expect(execution.kind === 'cascade' && execution.steps).toEqual([]);
+    expect(plan).toEqual([]);
+    expect(decision.filtered.map((item) => [item.model, item.reason])).toEqual([
+      ['cheap', 'circuit_open'],
+      ['strong', 'circuit_open'],
+      ['spare', 'circuit_open'],
+    ]);
   });
 });

@@ -13,15 +13,15 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import { applySystemPrompt } from './apply-system-prompt.js';
 import { buildPlan, type Plan, type PlanContext } from './build-plan.js';
 import { conversationTurns, extractRoutingText } from '../features/extract-routing-text.js';
-import { loadTokenizer, tokenizerLoaded } from '../tokens/count-tokens.js';
-import { promptTokenUpperBound } from '../tokens/estimate-usage.js';
 import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
+import { measurePrompt, type PromptMeasure } from './measure-prompt.js';
 import { compileCondition, type Evidence, type MatchInput, type Matcher } from './signals/compile-condition.js';
 import { LlmClassifier } from './signals/llm-classifier.js';
 import { ExampleRoutes, type SimilarityResult } from './signals/example-routes.js';
 import type { EmbeddingCache } from './signals/embedding-cache.js';
 import type { SignalModels } from './signal-models.js';
 import { Cancellation, toCancellation } from '../util/cancellation.js';
+import { quoteInput } from '../util/quote-input.js';
 
 /** Hints that arrive outside the body. */
 export type RoutingHints = {
@@ -30,7 +30,7 @@ export type RoutingHints = {
 };
 
 /** The models of one step of a multi-model policy, after this request's filters. */
-export type PlanStep = { specs: readonly ModelSpec[]; forced: string | undefined };
+export type PlanStep = { specs: readonly ModelSpec[] };
 
 /**
  * How the plan is executed: one model after another until one answers (`sequence`), cheapest
@@ -49,8 +49,6 @@ export type RoutingResult = {
   /** The request to send: the client's, with the route's system prompt merged in. */
   request: ChatRequest;
   reference: ModelSpec | undefined;
-  /** A model to call although its circuit is open (every compatible candidate's was). */
-  forced: string | undefined;
   /** The route lets a content-policy refusal move on to the next model. */
   failoverOnContentFilter: boolean;
   /** Calls routing itself made (LLM classifier, embeddings): billed and traced with the request. */
@@ -111,8 +109,6 @@ export class Routing {
   private readonly models: SignalModels | undefined;
   private readonly random: () => number;
   private readonly planContext: PlanContext;
-  /** The smallest context window of any model: a prompt whose byte bound is under it needs no count. */
-  private readonly smallestWindow: number;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -126,7 +122,6 @@ export class Routing {
     const noFallbacks = new Map<string, string[]>();
     for (const name of config.models.keys()) this.directPlans.set(name, buildPlan('direct', [name], noFallbacks, this.planContext));
     for (const [name, router] of config.routers) this.routers.set(name, this.compile(router));
-    this.smallestWindow = Math.min(...[...config.models.values()].map((spec) => spec.contextWindow ?? Infinity));
   }
 
   /** Router names, then model names: what a client may send as `model`. */
@@ -176,17 +171,13 @@ export class Routing {
 
   /** `signal` aborts the model calls routing makes (an embeddings encoder's). */
   async route(request: ChatRequest, hints: RoutingHints = {}, signal?: AbortSignal | Cancellation): Promise<RoutingResult> {
-    // A prompt that may overrun a context window is counted with the tokenizer. Until it has loaded
-    // (once per process, about 200 ms) a count is only a guess from the length, which can drop a
-    // model the prompt fits, or keep one it overruns: wait for it instead. A load that fails leaves the guess.
-    if (!tokenizerLoaded() && promptTokenUpperBound(request) + (request.maxOutputTokens ?? 0) > this.smallestWindow) await loadTokenizer().catch(() => undefined);
     const router = this.routers.get(request.model);
     if (router) return this.routeWithRouter(router, request, hints, toCancellation(signal));
     const plan = this.directPlans.get(request.model);
     if (plan) return this.result(request, { router: null, route: null, signals: [], chosen: { plan, prediction: null, balance: null }, system: null, reference: undefined, failoverOnContentFilter: false }, emptySignals());
     const { routers, models } = this.names();
     throw new NotFoundError(
-      `The model "${request.model}" does not exist. Routers: ${listNames(routers)}. Models: ${listNames(models)}.`,
+      `The model ${quoteInput(request.model)} does not exist. Routers: ${listNames(routers)}. Models: ${listNames(models)}.`,
       { code: 'model_not_found', param: 'model' },
     );
   }
@@ -238,7 +229,7 @@ export class Routing {
       chosen = router.byName.get(hints.route);
       if (!chosen) {
         throw new InvalidRequestError(
-          `Route "${hints.route}" (from the x-switchyard-route header) does not exist in router "${router.spec.name}". Routes: ${listNames(router.byName.keys())}.`,
+          `Route ${quoteInput(hints.route)} (from the x-switchyard-route header) does not exist in router "${router.spec.name}". Routes: ${listNames(router.byName.keys())}.`,
           { param: 'x-switchyard-route', code: 'route_not_found' },
         );
       }
@@ -283,7 +274,7 @@ export class Routing {
         block: { message: route.action.message },
         reference: router.reference?.name ?? null,
       });
-      return { decision, plan: [], execution: { kind: 'sequence' }, request, reference: router.reference, forced: undefined, failoverOnContentFilter: false, attempts: found.attempts };
+      return { decision, plan: [], execution: { kind: 'sequence' }, request, reference: router.reference, failoverOnContentFilter: false, attempts: found.attempts };
     }
     const system = route.system;
     return this.result(
@@ -324,7 +315,7 @@ export class Routing {
   }
 
   /** Filters the plan for this request (capabilities, context window, circuits) and writes the Decision. */
-  private result(
+  private async result(
     request: ChatRequest,
     options: {
       router: string | null;
@@ -336,27 +327,27 @@ export class Routing {
       failoverOnContentFilter: boolean;
     },
     found: SignalState,
-  ): RoutingResult {
+  ): Promise<RoutingResult> {
     const { chosen } = options;
+    // Counted off the event loop, once, for every model the plan may try.
+    const prompt = await measurePrompt(request, chosen.steps ? chosen.steps.plans.flatMap((plan) => plan.specs) : chosen.plan.specs);
     let candidates: Candidate[];
     let filtered: FilteredCandidate[];
     let specs: readonly ModelSpec[];
-    let forced: string | undefined;
     let execution: ExecutionShape = { kind: 'sequence' };
     if (chosen.steps) {
-      const steps = filterSteps(chosen.steps.plans, request, this.health);
+      const steps = filterSteps(chosen.steps.plans, request, this.health, prompt);
       candidates = steps.candidates;
       filtered = steps.filtered;
       specs = steps.steps.flatMap((step) => step.specs);
-      forced = undefined;
       const shape = chosen.steps.shape;
       execution =
         shape.kind === 'cascade'
           ? { kind: 'cascade', steps: steps.steps, check: shape.check }
           : { kind: 'parallel', branches: steps.steps, pick: shape.pick, timeoutMs: shape.timeoutMs };
     } else {
-      const result = filterCandidates(chosen.plan, request, this.health);
-      ({ candidates, filtered, specs, forced } = result);
+      const result = filterCandidates(chosen.plan, request, this.health, prompt);
+      ({ candidates, filtered, specs } = result);
     }
     return {
       decision: {
@@ -374,12 +365,12 @@ export class Routing {
         block: null,
         system: options.system,
         reference: options.reference?.name ?? null,
+        ...(prompt.decision ? { promptTokens: prompt.decision } : {}),
       },
       plan: specs,
       execution,
       request,
       reference: options.reference,
-      forced,
       failoverOnContentFilter: options.failoverOnContentFilter,
       attempts: found.attempts,
     };
@@ -474,25 +465,25 @@ function routeMatcher(route: string, when: NonNullable<RouteSpec['when']>): Matc
 }
 
 /**
- * Filters each step of a cascade or parallel policy on its own. A step left with no model is
- * dropped (its reasons kept); a step whose every circuit is open is dropped too while another
- * step can still run, since the other steps are the policy's own fallback.
+ * Filters each step of a cascade or parallel policy on its own. A step left with no model (every
+ * one incompatible or its circuit open) is dropped, its reasons kept: the other steps are the
+ * policy's own fallback.
  */
-function filterSteps(plans: readonly Plan[], request: ChatRequest, health: DeploymentHealth | undefined): { steps: PlanStep[]; candidates: Candidate[]; filtered: FilteredCandidate[] } {
-  const results = plans.map((plan) => filterCandidates(plan, request, health));
-  const anyHealthy = results.some((result) => result.specs.length > 0 && result.forced === undefined);
+function filterSteps(
+  plans: readonly Plan[],
+  request: ChatRequest,
+  health: DeploymentHealth | undefined,
+  prompt: PromptMeasure,
+): { steps: PlanStep[]; candidates: Candidate[]; filtered: FilteredCandidate[] } {
+  const results = plans.map((plan) => filterCandidates(plan, request, health, prompt));
   const steps: PlanStep[] = [];
   const candidates: Candidate[] = [];
   const filtered: FilteredCandidate[] = [];
   for (const result of results) {
     filtered.push(...result.filtered);
     if (result.specs.length === 0) continue;
-    if (anyHealthy && result.forced !== undefined) {
-      filtered.push({ model: result.forced, reason: 'circuit_open', detail: "circuit breaker open; the policy's other models run instead" });
-      continue;
-    }
     const step = steps.length;
-    steps.push({ specs: result.specs, forced: result.forced });
+    steps.push({ specs: result.specs });
     for (const candidate of result.candidates) candidates.push({ ...candidate, step });
   }
   return { steps, candidates, filtered };

@@ -5,6 +5,7 @@ import { InternalError, MethodNotAllowedError, NotFoundError } from '../errors/r
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { createApiKeyCheck } from './check-api-key.js';
+import { boundAddress, createRequestGuard, type RequestGuard } from './guard-request.js';
 import { handleChatCompletions } from './handlers/chat-completions.js';
 import type { Handler } from './handlers/handler-context.js';
 import { handleHealth } from './handlers/health.js';
@@ -13,8 +14,15 @@ import { handleRoute } from './handlers/route.js';
 import { handleMetrics } from './handlers/metrics.js';
 import { handleDashboard } from './handlers/dashboard.js';
 import { handleFeedback, handleGetTrace, handleListTraces, handleStats } from './handlers/traces.js';
-import { sendError } from './http-io.js';
+import { readBody, sendError } from './http-io.js';
 import { trackConnections } from './track-connections.js';
+import { GatewayHolder } from './gateway-holder.js';
+import { drainServer, ServerDrain } from './server-drain.js';
+import { answerClientError } from './answer-client-error.js';
+import { BodyBudget } from './body-budget.js';
+import { defaultConnectionCap } from './connection-cap.js';
+import { httpServerOptions } from './http-server-options.js';
+import { limitConnections } from './limit-connections.js';
 
 type Routes = Readonly<Record<string, Partial<Record<string, Handler>>>>;
 
@@ -51,15 +59,28 @@ function findHandler(method: string, path: string): Handler | undefined {
  * of a millisecond). Parses, authenticates, dispatches, and turns any failure into an OpenAI error
  * body: no input crashes it.
  */
-export function createServer(gateway: Gateway, logger: Logger): Server {
+export function createServer(gateway: Gateway, logger: Logger, holder = new GatewayHolder(gateway), drain = new ServerDrain()): Server {
   const checkApiKey = createApiKeyCheck(gateway.config.server.apiKeys);
+  // Built at the first request: the bound address is known once the server listens (`localhost` is then 127.0.0.1 or ::1).
+  let guard: RequestGuard | undefined;
+  // Socket limits and the body budget are the server's: fixed when it starts (a config reload does not change them).
+  const limits = gateway.config.server;
+  const bodyBudget = new BodyBudget(limits.maxInflightBodyBytes);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = request.url ?? '/';
     const query = url.indexOf('?');
     const path = query === -1 ? url : url.slice(0, query);
     const method = request.method ?? 'GET';
+    // The gateway is taken once: a config reload in the meantime does not change it under the request.
+    const slot = holder.enter();
     try {
+      if (drain.draining) {
+        request.resume();
+        throw drain.refusal();
+      }
+      guard ??= createRequestGuard(gateway.config.server, boundAddress(server));
+      if (guard(request, response, path)) return;
       const handler = findHandler(method, path);
       if (!handler) {
         request.resume();
@@ -68,29 +89,41 @@ export function createServer(gateway: Gateway, logger: Logger): Server {
         throw new NotFoundError(`Unknown path ${path}. Try POST /v1/chat/completions.`, { code: 'not_found' });
       }
       if (checkApiKey && !PUBLIC.has(path)) checkApiKey(request.headers);
-      await handler({ request, response, gateway, logger, path });
+      await handler({ request, response, gateway: slot.gateway, logger, path, stopping: drain.stopping, readBody: () => readBody(request, response, { maxBytes: slot.gateway.config.server.maxBodyBytes, budget: bodyBudget }) });
     } catch (thrown) {
       const error = SwitchyardError.isInstance(thrown) ? thrown : new InternalError('Internal error in the gateway.', thrown);
       if (error.kind === 'internal') logger.error({ err: thrown, path }, 'request failed');
       sendError(response, error);
+    } finally {
+      holder.leave(slot);
     }
   };
 
-  const server = createHttpServer({ keepAliveTimeout: 65_000 }, (request, response) => {
+  const server = createHttpServer(httpServerOptions(limits), (request, response) => {
     void handle(request, response);
   });
-  // Malformed HTTP never reaches a handler; answer it and drop the connection.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  // Malformed, oversized or too slow HTTP never reaches a handler; answer it and drop the connection.
+  server.on('clientError', answerClientError);
+  limitConnections(server, limits.maxConnections ?? defaultConnectionCap());
   return server;
 }
 
-export type RunningServer = { server: Server; url: string; close(): Promise<void> };
+export type RunningServer = {
+  server: Server;
+  url: string;
+  /** New requests go to `next` (a config reload); resolves once the gateway it replaces has finished its requests and is retired. */
+  replaceGateway(next: Gateway): Promise<void>;
+  /**
+   * Stops taking requests, gives those in flight `graceMs` (default: no limit) to finish, cuts the
+   * rest (streams end with a `shutdown` error event), then closes the gateway (its traces flushed).
+   */
+  close(options?: { graceMs?: number }): Promise<{ cut: number }>;
+};
 
 export async function startServer(gateway: Gateway, logger: Logger, options: { host: string; port: number }): Promise<RunningServer> {
-  const server = createServer(gateway, logger);
+  const holder = new GatewayHolder(gateway);
+  const drain = new ServerDrain();
+  const server = createServer(gateway, logger, holder, drain);
   const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -104,13 +137,11 @@ export async function startServer(gateway: Gateway, logger: Logger, options: { h
   return {
     server,
     url: `http://${host}:${address.port}`,
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Connections with no request in flight would hold shutdown for their keep-alive timeout.
-        connections.closeUnused();
-      });
-      await gateway.close();
+    replaceGateway: (next) => holder.replace(next),
+    async close(options = {}) {
+      const drained = await drainServer(server, holder, drain, connections, options.graceMs ?? Infinity);
+      await holder.gateway.close();
+      return drained;
     },
   };
 }

@@ -25,15 +25,28 @@ export function errorToHttp(thrown: SwitchyardError): HttpError {
       return body(400, 'invalid_request_error', error.code ?? null, error.param ?? null);
     case 'authentication':
       return body(401, 'invalid_request_error', 'invalid_api_key');
+    case 'forbidden':
+      return body(403, 'invalid_request_error', error.code);
+    case 'misdirected_request':
+      // 421: this server is not the one that name is meant for (RFC 9110 §15.5.20).
+      return body(421, 'invalid_request_error', 'host_not_allowed');
     case 'not_found':
       return body(404, 'invalid_request_error', error.code, error.param ?? null);
     case 'method_not_allowed':
       return withHeaders(body(405, 'invalid_request_error', 'method_not_allowed'), { allow: error.allowed.join(', ') });
     case 'payload_too_large':
       return withHeaders(body(413, 'invalid_request_error', 'request_too_large'), { connection: 'close' });
+    case 'overloaded':
+      // The connection stays open: the body is drained (not kept), so a client still sending it reads this answer.
+      return withHeaders(body(503, 'service_unavailable_error', 'gateway_overloaded'), {
+        'retry-after': String(Math.ceil(error.retryAfterMs / 1000)),
+        'retry-after-ms': String(error.retryAfterMs),
+        'x-should-retry': 'true',
+      });
     case 'no_available_model':
-      // Retrying cannot help until the operator changes the gateway's configuration.
-      return withHeaders(body(503, 'service_unavailable_error', 'no_available_model'), { 'x-should-retry': 'false' });
+      // Retrying at once cannot help: not until the operator changes the configuration, or, when
+      // open circuits are in the way, until one lets a probe through (`retry-after` says when).
+      return withHeaders(body(503, 'service_unavailable_error', 'no_available_model'), { 'x-should-retry': 'false', ...retryAfterHeaders(error.retryAfterMs) });
     case 'no_compatible_model':
       return body(400, 'invalid_request_error', error.contextLength ? 'context_length_exceeded' : 'unsupported_request');
     case 'upstream_http':
@@ -49,6 +62,9 @@ export function errorToHttp(thrown: SwitchyardError): HttpError {
     case 'aborted':
       // nginx's "client closed request": the client is gone and will not read it, but logs will.
       return body(499, 'request_aborted', 'request_aborted');
+    case 'shutdown':
+      // The client may retry at once: a load balancer sends it to an instance that is not stopping.
+      return withHeaders(body(503, 'service_unavailable_error', 'server_shutting_down'), { connection: 'close', 'x-should-retry': 'true' });
     case 'config':
     case 'internal':
       return body(500, 'server_error', 'internal_error');
@@ -57,6 +73,10 @@ export function errorToHttp(thrown: SwitchyardError): HttpError {
 
 function withHeaders(error: HttpError, headers: Record<string, string>): HttpError {
   return { ...error, headers: { ...error.headers, ...headers } };
+}
+
+function retryAfterHeaders(ms: number | undefined): Record<string, string> {
+  return ms === undefined ? {} : { 'retry-after': String(Math.ceil(ms / 1000)), 'retry-after-ms': String(Math.round(ms)) };
 }
 
 /**

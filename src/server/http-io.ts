@@ -1,49 +1,89 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AbortedError, PayloadTooLargeError } from '../errors/request-errors.js';
+import { AbortedError, OverloadedError, PayloadTooLargeError } from '../errors/request-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
-import { CancellationSource } from '../util/cancellation.js';
+import { CancellationSource, type Cancellation } from '../util/cancellation.js';
+import type { BodyBudget } from './body-budget.js';
 import { errorToHttp } from './error-to-http.js';
 
-/** Aborts when the response closes before it finished: the client went away, so its upstream calls stop too. */
-export function clientCancellation(response: ServerResponse): CancellationSource {
+/**
+ * Aborts when the response closes before it finished (the client went away, so its upstream calls
+ * stop too), or when `stopping` aborts (the server's shutdown grace ran out), with its reason.
+ */
+export function clientCancellation(response: ServerResponse, stopping?: Cancellation): CancellationSource {
   const cancellation = new CancellationSource();
+  const cut = (): void => cancellation.abort(stopping?.reason);
+  if (stopping?.aborted) cut();
+  const unlisten = stopping?.aborted === false ? stopping.onAbort(cut) : undefined;
   response.on('close', () => {
+    unlisten?.();
     if (!response.writableFinished) cancellation.abort();
   });
   return cancellation;
 }
 
+/** How long a client refused for lack of body room is told to wait: requests in flight usually finish within it. */
+const OVERLOADED_RETRY_MS = 1_000;
+
+export type BodyLimits = {
+  /** One body's limit (`server.max_body_size`). */
+  maxBytes: number;
+  /** What all bodies in flight hold together (`server.max_inflight_body_size`). */
+  budget: BodyBudget;
+};
+
 /**
- * Reads the request body up to `limit` bytes. A declared Content-Length over the limit is refused
- * before reading; a chunked body is cut off as soon as it passes the limit (the rest is drained
- * and dropped, so the 413 can still be read by the client).
+ * Reads the request body up to `limits.maxBytes`. A declared Content-Length over the limit is
+ * refused before reading (413), and so is one that does not fit in what the budget has left (503).
+ * Bytes are taken from the budget as they arrive, not as declared: a client that declares 30 MB and
+ * sends a byte a second holds a byte, not 30 MB of everyone's room. A body is cut off as soon as it
+ * passes either bound; what it took is given back when `response` closes. A refused body is drained
+ * and dropped, so the client can still read the answer.
  */
-export function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(request: IncomingMessage, response: ServerResponse, limits: BodyLimits): Promise<Buffer> {
+  const { maxBytes, budget } = limits;
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
+  if (Number.isFinite(declared) && declared > maxBytes) {
     request.resume();
-    return Promise.reject(new PayloadTooLargeError(limit));
+    return Promise.reject(new PayloadTooLargeError(maxBytes));
   }
+  if (Number.isFinite(declared) && declared > budget.capacity - budget.held) {
+    request.resume();
+    return Promise.reject(overloaded(budget));
+  }
+  let held = 0;
+  const release = (): void => {
+    budget.release(held);
+    held = 0;
+  };
+  response.once('close', release);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
+    let refused = false;
+    const refuse = (error: Error): void => {
+      refused = true;
+      chunks.length = 0;
+      release();
+      reject(error);
+    };
     request.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-        reject(new PayloadTooLargeError(limit));
-        return;
-      }
+      if (refused) return;
+      if (held + chunk.length > maxBytes) return refuse(new PayloadTooLargeError(maxBytes));
+      if (!budget.take(chunk.length)) return refuse(overloaded(budget));
+      held += chunk.length;
       chunks.push(chunk);
     });
     request.on('end', () => {
-      if (!tooLarge) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      if (!refused) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, held));
     });
     request.on('error', () => reject(new AbortedError('The client closed the connection while sending the request.')));
   });
+}
+
+function overloaded(budget: BodyBudget): OverloadedError {
+  return new OverloadedError(
+    `The gateway is holding as many request bodies as it may (${budget.capacity} bytes, server.max_inflight_body_size); retry shortly.`,
+    OVERLOADED_RETRY_MS,
+  );
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

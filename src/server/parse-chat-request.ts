@@ -2,17 +2,21 @@ import { InvalidRequestError } from '../errors/request-errors.js';
 import type { ChatMessage, ChatRequest, ResponseFormat, ToolDefinition } from '../spec/chat-request.js';
 import { describeZodIssues } from '../util/describe-zod-issues.js';
 import { ChatCompletionsBodySchema } from './chat-request-schema.js';
+import { checkJsonShape, type JsonShapeLimits } from './check-json-shape.js';
+import { formatParam } from './format-param.js';
 
 /** Body fields the gateway consumes; everything else is passed through. */
 const CONSUMED = new Set(['model', 'messages', 'stream', 'metadata']);
 
 /** Parses request bytes into a ChatRequest. Throws InvalidRequestError naming the bad field. */
-export function parseChatRequest(body: Buffer): ChatRequest {
-  return toChatRequest(parseJsonBody(body));
+export function parseChatRequest(body: Buffer, limits: JsonShapeLimits): ChatRequest {
+  return toChatRequest(parseJsonBody(body, limits));
 }
 
-export function parseJsonBody(body: Buffer): unknown {
+/** JSON.parse of a body whose depth and message count were checked first (`check-json-shape.ts`). */
+export function parseJsonBody(body: Buffer, limits: JsonShapeLimits): unknown {
   if (body.length === 0) throw new InvalidRequestError('The request body is empty; expected a JSON object.');
+  checkJsonShape(body, limits);
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (error) {
@@ -51,12 +55,5 @@ export function toChatRequest(json: unknown): ChatRequest {
 function stringValues(metadata: Record<string, string | number | boolean>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key in metadata) out[key] = String(metadata[key]);
-  return out;
-}
-
-/** `messages[0].content` style, as OpenAI reports `param`. */
-function formatParam(path: readonly (string | number)[]): string {
-  let out = '';
-  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out === '' ? segment : `.${segment}`;
   return out;
 }

@@ -94,11 +94,20 @@ export type Candidate = {
 
 /**
  * Why a candidate is not tried: its provider has no credentials; the request needs a capability it
- * lacks; the prompt does not fit its context window; its circuit breaker is open.
+ * lacks; the prompt does not fit its context window; its circuit breaker is open; the request had
+ * spent its time budget (`timeout.request_ms`) before this model's turn came.
  */
-export type FilterReason = 'provider_disabled' | 'capability' | 'context_window' | 'circuit_open';
+export type FilterReason = 'provider_disabled' | 'capability' | 'context_window' | 'circuit_open' | 'deadline';
 
 export type FilteredCandidate = { model: string; reason: FilterReason; detail: string };
+
+/**
+ * The prompt's size as the context-window check measured it, when its bytes alone did not clear
+ * every window: `counted` by the tokenizer (exact for o200k models); `at_least`: a bound from its
+ * bytes was already over the windows, nothing was counted; `estimated`: counting ran out of its
+ * time budget or failed, and `detail` says how the number was made.
+ */
+export type PromptTokens = { tokens: number; method: 'counted' | 'at_least' | 'estimated'; detail?: string };
 
 export type SystemPromptMerge = 'prepend' | 'append' | 'replace';
 
@@ -127,4 +136,6 @@ export type Decision = {
   system: { merge: SystemPromptMerge } | null;
   /** The router's reference model: what "no routing" would have used, the baseline for savings. */
   reference: string | null;
+  /** Set when a model's context window was checked against more than the prompt's byte count. */
+  promptTokens?: PromptTokens;
 };

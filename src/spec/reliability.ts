@@ -17,6 +17,13 @@ export type TimeoutSettings = {
   firstTokenMs: number;
   /** The whole call, stream included. */
   totalMs: number;
+  /**
+   * The request's budget on this model, counted from the gateway's receipt of the request (routing,
+   * earlier attempts, backoffs and fallbacks included): no attempt on it starts past this, and one
+   * running is cut here. It bounds the wait for an answer to begin: all of a JSON answer, the first
+   * content of a stream (a stream that has begun then runs to `totalMs`).
+   */
+  requestMs: number;
 };
 
 export type CircuitBreakerSettings = {
@@ -26,7 +33,7 @@ export type CircuitBreakerSettings = {
   errorRate: number;
   windowMs: number;
   minRequests: number;
-  /** How long it stays open before letting one probe through. */
+  /** How long it stays open before letting one probe through (doubled after each failed probe, up to 10 times this). */
   cooldownMs: number;
 };
 
@@ -40,9 +47,13 @@ export type ReliabilitySettings = {
  * Defaults in the spirit of the OpenAI SDKs (3 attempts, 0.5 s doubling to 8 s) with a
  * gateway's caution: a retry-after over 10 s hands over to the next model rather than holding
  * the client, and the first token may take two minutes (reasoning models think before they speak).
+ * A request gets 5 minutes in all to begin its answer, whatever its retries and fallbacks: half the
+ * OpenAI SDKs' own 10-minute timeout, so the client hears the gateway's 504 before it gives up and
+ * resends (3 attempts of 10 minutes each used to hold a JSON client for half an hour). A stream that
+ * has begun may run 10 minutes (a long answer at 50 tokens a second takes that long).
  */
 export const DEFAULT_RELIABILITY: ReliabilitySettings = {
   retry: { maxAttempts: 3, initialDelayMs: 500, maxDelayMs: 8_000, maxRetryAfterMs: 10_000 },
-  timeout: { connectMs: 10_000, firstTokenMs: 120_000, totalMs: 600_000 },
+  timeout: { connectMs: 10_000, firstTokenMs: 120_000, totalMs: 600_000, requestMs: 300_000 },
   circuitBreaker: { consecutiveFailures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, cooldownMs: 30_000 },
 };

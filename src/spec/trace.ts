@@ -58,7 +58,8 @@ export type Attempt = {
   picked?: boolean;
 };
 
-export type TraceStatus = 'ok' | 'blocked' | 'error' | 'aborted';
+/** `aborted`: the client went away; `shutdown`: the gateway stopped before the request finished (its shutdown grace ran out). */
+export type TraceStatus = 'ok' | 'blocked' | 'error' | 'aborted' | 'shutdown';
 
 /** The caller's W3C trace context, as its headers carried it. */
 export type TraceContext = { traceparent: string; tracestate?: string };

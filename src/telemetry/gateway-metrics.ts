@@ -3,6 +3,7 @@ import { isFallback } from './is-fallback.js';
 import { LabeledSums } from './labeled-sums.js';
 import type { TraceSink } from '../spec/trace-sink.js';
 import type { Attempt, Trace } from '../spec/trace.js';
+import { DROP_CAUSES, type TraceStoreCounts } from './trace-ledger.js';
 
 /** What the metrics read from the circuit breakers at scrape time. */
 export interface BreakerStates {
@@ -17,6 +18,8 @@ export type GatewayMetricsOptions = {
    * a process that builds many gateways (tests) may turn them off.
    */
   processMetrics?: boolean;
+  /** The trace store, whose written, dropped and pending traces are read at scrape time. */
+  traceStore?: { counts(): TraceStoreCounts };
 };
 
 /**
@@ -71,7 +74,7 @@ export class GatewayMetrics implements TraceSink {
 
     this.requests = summedCounter(registers, {
       name: 'switchyard_requests_total',
-      help: 'Requests that reached routing, by router, route, served model and final status (ok, blocked, error, aborted).',
+      help: 'Requests that reached routing, by router, route, served model and final status (ok, blocked, error, aborted, shutdown).',
       labelNames: ['router', 'route', 'model', 'status'],
     });
     this.duration = new Histogram({
@@ -128,6 +131,9 @@ export class GatewayMetrics implements TraceSink {
       help: 'Traces the metrics could not record (a malformed trace). Should stay 0.',
       registers,
     });
+
+    const traceStore = options.traceStore;
+    if (traceStore) traceStoreMetrics(registers, traceStore);
 
     const breakers = options.breakers;
     if (breakers) {
@@ -203,6 +209,46 @@ export class GatewayMetrics implements TraceSink {
     if (isAmount(attempt.costUsd)) this.cost.add([router, model], attempt.costUsd);
   }
 
+}
+
+/** What became of the traces handed to the store, read from its counts at scrape time. */
+function traceStoreMetrics(registers: Registry[], store: { counts(): TraceStoreCounts }): void {
+  new Counter({
+    name: 'switchyard_traces_written_total',
+    help: 'Traces written to the trace store.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(store.counts().written);
+    },
+  });
+  new Counter({
+    name: 'switchyard_traces_dropped_total',
+    help: 'Traces the store did not write, by cause: locked (another connection held the database past the retries), full (the disk refused the write past the retries), read_only, backlog (too many bytes waiting), other. Should stay 0.',
+    labelNames: ['cause'],
+    registers,
+    collect() {
+      this.reset();
+      const dropped = store.counts().dropped;
+      for (const cause of DROP_CAUSES) this.inc({ cause }, dropped[cause]);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_trace_backlog_traces',
+    help: 'Traces waiting to be written to the trace store.',
+    registers,
+    collect() {
+      this.set(store.counts().pendingTraces);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_trace_backlog_bytes',
+    help: 'Bytes of the traces waiting to be written to the trace store (past the bound, new traces are dropped as backlog).',
+    registers,
+    collect() {
+      this.set(store.counts().pendingBytes);
+    },
+  });
 }
 
 /**

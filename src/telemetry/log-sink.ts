@@ -26,7 +26,7 @@ export function createLogSink(logger: Logger): TraceSink {
         savings_usd: trace.savingsUsd,
         error: trace.error ? { kind: trace.error.kind, message: trace.error.message, status: trace.error.status } : undefined,
       };
-      if (trace.status === 'error' || trace.status === 'aborted') logger.warn(line, 'request');
+      if (trace.status === 'error' || trace.status === 'aborted' || trace.status === 'shutdown') logger.warn(line, 'request');
       else logger.info(line, 'request');
     },
   };

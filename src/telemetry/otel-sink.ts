@@ -40,7 +40,7 @@ export class OtelSink implements TraceSink {
     root.setAttributes(requestAttributes(trace));
     const parent = otel.setSpan(caller, root);
     for (const attempt of trace.attempts) this.attemptSpan(attempt, trace, parent);
-    if (trace.status === 'error') root.setStatus({ code: SpanStatusCode.ERROR, message: trace.error?.message ?? 'error' });
+    if (trace.status === 'error' || trace.status === 'shutdown') root.setStatus({ code: SpanStatusCode.ERROR, message: trace.error?.message ?? 'error' });
     root.end(end);
   }
 

@@ -1,45 +1,74 @@
 import Database from 'better-sqlite3';
+import { InternalError, OverloadedError } from '../errors/request-errors.js';
 import type { Trace } from '../spec/trace.js';
 import type { TraceSink } from '../spec/trace-sink.js';
-import { checkVersion, configure, migrate, RETENTION_SQL } from './trace-store-schema.js';
+import { checkVersion, configure, migrate, READ_BUSY_TIMEOUT_MS, RETENTION_SQL } from './trace-store-schema.js';
 import { decodeCursor, encodeCursor, type TraceFilter, type TracePage } from './trace-filter.js';
+import { TraceLedger, type TraceStoreCounts } from './trace-ledger.js';
 import { INSERT_TRACE, traceColumns, traceRow } from './trace-row.js';
-import { TraceWriter } from './trace-writer.js';
+import { traceStats, type TraceStats } from './trace-stats.js';
+import { TraceWriter, type TraceWriterOptions } from './trace-writer.js';
 import type { Feedback, FeedbackInput, TraceQueries } from './trace-queries.js';
 
+/**
+ * A read (the API, stats) waits for the traces still being written, but once the writer is failing
+ * (the database locked or full) at most this long, then reads what is there: a database locked by
+ * another process must not hold `/v1/traces` for as long as the writer retries.
+ */
+export const READ_WAIT_MS = 200;
 
 export type TraceStoreOptions = {
   path: string;
   retention: { maxAgeMs: number; maxRows: number };
   onError?: (message: string) => void;
-  /** Rows wait at most this long before they are written (default 50 ms). */
-  batchMs?: number;
-};
+} & Pick<TraceWriterOptions, 'batchMs' | 'retryMs' | 'closeWaitMs' | 'maxPendingBytes'>;
 
 /**
  * The SQLite trace store: one row per request, written in batches by a worker thread (the
- * request path only queues the row), read here for the API, `stats` and `export`. Reads flush
- * pending writes first, so a trace is visible as soon as its request has ended.
+ * request path only queues the row), read here for the API, `stats` and `export`. Reads wait
+ * for pending writes first (briefly when the writer is failing, `READ_WAIT_MS`), so a trace is
+ * visible as soon as its request has ended. Every trace recorded is counted: written, pending or dropped by cause (`counts()`).
  */
 export class SqliteTraceStore implements TraceSink, TraceQueries {
   readonly db: Database.Database;
   private readonly writer: TraceWriter | undefined;
+  /** Counts the traces of a store without a writer thread (in memory, or read-only). */
+  private readonly ledger: TraceLedger;
 
   private constructor(
     db: Database.Database,
     writer: TraceWriter | undefined,
     private readonly retention: { maxAgeMs: number; maxRows: number } | undefined,
+    /** Why traces cannot be written (the database is read-only); every one is dropped and counted. */
+    private readonly readOnly: string | undefined = undefined,
+    onError?: (message: string) => void,
   ) {
     this.db = db;
     this.writer = writer;
+    this.ledger = new TraceLedger(onError);
   }
 
-  /** Opens (creating and migrating) the store for writing: what the gateway uses. `:memory:` keeps traces for this process only. */
+  /**
+   * Opens (creating and migrating) the store for writing: what the gateway uses. `:memory:` keeps
+   * traces for this process only. A database that cannot be written (a read-only file or mount)
+   * still opens, so the gateway serves and old traces can be read: `onError` says so at once, and
+   * every trace is counted as dropped (`read_only`).
+   */
   static open(options: TraceStoreOptions): SqliteTraceStore {
     const db = prepared(new Database(options.path), options.path);
+    db.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
+    const readOnly = options.path === ':memory:' ? undefined : unwritable(db);
+    if (readOnly !== undefined) {
+      options.onError?.(`${options.path} cannot be written (${readOnly}): the gateway serves, but no trace will be stored; each is counted as dropped (cause read_only) in /metrics and /v1/stats`);
+      return new SqliteTraceStore(db, undefined, options.retention, readOnly, options.onError);
+    }
     // An in-memory database is private to its connection: the main connection writes it itself.
-    const writer = options.path === ':memory:' ? undefined : new TraceWriter({ path: options.path, retention: options.retention, ...(options.batchMs === undefined ? {} : { batchMs: options.batchMs }), ...(options.onError ? { onError: options.onError } : {}) });
-    return new SqliteTraceStore(db, writer, options.retention);
+    const { path, retention, batchMs, retryMs, closeWaitMs, maxPendingBytes, onError } = options;
+    const writer =
+      path === ':memory:'
+        ? undefined
+        : new TraceWriter({ path, retention, batchMs, retryMs, closeWaitMs, maxPendingBytes, onError });
+    return new SqliteTraceStore(db, writer, retention, undefined, onError);
   }
 
   /** Opens an existing store to read it (`switchyard stats`, `export`); migrations still apply. */
@@ -50,21 +79,34 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
 
   record(trace: Trace): void {
     if (this.writer) this.writer.write(traceColumns(trace), JSON.stringify(trace));
+    else if (this.readOnly !== undefined) this.ledger.dropNow('read_only', this.readOnly);
     else this.insert(traceRow(trace));
   }
 
+  /** What became of every trace recorded: written, pending, dropped by cause. */
+  counts(): TraceStoreCounts {
+    return this.writer?.counts() ?? this.ledger.counts();
+  }
+
   /**
-   * Writes what was recorded so far. It first lets the current turn of the event loop finish: a
-   * gateway hands its traces to the store right after the response (`setImmediate`), so a read
-   * that follows a request sees its trace.
+   * Writes what was recorded so far; true once it is all written or dropped, false when the writer
+   * had been failing (retrying a locked or full database) for `waitMs` first. It first lets the
+   * current turn of the event loop finish: a gateway hands its traces to the store right after
+   * the response (`setImmediate`), so a read that follows a request sees its trace.
    */
-  async flush(): Promise<void> {
+  async flush(waitMs?: number): Promise<boolean> {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    await this.writer?.flush();
+    return (await this.writer?.flush(waitMs)) ?? true;
+  }
+
+  /** What the routing did over a period (`/v1/stats`), from the stored traces. */
+  async stats(range: Parameters<typeof traceStats>[1]): Promise<TraceStats> {
+    await this.flush(READ_WAIT_MS);
+    return reading(() => traceStats(this.db, range));
   }
 
   async list(filter: TraceFilter): Promise<TracePage> {
-    await this.flush();
+    await this.flush(READ_WAIT_MS);
     const where: string[] = [];
     const params: (string | number)[] = [];
     const add = (sql: string, value: string | number | undefined): void => {
@@ -84,28 +126,32 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
       params.push(after.startedAt, after.startedAt, after.id);
     }
     const sql = `SELECT trace_json FROM traces ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, filter.limit + 1) as { trace_json: string }[];
+    const rows = reading(() => this.db.prepare(sql).all(...params, filter.limit + 1) as { trace_json: string }[]);
     const traces = rows.slice(0, filter.limit).map((row) => JSON.parse(row.trace_json) as Trace);
     const last = traces[traces.length - 1];
     return { traces, next: rows.length > filter.limit && last ? encodeCursor(last) : undefined };
   }
 
   async get(id: string): Promise<{ trace: Trace; feedback: Feedback[] } | undefined> {
-    await this.flush();
-    const row = this.db.prepare('SELECT trace_json FROM traces WHERE id = ?').get(id) as { trace_json: string } | undefined;
-    if (!row) return undefined;
-    return { trace: JSON.parse(row.trace_json) as Trace, feedback: this.feedbackOf(id) };
+    await this.flush(READ_WAIT_MS);
+    return reading(() => {
+      const row = this.db.prepare('SELECT trace_json FROM traces WHERE id = ?').get(id) as { trace_json: string } | undefined;
+      return row ? { trace: JSON.parse(row.trace_json) as Trace, feedback: this.feedbackOf(id) } : undefined;
+    });
   }
 
   /** Adds feedback to a stored trace; undefined when there is no such trace. */
   async addFeedback(input: FeedbackInput): Promise<Feedback | undefined> {
-    await this.flush();
-    const exists = this.db.prepare('SELECT 1 FROM traces WHERE id = ?').get(input.traceId);
+    await this.flush(READ_WAIT_MS);
+    const exists = reading(() => this.db.prepare('SELECT 1 FROM traces WHERE id = ?').get(input.traceId));
     if (!exists) return undefined;
+    if (this.readOnly !== undefined) throw new InternalError(`The trace store cannot be written (${this.readOnly}): feedback cannot be saved.`);
     const createdAt = Date.now();
-    const result = this.db
-      .prepare('INSERT INTO feedback (trace_id, created_at, score, label, better_model) VALUES (?, ?, ?, ?, ?)')
-      .run(input.traceId, createdAt, input.score ?? null, input.label ?? null, input.betterModel ?? null);
+    const result = reading(() =>
+      this.db
+        .prepare('INSERT INTO feedback (trace_id, created_at, score, label, better_model) VALUES (?, ?, ?, ?, ?)')
+        .run(input.traceId, createdAt, input.score ?? null, input.label ?? null, input.betterModel ?? null),
+    );
     return { id: Number(result.lastInsertRowid), traceId: input.traceId, createdAt, score: input.score ?? null, label: input.label ?? null, betterModel: input.betterModel ?? null };
   }
 
@@ -127,6 +173,7 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
 
   async close(): Promise<void> {
     await this.writer?.close();
+    this.ledger.reportNow();
     this.db.close();
   }
 
@@ -139,7 +186,13 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
   private insert(row: ReturnType<typeof traceRow>): void {
     this.insertStatement ??= this.db.prepare(INSERT_TRACE);
     this.rows ??= this.count();
-    this.insertStatement.run(row);
+    try {
+      this.insertStatement.run(row);
+    } catch (error) {
+      this.ledger.dropNow('other', error instanceof Error ? error.message : String(error));
+      return;
+    }
+    this.ledger.writeNow();
     if (!this.retention || ++this.rows <= this.retention.maxRows * 1.1) return;
     this.db.prepare(RETENTION_SQL.byAge).run(Date.now() - this.retention.maxAgeMs);
     this.db.prepare(RETENTION_SQL.beyondCount).run(this.retention.maxRows);
@@ -148,6 +201,43 @@ export class SqliteTraceStore implements TraceSink, TraceQueries {
 
   private count(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM traces').get() as { n: number }).n;
+  }
+}
+
+/**
+ * Why the database cannot be written, or undefined when it can. SQLite opens a file it may not
+ * write (permissions, an immutable file, a read-only mount) read-only without a word, and says so
+ * only at the first write: this one writes the header inside a transaction it rolls back. A
+ * database locked by another process is writable as far as it knows: the writer waits for it.
+ */
+function unwritable(db: Database.Database): string | undefined {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.pragma(`user_version = ${version}`);
+    } finally {
+      if (db.inTransaction) db.exec('ROLLBACK');
+    }
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_READONLY')) return (error as Error).message;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) return undefined;
+    throw error;
+  }
+}
+
+/** Reads of the API: a database another process holds too long is a prompt 503, not a hang or a 500. */
+function reading<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
+      throw new OverloadedError('The trace store is locked by another connection; try again shortly.', 1_000);
+    }
+    throw error;
   }
 }
 

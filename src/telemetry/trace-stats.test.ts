@@ -163,7 +163,7 @@ describe('traceStats', () => {
     );
     const stats = traceStats(store.db, {});
     expect(stats.requests).toBe(8);
-    expect(stats.statuses).toEqual({ ok: 5, error: 1, blocked: 1, aborted: 1 });
+    expect(stats.statuses).toEqual({ ok: 5, error: 1, blocked: 1, aborted: 1, shutdown: 0 });
     expect(stats.routes).toEqual([
       { name: 'auto/code', requests: 3, share: 3 / 8 },
       { name: 'auto/default', requests: 2, share: 2 / 8 },

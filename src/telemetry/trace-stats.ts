@@ -7,7 +7,7 @@ export type TraceStats = {
   since: number | undefined;
   until: number | undefined;
   requests: number;
-  statuses: Record<'ok' | 'error' | 'blocked' | 'aborted', number>;
+  statuses: Record<'ok' | 'error' | 'blocked' | 'aborted' | 'shutdown', number>;
   /** `router/route`, by share of requests. */
   routes: Share[];
   /** The model that served (`none` when none did). */
@@ -56,7 +56,7 @@ export function traceStats(
   const totals = db
     .prepare(
       `SELECT COUNT(*) AS requests,
-        SUM(status = 'ok') AS ok, SUM(status = 'error') AS error, SUM(status = 'blocked') AS blocked, SUM(status = 'aborted') AS aborted,
+        SUM(status = 'ok') AS ok, SUM(status = 'error') AS error, SUM(status = 'blocked') AS blocked, SUM(status = 'aborted') AS aborted, SUM(status = 'shutdown') AS shutdown,
         SUM(fallback) AS fallbacks, SUM(model IS NOT NULL) AS served, SUM(retries > 0) AS retried,
         TOTAL(cost_usd) AS cost, TOTAL(reference_cost_usd) AS reference, TOTAL(savings_usd) AS savings, SUM(cost_usd IS NULL) AS unknown
        FROM traces ${clause}`,
@@ -83,7 +83,7 @@ export function traceStats(
     since: range.since,
     until: range.until,
     requests,
-    statuses: { ok: totals['ok'] ?? 0, error: totals['error'] ?? 0, blocked: totals['blocked'] ?? 0, aborted: totals['aborted'] ?? 0 },
+    statuses: { ok: totals['ok'] ?? 0, error: totals['error'] ?? 0, blocked: totals['blocked'] ?? 0, aborted: totals['aborted'] ?? 0, shutdown: totals['shutdown'] ?? 0 },
     routes,
     models,
     fallbackRate: served === 0 ? 0 : (totals['fallbacks'] ?? 0) / served,

@@ -77,11 +77,22 @@ export function migrate(db: Database, path: string): void {
  * WAL in a quarter of the frames 4 KB pages take (`strace -c` at c=64: 0.51 instead of 1.86 pwrite
  * calls per request); it only applies to a database not yet created, so it comes first, and an
  * existing store keeps its page size. WAL lets the API read while the writer writes;
- * NORMAL syncs at checkpoints, not at every commit; feedback goes with its trace.
+ * NORMAL syncs at checkpoints, not at every commit; feedback goes with its trace. The busy timeout
+ * is each connection's own (`READ_BUSY_TIMEOUT_MS`; the writer thread waits with its own backoff).
  */
-export const PRAGMAS = ['page_size = 16384', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000'] as const;
+export const PRAGMAS = ['page_size = 16384', 'journal_mode = WAL', 'synchronous = NORMAL', 'foreign_keys = ON'] as const;
+
+/** Opening (and migrating) may wait this long for another connection's lock. */
+export const OPEN_BUSY_TIMEOUT_MS = 5_000;
+/**
+ * The API's connection, once open, waits at most this long for a lock. WAL readers never wait on a
+ * writer; this bounds a feedback write (or a read during a WAL recovery) when another process holds
+ * the database: a prompt 503 rather than a request that hangs.
+ */
+export const READ_BUSY_TIMEOUT_MS = 250;
 
 export function configure(db: Database): void {
+  db.pragma(`busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
   for (const pragma of PRAGMAS) db.pragma(pragma);
 }
 

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { emptyDecision } from '../spec/empty-decision.js';
 import type { Trace } from '../spec/trace.js';
 import { SqliteTraceStore } from './sqlite-trace-store.js';
+import { traceColumns } from './trace-row.js';
 import { TraceWriter } from './trace-writer.js';
 
 /** The writer thread's path: rows packed as text in transferred buffers, decoded and inserted there. */
@@ -19,6 +20,12 @@ const tempPath = (): string => {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-writer-'));
   dirs.push(dir);
   return join(dir, 'traces.db');
+};
+/** A store's path with the schema in place, for a writer of its own. */
+const migratedPath = async (): Promise<string> => {
+  const path = tempPath();
+  await SqliteTraceStore.open({ path, retention: RETENTION }).close();
+  return path;
 };
 
 function trace(id: string, preview: string, startedAt = 1_700_000_000_000): Trace {
@@ -93,36 +100,128 @@ describe('the trace writer thread', () => {
     await store.close();
   });
 
-  it('drops traces past 64 MB handed to a writer that is stuck (the database locked), says so, and writes again once free', async () => {
+  it('drops traces past the bound of bytes pending for a writer that waits (the database locked), counts each exactly as backlog, says so, and writes the rest once free', async () => {
     const path = tempPath();
     const errors: string[] = [];
-    const store = SqliteTraceStore.open({ path, retention: RETENTION, batchMs: 5, onError: (message) => errors.push(message) });
+    const maxPendingBytes = 8 * 1024 * 1024;
+    const store = SqliteTraceStore.open({ path, retention: RETENTION, batchMs: 5, maxPendingBytes, onError: (message) => errors.push(message) });
     await store.flush();
     const other = new Database(path);
     other.exec('BEGIN EXCLUSIVE');
-    // 120 traces of about 1.4 MB (the preview is in a column and in the JSON), each in a buffer of
-    // its own: 168 MB for a writer that cannot write; about 46 fit under the bound.
+    // 20 traces of about 1.4 MB (the preview is in a column and in the JSON): 28 MB for a writer
+    // that cannot write, of which the first ones up to 8 MB are held.
     const big = 'x'.repeat(700_000);
-    for (let i = 0; i < 120; i++) store.record(trace(`big-${String(i).padStart(3, '0')}`, big, 1_700_000_000_000 + i));
-    expect(errors.join(' ')).toMatch(/MB behind .* trace\(s\) dropped so far/);
+    const sent = Array.from({ length: 20 }, (_, i) => trace(`big-${String(i).padStart(3, '0')}`, big, 1_700_000_000_000 + i));
+    const sizes = sent.map((item) => Buffer.byteLength(JSON.stringify(traceColumns(item))) + Buffer.byteLength(JSON.stringify(item)) + 2);
+    let held = 0;
+    while (held < sizes.length && sizes.slice(0, held + 1).reduce((sum, size) => sum + size, 0) <= maxPendingBytes) held++;
+    for (const item of sent) store.record(item);
+    expect(store.counts()).toMatchObject({ recorded: 20, written: 0, pendingTraces: held, dropped: { backlog: 20 - held, locked: 0, full: 0, read_only: 0, other: 0 } });
+    expect(store.counts().pendingBytes).toBe(sizes.slice(0, held).reduce((sum, size) => sum + size, 0));
     other.exec('COMMIT');
     other.close();
-    await store.flush();
-    const stored = (store.db.prepare('SELECT COUNT(*) AS n FROM traces').get() as { n: number }).n;
-    expect(stored).toBeGreaterThan(40);
-    expect(stored).toBeLessThan(60);
+    expect(await store.flush()).toBe(true);
+    expect((store.db.prepare('SELECT COUNT(*) AS n FROM traces').get() as { n: number }).n).toBe(held);
+    expect(store.counts()).toMatchObject({ written: held, pendingTraces: 0, pendingBytes: 0, dropped: { backlog: 20 - held } });
     // Free again: the next trace is written.
     store.record(trace('after', 'small', 1_800_000_000_000));
     expect((await store.get('after'))?.trace.id).toBe('after');
     await store.close();
+    // Reported at once, then the rest at close: the lines add up to every drop, with its cause.
+    const reported = errors.flatMap((message) => [...message.matchAll(/^(\d+) trace\(s\) dropped: \d+ backlog/g)].map((match) => Number(match[1])));
+    expect(reported.reduce((sum, count) => sum + count, 0)).toBe(20 - held);
   }, 20_000);
 
-  it('does not leave a flush waiting when the writer thread dies, and reports why', async () => {
+  it('counts what is pending in the bytes of its rows, not in buffers: 300 batches of one small row for a locked database are held, none dropped', async () => {
+    const path = await migratedPath();
+    const writer = new TraceWriter({ path, retention: RETENTION, batchMs: 5, maxPendingBytes: 1024 * 1024 });
+    await writer.flush();
+    const other = new Database(path);
+    other.exec('BEGIN EXCLUSIVE');
+    let bytes = 0;
+    for (let i = 0; i < 300; i++) {
+      const item = trace(`row-${i}`, 'a small trace', 1_700_000_000_000 + i);
+      writer.write(traceColumns(item), JSON.stringify(item));
+      bytes += Buffer.byteLength(JSON.stringify(traceColumns(item))) + Buffer.byteLength(JSON.stringify(item)) + 2;
+      // Each row is a batch of its own, handed to the writer (which cannot write it yet).
+      expect(await writer.flush(0)).toBe(false);
+    }
+    expect(writer.counts()).toEqual({ recorded: 300, written: 0, pendingTraces: 300, pendingBytes: bytes, dropped: { locked: 0, full: 0, read_only: 0, backlog: 0, other: 0 } });
+    other.exec('COMMIT');
+    other.close();
+    expect(await writer.flush()).toBe(true);
+    expect(writer.counts()).toMatchObject({ written: 300, pendingTraces: 0, pendingBytes: 0 });
+    await writer.close();
+  });
+
+  it('retries a batch the database refuses as locked, then drops it after retryMs, counted as locked with those behind it; writes again once free', async () => {
+    const path = await migratedPath();
+    const errors: string[] = [];
+    const writer = new TraceWriter({ path, retention: RETENTION, batchMs: 5, retryMs: 1_500, onError: (message) => errors.push(message) });
+    await writer.flush();
+    const other = new Database(path);
+    other.exec('BEGIN EXCLUSIVE');
+    const write = (id: string): void => {
+      const item = trace(id, 'p');
+      writer.write(traceColumns(item), JSON.stringify(item));
+    };
+    for (let i = 0; i < 7; i++) write(`first-${i}`);
+    await writer.flush(0);
+    for (let i = 0; i < 5; i++) write(`second-${i}`);
+    expect(await writer.flush(300)).toBe(false);
+    expect(writer.counts()).toMatchObject({ written: 0, pendingTraces: 12, dropped: { locked: 0 } });
+    expect(await writer.flush()).toBe(true);
+    expect(writer.counts()).toMatchObject({ recorded: 12, written: 0, pendingTraces: 0, pendingBytes: 0, dropped: { locked: 12, full: 0, read_only: 0, backlog: 0, other: 0 } });
+    expect(errors.join('\n')).toMatch(/cannot write \(locked: database is locked\); holding/);
+    other.exec('COMMIT');
+    other.close();
+    write('after');
+    expect(await writer.flush()).toBe(true);
+    expect(writer.counts()).toMatchObject({ recorded: 13, written: 1, dropped: { locked: 12 } });
+    await writer.close();
+    // The first batch reported at once, the second at close (within 10 s of the first): every drop, with its cause.
+    const reported = errors.flatMap((message) => [...message.matchAll(/^(\d+) trace\(s\) dropped: \d+ locked \(the database stayed locked/g)].map((match) => Number(match[1])));
+    expect(reported).toEqual([7, 5]);
+  }, 15_000);
+
+  it('at close, writes the batch it holds, giving a locked database closeWaitMs more, then counts what is left as dropped', async () => {
+    const path = await migratedPath();
+    const writer = new TraceWriter({ path, retention: RETENTION, batchMs: 10_000, closeWaitMs: 300 });
+    await writer.flush();
+    const locker = new Database(path);
+    locker.exec('BEGIN EXCLUSIVE');
+    for (let i = 0; i < 4; i++) {
+      const item = trace(`held-${i}`, 'p');
+      writer.write(traceColumns(item), JSON.stringify(item));
+    }
+    const started = performance.now();
+    await writer.close();
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(writer.counts()).toMatchObject({ recorded: 4, written: 0, pendingTraces: 0, dropped: { locked: 4 } });
+    locker.exec('COMMIT');
+    // Unlocked within the wait: a partial batch (not handed over yet when close was called) is written.
+    const second = new TraceWriter({ path, retention: RETENTION, batchMs: 10_000, closeWaitMs: 5_000 });
+    await second.flush();
+    locker.exec('BEGIN EXCLUSIVE');
+    for (let i = 0; i < 4; i++) {
+      const item = trace(`kept-${i}`, 'p');
+      second.write(traceColumns(item), JSON.stringify(item));
+    }
+    setTimeout(() => locker.exec('COMMIT'), 300);
+    await second.close();
+    expect(second.counts()).toMatchObject({ recorded: 4, written: 4, pendingTraces: 0 });
+    expect((locker.prepare("SELECT COUNT(*) AS n FROM traces WHERE id LIKE 'kept-%'").get() as { n: number }).n).toBe(4);
+    locker.close();
+  });
+
+  it('does not leave a flush waiting when the writer thread dies, reports why, and counts what it held as dropped', async () => {
     const errors: string[] = [];
     const writer = new TraceWriter({ path: join(tempPath(), 'no-such-directory', 'traces.db'), retention: RETENTION, onError: (message) => errors.push(message) });
     writer.write(['id', 1, 'auto', null, null, null, 'ok', 0, 0, 0, 0, 1, null, null, null, null, null, null, '', ''], '{}');
-    await expect(writer.flush()).resolves.toBeUndefined();
+    await expect(writer.flush()).resolves.toBe(true);
     expect(errors.join(' ')).toMatch(/directory does not exist|unable to open/i);
+    writer.write(['id2', 1, 'auto', null, null, null, 'ok', 0, 0, 0, 0, 1, null, null, null, null, null, null, '', ''], '{}');
+    expect(writer.counts()).toMatchObject({ recorded: 2, written: 0, pendingTraces: 0, pendingBytes: 0, dropped: { other: 2 } });
     await writer.close();
   });
 });

@@ -1,6 +1,6 @@
 import { countTokens as exactCount } from 'gpt-tokenizer/encoding/o200k_base';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countInBoundedPieces, countTokens, loadTokenizer } from './count-tokens.js';
+import { countInBoundedPieces, countTokens, loadTokenizer, MAX_TOKEN_BYTES } from './count-tokens.js';
 
 const exact = (text: string): number => exactCount(text, { disallowedSpecial: new Set<string>() });
 
@@ -51,5 +51,13 @@ describe('countTokens', () => {
     const prose = 'Nothing here runs long. '.repeat(1_000);
     countInBoundedPieces(spy, prose);
     expect(pieces).toEqual([prose]);
+  });
+});
+
+describe('MAX_TOKEN_BYTES', () => {
+  it('is the length in bytes of the longest token in the vocabulary', async () => {
+    const { default: vocabulary } = await import('gpt-tokenizer/bpeRanks/o200k_base');
+    const longest = vocabulary.reduce<number>((most, token) => Math.max(most, typeof token === 'string' ? Buffer.byteLength(token) : token.length), 0);
+    expect(MAX_TOKEN_BYTES).toBe(longest);
   });
 });

@@ -38,17 +38,26 @@ const LONG_RUN = new RegExp(String.raw`(?<!${LETTERS})${LETTERS}{${MAX_RUN},}|(?
 /** Every long run is inside one of these; most text has none, and this test is several times quicker than LONG_RUN's scan. */
 const MAYBE_LONG_RUN = new RegExp(String.raw`(?<!\S)\S{${MAX_RUN}}|(?<!\s)\s{${MAX_RUN}}`);
 
-/** `count` summed over pieces of `text` no longer than MAX_RUN within a long run (exported for its tests). */
-export function countInBoundedPieces(count: Counter, text: string): number {
-  if (!MAYBE_LONG_RUN.test(text)) return count(text);
+/** What `countInBoundedPieces` reads, as a parameter so that the token counter's worker can run the same function. */
+export type RunPatterns = { long: RegExp; maybeLong: RegExp; maxRun: number };
+export const RUN_PATTERNS: RunPatterns = { long: LONG_RUN, maybeLong: MAYBE_LONG_RUN, maxRun: MAX_RUN };
+
+/**
+ * `count` summed over pieces of `text` no longer than MAX_RUN within a long run (exported for its
+ * tests and for the token counter's worker, which runs this very function from its source text: it
+ * may refer to nothing outside its parameters).
+ */
+export function countInBoundedPieces(count: Counter, text: string, runs: RunPatterns = RUN_PATTERNS): number {
+  if (!runs.maybeLong.test(text)) return count(text);
   let total = 0;
   let from = 0;
-  LONG_RUN.lastIndex = 0;
-  for (let run = LONG_RUN.exec(text); run !== null; run = LONG_RUN.exec(text)) {
+  const long = runs.long;
+  long.lastIndex = 0;
+  for (let run = long.exec(text); run !== null; run = long.exec(text)) {
     if (run.index > from) total += count(text.slice(from, run.index));
     const end = run.index + run[0].length;
     for (let at = run.index; at < end; ) {
-      let cut = Math.min(at + MAX_RUN, end);
+      let cut = Math.min(at + runs.maxRun, end);
       // Never between the two halves of a surrogate pair.
       const unit = text.charCodeAt(cut);
       if (cut < end && unit >= 0xdc00 && unit <= 0xdfff) cut++;
@@ -59,6 +68,12 @@ export function countInBoundedPieces(count: Counter, text: string): number {
   }
   return total + (from < text.length ? count(text.slice(from)) : 0);
 }
+
+/**
+ * The longest o200k token, in UTF-8 bytes (128 spaces; checked against the vocabulary by a test): a
+ * text of N bytes is at least N / 128 tokens, a lower bound that costs no tokenizing.
+ */
+export const MAX_TOKEN_BYTES = 128;
 
 /** Whether counts are exact yet (the tokenizer has loaded). */
 export function tokenizerLoaded(): boolean {

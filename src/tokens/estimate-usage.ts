@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { Usage } from '../spec/usage.js';
-import { countTokens } from './count-tokens.js';
+import { countTokens, MAX_TOKEN_BYTES } from './count-tokens.js';
+import { tokenCounter, type TokenCount, type TokenCounter } from './token-counter.js';
 
 // OpenAI's published accounting for chat prompts: ~3 tokens of framing per message, 3 to prime the reply.
 const TOKENS_PER_MESSAGE = 3;
@@ -8,55 +9,94 @@ const TOKENS_PER_REPLY = 3;
 // A high-detail 512px image tile; images are billed by size, which the gateway does not decode.
 const TOKENS_PER_IMAGE = 765;
 
-/** Estimated prompt tokens of a request (messages, and tool definitions, which are part of the prompt). */
+/** Estimated prompt tokens of a request (messages, and tool definitions, which are part of the prompt), counted on this thread. */
 export function estimatePromptTokens(request: ChatRequest): number {
-  let total = TOKENS_PER_REPLY;
+  const { texts, fixed } = promptTexts(request);
+  let total = fixed;
+  for (const text of texts) total += countTokens(text);
+  return total;
+}
+
+type PromptTexts = { texts: string[]; fixed: number };
+const promptTextsOf = new WeakMap<ChatRequest, PromptTexts>();
+
+/** The texts of a prompt the tokenizer counts, and the tokens it has besides them (framing, images); built once per request. */
+function promptTexts(request: ChatRequest): PromptTexts {
+  let found = promptTextsOf.get(request);
+  if (!found) {
+    found = collectPromptTexts(request);
+    promptTextsOf.set(request, found);
+  }
+  return found;
+}
+
+function collectPromptTexts(request: ChatRequest): PromptTexts {
+  const texts: string[] = [];
+  let fixed = TOKENS_PER_REPLY;
   for (const message of request.messages) {
-    total += TOKENS_PER_MESSAGE + countTokens(message.role);
+    fixed += TOKENS_PER_MESSAGE;
+    texts.push(message.role);
     const content = message.content;
-    if (typeof content === 'string') total += countTokens(content);
+    if (typeof content === 'string') texts.push(content);
     else if (Array.isArray(content)) {
       for (const part of content) {
-        if (typeof part.text === 'string') total += countTokens(part.text);
-        else if (part.type === 'image_url') total += TOKENS_PER_IMAGE;
+        if (typeof part.text === 'string') texts.push(part.text);
+        else if (part.type === 'image_url') fixed += TOKENS_PER_IMAGE;
       }
     }
-    if (message.tool_calls) total += countTokens(JSON.stringify(message.tool_calls));
+    if (message.tool_calls) texts.push(JSON.stringify(message.tool_calls));
   }
-  if (request.tools) total += countTokens(JSON.stringify(request.tools));
-  return total;
+  if (request.tools) texts.push(JSON.stringify(request.tools));
+  return { texts, fixed };
 }
 
 /**
- * An upper bound of `estimatePromptTokens` that costs no tokenizing: a BPE token is at least one
- * byte of UTF-8, so bytes bound tokens. Lets the context-window check skip the tokenizer for the
- * many prompts that are far from any limit.
+ * Bounds of `estimatePromptTokens` that cost no tokenizing. From the UTF-8 bytes of its texts
+ * (`bytes`, one pass over them): a BPE token is at least one byte and at most MAX_TOKEN_BYTES.
+ * From their lengths alone (`chars`, free): a UTF-16 unit is 1 to 3 bytes of UTF-8. The upper bound
+ * lets the context-window check skip the tokenizer for the many prompts far under a window, the
+ * lower one for a huge prompt far over it.
  */
-export function promptTokenUpperBound(request: ChatRequest): number {
-  let total = TOKENS_PER_REPLY;
-  for (const message of request.messages) {
-    total += TOKENS_PER_MESSAGE + Buffer.byteLength(message.role);
-    const content = message.content;
-    if (typeof content === 'string') total += Buffer.byteLength(content);
-    else if (Array.isArray(content)) {
-      for (const part of content) {
-        if (typeof part.text === 'string') total += Buffer.byteLength(part.text);
-        else if (part.type === 'image_url') total += TOKENS_PER_IMAGE;
-      }
-    }
-    if (message.tool_calls) total += Buffer.byteLength(JSON.stringify(message.tool_calls));
+export function promptTokenBounds(request: ChatRequest, from: 'bytes' | 'chars' = 'bytes'): { lower: number; upper: number } {
+  const { texts, fixed } = promptTexts(request);
+  let lower = fixed;
+  let upper = fixed;
+  for (const text of texts) {
+    const bytes = from === 'bytes' ? Buffer.byteLength(text) : undefined;
+    lower += Math.ceil((bytes ?? text.length) / MAX_TOKEN_BYTES);
+    upper += bytes ?? 3 * text.length;
   }
-  if (request.tools) total += Buffer.byteLength(JSON.stringify(request.tools));
-  return total;
+  return { lower, upper };
 }
 
-/** Usage counted by the gateway, for upstreams that report none. Marked `estimated`. */
-export function estimateUsage(request: ChatRequest, outputText: string): Usage {
+const promptCounts = new WeakMap<ChatRequest, Promise<TokenCount>>();
+
+/**
+ * `estimatePromptTokens` counted off the event loop (see `TokenCounter`), once per request object:
+ * the context-window check and a usage estimate share the count. An estimate stays within the bounds.
+ */
+export function countPromptTokens(request: ChatRequest, counter: TokenCounter = tokenCounter): Promise<TokenCount> {
+  let counted = promptCounts.get(request);
+  if (!counted) {
+    const { texts, fixed } = promptTexts(request);
+    counted = counter.count(texts).then((count) => {
+      if (count.exact) return { tokens: count.tokens + fixed, exact: true };
+      const { lower, upper } = promptTokenBounds(request);
+      return { ...count, tokens: Math.min(upper, Math.max(lower, count.tokens + fixed)) };
+    });
+    promptCounts.set(request, counted);
+  }
+  return counted;
+}
+
+/** Usage counted by the gateway, off the event loop, for upstreams that report none. Marked `estimated`. */
+export async function estimateUsage(request: ChatRequest, outputText: string): Promise<Usage> {
+  const [input, output] = await Promise.all([countPromptTokens(request), tokenCounter.count([outputText])]);
   return {
-    inputTokens: estimatePromptTokens(request),
+    inputTokens: input.tokens,
     cachedInputTokens: undefined,
     cacheWriteTokens: undefined,
-    outputTokens: countTokens(outputText),
+    outputTokens: output.tokens,
     reasoningTokens: undefined,
     estimated: true,
   };

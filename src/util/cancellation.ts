@@ -8,6 +8,10 @@
  */
 export abstract class Cancellation {
   abstract readonly aborted: boolean;
+  /** What it was aborted with, when its owner said (a `ShutdownError` when the server stops); undefined otherwise. */
+  get reason(): unknown {
+    return undefined;
+  }
   /** An AbortSignal that aborts with this one. */
   abstract readonly signal: AbortSignal;
   /** Calls `listener` once, when this aborts (never when it already has: check `aborted` first); returns what removes it. */
@@ -39,11 +43,16 @@ export function toCancellation(value: AbortSignal | Cancellation | undefined): C
 /** A cancellation its owner triggers: the server's, for a request whose client went away. */
 export class CancellationSource extends Cancellation {
   private state = false;
+  private why: unknown;
   private listeners: Set<() => void> | undefined;
   private controller: AbortController | undefined;
 
   get aborted(): boolean {
     return this.state;
+  }
+
+  override get reason(): unknown {
+    return this.why;
   }
 
   get signal(): AbortSignal {
@@ -59,9 +68,11 @@ export class CancellationSource extends Cancellation {
     return () => this.listeners?.delete(listener);
   }
 
-  abort(): void {
+  /** The reason is kept here only: the AbortSignal aborts plainly, so code below sees the usual AbortError. */
+  abort(reason?: unknown): void {
     if (this.state) return;
     this.state = true;
+    this.why = reason;
     const listeners = this.listeners;
     this.listeners = undefined;
     this.controller?.abort();
@@ -76,6 +87,10 @@ class SignalCancellation extends Cancellation {
 
   get aborted(): boolean {
     return this.signal.aborted;
+  }
+
+  override get reason(): unknown {
+    return this.signal.aborted ? this.signal.reason : undefined;
   }
 
   onAbort(listener: () => void): () => void {

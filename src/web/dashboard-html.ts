@@ -200,7 +200,7 @@ td.prompt { white-space: normal; min-width: 220px; max-width: 460px; color: var(
 .badge.ok { background: var(--ok-soft); color: var(--ok); }
 .badge.error { background: var(--err-soft); color: var(--err); }
 .badge.blocked, .badge.refused, .badge.rejected { background: var(--warn-soft); color: var(--warn); }
-.badge.aborted, .badge.cancelled { background: var(--panel-2); color: var(--muted); }
+.badge.aborted, .badge.shutdown, .badge.cancelled { background: var(--panel-2); color: var(--muted); }
 .tag { display: inline-block; margin-left: 6px; padding: 0 6px; border-radius: 4px; font-size: 11px; font-weight: 600; background: var(--warn-soft); color: var(--warn); }
 
 body.needs-key .controls > :not(#forget-key) { display: none; }
@@ -263,7 +263,7 @@ export const DASHBOARD_SCRIPT = `
   var PAGE_SIZE = 50;
   var MAX_PAGE = 500;
   var SVG_NS = 'http://www.w3.org/2000/svg';
-  var STATUSES = ['ok', 'error', 'blocked', 'aborted'];
+  var STATUSES = ['ok', 'error', 'blocked', 'aborted', 'shutdown'];
 
   var state = {
     windowMs: 5 * 60 * 1000,

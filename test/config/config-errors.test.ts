@@ -231,9 +231,10 @@ routers:
     ]);
   });
 
-  it('drops an unset optional gateway key instead of requiring an empty key', () => {
-    const config = parseConfig(`server:\n  api_keys: ["\${SWITCHYARD_API_KEY}", "static-key"]\n`, 'x.yaml', { env: {} });
+  it('drops an unset gateway key only under auth: none (test/config/auth-config.test.ts has the rest)', () => {
+    const config = parseConfig(`server:\n  auth: none\n  api_keys: ["\${SWITCHYARD_API_KEY}", "static-key"]\n`, 'x.yaml', { env: {} });
     expect(config.server.apiKeys).toEqual(['static-key']);
+    expect(errorsOf(`server:\n  api_keys: ["\${SWITCHYARD_API_KEY}", "static-key"]\n`).issues.map((issue) => issue.path)).toEqual(['server.api_keys.0']);
   });
 
   it('accepts sizes with units and ports from the environment', () => {

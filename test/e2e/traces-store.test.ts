@@ -291,9 +291,11 @@ describe('a burst of mixed traffic through a gateway writing SQLite', () => {
     expect(cli.code, cli.err).toBe(0);
     expect(stats.status).toBe(200);
     const fromCli = JSON.parse(cli.out) as Record<string, unknown>;
-    const { object, ...fromApi } = stats.body;
+    // The store's counts (written, dropped, pending) are the live gateway's: the CLI reads the file only.
+    const { object, traceStore, ...fromApi } = stats.body;
     expect(object).toBe('stats');
     expect(fromCli).toEqual(fromApi);
+    expect(traceStore).toMatchObject({ written: fromApi['requests'], pendingTraces: 0, dropped: { locked: 0, full: 0, read_only: 0, backlog: 0, other: 0 } });
 
     const body = stats.body as unknown as {
       requests: number;
@@ -312,7 +314,7 @@ describe('a burst of mixed traffic through a gateway writing SQLite', () => {
     };
     // Counted from the jobs sent, not from the store.
     expect(body.requests).toBe(40);
-    expect(body.statuses).toEqual({ ok: 31, error: 5, blocked: 4, aborted: 0 });
+    expect(body.statuses).toEqual({ ok: 31, error: 5, blocked: 4, aborted: 0, shutdown: 0 });
     expect(sorted(new Map(body.routes.map((row) => [row.name, row.requests])))).toEqual(sorted(countBy(jobs, (job) => `auto/${job.route}`)));
     expect(sorted(new Map(body.routes.map((row) => [row.name, row.requests])))).toEqual([
       ['auto/code', 10],

@@ -45,7 +45,9 @@ export type FakeResponse =
   /** SSE events sent verbatim (each string becomes `data: <string>\n\n`), then the stream ends or breaks. */
   | { type: 'sse'; events: string[]; chunkDelayMs?: number; end?: 'close' | 'destroy' }
   /** Accept the request, then destroy the socket without answering. */
-  | { type: 'drop'; delayMs?: number };
+  | { type: 'drop'; delayMs?: number }
+  /** A status, then `chunk` written again and again until the client goes away (an endless error body, or a trickle with `chunkDelayMs`). */
+  | { type: 'endless'; status: number; chunk: string; chunkDelayMs?: number };
 
 export type RecordedRequest = {
   method: string;
@@ -162,6 +164,21 @@ async function answer(scripted: FakeResponse, request: RecordedRequest, response
       response.end(body);
       return;
     }
+    case 'endless':
+      response.writeHead(scripted.status, { 'content-type': 'text/plain' });
+      while (!response.destroyed) {
+        if (scripted.chunkDelayMs) await sleep(scripted.chunkDelayMs);
+        // Backpressure paces the writes to what the client reads; the client leaving ends the loop.
+        await new Promise<void>((resolve) => {
+          if (response.write(scripted.chunk)) return resolve();
+          const done = (): void => {
+            response.off('drain', done).off('close', done);
+            resolve();
+          };
+          response.on('drain', done).on('close', done);
+        });
+      }
+      return;
     case 'sse':
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       for (const event of scripted.events) {

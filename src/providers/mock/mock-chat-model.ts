@@ -10,8 +10,8 @@ import type { FinishReason } from '../../spec/finish-reason.js';
 import type { LanguageModel, LanguageModelCallOptions, LanguageModelStream } from '../../spec/language-model.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { Usage } from '../../spec/usage.js';
-import { countTokens } from '../../tokens/count-tokens.js';
-import { estimatePromptTokens } from '../../tokens/estimate-usage.js';
+import { countPromptTokens } from '../../tokens/estimate-usage.js';
+import { tokenCounter } from '../../tokens/token-counter.js';
 import { sleep } from '../../util/sleep.js';
 import type { MockOutcome, MockScenario } from './mock-scenario.js';
 
@@ -43,7 +43,7 @@ export class MockChatModel implements LanguageModel {
       created: Math.floor(Date.now() / 1000),
       responseModel: this.wireModel,
       choices: [{ index: 0, message: { role: 'assistant', content: text }, finishReason }],
-      usage: this.usage(request, text),
+      usage: await this.usage(request, text),
       extra: {},
     };
   }
@@ -106,16 +106,17 @@ export class MockChatModel implements LanguageModel {
       return;
     }
     yield { type: 'finish', choice: 0, finishReason };
-    yield { type: 'usage', usage: this.usage(request, text) };
+    yield { type: 'usage', usage: await this.usage(request, text) };
   }
 
-  /** The rehearsal upstream "reports" usage counted the way the gateway would estimate it. */
-  private usage(request: ChatRequest, text: string): Usage {
+  /** The rehearsal upstream "reports" usage counted the way the gateway would estimate it (off the event loop, like it). */
+  private async usage(request: ChatRequest, text: string): Promise<Usage> {
+    const [input, output] = await Promise.all([countPromptTokens(request), tokenCounter.count([text])]);
     return {
-      inputTokens: estimatePromptTokens(request),
+      inputTokens: input.tokens,
       cachedInputTokens: undefined,
       cacheWriteTokens: undefined,
-      outputTokens: countTokens(text),
+      outputTokens: output.tokens,
       reasoningTokens: undefined,
       estimated: false,
     };

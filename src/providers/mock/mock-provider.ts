@@ -3,7 +3,7 @@ import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Provider } from '../../spec/provider.js';
 import { MockChatModel } from './mock-chat-model.js';
 import { MockScenario } from './mock-scenario.js';
-import { loadTokenizer } from '../../tokens/count-tokens.js';
+import { tokenCounter } from '../../tokens/token-counter.js';
 
 /**
  * `type: mock`: a rehearsal provider that never leaves the process. Scripted or seeded-random
@@ -17,7 +17,7 @@ export function createMockProvider(config: MockProviderConfig): Provider {
       return new MockChatModel(config.name, spec.name, spec.wireModel, scenario, { reply: config.reply, chunkDelayMs: config.chunkDelayMs });
     },
     // The rehearsal counts its answers' tokens: exact counts from the first request on.
-    ready: loadTokenizer,
+    ready: () => tokenCounter.start(),
     async close() {
       // Nothing to release: no connections.
     },

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderHttpError, ProviderProtocolError } from '../../errors/provider-errors.js';
 import type { StreamPart } from '../../spec/stream-part.js';
+import { SecretRedactor, type Redact } from '../shared/secret-redactor.js';
 import { OpenAIChunkReader, readChatCompletion, readOpenAIError } from './openai-api.js';
 
 const SOURCE = { provider: 'acme', model: 'acme-large' };
 const SECRET = 'sk-live-abcdef0123456789';
 const redact = (text: string): string => text.split(SECRET).join('[REDACTED]');
 const noRedact = (text: string): string => text;
+const redactor = new SecretRedactor([SECRET]);
+const redactAndCut: Redact = (text, maxChars) => redactor.quote(text, maxChars);
 
 function completion(overrides: Record<string, unknown> = {}, choice: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -51,6 +54,8 @@ describe('readOpenAIError', () => {
 
   it('uses the JSON of the error object as message when it has none', () => {
     expect(readOpenAIError({ error: { detail: 'x' } }, 500)?.message).toBe('{"detail":"x"}');
+    const deep = JSON.parse(`{"error":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`) as unknown;
+    expect(readOpenAIError(deep, 500)?.message).toBe('an error object nested too deeply to quote');
   });
 
   it('returns undefined when there is no error object', () => {
@@ -190,6 +195,16 @@ describe('readChatCompletion', () => {
     expect(http.upstreamType).toBe('auth_error');
     expect(http.upstreamCode).toBe('invalid_api_key');
     expect(http.source).toEqual(SOURCE);
+  });
+
+  it('redacts the key echoed in the type, code or param of a 200 error answer and of an in-stream error, and bounds the message', () => {
+    const echo = { error: { message: `${'m'.repeat(1_990)}${SECRET} and more`, type: `t-${SECRET}`, code: `c-${SECRET}`, param: `p-${SECRET}` } };
+    const fromAnswer = catchError(() => readChatCompletion(echo, SOURCE, redactAndCut)) as ProviderHttpError;
+    const fromStream = catchError(() => new OpenAIChunkReader(SOURCE, redactAndCut).read(echo, [])) as ProviderHttpError;
+    for (const error of [fromAnswer, fromStream]) {
+      expect([error.upstreamType, error.upstreamCode, error.upstreamParam]).toEqual(['t-[REDACTED]', 'c-[REDACTED]', 'p-[REDACTED]']);
+      expect(error.message).toBe(`${'m'.repeat(1_990)}[REDACTED]…`);
+    }
   });
 
   it('takes the status of a 200 error answer from its numeric code', () => {

@@ -3,6 +3,7 @@ import type { ChatMessage } from '../../spec/chat-request.js';
 import type { ChatChoice, ChatResult } from '../../spec/chat-result.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import { isRecord, readNumber, readString, type JsonRecord } from '../../util/json-guards.js';
+import type { Redact } from '../shared/secret-redactor.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { mapOpenAIUsage } from './map-openai-usage.js';
 
@@ -20,11 +21,10 @@ function extraFields(json: JsonRecord): Record<string, unknown> {
   return extra;
 }
 
-/** An `{"error": ...}` object, as sent in error bodies, in-stream error events and some 200 answers. */
-export function readOpenAIError(
-  json: unknown,
-  fallbackStatus: number,
-): { status: number; message: string; type?: string; code?: string; param?: string } | undefined {
+export type OpenAIErrorFields = { status: number; message: string; type?: string; code?: string; param?: string };
+
+/** An `{"error": ...}` object, as sent in error bodies, in-stream error events and some 200 answers; unredacted, see `quoteOpenAIError`. */
+export function readOpenAIError(json: unknown, fallbackStatus: number): OpenAIErrorFields | undefined {
   if (!isRecord(json)) return undefined;
   const error = json['error'];
   if (typeof error === 'string') return { status: fallbackStatus, message: error };
@@ -32,10 +32,7 @@ export function readOpenAIError(
   const code = error['code'];
   // OpenRouter puts the HTTP status in `code`.
   const status = typeof code === 'number' && code >= 400 && code <= 599 ? code : fallbackStatus;
-  const result: { status: number; message: string; type?: string; code?: string; param?: string } = {
-    status,
-    message: readString(error['message']) ?? JSON.stringify(error).slice(0, 500),
-  };
+  const result: OpenAIErrorFields = { status, message: readString(error['message']) ?? quoteJson(error) };
   const type = readString(error['type']);
   if (type !== undefined) result.type = type;
   if (typeof code === 'string') result.code = code;
@@ -44,12 +41,34 @@ export function readOpenAIError(
   return result;
 }
 
-export function readChatCompletion(json: unknown, source: ProviderErrorSource, redact: (text: string) => string): ChatResult {
+/** The error object as JSON; a hostile one can nest deeper than JSON.stringify's stack. */
+function quoteJson(error: JsonRecord): string {
+  try {
+    return JSON.stringify(error);
+  } catch {
+    return 'an error object nested too deeply to quote';
+  }
+}
+
+/** How much of the upstream's own message an error keeps: any real one fits, a hostile one is bounded. */
+const UPSTREAM_MESSAGE_CHARS = 2_000;
+const UPSTREAM_FIELD_CHARS = 200;
+
+/** The error's fields as an error may quote them: each redacted, then cut. */
+export function quoteOpenAIError(error: OpenAIErrorFields, redact: Redact): OpenAIErrorFields {
+  const quoted: OpenAIErrorFields = { status: error.status, message: redact(error.message, UPSTREAM_MESSAGE_CHARS) };
+  if (error.type !== undefined) quoted.type = redact(error.type, UPSTREAM_FIELD_CHARS);
+  if (error.code !== undefined) quoted.code = redact(error.code, UPSTREAM_FIELD_CHARS);
+  if (error.param !== undefined) quoted.param = redact(error.param, UPSTREAM_FIELD_CHARS);
+  return quoted;
+}
+
+export function readChatCompletion(json: unknown, source: ProviderErrorSource, redact: Redact): ChatResult {
   if (!isRecord(json)) throw new ProviderProtocolError(source, 'upstream answer is not a JSON object');
   const rawChoices = json['choices'];
   if (!Array.isArray(rawChoices)) {
     const error = readOpenAIError(json, 502);
-    if (error) throw new ProviderHttpError({ source, ...error, message: redact(error.message) });
+    if (error) throw new ProviderHttpError({ source, ...quoteOpenAIError(error, redact) });
     throw new ProviderProtocolError(source, 'upstream answer has no `choices` array');
   }
   const choices: ChatChoice[] = rawChoices.map((raw, position) => {
@@ -83,14 +102,14 @@ export class OpenAIChunkReader {
 
   constructor(
     private readonly source: ProviderErrorSource,
-    private readonly redact: (text: string) => string,
+    private readonly redact: Redact,
   ) {}
 
   read(json: unknown, parts: StreamPart[]): void {
     if (!isRecord(json)) throw new ProviderProtocolError(this.source, 'upstream stream chunk is not a JSON object');
     const error = readOpenAIError(json, 500);
     if (error && json['choices'] === undefined) {
-      throw new ProviderHttpError({ source: this.source, ...error, message: this.redact(error.message) });
+      throw new ProviderHttpError({ source: this.source, ...quoteOpenAIError(error, this.redact) });
     }
     if (!this.sentMetadata) {
       this.sentMetadata = true;

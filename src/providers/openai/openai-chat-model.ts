@@ -8,9 +8,11 @@ import type { StreamPart } from '../../spec/stream-part.js';
 import type { Cancellation } from '../../util/cancellation.js';
 import { chatResultToParts } from '../shared/chat-result-to-parts.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
+import type { Redact } from '../shared/secret-redactor.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { OpenAIChunkReader, readChatCompletion } from './openai-api.js';
+import { UPSTREAM_SNIPPET_CHARS } from './openai-error.js';
 
 export type OpenAIChatModelSettings = {
   provider: string;
@@ -21,7 +23,7 @@ export type OpenAIChatModelSettings = {
   path: string;
   /** Includes the authorization header; built once, never logged. */
   headers: Readonly<Record<string, string>>;
-  redact: (text: string) => string;
+  redact: Redact;
 };
 
 /** A model behind any OpenAI-compatible `/chat/completions` endpoint. */
@@ -77,7 +79,7 @@ export class OpenAIChatModel implements LanguageModel {
       try {
         json = JSON.parse(data);
       } catch {
-        throw new ProviderProtocolError(this.source, `upstream sent a stream event that is not JSON: ${this.settings.redact(data.slice(0, 200))}`);
+        throw new ProviderProtocolError(this.source, `upstream sent a stream event that is not JSON: ${this.settings.redact(data, UPSTREAM_SNIPPET_CHARS)}`);
       }
       reader.read(json, parts);
     };

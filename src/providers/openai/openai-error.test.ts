@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ProviderHttpError } from '../../errors/provider-errors.js';
-import { redactSecrets } from '../shared/redact-secrets.js';
+import { SecretRedactor, type Redact } from '../shared/secret-redactor.js';
 import { classifyOpenAIError, createOpenAIHttpError } from './openai-error.js';
 
 const source = { provider: 'openai', model: 'gpt-x' };
 const KEY = 'sk-test-0123456789abcdef';
-const redact = (text: string): string => redactSecrets(text, [KEY]);
+const redactor = new SecretRedactor([KEY]);
+const redact: Redact = (text, maxChars) => redactor.quote(text, maxChars);
 
 function httpError(status: number, bodyText: string, headers: Record<string, string> = {}): ProviderHttpError {
   return createOpenAIHttpError({ source, status, headers, bodyText, redact });
@@ -117,6 +118,26 @@ describe('createOpenAIHttpError', () => {
     expect(error.message).toBe('invalid key [REDACTED]');
   });
 
+  it('redacts a key that straddles the cut of a non-JSON body whole (redacts first, then cuts)', () => {
+    for (const offset of [280, 290, 299]) {
+      const error = httpError(500, `${'e'.repeat(offset)}${KEY} trailing words`);
+      expect(error.message).toBe(`${'e'.repeat(offset)}[REDACTED]…`);
+      expect(error.message).not.toContain(KEY.slice(0, 8));
+    }
+  });
+
+  it('bounds an OpenAI error message to its first 2,000 characters, redacting a key across that cut too', () => {
+    const error = httpError(400, JSON.stringify({ error: { message: `${'m'.repeat(1_995)}${KEY}${'z'.repeat(100_000)}` } }));
+    expect(error.message).toBe(`${'m'.repeat(1_995)}[REDACTED]…`);
+  });
+
+  it('redacts a base64-encoded key', () => {
+    const basic = Buffer.from(`user:${KEY}`).toString('base64');
+    const error = httpError(401, `invalid credentials: Basic ${basic}`);
+    expect(error.message).toContain('[REDACTED]');
+    expect(Buffer.from(error.message.slice('invalid credentials: Basic '.length), 'base64').toString('latin1')).not.toContain(KEY.slice(4, 12));
+  });
+
   it('reads an error that is a plain string', () => {
     expect(httpError(502, JSON.stringify({ error: 'upstream overloaded' })).message).toBe('upstream overloaded');
   });
@@ -125,7 +146,7 @@ describe('createOpenAIHttpError', () => {
     expect(httpError(502, '  <html><body>502 Bad Gateway</body></html>\n').message).toBe('<html><body>502 Bad Gateway</body></html>');
     const long = `Service unavailable. ${'x'.repeat(1_000)}`;
     const error = httpError(503, long);
-    expect(error.message).toBe(long.slice(0, 300));
+    expect(error.message).toBe(`${long.slice(0, 300)}…`);
     expect(error.status).toBe(503);
     expect(error.retryable).toBe(true);
   });

@@ -1,6 +1,10 @@
 import { ProviderHttpError, type ProviderErrorCategory, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import { parseRetryAfter } from '../shared/parse-retry-after.js';
-import { readOpenAIError } from './openai-api.js';
+import type { Redact } from '../shared/secret-redactor.js';
+import { quoteOpenAIError, readOpenAIError } from './openai-api.js';
+
+/** How much of a body that is not an OpenAI error (an HTML page, a proxy's text) the message quotes. */
+export const UPSTREAM_SNIPPET_CHARS = 300;
 
 /** Builds the typed error for a non-2xx upstream answer. The key is redacted from anything echoed back. */
 export function createOpenAIHttpError(options: {
@@ -8,7 +12,7 @@ export function createOpenAIHttpError(options: {
   status: number;
   headers: Readonly<Record<string, string | string[] | undefined>>;
   bodyText: string;
-  redact: (text: string) => string;
+  redact: Redact;
 }): ProviderHttpError {
   let json: unknown;
   try {
@@ -16,16 +20,17 @@ export function createOpenAIHttpError(options: {
   } catch {
     json = undefined;
   }
-  const parsed = readOpenAIError(json, options.status);
-  const snippet = options.bodyText.trim().slice(0, 300);
-  const message = parsed?.message ?? (snippet === '' ? `HTTP ${options.status} with an empty body` : snippet);
+  const raw = readOpenAIError(json, options.status);
+  const parsed = raw === undefined ? undefined : quoteOpenAIError(raw, options.redact);
+  const body = options.bodyText.trim();
+  const message = parsed?.message ?? (body === '' ? `HTTP ${options.status} with an empty body` : options.redact(body, UPSTREAM_SNIPPET_CHARS));
   return new ProviderHttpError({
     source: options.source,
     status: options.status,
-    message: options.redact(message),
-    type: parsed?.type === undefined ? undefined : options.redact(parsed.type),
-    code: parsed?.code === undefined ? undefined : options.redact(parsed.code),
-    param: parsed?.param === undefined ? undefined : options.redact(parsed.param),
+    message,
+    type: parsed?.type,
+    code: parsed?.code,
+    param: parsed?.param,
     retryAfterMs: parseRetryAfter(options.headers),
     category: classifyOpenAIError(options.status, parsed?.code, parsed?.type, message),
   });

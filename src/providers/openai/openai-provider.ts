@@ -2,7 +2,7 @@ import { Pool } from 'undici';
 import type { OpenAIProviderConfig } from '../../config/resolved-config.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Provider } from '../../spec/provider.js';
-import { redactSecrets } from '../shared/redact-secrets.js';
+import { SecretRedactor, type Redact } from '../shared/secret-redactor.js';
 import { OpenAIChatModel } from './openai-chat-model.js';
 import { OpenAIEmbeddingModel } from './openai-embedding-model.js';
 
@@ -36,8 +36,10 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
   const path = endpoint('chat/completions');
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...config.headers };
   if (config.apiKey !== undefined) headers['authorization'] = `Bearer ${config.apiKey}`;
-  const secrets = config.apiKey === undefined ? [] : [config.apiKey];
-  const redact = (text: string): string => redactSecrets(text, secrets);
+  // A configured header can carry a credential too (Azure's `api-key`, a proxy's `Bearer <token>`): its value and its last word.
+  const headerSecrets = Object.values(config.headers).flatMap((value) => [value, value.slice(value.lastIndexOf(' ') + 1)]);
+  const redactor = new SecretRedactor([...(config.apiKey === undefined ? [] : [config.apiKey]), ...headerSecrets]);
+  const redact: Redact = (text, maxChars) => redactor.quote(text, maxChars);
 
   return {
     name: config.name,

@@ -4,7 +4,8 @@ import type { Cancellation } from '../../util/cancellation.js';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import { AbortedError } from '../../errors/request-errors.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
-import { createOpenAIHttpError } from './openai-error.js';
+import type { Redact } from '../shared/secret-redactor.js';
+import { createOpenAIHttpError, UPSTREAM_SNIPPET_CHARS } from './openai-error.js';
 
 /** What every call to one OpenAI-compatible endpoint needs; built once per model at startup. */
 export type OpenAITransport = {
@@ -13,9 +14,13 @@ export type OpenAITransport = {
   path: string;
   /** Includes the authorization header; never logged. */
   headers: Readonly<Record<string, string>>;
-  redact: (text: string) => string;
+  redact: Redact;
   source: ProviderErrorSource;
 };
+
+/** How much of an error body is read, and for how long: any real one fits; an endless or trickling one is cut, not waited for. */
+const ERROR_BODY_BYTES = 64 * 1024;
+const ERROR_BODY_MS = 2_000;
 
 /**
  * undici also takes an EventEmitter as a request's signal. Unlike an AbortSignal (see
@@ -47,15 +52,33 @@ export async function postOpenAI(transport: OpenAITransport, body: string, strea
   }
   response.body.once('close', release);
   if (response.statusCode < 200 || response.statusCode >= 300) {
-    let bodyText = '';
-    try {
-      bodyText = await response.body.text();
-    } catch {
-      // The status alone still says what happened.
-    }
+    const bodyText = await readErrorBody(response.body);
     throw createOpenAIHttpError({ source: transport.source, status: response.statusCode, headers: response.headers, bodyText, redact: transport.redact });
   }
   return response;
+}
+
+/**
+ * The start of an error body: at most ERROR_BODY_BYTES, within ERROR_BODY_MS. The rest is not
+ * read, and the connection is destroyed rather than drained.
+ */
+async function readErrorBody(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const timer = setTimeout(() => body.destroy(), ERROR_BODY_MS);
+  try {
+    for await (const chunk of body) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      // Leaving the loop destroys the body, and with it the connection.
+      if (size >= ERROR_BODY_BYTES) break;
+    }
+  } catch {
+    // Cut, out of time or aborted: what came before still says what happened, and so does the status.
+  } finally {
+    clearTimeout(timer);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES));
 }
 
 /** Reads a whole JSON answer; invalid JSON is a protocol error quoting (redacted) what came. */
@@ -69,6 +92,6 @@ export async function readOpenAIJson(transport: OpenAITransport, response: Dispa
   try {
     return JSON.parse(text);
   } catch {
-    throw new ProviderProtocolError(transport.source, `upstream answered with invalid JSON: ${transport.redact(text.slice(0, 200))}`);
+    throw new ProviderProtocolError(transport.source, `upstream answered with invalid JSON: ${transport.redact(text, UPSTREAM_SNIPPET_CHARS)}`);
   }
 }

@@ -11,7 +11,7 @@ import {
   encodeChatCompletion,
 } from '../encode-openai-response.js';
 import { errorToHttp } from '../error-to-http.js';
-import { clientCancellation, readBody, sendError, sendJson, SSE_HEADERS, write } from '../http-io.js';
+import { clientCancellation, sendError, sendJson, SSE_HEADERS, write } from '../http-io.js';
 import { OpenAIStreamEncoder } from '../openai-stream-encoder.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { headerValue, type Handler, type HandlerContext } from './handler-context.js';
@@ -22,11 +22,11 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** `POST /v1/chat/completions`, JSON and SSE. */
 export const handleChatCompletions: Handler = async (context) => {
   const { request, response, gateway } = context;
-  const chat = parseChatRequest(await readBody(request, gateway.config.server.maxBodyBytes));
+  const chat = parseChatRequest(await context.readBody(), gateway.config.server);
   const traceparent = headerValue(request.headers['traceparent']);
   const tracestate = headerValue(request.headers['tracestate']);
   const call: CallContext = {
-    signal: clientCancellation(response),
+    signal: clientCancellation(response, context.stopping),
     hints: { route: headerValue(request.headers['x-switchyard-route']) },
     // Only a well-formed traceparent is kept: it ends up in the trace, so nothing else of the client's rides along.
     traceContext: traceparent !== undefined && TRACEPARENT.test(traceparent) ? { traceparent, ...(tracestate !== undefined && tracestate.length <= 512 ? { tracestate } : {}) } : undefined,
@@ -105,18 +105,17 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
     }
     return write(response, text);
   };
-  let failed = false;
   for await (const part of outcome.parts) {
     if (response.destroyed) break;
     if (part.type === 'error') {
-      // After the first byte there is no failing over: end with an error event, never a [DONE].
+      // After the first byte there is no failing over: end with an error event, never a [DONE]. It
+      // ends now: what follows (a usage estimate, the trace) must not hold the client, nor a shutdown.
       const { message, type, code } = errorToHttp(part.error).body.error;
-      await send(encoder.error({ message, type, code }));
-      failed = true;
+      response.end(encoder.error({ message, type, code }));
       break;
     }
     const drained = send(encoder.encode(part));
     if (drained) await drained;
   }
-  if (!response.destroyed) response.end(failed ? undefined : encoder.done());
+  if (!response.writableEnded && !response.destroyed) response.end(encoder.done());
 }

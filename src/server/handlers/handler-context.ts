@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Gateway } from '../../gateway/gateway.js';
+import type { Cancellation } from '../../util/cancellation.js';
 
 export type HandlerContext = {
   request: IncomingMessage;
@@ -9,6 +10,10 @@ export type HandlerContext = {
   logger: Logger;
   /** Path without the query string. */
   path: string;
+  /** Aborts, with a ShutdownError, when the server's shutdown grace has run out: the request's own cancellation follows it. */
+  stopping: Cancellation;
+  /** The request body, within `server.max_body_size` and the server's in-flight body budget. */
+  readBody(): Promise<Buffer>;
 };
 
 export type Handler = (context: HandlerContext) => Promise<void>;

@@ -1,4 +1,5 @@
 import { NotFoundError } from '../../errors/request-errors.js';
+import { quoteInput } from '../../util/quote-input.js';
 import { sendJson } from '../http-io.js';
 import type { Handler } from './handler-context.js';
 
@@ -21,6 +22,6 @@ export const handleListModels: Handler = async ({ response, gateway }) => {
 export const handleGetModel: Handler = async ({ response, gateway, path }) => {
   const id = decodeURIComponent(path.replace(/^(\/v1)?\/models\//, ''));
   const found = modelObjects(gateway).find((model) => model.id === id);
-  if (!found) throw new NotFoundError(`The model "${id}" does not exist.`, { code: 'model_not_found', param: 'model' });
+  if (!found) throw new NotFoundError(`The model ${quoteInput(id)} does not exist.`, { code: 'model_not_found', param: 'model' });
   sendJson(response, 200, found);
 };

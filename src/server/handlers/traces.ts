@@ -3,16 +3,16 @@ import { InvalidRequestError, NotFoundError } from '../../errors/request-errors.
 import type { TraceStatus } from '../../spec/trace.js';
 import { decodeCursor, type TraceFilter } from '../../telemetry/trace-filter.js';
 import { describeZodIssues } from '../../util/describe-zod-issues.js';
-import { traceStats } from '../../telemetry/trace-stats.js';
 import { parseTimestamp } from '../../util/parse-timestamp.js';
 import { listNames } from '../../util/describe-value.js';
-import { readBody, sendJson } from '../http-io.js';
+import { quoteInput } from '../../util/quote-input.js';
+import { sendJson } from '../http-io.js';
 import { parseJsonBody } from '../parse-chat-request.js';
 import type { Handler } from './handler-context.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
-const STATUSES: readonly TraceStatus[] = ['ok', 'blocked', 'error', 'aborted'];
+const STATUSES: readonly TraceStatus[] = ['ok', 'blocked', 'error', 'aborted', 'shutdown'];
 
 /** `GET /v1/traces`: newest first, filtered by router, route, model, status and time, a page at a time. */
 export const handleListTraces: Handler = async ({ request, response, gateway }) => {
@@ -24,9 +24,9 @@ export const handleListTraces: Handler = async ({ request, response, gateway }) 
 
 /** `GET /v1/traces/{id}`: one trace with its feedback. */
 export const handleGetTrace: Handler = async ({ response, gateway, path }) => {
-  const id = decodeURIComponent(path.replace(/^(\/v1)?\/traces\//, ''));
+  const id = decodePathSegment(path.replace(/^(\/v1)?\/traces\//, ''));
   const found = await gateway.store.get(id);
-  if (!found) throw new NotFoundError(`No trace "${id}" is kept (traces older than the retention are deleted).`, { code: 'trace_not_found', param: 'id' });
+  if (!found) throw new NotFoundError(`No trace ${quoteInput(id)} is kept (traces older than the retention are deleted).`, { code: 'trace_not_found', param: 'id' });
   sendJson(response, 200, { ...found.trace, feedback: found.feedback });
 };
 
@@ -39,16 +39,16 @@ export const handleStats: Handler = async ({ request, response, gateway }) => {
   const bucketText = query.get('bucket_ms');
   const bucketMs = bucketText === null || bucketText === '' ? undefined : Number(bucketText);
   if (bucketMs !== undefined && (!Number.isInteger(bucketMs) || bucketMs < 1_000)) {
-    throw new InvalidRequestError(`bucket_ms must be an integer of at least 1000; got "${bucketText}".`, { param: 'bucket_ms' });
+    throw new InvalidRequestError(`bucket_ms must be an integer of at least 1000; got ${quoteInput(bucketText ?? '')}.`, { param: 'bucket_ms' });
   }
-  await gateway.store.flush();
-  const stats = traceStats(gateway.store.db, {
+  const stats = await gateway.store.stats({
     since: parseTime(query.get('since') ?? undefined, 'since'),
     until: parseTime(query.get('until') ?? undefined, 'until'),
     router: query.get('router') ?? undefined,
     bucketMs,
   });
-  sendJson(response, 200, { object: 'stats', ...stats });
+  // What became of the traces (written, waiting, dropped by cause): the figures above count only the stored ones.
+  sendJson(response, 200, { object: 'stats', ...stats, traceStore: gateway.store.counts() });
 };
 
 const FeedbackSchema = z
@@ -65,8 +65,8 @@ const FeedbackSchema = z
   });
 
 /** `POST /v1/feedback`: the outcome of a routed request, kept with its trace. */
-export const handleFeedback: Handler = async ({ request, response, gateway }) => {
-  const json = parseJsonBody(await readBody(request, gateway.config.server.maxBodyBytes));
+export const handleFeedback: Handler = async ({ response, gateway, readBody }) => {
+  const json = parseJsonBody(await readBody(), gateway.config.server);
   const parsed = FeedbackSchema.safeParse(json);
   if (!parsed.success) {
     const [first] = describeZodIssues(parsed.error.issues, json, FeedbackSchema);
@@ -75,10 +75,10 @@ export const handleFeedback: Handler = async ({ request, response, gateway }) =>
   }
   const body = parsed.data;
   if (body.better_model !== undefined && !gateway.config.models.has(body.better_model)) {
-    throw new InvalidRequestError(`better_model "${body.better_model}" is not a model of the catalog. Models: ${listNames(gateway.config.models.keys())}.`, { param: 'better_model' });
+    throw new InvalidRequestError(`better_model ${quoteInput(body.better_model)} is not a model of the catalog. Models: ${listNames(gateway.config.models.keys())}.`, { param: 'better_model' });
   }
   const saved = await gateway.store.addFeedback({ traceId: body.trace_id, score: body.score, label: body.label, betterModel: body.better_model });
-  if (!saved) throw new NotFoundError(`No trace "${body.trace_id}" is kept; feedback needs the trace it is about.`, { code: 'trace_not_found', param: 'trace_id' });
+  if (!saved) throw new NotFoundError(`No trace ${quoteInput(body.trace_id)} is kept; feedback needs the trace it is about.`, { code: 'trace_not_found', param: 'trace_id' });
   sendJson(response, 201, { id: saved.id, object: 'feedback', trace_id: saved.traceId, created_at: saved.createdAt, score: saved.score, label: saved.label, better_model: saved.betterModel });
 };
 
@@ -89,11 +89,11 @@ function parseFilter(query: URLSearchParams): TraceFilter {
   };
   const status = text('status');
   if (status !== undefined && !STATUSES.includes(status as TraceStatus)) {
-    throw new InvalidRequestError(`status must be one of ${STATUSES.join(', ')}; got "${status}".`, { param: 'status' });
+    throw new InvalidRequestError(`status must be one of ${STATUSES.join(', ')}; got ${quoteInput(status)}.`, { param: 'status' });
   }
   const limitText = text('limit');
   const limit = limitText === undefined ? DEFAULT_LIMIT : Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_LIMIT}; got "${limitText}".`, { param: 'limit' });
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_LIMIT}; got ${quoteInput(limitText ?? '')}.`, { param: 'limit' });
   const cursor = text('cursor');
   if (cursor !== undefined && !decodeCursor(cursor)) throw new InvalidRequestError('cursor is not one this API returned (use next_cursor of the previous page).', { param: 'cursor' });
   return {
@@ -108,10 +108,19 @@ function parseFilter(query: URLSearchParams): TraceFilter {
   };
 }
 
+/** A percent-encoded path segment; one that is not valid (`%E0%A4%A`) is the client's mistake, a 400. */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new InvalidRequestError(`The trace id in the path is not valid percent-encoding: ${quoteInput(segment)}.`, { param: 'id' });
+  }
+}
+
 /** An ISO 8601 time or epoch milliseconds. */
 export function parseTime(value: string | undefined, param: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const time = parseTimestamp(value);
-  if (time === undefined) throw new InvalidRequestError(`${param} must be an ISO 8601 time or epoch milliseconds; got "${value}".`, { param });
+  if (time === undefined) throw new InvalidRequestError(`${param} must be an ISO 8601 time or epoch milliseconds; got ${quoteInput(value)}.`, { param });
   return time;
 }

@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { quoteInput } from './quote-input.js';
+
+describe('quoteInput', () => {
+  it('quotes a short value whole, escaping what a terminal or log would misread', () => {
+    expect(quoteInput('gpt-4o')).toBe('"gpt-4o"');
+    expect(quoteInput('a"b\n')).toBe('"a\\"b\\n"');
+  });
+
+  it('quotes only the start of a long value, with its length', () => {
+    const quoted = quoteInput('x'.repeat(30_000_000));
+    expect(quoted).toBe(`"${'x'.repeat(100)}"... (30000000 characters)`);
+    expect(quoteInput('abcdef', 3)).toBe('"abc"... (6 characters)');
+  });
+});
