@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { loadQuickstartConfig, parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/errors/config-error.js';
+import { configErrorsOf } from '../support/config-errors-of.js';
 
-function errorsOf(yaml: string, env: Record<string, string> = {}): ConfigError {
-  try {
-    parseConfig(yaml, 'switchyard.yaml', { env });
-  } catch (error) {
-    if (ConfigError.isInstance(error) && error.kind === 'config') return error as ConfigError;
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('gateway keys fail closed', () => {
   it('rejects a key whose variable is unset, naming the file, line, key and what was expected', () => {
-    const error = errorsOf('server:\n  port: 8787\n  api_keys: ["${SWITCHYARD_API_KEY}"]\n');
+    const error = configErrorsOf('server:\n  port: 8787\n  api_keys: ["${SWITCHYARD_API_KEY}"]\n');
     expect(error.issues).toEqual([
       {
         path: 'server.api_keys.0',
@@ -28,7 +19,7 @@ describe('gateway keys fail closed', () => {
   });
 
   it('rejects an empty key, a blank one, an explicit empty default, and a key left incomplete', () => {
-    const error = errorsOf('server:\n  api_keys:\n    - ""\n    - "  "\n    - "${KEY:-}"\n    - "sk-${SUFFIX}"\n    - good-key\n');
+    const error = configErrorsOf('server:\n  api_keys:\n    - ""\n    - "  "\n    - "${KEY:-}"\n    - "sk-${SUFFIX}"\n    - good-key\n');
     expect(error.issues.map((issue) => [issue.path, issue.line, issue.message])).toEqual([
       ['server.api_keys.0', 3, 'expected a non-empty gateway key, found ""; remove the entry, or write `auth: none` under `server:` to run without gateway keys'],
       ['server.api_keys.1', 4, 'expected a non-empty gateway key, found "  "; remove the entry, or write `auth: none` under `server:` to run without gateway keys'],
@@ -54,7 +45,7 @@ describe('gateway keys fail closed', () => {
   });
 
   it('rejects an unknown auth mode', () => {
-    expect(errorsOf('server:\n  auth: off\n').issues).toEqual([{ path: 'server.auth', message: 'expected one of "api_keys", "none", found "off"', line: 2, column: 9 }]);
+    expect(configErrorsOf('server:\n  auth: off\n').issues).toEqual([{ path: 'server.auth', message: 'expected one of "api_keys", "none", found "off"', line: 2, column: 9 }]);
   });
 
   it('keeps the quickstart starting on a machine with no variables, and requiring the key once it is set', () => {
@@ -72,7 +63,7 @@ describe('allowed hosts and CORS', () => {
   });
 
   it('rejects a host with a scheme or port, and an origin with a path, a default port or upper case', () => {
-    const error = errorsOf(
+    const error = configErrorsOf(
       'server:\n  allowed_hosts: ["https://gw.example.com", "gw.example.com:443"]\n  cors:\n    allowed_origins: ["https://app.example.com/", "https://app.example.com:443", "https://App.example.com", "app.example.com"]\n',
     );
     const hostMessage = 'expected a host name such as api.example.com, *.example.com or * (no scheme, no port)';
@@ -88,6 +79,6 @@ describe('allowed hosts and CORS', () => {
   });
 
   it('rejects an empty origin list', () => {
-    expect(errorsOf('server:\n  cors: { allowed_origins: [] }\n').issues[0]).toMatchObject({ path: 'server.cors.allowed_origins', message: expect.stringContaining('expected at least one origin') });
+    expect(configErrorsOf('server:\n  cors: { allowed_origins: [] }\n').issues[0]).toMatchObject({ path: 'server.cors.allowed_origins', message: expect.stringContaining('expected at least one origin') });
   });
 });

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/errors/config-error.js';
+import { configErrorsOf } from '../support/config-errors-of.js';
 
-/** The issues a config produces, as `path: message` lines with their line numbers. */
-function errorsOf(yaml: string, env: Record<string, string> = {}): ConfigError {
-  try {
-    parseConfig(yaml, 'switchyard.yaml', { env });
-  } catch (error) {
-    if (ConfigError.isInstance(error) && error.kind === 'config') return error as ConfigError;
-    throw error;
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 const BASE = `
 providers:
@@ -22,7 +12,7 @@ models:
 
 describe('config errors', () => {
   it('names the file, the line, the key path, what was expected and what was found', () => {
-    const error = errorsOf(`${BASE}routers:
+    const error = configErrorsOf(`${BASE}routers:
   auto:
     routes:
       code: { when: { keywords: [debug] }, target: 42 }
@@ -40,7 +30,7 @@ describe('config errors', () => {
   });
 
   it('says which models exist when a route names an unknown one, with a likely typo', () => {
-    const error = errorsOf(`${BASE}routers:
+    const error = configErrorsOf(`${BASE}routers:
   auto:
     routes:
       code: { when: { keywords: [debug] }, target: deepseek-v4 }
@@ -52,7 +42,7 @@ describe('config errors', () => {
   });
 
   it('says which providers exist when a model names an unknown one', () => {
-    const error = errorsOf(`${BASE}  other: { provider: deepsek, model: x, price: { input: 1, output: 2 } }
+    const error = configErrorsOf(`${BASE}  other: { provider: deepsek, model: x, price: { input: 1, output: 2 } }
 routers:
   auto: { default: deepseek-v3 }
 `);
@@ -62,7 +52,7 @@ routers:
   });
 
   it('rejects unknown keys, naming the allowed ones', () => {
-    const error = errorsOf(`${BASE}routers:
+    const error = configErrorsOf(`${BASE}routers:
   auto:
     default: deepseek-v3
     fallback: { deepseek-v3: [deepseek-v3] }
@@ -76,7 +66,7 @@ routers:
   });
 
   it('reports every error of the file at once, in file order', () => {
-    const error = errorsOf(`server:
+    const error = configErrorsOf(`server:
   port: "eighty"
 providers:
   anthropic: { type: anthropic, api_key: x }
@@ -112,7 +102,7 @@ routers:
   });
 
   it('explains a model from the built-in catalog whose provider is not configured', () => {
-    const error = errorsOf(`${BASE}routers:
+    const error = configErrorsOf(`${BASE}routers:
   auto: { default: gpt-4o-mini }
 `);
     expect(error.issues[0]?.message).toBe(
@@ -121,7 +111,7 @@ routers:
   });
 
   it('requires a price for models that are not in the built-in catalog', () => {
-    const error = errorsOf(`${BASE}  local-llama: { provider: deepseek }
+    const error = configErrorsOf(`${BASE}  local-llama: { provider: deepseek }
 routers:
   auto: { default: deepseek-v3 }
 `);
@@ -130,7 +120,7 @@ routers:
   });
 
   it('names an unset environment variable outside providers', () => {
-    const error = errorsOf(`${BASE}storage:
+    const error = configErrorsOf(`${BASE}storage:
   path: "\${TRACE_DIR}/switchyard.db"
 routers:
   auto: { default: deepseek-v3 }
@@ -144,14 +134,14 @@ routers:
   });
 
   it('reports YAML syntax errors with their position', () => {
-    const error = errorsOf('routers:\n  auto:\n    default: [a\n');
+    const error = configErrorsOf('routers:\n  auto:\n    default: [a\n');
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]?.message).toMatch(/^invalid YAML: /);
     expect(error.issues[0]?.line).toBeGreaterThan(0);
   });
 
   it('rejects names that cannot travel in a header, and route names that clash', () => {
-    const error = errorsOf(`${BASE}routers:
+    const error = configErrorsOf(`${BASE}routers:
   "auto router": { default: deepseek-v3 }
   deepseek-v3: { default: deepseek-v3 }
 `);
@@ -162,7 +152,7 @@ routers:
   });
 
   it('rejects a rehearsal provider whose fault rates add up to more than 1', () => {
-    const error = errorsOf(`providers:
+    const error = configErrorsOf(`providers:
   flaky:
     type: mock
     faults:
@@ -173,7 +163,7 @@ routers:
   });
 
   it('requires exactly one of target or block on a route', () => {
-    const error = errorsOf(`${BASE}routers:
+    const error = configErrorsOf(`${BASE}routers:
   auto:
     routes:
       both: { when: { keywords: [x] }, target: deepseek-v3, block: "no" }
@@ -234,7 +224,7 @@ routers:
   it('drops an unset gateway key only under auth: none (test/config/auth-config.test.ts has the rest)', () => {
     const config = parseConfig(`server:\n  auth: none\n  api_keys: ["\${SWITCHYARD_API_KEY}", "static-key"]\n`, 'x.yaml', { env: {} });
     expect(config.server.apiKeys).toEqual(['static-key']);
-    expect(errorsOf(`server:\n  api_keys: ["\${SWITCHYARD_API_KEY}", "static-key"]\n`).issues.map((issue) => issue.path)).toEqual(['server.api_keys.0']);
+    expect(configErrorsOf(`server:\n  api_keys: ["\${SWITCHYARD_API_KEY}", "static-key"]\n`).issues.map((issue) => issue.path)).toEqual(['server.api_keys.0']);
   });
 
   it('accepts sizes with units and ports from the environment', () => {
