@@ -2,6 +2,62 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of `src/`, top to bottom, as "Layers" in AGENTS.md lists them (a test keeps the two in
+ * step): a folder imports only folders of the rows below its own, so no import climbs and no two
+ * folders form a cycle. Folders of one row do not import each other.
+ */
+const LAYERS = [
+  ['cli'],
+  ['server'],
+  ['gateway', 'evaluation'],
+  ['config'],
+  ['routing', 'execution', 'telemetry'],
+  ['learning'],
+  ['features', 'providers'],
+  ['tokens', 'cost', 'catalog', 'web'],
+  ['spec', 'errors'],
+  ['util'],
+];
+
+/**
+ * Folders of one row that may name each other's types (`import type`): a stream part carries an
+ * error, an error carries attempts.
+ * @type {Record<string, string[]>}
+ */
+const TYPE_ONLY = { spec: ['errors'], errors: ['spec'] };
+
+/**
+ * An import of one of `folders` from anywhere under another top folder of `src/` (`../x/`, `../../x/`, ...).
+ * @param {string[]} folders
+ */
+const reaching = (folders) => `^(\\.\\./)+(${folders.join('|')})/`;
+
+/**
+ * One `no-restricted-imports` block per folder: the folders of its own row and the rows above.
+ * @returns {import('eslint').Linter.Config[]}
+ */
+function layerRules() {
+  return LAYERS.flatMap((row, index) =>
+    row.map((folder) => {
+      const typeOnly = TYPE_ONLY[folder] ?? [];
+      const banned = LAYERS.slice(0, index + 1).flat().filter((other) => other !== folder && !typeOnly.includes(other));
+      const message = `${folder}/ imports only folders of lower layers ("Layers" in AGENTS.md): move what it needs down to the folder that owns it, often spec/.`;
+      /** @type {object[]} */
+      const patterns = [{ regex: reaching(banned), caseSensitive: true, message }];
+      if (typeOnly.length > 0) {
+        patterns.push({ regex: reaching(typeOnly), caseSensitive: true, allowTypeImports: true, message: `${folder}/ imports only types from ${typeOnly.join('/, ')}/.` });
+      }
+      return {
+        files: [`src/${folder}/**/*.ts`],
+        // A test may reach up for a loader or a fixture; the layers are about the product's code.
+        ignores: ['src/**/*.test.ts'],
+        rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+      };
+    }),
+  );
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
@@ -15,6 +71,7 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
+  ...layerRules(),
   {
     // The CLI and tests are allowed to talk to the terminal.
     files: ['src/cli/**', 'test/**', 'bench/**'],

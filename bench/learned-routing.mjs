@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { readScoredData } from '../dist/learning/scored-data.js';
 import { trainRouter, DEFAULT_FEATURES, DEFAULT_LOGISTIC } from '../dist/learning/train-router.js';
 import { exampleText } from '../dist/learning/example-text.js';
-import { twoModelMetrics } from '../dist/evaluation/routing-metrics.js';
+import { twoModelMetrics } from '../dist/learning/routing-metrics.js';
 import { cheapestAbove } from '../dist/routing/policies/predicted-policy.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');

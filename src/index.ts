@@ -10,7 +10,10 @@ export { Gateway, type CallContext, type GatewayOptions, type GenerateOutcome, t
 export { RecentTraces, type TraceSink } from './gateway/trace-sink.js';
 export { Cancellation, CancellationSource } from './util/cancellation.js';
 export { findConfig, loadConfig, loadConfigFile, loadQuickstartConfig, parseConfig, QUICKSTART_CONFIG_PATH } from './config/load-config.js';
-export type { ResolvedConfig, ProviderConfig, RouterSpec, RouteSpec, TargetSpec } from './config/resolved-config.js';
+export type { ResolvedConfig } from './config/resolved-config.js';
+export type { ProviderConfig } from './providers/provider-config.js';
+export type { RouterSpec, RouteSpec } from './routing/router-spec.js';
+export type { TargetSpec } from './spec/target-spec.js';
 export { Routing, type RoutingHints, type RoutingResult } from './routing/routing.js';
 export { createServer, startServer, type RunningServer } from './server/create-server.js';
 export { computeCost } from './cost/compute-cost.js';

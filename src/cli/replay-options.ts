@@ -1,6 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
-import type { RouterSpec } from '../config/resolved-config.js';
+import type { RouterSpec } from '../routing/router-spec.js';
 import { pickRouter, replay, type Replay } from '../evaluation/replay.js';
 import { inHoldout, parseModelMap, readScoredData, type ScoredExample } from '../learning/scored-data.js';
 import { loadTokenizer } from '../tokens/count-tokens.js';

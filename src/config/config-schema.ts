@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AllowedHostSchema, AuthModeSchema, CorsSchema } from './server-access-schema.js';
 import { ServerLimitFields } from './server-limits-schema.js';
+import { MockFaultSchema, MockRandomFaultSchema } from '../providers/mock/mock-fault-schema.js';
+import type { ConditionInput } from '../routing/signals/condition-input.js';
 
 /**
  * The `switchyard.yaml` schema. Every object is strict: an unknown key is an error, because a
@@ -124,48 +126,6 @@ export const OpenAIProviderSchema = z.strictObject({
   max_response_size: ByteSizeSchema.default(64 * 1024 * 1024),
   ...ReliabilityFields,
 });
-
-const Rate = z.number().min(0).max(1);
-
-/** What a rehearsal (mock) provider can do to a request; `extra` adds `rate` for the random faults. */
-function mockFaults<Extra extends z.ZodRawShape>(extra: Extra) {
-  const fault = <Shape extends z.ZodRawShape, Kind extends string>(kind: Kind, shape: Shape) =>
-    z.strictObject({ kind: z.literal(kind), ...shape, ...extra });
-  return [
-    /** An HTTP error status, as an upstream would send it (with `retry-after` if given). */
-    fault('error', {
-      status: z.number().int().min(400).max(599),
-      message: z.string().optional(),
-      code: z.string().optional(),
-      retry_after_ms: Milliseconds.optional(),
-    }),
-    /** The connection resets before any header. */
-    fault('reset', {}),
-    /** Nothing for `ms` before the first byte (timeouts decide what happens). */
-    fault('stall', { ms: PositiveMilliseconds }),
-    /** The stream breaks after this many content chunks (a JSON answer breaks mid-body). */
-    fault('cut', { after_chunks: z.number().int().nonnegative() }),
-    /** A 200 answer that is not the protocol. */
-    fault('malformed', {}),
-    /** The model declines: `finish_reason: content_filter`. */
-    fault('refusal', {}),
-    /** The upstream's context-length error (400, `context_length_exceeded`). */
-    fault('context_length', {}),
-  ] as const;
-}
-
-const FAULT_KINDS = 'kinds: error, reset, stall, cut, malformed, refusal, context_length';
-
-export const MockFaultSchema = z.discriminatedUnion('kind', mockFaults({}), {
-  error: `expected "ok" or a fault such as { kind: error, status: 503 }; ${FAULT_KINDS}`,
-});
-
-export const MockRandomFaultSchema = z.discriminatedUnion('kind', mockFaults({ rate: Rate }), {
-  error: `expected a fault with its probability, such as { rate: 0.3, kind: error, status: 503 }; ${FAULT_KINDS}`,
-});
-
-export type MockFault = z.output<typeof MockFaultSchema>;
-export type MockRandomFault = z.output<typeof MockRandomFaultSchema>;
 
 export const MockProviderSchema = z.strictObject({
   type: z.literal('mock'),
@@ -324,18 +284,6 @@ export type TargetInput = z.infer<typeof TargetSchema>;
 const MetadataMatchSchema = z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]), {
   error: 'expected a map of metadata keys to a value or a list of values',
 });
-
-export type ConditionInput = {
-  keywords?: string[] | undefined;
-  regex?: string[] | undefined;
-  metadata?: Record<string, string | string[]> | undefined;
-  complexity?: { min?: number | undefined; max?: number | undefined } | undefined;
-  examples?: string[] | undefined;
-  threshold?: number | undefined;
-  any?: ConditionInput[] | undefined;
-  all?: ConditionInput[] | undefined;
-  not?: ConditionInput | undefined;
-};
 
 /** A route's `when`: matches if any of its tests matches; `all` requires several, `not` inverts. */
 export const ConditionSchema: z.ZodType<ConditionInput> = z

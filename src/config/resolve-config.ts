@@ -1,9 +1,10 @@
 import type { BuiltinModelEntry } from '../catalog/builtin-model-entry.js';
 import type { ModelSpec } from '../spec/model-spec.js';
-import { resolveModels } from '../catalog/resolve-models.js';
-import { compileKeywords, compilePattern } from './compile-pattern.js';
+import { resolveModels } from './resolve-models.js';
+import { compileKeywords, compilePattern } from '../util/compile-pattern.js';
 import type { z } from 'zod';
-import type { CheckSchema, ConditionInput, ParsedConfig, ParsedRouter, TargetInput } from './config-schema.js';
+import type { CheckSchema, ParsedConfig, ParsedRouter, TargetInput } from './config-schema.js';
+import type { ConditionInput } from '../routing/signals/condition-input.js';
 import { closestName, listNames } from '../util/describe-value.js';
 import type { ConfigPath, UnsetVariable } from './interpolate-env.js';
 import { toReliabilityOverrides } from './resolve-reliability.js';
@@ -11,21 +12,13 @@ import { resolveApiKeys } from './resolve-api-keys.js';
 import { resolveServerLimits } from './server-limits-schema.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { TrainedRouter } from '../learning/trained-router.js';
-import type {
-  CheckSpec,
-  ClassifierSpec,
-  JudgeSpec,
-  PickSpec,
-  ProviderConfig,
-  ResolvedConfig,
-  RouteSpec,
-  RouterSpec,
-  TargetSpec,
-} from './resolved-config.js';
+import type { ProviderConfig } from '../providers/provider-config.js';
+import type { ClassifierSpec, RouteSpec, RouterSpec } from '../routing/router-spec.js';
+import type { CheckSpec, JudgeSpec, PickSpec } from '../spec/check-spec.js';
+import { DEFAULT_ROUTE } from '../spec/decision.js';
+import type { TargetSpec } from '../spec/target-spec.js';
+import type { ResolvedConfig } from './resolved-config.js';
 import type { ValueIssue } from '../util/describe-zod-issues.js';
-
-/** The route name used when no rule matched; a route may not take it. */
-export const DEFAULT_ROUTE = 'default';
 
 /**
  * Checks everything zod cannot (references between sections, patterns, name clashes) and builds

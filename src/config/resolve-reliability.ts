@@ -1,12 +1,5 @@
-import { DEFAULT_RELIABILITY, type ReliabilitySettings } from '../spec/reliability.js';
+import { DEFAULT_RELIABILITY, type ReliabilityOverrides, type ReliabilitySettings } from '../spec/reliability.js';
 import type { ReliabilityInput } from './config-schema.js';
-
-/** Reliability settings as written in YAML: any field may be missing. */
-export type ReliabilityOverrides = {
-  retry: Partial<ReliabilitySettings['retry']>;
-  timeout: Partial<ReliabilitySettings['timeout']>;
-  circuitBreaker: Partial<ReliabilitySettings['circuitBreaker']>;
-};
 
 /** snake_case YAML → camelCase overrides, dropping the fields that were not given. */
 export function toReliabilityOverrides(input: ReliabilityInput): ReliabilityOverrides {

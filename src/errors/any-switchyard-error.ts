@@ -14,11 +14,13 @@ import type {
   PayloadTooLargeError,
 } from './request-errors.js';
 import type { ShutdownError } from './shutdown-error.js';
-import type { SwitchyardError } from './switchyard-error.js';
+import type { StartupError } from './startup-error.js';
+import type { ErrorKind, SwitchyardError } from './switchyard-error.js';
 
 /** Every concrete error class, as a union discriminated by `kind`. */
 export type AnySwitchyardError =
   | ConfigError
+  | StartupError
   | InvalidRequestError
   | AuthenticationError
   | ForbiddenError
@@ -37,6 +39,15 @@ export type AnySwitchyardError =
   | ShutdownError
   | AllAttemptsFailedError
   | InternalError;
+
+/** Each class of the union under its kind. */
+type ClassByKind = { [E in AnySwitchyardError as E['kind']]: E };
+
+/**
+ * The class of each `ErrorKind`. Indexing by every kind is what makes a kind without its class in
+ * `AnySwitchyardError` a compile error here, instead of an error `asKnownError` hides.
+ */
+export type ErrorByKind = { [K in ErrorKind]: ClassByKind[K] };
 
 /** Narrows a SwitchyardError to the union, so a switch on `kind` sees each class's fields. */
 export function asKnownError(error: SwitchyardError): AnySwitchyardError {

@@ -1,11 +1,12 @@
 const BRAND = Symbol.for('switchyard.error');
 
 /**
- * Every kind of failure Switchyard knows. `server/error-to-http.ts` maps each one to a status and
- * an OpenAI error body with an exhaustive switch, so adding a kind fails to compile until it is mapped.
+ * Every kind of failure Switchyard knows. Each has its class in `AnySwitchyardError` and its entry
+ * in `server/error-to-http.ts#HTTP_BY_KIND`; a kind missing from either does not compile.
  */
 export type ErrorKind =
   | 'config'
+  | 'startup'
   | 'invalid_request'
   | 'authentication'
   | 'forbidden'

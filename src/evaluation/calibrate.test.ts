@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RouteSpec, RouterSpec, TargetSpec } from '../config/resolved-config.js';
+import type { RouteSpec, RouterSpec } from '../routing/router-spec.js';
+import type { TargetSpec } from '../spec/target-spec.js';
 import { inHoldout } from '../learning/scored-data.js';
 import { TrainedRouter } from '../learning/trained-router.js';
 import { compilePredictedPolicy } from '../routing/policies/predicted-policy.js';

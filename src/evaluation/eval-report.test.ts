@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RouterSpec, TargetSpec } from '../config/resolved-config.js';
+import type { RouterSpec } from '../routing/router-spec.js';
+import type { TargetSpec } from '../spec/target-spec.js';
 import type { Prediction } from '../spec/decision.js';
 import { buildEvalReport, routerScore } from './eval-report.js';
 import type { ModelColumn, Replay, ReplayRow } from './replay.js';

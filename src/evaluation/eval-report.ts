@@ -1,6 +1,6 @@
 import { onlyPredictedTarget, sweep, type SweepPoint } from './policy-sweep.js';
 import type { Replay, ReplayRow } from './replay.js';
-import { twoModelMetrics, type CurvePoint } from './routing-metrics.js';
+import { twoModelMetrics, type CurvePoint } from '../learning/routing-metrics.js';
 
 export type Operating = { quality: number; cost: number };
 

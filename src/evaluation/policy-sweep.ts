@@ -1,7 +1,7 @@
-import type { TargetSpec } from '../config/resolved-config.js';
-import { DEFAULT_ROUTE } from '../config/resolve-config.js';
+import type { TargetSpec } from '../spec/target-spec.js';
+import { DEFAULT_ROUTE } from '../spec/decision.js';
 import { cheapestAbove, roundPrediction } from '../routing/policies/predicted-policy.js';
-import { quantile } from './routing-metrics.js';
+import { quantile } from '../learning/routing-metrics.js';
 import type { Replay, ReplayRow } from './replay.js';
 
 /**

@@ -1,4 +1,6 @@
-import type { ResolvedConfig, RouterSpec, TargetSpec } from '../config/resolved-config.js';
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import type { RouterSpec } from '../routing/router-spec.js';
+import type { TargetSpec } from '../spec/target-spec.js';
 import type { ScoredExample } from '../learning/scored-data.js';
 import { blendedPrice } from '../routing/policies/predicted-policy.js';
 import { Routing } from '../routing/routing.js';

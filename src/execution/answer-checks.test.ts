@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckSpec } from '../config/resolved-config.js';
+import type { CheckSpec } from '../spec/check-spec.js';
 import type { ChatResult } from '../spec/chat-result.js';
 import { createChatRequest } from '../spec/create-chat-request.js';
 import { compileCheck, isRefusalResult } from './answer-checks.js';

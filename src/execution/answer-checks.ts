@@ -1,5 +1,5 @@
-import type { CheckSpec } from '../config/resolved-config.js';
-import { compilePattern } from '../config/compile-pattern.js';
+import type { CheckSpec } from '../spec/check-spec.js';
+import { compilePattern } from '../util/compile-pattern.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { ChatResult } from '../spec/chat-result.js';
 import { firstChoiceText } from '../spec/create-chat-request.js';

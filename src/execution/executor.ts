@@ -164,9 +164,7 @@ class PlanRun<Refusal> {
         if (expiry === 'total' && left < target.spec.reliability.timeout.totalMs) return 'next';
         const delay = retryDelay(attempt, error, settings, this.context.random);
         if (delay === undefined || delay > left - MIN_ATTEMPT_MS) return 'next';
-        try {
-          await sleep(delay, this.context.cancellation.signal);
-        } catch {
+        if (!(await sleep(delay, this.context.cancellation.signal))) {
           this.last = new AbortedError('The client disconnected while the gateway waited to retry.');
           return 'stop';
         }

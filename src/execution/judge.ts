@@ -1,4 +1,4 @@
-import type { JudgeSpec } from '../config/resolved-config.js';
+import type { JudgeSpec } from '../spec/check-spec.js';
 import { extractRoutingText } from '../features/extract-routing-text.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import { createStructuredRequest, firstChoiceText } from '../spec/create-chat-request.js';

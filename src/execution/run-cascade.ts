@@ -1,7 +1,7 @@
-import type { CheckSpec } from '../config/resolved-config.js';
+import type { CheckSpec } from '../spec/check-spec.js';
 import { AllAttemptsFailedError, NoAvailableModelError } from '../errors/execution-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
-import { chatResultToParts } from '../providers/shared/chat-result-to-parts.js';
+import { chatResultToParts } from '../spec/chat-result-to-parts.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { ChatResult } from '../spec/chat-result.js';
 import type { FilteredCandidate } from '../spec/decision.js';

@@ -1,4 +1,4 @@
-import type { PickSpec } from '../config/resolved-config.js';
+import type { PickSpec } from '../spec/check-spec.js';
 import { AllAttemptsFailedError, NoAvailableModelError } from '../errors/execution-errors.js';
 import { ProviderTimeoutError } from '../errors/provider-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';

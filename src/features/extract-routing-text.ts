@@ -1,5 +1,7 @@
-import type { MatchOn } from '../config/resolved-config.js';
 import type { ChatMessage } from '../spec/chat-request.js';
+
+/** Which messages a router reads (its `match_on`): the last user message, every user message, or all of them. */
+export type MatchOn = 'last_user' | 'user' | 'all';
 
 /** The text of a message: a string as is, content parts flattened (text parts joined by newlines). */
 export function messageText(message: ChatMessage): string {

@@ -1,13 +1,14 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { NoAvailableModelError, NoCompatibleModelError } from '../errors/execution-errors.js';
 import { AbortedError } from '../errors/request-errors.js';
+import { StartupError } from '../errors/startup-error.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { CircuitBreakers } from '../execution/circuit-breaker.js';
 import { DeploymentLoad } from '../execution/deployment-load.js';
 import { executeCall, executeGenerate, executeStream, replay, type ExecutionContext, type ExecutionOptions, type GenerateExecution, type StreamExecution } from '../execution/executor.js';
 import { cascadeGenerate, cascadeStream } from '../execution/run-cascade.js';
 import { parallelGenerate } from '../execution/run-parallel.js';
-import { chatResultToParts } from '../providers/shared/chat-result-to-parts.js';
+import { chatResultToParts } from '../spec/chat-result-to-parts.js';
 import { EmbeddingCache } from '../routing/signals/embedding-cache.js';
 import type { SignalCall, SignalModels } from '../routing/signal-models.js';
 import type { EmbeddingModel } from '../spec/embedding-model.js';
@@ -24,6 +25,7 @@ import type { Attempt, Trace, TraceContext } from '../spec/trace.js';
 import { answeringAttempts } from '../spec/attempt-rules.js';
 import { promptRecord } from './prompt-record.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
+import type { TraceStore } from '../telemetry/trace-store.js';
 import { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { OtelSink } from '../telemetry/otel-sink.js';
 import { sameDeployment } from './same-deployment.js';
@@ -41,7 +43,7 @@ export type GatewayOptions = {
    */
   recentTraces?: number;
   /** The trace store: every trace is written to it, the traces API and stats read it, and the gateway closes it. Default: an in-memory store of the last 1,000 traces. */
-  store?: SqliteTraceStore;
+  store?: TraceStore;
   /** Export Node's process metrics (CPU, memory, event loop) on /metrics too; off by default for library use. */
   processMetrics?: boolean;
   /** Clock for circuit breakers (tests move time instead of waiting). */
@@ -105,8 +107,8 @@ export class Gateway {
   private readonly embeddingModels = new Map<string, EmbeddingModel>();
   private readonly providers: Provider[] = [];
   private readonly sinks: TraceSink[];
-  /** The trace store the traces API and stats read. */
-  readonly store: SqliteTraceStore;
+  /** The trace store the traces API and stats read (through its interface: the database stays inside it). */
+  readonly store: TraceStore;
   /** Prometheus metrics of every request (`GET /metrics`). */
   readonly metrics: GatewayMetrics;
   /** The gateway of a reload chain that serves now: the metrics the chain shares read its breakers. */
@@ -150,7 +152,7 @@ export class Gateway {
       if (!provider) continue;
       this.models.set(spec.name, provider.languageModel(spec));
       if (encoders.has(spec.name)) {
-        if (!provider.embeddingModel) throw new Error(`model "${spec.name}" is an encoder, and its provider "${spec.provider}" has no embeddings endpoint`);
+        if (!provider.embeddingModel) throw new StartupError(`model "${spec.name}" is an encoder, and its provider "${spec.provider}" has no embeddings endpoint`);
         this.embeddingModels.set(spec.name, provider.embeddingModel(spec));
       }
     }

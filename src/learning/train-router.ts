@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { extractFeatures, featureLength, type FeatureSpec, type SparseVector } from '../features/text-features.js';
 import { DENSE_FEATURES, denseFeatures } from '../features/text-statistics.js';
-import { twoModelMetrics } from '../evaluation/routing-metrics.js';
+import { twoModelMetrics } from './routing-metrics.js';
 import { predictLinear, trainLogistic, type LinearModel, type LogisticOptions } from './logistic-regression.js';
 import { inHoldout, type ScoredExample } from './scored-data.js';
 import { exampleText } from './example-text.js';

@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../config/resolved-config.js';
+import type { ProviderConfig } from './provider-config.js';
 import type { Provider } from '../spec/provider.js';
 import { createMockProvider } from './mock/mock-provider.js';
 import { createOpenAIProvider } from './openai/openai-provider.js';

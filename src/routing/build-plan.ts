@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../config/resolved-config.js';
+import type { ProviderConfig } from '../providers/provider-config.js';
 import type { Candidate, FilteredCandidate, PolicyKind } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 

@@ -1,9 +1,12 @@
-import type { CheckSpec, PickSpec, ResolvedConfig, RouteSpec, RouterSpec, TargetSpec } from '../config/resolved-config.js';
-import { DEFAULT_ROUTE } from '../config/resolve-config.js';
+import type { CheckSpec, PickSpec } from '../spec/check-spec.js';
+import type { TargetSpec } from '../spec/target-spec.js';
+import type { RouteSpec, RouterSpec } from './router-spec.js';
+import type { RoutingConfig } from './routing-config.js';
 import { listNames } from '../util/describe-value.js';
-import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
+import { InternalError, InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
+import { StartupError } from '../errors/startup-error.js';
 import type { ChatRequest } from '../spec/chat-request.js';
-import type { Balance, Candidate, Classification, Decision, FilteredCandidate, Prediction, Signal } from '../spec/decision.js';
+import { DEFAULT_ROUTE, type Balance, type Candidate, type Classification, type Decision, type FilteredCandidate, type Prediction, type Signal } from '../spec/decision.js';
 import type { Attempt } from '../spec/trace.js';
 import { emptyDecision } from '../spec/empty-decision.js';
 import { measureComplexity } from '../features/complexity.js';
@@ -63,7 +66,8 @@ type Planner =
   | { kind: 'cascade'; steps: Plan[]; check: CheckSpec }
   | { kind: 'parallel'; steps: Plan[]; pick: PickSpec; timeoutMs: number };
 
-type CompiledRoute = { spec: RouteSpec; matcher: Matcher | undefined; planner: Planner | undefined };
+/** `matcher`: the rule tests of its `when`; `examples`: the route also holds when its examples are the most similar. */
+type CompiledRoute = { spec: RouteSpec; matcher: Matcher | undefined; examples: boolean; planner: Planner | undefined };
 
 export type RoutingOptions = {
   /** The circuit breakers: decisions skip open circuits; without them every circuit counts as closed. */
@@ -93,9 +97,6 @@ type CompiledRouter = {
 /** What a planner chose for this request, before filtering. */
 type Chosen = { plan: Plan; steps?: { plans: Plan[]; shape: Exclude<Planner, { kind: 'fixed' | 'predicted' | 'balanced' }> }; prediction: Prediction | null; balance: Balance | null };
 
-/** Thrown by a matcher that needs the similarity of the request before it has been computed (it needs an await). */
-const NEEDS_SIMILARITY = Symbol('needs similarity');
-
 /**
  * The router core: turns a request into a Decision and a plan. Everything that can be computed
  * from the config (regexes, plans, example vectors) is computed here, once. The only calls it
@@ -111,7 +112,7 @@ export class Routing {
   private readonly planContext: PlanContext;
 
   constructor(
-    private readonly config: ResolvedConfig,
+    private readonly config: RoutingConfig,
     options: RoutingOptions = {},
   ) {
     this.health = options.health;
@@ -157,13 +158,13 @@ export class Routing {
         warnings.push(`router "${router.spec.name}": ${why}; its example routes will not match`);
         continue;
       }
-      if (!this.models) throw new Error(`router "${router.spec.name}" embeds its examples with a model, and no model can be called here`);
+      if (!this.models) throw new StartupError(`router "${router.spec.name}" embeds its examples with a model, and no model can be called here`);
       try {
         const prepared = await router.examples.prepare(this.models, cache, signal);
         attempts.push(...prepared.attempts);
         if (prepared.warning) warnings.push(prepared.warning);
       } catch (error) {
-        throw new Error(`router "${router.spec.name}": ${(error as Error).message}`);
+        throw new StartupError(`router "${router.spec.name}": ${(error as Error).message}`, error);
       }
     }
     return { attempts, warnings };
@@ -190,27 +191,20 @@ export class Routing {
       text: () => (text ??= extractRoutingText(request.messages, router.spec.matchOn)),
       complexity: () => (complexity ??= measureComplexity(input.text(), conversationTurns(request.messages)).score),
       metadata: request.metadata,
-      similarity: () => {
-        if (!found.similarity) throw NEEDS_SIMILARITY;
-        return found.similarity;
-      },
     };
-    // Rules are synchronous; the first one that reads the similarity waits for it once, then matching
-    // resumes. Only that one returns a promise: the others cost no promise and no microtask.
+    // Rules are synchronous (microseconds); examples are read only when a route's rules do not hold.
+    // The first such route waits once for the similarity (it may need a model call): only it returns
+    // a promise, the others cost no promise and no microtask.
     const match = (route: CompiledRoute): Evidence[] | undefined | Promise<Evidence[] | undefined> => {
-      const { matcher } = route;
-      if (!matcher) return undefined;
-      try {
-        return matcher(input);
-      } catch (thrown) {
-        const { examples } = router;
-        if (thrown !== NEEDS_SIMILARITY || !examples) throw thrown;
-        return (async () => {
-          found.similarity = await examples.score(input.text(), this.models, cancellation.signal);
-          found.attempts.push(...found.similarity.attempts);
-          return matcher(input);
-        })();
-      }
+      const evidence = route.matcher?.(input);
+      const { examples } = router;
+      if (evidence || !route.examples || !examples) return evidence;
+      if (found.similarity) return exampleEvidence(route.spec.name, found.similarity);
+      return (async () => {
+        found.similarity = await examples.score(input.text(), this.models, cancellation.signal);
+        found.attempts.push(...found.similarity.attempts);
+        return exampleEvidence(route.spec.name, found.similarity);
+      })();
     };
 
     let chosen: CompiledRoute | undefined;
@@ -397,7 +391,7 @@ export class Routing {
         case 'cheapest_above':
         case 'strong_weak': {
           const classifier = spec.classifier;
-          if (classifier?.type !== 'trained') throw new Error(`router "${spec.name}": a ${target.policy} policy without a trained classifier passed config validation`);
+          if (classifier?.type !== 'trained') throw new InternalError(`router "${spec.name}": a ${target.policy} policy without a trained classifier passed config validation`);
           return { kind: 'predicted', choose: compilePredictedPolicy(target, classifier.model, spec.fallbacks, this.planContext) };
         }
       }
@@ -414,7 +408,8 @@ export class Routing {
     const compiled = spec.routes.map(
       (route): CompiledRoute => ({
         spec: route,
-        matcher: route.when ? routeMatcher(route.name, route.when) : undefined,
+        matcher: route.when ? compileCondition(route.when) : undefined,
+        examples: route.when?.examples !== undefined,
         planner: route.action.type === 'target' ? planner(route.action.target) : undefined,
       }),
     );
@@ -449,19 +444,10 @@ function emptySignals(): SignalState {
   return { classification: null, similarity: undefined, attempts: [] };
 }
 
-/**
- * A route's `when`: its rule tests first (microseconds), then its examples, which hold when this
- * route is the most similar of the router's example routes and reaches its threshold.
- */
-function routeMatcher(route: string, when: NonNullable<RouteSpec['when']>): Matcher {
-  const rules = compileCondition(when);
-  if (when.examples === undefined) return rules;
-  return (input) => {
-    const evidence = rules(input);
-    if (evidence) return evidence;
-    const best = input.similarity().best;
-    return best?.route === route ? [{ signal: 'examples', similarity: best.score, example: best.example }] : undefined;
-  };
+/** A route's examples hold when it is the most similar of the router's example routes and reaches its threshold. */
+function exampleEvidence(route: string, similarity: SimilarityResult): Evidence[] | undefined {
+  const { best } = similarity;
+  return best?.route === route ? [{ signal: 'examples', similarity: best.score, example: best.example }] : undefined;
 }
 
 /**

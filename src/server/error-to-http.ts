@@ -1,7 +1,7 @@
-import { asKnownError } from '../errors/any-switchyard-error.js';
+import { asKnownError, type ErrorByKind } from '../errors/any-switchyard-error.js';
 import type { AllAttemptsFailedError } from '../errors/execution-errors.js';
 import type { ProviderHttpError } from '../errors/provider-errors.js';
-import type { SwitchyardError } from '../errors/switchyard-error.js';
+import type { ErrorKind, SwitchyardError } from '../errors/switchyard-error.js';
 
 export type OpenAIErrorBody = {
   error: { message: string; type: string; param: string | null; code: string | null; [extra: string]: unknown };
@@ -9,66 +9,59 @@ export type OpenAIErrorBody = {
 
 export type HttpError = { status: number; body: OpenAIErrorBody; headers: Record<string, string> };
 
-/**
- * The one map from error kind to HTTP status and OpenAI error body. The switch is exhaustive:
- * a new error kind does not compile until it is mapped here.
- */
+/** The one map from error kind to HTTP status and OpenAI error body. */
 export function errorToHttp(thrown: SwitchyardError): HttpError {
   const error = asKnownError(thrown);
-  const body = (status: number, type: string, code: string | null, param: string | null = null, message = error.message): HttpError => ({
-    status,
-    body: { error: { message, type, param, code } },
-    headers: {},
-  });
-  switch (error.kind) {
-    case 'invalid_request':
-      return body(400, 'invalid_request_error', error.code ?? null, error.param ?? null);
-    case 'authentication':
-      return body(401, 'invalid_request_error', 'invalid_api_key');
-    case 'forbidden':
-      return body(403, 'invalid_request_error', error.code);
-    case 'misdirected_request':
-      // 421: this server is not the one that name is meant for (RFC 9110 §15.5.20).
-      return body(421, 'invalid_request_error', 'host_not_allowed');
-    case 'not_found':
-      return body(404, 'invalid_request_error', error.code, error.param ?? null);
-    case 'method_not_allowed':
-      return withHeaders(body(405, 'invalid_request_error', 'method_not_allowed'), { allow: error.allowed.join(', ') });
-    case 'payload_too_large':
-      return withHeaders(body(413, 'invalid_request_error', 'request_too_large'), { connection: 'close' });
-    case 'overloaded':
-      // The connection stays open: the body is drained (not kept), so a client still sending it reads this answer.
-      return withHeaders(body(503, 'service_unavailable_error', 'gateway_overloaded'), {
-        'retry-after': String(Math.ceil(error.retryAfterMs / 1000)),
-        'retry-after-ms': String(error.retryAfterMs),
-        'x-should-retry': 'true',
-      });
-    case 'no_available_model':
-      // Retrying at once cannot help: not until the operator changes the configuration, or, when
-      // open circuits are in the way, until one lets a probe through (`retry-after` says when).
-      return withHeaders(body(503, 'service_unavailable_error', 'no_available_model'), { 'x-should-retry': 'false', ...retryAfterHeaders(error.retryAfterMs) });
-    case 'no_compatible_model':
-      return body(400, 'invalid_request_error', error.contextLength ? 'context_length_exceeded' : 'unsupported_request');
-    case 'upstream_http':
-      return upstreamHttpError(error);
-    case 'upstream_connection':
-      return body(502, 'upstream_error', 'upstream_connection_error');
-    case 'upstream_timeout':
-      return body(504, 'upstream_error', 'upstream_timeout');
-    case 'upstream_protocol':
-      return body(502, 'upstream_error', 'upstream_protocol_error');
-    case 'all_attempts_failed':
-      return allAttemptsFailed(error);
-    case 'aborted':
-      // nginx's "client closed request": the client is gone and will not read it, but logs will.
-      return body(499, 'request_aborted', 'request_aborted');
-    case 'shutdown':
-      // The client may retry at once: a load balancer sends it to an instance that is not stopping.
-      return withHeaders(body(503, 'service_unavailable_error', 'server_shutting_down'), { connection: 'close', 'x-should-retry': 'true' });
-    case 'config':
-    case 'internal':
-      return body(500, 'server_error', 'internal_error');
-  }
+  return mapKind(error.kind, error);
+}
+
+/** Looks the kind up with its own class: the map's entry for `K` takes `ErrorByKind[K]`. */
+function mapKind<K extends ErrorKind>(kind: K, error: ErrorByKind[K]): HttpError {
+  return HTTP_BY_KIND[kind](error);
+}
+
+/**
+ * One entry per `ErrorKind`, typed by the mapped type rather than a switch: a kind without an entry
+ * does not compile (see error-to-http.typecheck.test.ts).
+ */
+const HTTP_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => HttpError } = {
+  invalid_request: (error) => answer(error, 400, 'invalid_request_error', error.code ?? null, error.param ?? null),
+  authentication: (error) => answer(error, 401, 'invalid_request_error', 'invalid_api_key'),
+  forbidden: (error) => answer(error, 403, 'invalid_request_error', error.code),
+  // 421: this server is not the one that name is meant for (RFC 9110 §15.5.20).
+  misdirected_request: (error) => answer(error, 421, 'invalid_request_error', 'host_not_allowed'),
+  not_found: (error) => answer(error, 404, 'invalid_request_error', error.code, error.param ?? null),
+  method_not_allowed: (error) => withHeaders(answer(error, 405, 'invalid_request_error', 'method_not_allowed'), { allow: error.allowed.join(', ') }),
+  payload_too_large: (error) => withHeaders(answer(error, 413, 'invalid_request_error', 'request_too_large'), { connection: 'close' }),
+  // The connection stays open: the body is drained (not kept), so a client still sending it reads this answer.
+  overloaded: (error) =>
+    withHeaders(answer(error, 503, 'service_unavailable_error', 'gateway_overloaded'), {
+      'retry-after': String(Math.ceil(error.retryAfterMs / 1000)),
+      'retry-after-ms': String(error.retryAfterMs),
+      'x-should-retry': 'true',
+    }),
+  // Retrying at once cannot help: not until the operator changes the configuration, or, when
+  // open circuits are in the way, until one lets a probe through (`retry-after` says when).
+  no_available_model: (error) =>
+    withHeaders(answer(error, 503, 'service_unavailable_error', 'no_available_model'), { 'x-should-retry': 'false', ...retryAfterHeaders(error.retryAfterMs) }),
+  no_compatible_model: (error) => answer(error, 400, 'invalid_request_error', error.contextLength ? 'context_length_exceeded' : 'unsupported_request'),
+  upstream_http: (error) => upstreamHttpError(error),
+  upstream_connection: (error) => answer(error, 502, 'upstream_error', 'upstream_connection_error'),
+  upstream_timeout: (error) => answer(error, 504, 'upstream_error', 'upstream_timeout'),
+  upstream_protocol: (error) => answer(error, 502, 'upstream_error', 'upstream_protocol_error'),
+  all_attempts_failed: (error) => allAttemptsFailed(error),
+  // nginx's "client closed request": the client is gone and will not read it, but logs will.
+  aborted: (error) => answer(error, 499, 'request_aborted', 'request_aborted'),
+  // The client may retry at once: a load balancer sends it to an instance that is not stopping.
+  shutdown: (error) =>
+    withHeaders(answer(error, 503, 'service_unavailable_error', 'server_shutting_down'), { connection: 'close', 'x-should-retry': 'true' }),
+  config: (error) => answer(error, 500, 'server_error', 'internal_error'),
+  startup: (error) => answer(error, 500, 'server_error', 'internal_error'),
+  internal: (error) => answer(error, 500, 'server_error', 'internal_error'),
+};
+
+function answer(error: SwitchyardError, status: number, type: string, code: string | null, param: string | null = null): HttpError {
+  return { status, body: { error: { message: error.message, type, param, code } }, headers: {} };
 }
 
 function withHeaders(error: HttpError, headers: Record<string, string>): HttpError {

@@ -111,6 +111,9 @@ export type PromptTokens = { tokens: number; method: 'counted' | 'at_least' | 'e
 
 export type SystemPromptMerge = 'prepend' | 'append' | 'replace';
 
+/** `Decision.route` when no rule matched (the router's `default`); no route of a config may take the name. */
+export const DEFAULT_ROUTE = 'default';
+
 export type Decision = {
   /** The `model` field the client sent. */
   requested: string;

@@ -1,6 +1,18 @@
 import type { EmbeddingModel } from './embedding-model.js';
 import type { LanguageModel } from './language-model.js';
 import type { ModelSpec } from './model-spec.js';
+import type { ReliabilityOverrides } from './reliability.js';
+
+/** Set when a provider cannot be used because variables it references are unset. */
+export type ProviderDisabled = { missingEnv: string[] };
+
+/** What the settings of every provider (a resolved `providers:` entry) hold, whatever its `type`. */
+export type ProviderBase = {
+  name: string;
+  disabled: ProviderDisabled | undefined;
+  /** Settings for every model of this provider, under each model's own. */
+  reliability: ReliabilityOverrides;
+};
 
 /** One configured upstream (a `providers:` entry): owns its connection pool and credentials. */
 export interface Provider {

@@ -43,6 +43,13 @@ export type ReliabilitySettings = {
   circuitBreaker: CircuitBreakerSettings;
 };
 
+/** Reliability settings as written in YAML (a provider's, a model's): any field may be missing. */
+export type ReliabilityOverrides = {
+  retry: Partial<ReliabilitySettings['retry']>;
+  timeout: Partial<ReliabilitySettings['timeout']>;
+  circuitBreaker: Partial<ReliabilitySettings['circuitBreaker']>;
+};
+
 /**
  * Defaults in the spirit of the OpenAI SDKs (3 attempts, 0.5 s doubling to 8 s) with a
  * gateway's caution: a retry-after over 10 s hands over to the next model rather than holding

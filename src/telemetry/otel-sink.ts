@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace as otel, type Attributes, type Tracer } from '@opentelemetry/api';
-import type { ProviderConfig } from '../config/resolved-config.js';
+import type { ProviderConfig } from '../providers/provider-config.js';
 import type { TraceSink } from '../spec/trace-sink.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { Attempt, Trace } from '../spec/trace.js';

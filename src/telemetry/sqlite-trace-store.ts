@@ -1,14 +1,14 @@
 import Database from 'better-sqlite3';
 import { InternalError, OverloadedError } from '../errors/request-errors.js';
 import type { Trace } from '../spec/trace.js';
-import type { TraceSink } from '../spec/trace-sink.js';
 import { checkVersion, configure, migrate, READ_BUSY_TIMEOUT_MS, RETENTION_SQL } from './trace-store-schema.js';
 import { decodeCursor, encodeCursor, type TraceFilter, type TracePage } from './trace-filter.js';
 import { TraceLedger, type TraceStoreCounts } from './trace-ledger.js';
 import { INSERT_TRACE, traceColumns, traceRow } from './trace-row.js';
 import { traceStats, type TraceStats } from './trace-stats.js';
 import { TraceWriter, type TraceWriterOptions } from './trace-writer.js';
-import type { Feedback, FeedbackInput, TraceQueries } from './trace-queries.js';
+import type { Feedback, FeedbackInput } from './trace-queries.js';
+import type { TraceStore } from './trace-store.js';
 
 /**
  * A read (the API, stats) waits for the traces still being written, but once the writer is failing
@@ -29,7 +29,7 @@ export type TraceStoreOptions = {
  * for pending writes first (briefly when the writer is failing, `READ_WAIT_MS`), so a trace is
  * visible as soon as its request has ended. Every trace recorded is counted: written, pending or dropped by cause (`counts()`).
  */
-export class SqliteTraceStore implements TraceSink, TraceQueries {
+export class SqliteTraceStore implements TraceStore {
   readonly db: Database.Database;
   private readonly writer: TraceWriter | undefined;
   /** Counts the traces of a store without a writer thread (in memory, or read-only). */

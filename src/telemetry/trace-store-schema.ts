@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { StartupError } from '../errors/startup-error.js';
 
 /**
  * The trace store's schema, as numbered migrations applied in order and recorded in
@@ -54,7 +55,7 @@ export function checkVersion(db: Database, path: string): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
   const current = table ? ((db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as { version: number | null }).version ?? 0) : 0;
   if (current > SCHEMA_VERSION) {
-    throw new Error(`the trace store ${path} has schema version ${current}, newer than this Switchyard's ${SCHEMA_VERSION}; upgrade Switchyard or use another storage.path`);
+    throw new StartupError(`the trace store ${path} has schema version ${current}, newer than this Switchyard's ${SCHEMA_VERSION}; upgrade Switchyard or use another storage.path`);
   }
   return current;
 }

@@ -216,8 +216,25 @@ describe('streaming', () => {
     const last = chunks.at(-1);
     expect(last?.choices).toEqual([]);
     expect(last?.usage).toMatchObject({ prompt_tokens: 40, completion_tokens: 8, total_tokens: 48 });
-    // The gateway always asks the upstream for usage.
+    // The client asked here; the next test shows the gateway asks the upstream when the client does not.
     expect(upstream.requests[0]?.body?.['stream_options']).toEqual({ include_usage: true });
+  });
+
+  it('asks the upstream for usage even when the client turned it off, and sends the client no usage chunk', async () => {
+    upstream.respond({ type: 'completion', text: 'a b c', usage: { prompt_tokens: 1000, completion_tokens: 100 } });
+    const { data: stream, response } = await client.chat.completions
+      .create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }], stream: true, stream_options: { include_usage: false } })
+      .withResponse();
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    // The client's other stream options pass through; include_usage is the gateway's, so cost is counted from the upstream's figures.
+    expect(upstream.requests[0]?.body?.['stream_options']).toEqual({ include_usage: true });
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.filter((chunk) => chunk.usage)).toEqual([]);
+    expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe('stop');
+    expect(response.headers.get('x-switchyard-usage-estimated')).toBeNull();
+    const trace = gateway.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
+    expect(trace?.costUsd).toBeCloseTo((1000 * 0.15 + 100 * 0.6) / 1e6, 15);
   });
 
   it('writes SSE with the contract headers and a final data: [DONE]', async () => {
@@ -248,6 +265,7 @@ describe('streaming', () => {
     });
     const text = await response.text();
     expect(text).not.toContain('"usage"');
+    expect(upstream.requests[0]?.body?.['stream_options']).toEqual({ include_usage: true });
     const trace = gateway.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
     expect(trace?.costUsd).toBeCloseTo((1000 * 0.15 + 100 * 0.6) / 1e6, 15);
     expect(trace?.status).toBe('ok');

@@ -532,8 +532,12 @@ describe('a burst of mixed traffic through a gateway writing SQLite', () => {
     expect(after.pages).toBe(1);
     expect(after.traces.map((trace) => trace.id)).toEqual(before);
     expect(after.traces).toEqual(listed.traces);
-    const migrations = running.gateway.store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
-    expect(migrations).toEqual([{ version: 1 }]);
+    const reader = SqliteTraceStore.read(path());
+    try {
+      expect(reader.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }]);
+    } finally {
+      await reader.close();
+    }
     // A new request goes on top of the old ones.
     await openaiClient(running).chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'One more question after the restart?' }] });
     const latest = await getJson(`${running.baseURL}/traces?limit=1`);

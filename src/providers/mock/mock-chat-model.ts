@@ -4,6 +4,7 @@ import {
   ProviderProtocolError,
   type ProviderErrorSource,
 } from '../../errors/provider-errors.js';
+import { AbortedError } from '../../errors/request-errors.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { ChatResult } from '../../spec/chat-result.js';
 import type { FinishReason } from '../../spec/finish-reason.js';
@@ -56,7 +57,7 @@ export class MockChatModel implements LanguageModel {
   /** Waits the drawn latency (and any stall), then throws the faults that come before the first byte. */
   private async begin(signal: AbortSignal): Promise<MockOutcome> {
     const outcome = this.scenario.next();
-    await sleep(outcome.latencyMs + (outcome.fault?.kind === 'stall' ? outcome.fault.ms : 0), signal);
+    if (!(await sleep(outcome.latencyMs + (outcome.fault?.kind === 'stall' ? outcome.fault.ms : 0), signal))) throw new AbortedError();
     const fault = outcome.fault;
     switch (fault?.kind) {
       case 'error':
@@ -97,7 +98,7 @@ export class MockChatModel implements LanguageModel {
     try {
       for (let index = 0; index < chunks.length; index++) {
         if (index >= cutAfter) throw new ProviderConnectionError(this.source, `stream cut after ${cutAfter} chunks (rehearsal fault)`);
-        if (index > 0 && this.options.chunkDelayMs > 0) await sleep(this.options.chunkDelayMs, signal);
+        if (index > 0 && this.options.chunkDelayMs > 0 && !(await sleep(this.options.chunkDelayMs, signal))) throw new AbortedError();
         yield { type: 'text-delta', choice: 0, text: chunks[index] ?? '' };
       }
       if (cutAfter <= chunks.length) throw new ProviderConnectionError(this.source, `stream cut after ${cutAfter} chunks (rehearsal fault)`);

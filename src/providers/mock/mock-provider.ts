@@ -1,4 +1,4 @@
-import type { MockProviderConfig } from '../../config/resolved-config.js';
+import type { MockProviderConfig } from './mock-provider-config.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Provider } from '../../spec/provider.js';
 import { MockChatModel } from './mock-chat-model.js';

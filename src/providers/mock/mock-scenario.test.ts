@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MockProviderConfig } from '../../config/resolved-config.js';
+import type { MockProviderConfig } from './mock-provider-config.js';
 import { MockScenario, type MockOutcome } from './mock-scenario.js';
 import { seededRandom } from '../../util/seeded-random.js';
 

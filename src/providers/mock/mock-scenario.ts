@@ -1,5 +1,5 @@
-import type { MockFault } from '../../config/config-schema.js';
-import type { MockProviderConfig } from '../../config/resolved-config.js';
+import type { MockFault } from './mock-fault-schema.js';
+import type { MockProviderConfig } from './mock-provider-config.js';
 import { seededRandom } from '../../util/seeded-random.js';
 
 /** What happens to one call: a fault (or none) and the latency before the first byte. */

@@ -6,7 +6,7 @@ import type { ChatResult } from '../../spec/chat-result.js';
 import type { LanguageModel, LanguageModelCallOptions, LanguageModelStream } from '../../spec/language-model.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { Cancellation } from '../../util/cancellation.js';
-import { chatResultToParts } from '../shared/chat-result-to-parts.js';
+import { chatResultToParts } from '../../spec/chat-result-to-parts.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
 import type { Redact } from '../shared/secret-redactor.js';
 import { SseDecoder } from '../shared/sse-decoder.js';

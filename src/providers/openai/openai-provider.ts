@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import type { OpenAIProviderConfig } from '../../config/resolved-config.js';
+import type { OpenAIProviderConfig } from './openai-provider-config.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Provider } from '../../spec/provider.js';
 import { SecretRedactor, type Redact } from '../shared/secret-redactor.js';

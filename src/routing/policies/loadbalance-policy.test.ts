@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../config/load-config.js';
-import type { ResolvedConfig, TargetSpec } from '../../config/resolved-config.js';
+import type { ResolvedConfig } from '../../config/resolved-config.js';
+import type { TargetSpec } from '../../spec/target-spec.js';
 import { seededRandom } from '../../util/seeded-random.js';
 import type { PlanContext } from '../build-plan.js';
 import type { DeploymentHealth } from '../filter-candidates.js';

@@ -1,4 +1,4 @@
-import type { TargetSpec } from '../../config/resolved-config.js';
+import type { TargetSpec } from '../../spec/target-spec.js';
 import type { Balance } from '../../spec/decision.js';
 import { buildPlan, type Plan, type PlanContext } from '../build-plan.js';
 import type { DeploymentHealth } from '../filter-candidates.js';

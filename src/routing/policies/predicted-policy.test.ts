@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderConfig, TargetSpec } from '../../config/resolved-config.js';
+import type { ProviderConfig } from '../../providers/provider-config.js';
+import type { TargetSpec } from '../../spec/target-spec.js';
 import { TrainedRouter } from '../../learning/trained-router.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import { DEFAULT_RELIABILITY } from '../../spec/reliability.js';

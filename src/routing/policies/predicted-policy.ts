@@ -1,4 +1,4 @@
-import type { TargetSpec } from '../../config/resolved-config.js';
+import type { TargetSpec } from '../../spec/target-spec.js';
 import type { TrainedRouter } from '../../learning/trained-router.js';
 import type { Prediction } from '../../spec/decision.js';
 import type { ModelSpec } from '../../spec/model-spec.js';

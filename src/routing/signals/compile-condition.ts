@@ -1,6 +1,5 @@
-import { compileKeywords, compilePattern } from '../../config/compile-pattern.js';
-import type { ConditionInput } from '../../config/config-schema.js';
-import type { SimilarityResult } from './example-routes.js';
+import { compileKeywords, compilePattern } from '../../util/compile-pattern.js';
+import type { ConditionInput } from './condition-input.js';
 
 export type Evidence =
   | { signal: 'keywords' | 'regex'; match: string }
@@ -14,8 +13,6 @@ export type MatchInput = {
   /** The complexity score of the text (0..1), computed on first use like `text`. */
   complexity(): number;
   metadata: Readonly<Record<string, string>> | undefined;
-  /** How similar the request is to each example route; throws until computed (it may need a model call). */
-  similarity(): SimilarityResult;
 };
 
 /** What fired, or undefined when the condition does not hold. An empty list matched without evidence (`not`). */

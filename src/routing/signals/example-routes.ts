@@ -1,4 +1,5 @@
-import type { EncoderSpec } from '../../config/resolved-config.js';
+import type { EncoderSpec } from '../router-spec.js';
+import { StartupError } from '../../errors/startup-error.js';
 import { LOCAL_ENCODER_ID, LocalEncoder } from '../../features/local-encoder.js';
 import type { Similarity } from '../../spec/decision.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
@@ -89,13 +90,13 @@ export class ExampleRoutes {
       const batch = missing.slice(start, start + 256);
       const call = await models.embed(this.encoder.model, batch.map((item) => item.example.slice(0, MODEL_MAX_CHARS)), signal);
       attempts.push(...call.attempts);
-      if (!call.ok) throw new Error(`could not embed the examples with "${this.encoder.model}": ${call.error.message}`);
+      if (!call.ok) throw new StartupError(`could not embed the examples with "${this.encoder.model}": ${call.error.message}`, call.error);
       batch.forEach((item, index) => added.push({ key: item.key, vector: call.value[index] as Float32Array }));
     }
     const warning = cache.add(added);
     this.stored = all.map((item) => ({ route: item.route, example: item.example, vector: cache.get(item.key) as Float32Array }));
     const dimensions = new Set(this.stored.map((item) => item.vector.length));
-    if (dimensions.size > 1) throw new Error(`the embedding cache ${cache.path} holds vectors of different lengths for "${this.encoder.model}"; delete it`);
+    if (dimensions.size > 1) throw new StartupError(`the embedding cache ${cache.path} holds vectors of different lengths for "${this.encoder.model}"; delete it`);
     this.unavailable = undefined;
     return { attempts, warning };
   }

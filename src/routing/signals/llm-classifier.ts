@@ -1,4 +1,4 @@
-import type { ClassifierSpec } from '../../config/resolved-config.js';
+import type { ClassifierSpec } from '../router-spec.js';
 import type { ChatResult } from '../../spec/chat-result.js';
 import type { Classification } from '../../spec/decision.js';
 import type { ModelSpec } from '../../spec/model-spec.js';

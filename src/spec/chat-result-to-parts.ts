@@ -1,5 +1,5 @@
-import type { ChatResult } from '../../spec/chat-result.js';
-import type { StreamPart } from '../../spec/stream-part.js';
+import type { ChatResult } from './chat-result.js';
+import type { StreamPart } from './stream-part.js';
 
 /** A complete answer as stream parts: for upstreams that ignore `stream: true` and answer in one piece. */
 export function chatResultToParts(result: ChatResult): StreamPart[] {

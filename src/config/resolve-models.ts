@@ -1,9 +1,9 @@
 import { closestName, listNames } from '../util/describe-value.js';
-import type { ParsedModelEntry } from '../config/config-schema.js';
+import type { ParsedModelEntry } from './config-schema.js';
 import type { ValueIssue } from '../util/describe-zod-issues.js';
-import type { BuiltinModelEntry } from './builtin-model-entry.js';
-import type { ProviderConfig } from '../config/resolved-config.js';
-import { resolveReliability, toReliabilityOverrides } from '../config/resolve-reliability.js';
+import type { BuiltinModelEntry } from '../catalog/builtin-model-entry.js';
+import type { ProviderConfig } from '../providers/provider-config.js';
+import { resolveReliability, toReliabilityOverrides } from './resolve-reliability.js';
 import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 
 /**

@@ -1,0 +1,45 @@
+import type { MatchOn } from '../features/extract-routing-text.js';
+import type { TrainedRouter } from '../learning/trained-router.js';
+import type { SystemPromptMerge } from '../spec/decision.js';
+import type { TargetSpec } from '../spec/target-spec.js';
+import type { ConditionInput } from './signals/condition-input.js';
+
+export type CacheSpec = { size: number; ttlMs: number };
+
+/**
+ * A router's classifier. `trained`: a trained router file, loaded and checked at startup. `llm`: a
+ * catalog model that names the route.
+ */
+export type ClassifierSpec =
+  | { type: 'trained'; path: string; model: TrainedRouter }
+  | { type: 'llm'; model: string; prompt: string | undefined; timeoutMs: number; cache: CacheSpec; maxChars: number };
+
+/** What embeds prompts for routes with `examples`. */
+export type EncoderSpec = { type: 'local' } | { type: 'model'; model: string; timeoutMs: number; cache: CacheSpec };
+
+export type RouteAction = { type: 'target'; target: TargetSpec } | { type: 'block'; message: string };
+
+export type RouteSpec = {
+  name: string;
+  description: string | undefined;
+  when: ConditionInput | undefined;
+  action: RouteAction;
+  system: { text: string; merge: SystemPromptMerge } | undefined;
+  /** Move on to the next model when one refuses on content policy (off by default: the refusal is the answer). */
+  failoverOnContentFilter: boolean;
+};
+
+/** A router of the config, resolved: what `Routing` compiles at startup. */
+export type RouterSpec = {
+  name: string;
+  description: string | undefined;
+  reference: string | undefined;
+  matchOn: MatchOn;
+  classifier: ClassifierSpec | undefined;
+  /** Set when a route has `examples`. */
+  encoder: EncoderSpec | undefined;
+  /** In declared order: the first match wins. */
+  routes: RouteSpec[];
+  defaultTarget: TargetSpec;
+  fallbacks: ReadonlyMap<string, readonly string[]>;
+};

@@ -1,0 +1,10 @@
+import type { ProviderConfig } from '../providers/provider-config.js';
+import type { ModelSpec } from '../spec/model-spec.js';
+import type { RouterSpec } from './router-spec.js';
+
+/** What `Routing` is built from: the catalog, providers and routers of a resolved config (a `ResolvedConfig` is one). */
+export type RoutingConfig = {
+  models: ReadonlyMap<string, ModelSpec>;
+  providers: ReadonlyMap<string, ProviderConfig>;
+  routers: ReadonlyMap<string, RouterSpec>;
+};

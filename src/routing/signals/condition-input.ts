@@ -1,0 +1,12 @@
+/** A route's `when`, as the config gives it (`config/config-schema.ts#ConditionSchema` checks it). */
+export type ConditionInput = {
+  keywords?: string[] | undefined;
+  regex?: string[] | undefined;
+  metadata?: Record<string, string | string[]> | undefined;
+  complexity?: { min?: number | undefined; max?: number | undefined } | undefined;
+  examples?: string[] | undefined;
+  threshold?: number | undefined;
+  any?: ConditionInput[] | undefined;
+  all?: ConditionInput[] | undefined;
+  not?: ConditionInput | undefined;
+};
