@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AllowedHostSchema, AuthModeSchema, CorsSchema } from './server-access-schema.js';
 import { ServerLimitFields } from './server-limits-schema.js';
-import { MockFaultSchema, MockRandomFaultSchema } from '../providers/mock/mock-fault-schema.js';
+import { PROVIDERS } from '../providers/provider-registry.js';
+import { ByteSizeSchema } from '../util/byte-size-schema.js';
 import type { ConditionInput } from '../routing/signals/condition-input.js';
 
 /**
@@ -23,22 +24,6 @@ export const NameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/, {
 const PortSchema = z.union([z.number().int(), z.string().regex(/^\d+$/).transform(Number)], {
   error: 'expected a port number',
 }).pipe(z.number().int().min(0, { error: 'expected a port between 0 and 65535' }).max(65535, { error: 'expected a port between 0 and 65535' }));
-
-/** Bytes as a number, or a string such as `512kb`, `32mb`. */
-export const ByteSizeSchema = z.union([
-  z.number().int().positive(),
-  z
-    .string()
-    .regex(/^\s*\d+(\.\d+)?\s*(b|kb|mb|gb)?\s*$/i, { error: 'expected a size such as 1048576, "512kb" or "32mb"' })
-    .transform(parseByteSize),
-], { error: 'expected a size such as 1048576, "512kb" or "32mb"' });
-
-export function parseByteSize(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(text);
-  if (!match) return Number.NaN;
-  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
-  return Math.round(Number(match[1]) * (units[(match[2] ?? 'b').toLowerCase()] ?? 1));
-}
 
 export const ServerSchema = z.strictObject({
   host: nonEmpty.default('127.0.0.1'),
@@ -73,8 +58,6 @@ export const StorageSchema = z.strictObject({
   /** Embeddings of route examples from a model encoder, kept across restarts (default: beside `path`). */
   embedding_cache: nonEmpty.optional(),
 });
-
-const HeadersSchema = z.record(z.string(), z.string());
 
 const Milliseconds = z.number().int().nonnegative();
 const PositiveMilliseconds = z.number().int().positive();
@@ -112,40 +95,11 @@ const ReliabilityFields = {
 
 export type ReliabilityInput = z.infer<ReturnType<typeof z.object<typeof ReliabilityFields>>>;
 
-export const OpenAIProviderSchema = z.strictObject({
-  type: z.literal('openai'),
-  // "" is what an unset `${VAR}` leaves; such a provider is disabled, and resolve-config rejects "" otherwise.
-  base_url: z.union([z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.openai.com/v1' }), z.literal('')], {
-    error: 'expected an http(s) URL such as https://api.openai.com/v1',
-  }),
-  api_key: z.string().optional(),
-  headers: HeadersSchema.optional(),
-  /** Keep-alive connections per upstream origin. */
-  max_connections: z.number().int().positive().default(256),
-  /** Largest answer taken from the upstream, JSON or a whole stream: an upstream gone wrong must not fill the gateway's memory. */
-  max_response_size: ByteSizeSchema.default(64 * 1024 * 1024),
-  ...ReliabilityFields,
-});
+/** A `providers:` entry: its type's keys (from its definition in `providers/`) and the shared reliability keys. */
+const providerEntrySchemas = PROVIDERS.map((definition) => z.strictObject({ ...definition.shape, ...ReliabilityFields }));
 
-export const MockProviderSchema = z.strictObject({
-  type: z.literal('mock'),
-  /** Same seed, same sequence of requests: same faults and latencies. */
-  seed: z.number().int().default(1),
-  /** Before the first byte: a fixed number, or uniform between min and max. */
-  latency_ms: z.union([Milliseconds, z.strictObject({ min: Milliseconds, max: Milliseconds })]).default(0),
-  /** Between stream chunks (a slow drip when large). */
-  chunk_delay_ms: Milliseconds.default(0),
-  /** The answer text; defaults to one naming the model. */
-  reply: z.string().optional(),
-  /** Faults drawn at random per request, each with its probability. */
-  faults: z.array(MockRandomFaultSchema).default([]),
-  /** Outcomes for the first requests, in order ("ok" or a fault); then the random faults apply. */
-  script: z.array(z.union([z.literal('ok'), MockFaultSchema])).default([]),
-  ...ReliabilityFields,
-});
-
-export const ProviderSchema = z.discriminatedUnion('type', [OpenAIProviderSchema, MockProviderSchema], {
-  error: 'expected a provider object with `type: openai` or `type: mock`',
+export const ProviderSchema = z.discriminatedUnion('type', providerEntrySchemas as [(typeof providerEntrySchemas)[number], ...(typeof providerEntrySchemas)[number][]], {
+  error: `expected a provider object with ${PROVIDERS.map((definition) => `\`type: ${definition.type}\``).join(' or ')}`,
 });
 
 export const PriceSchema = z.strictObject({

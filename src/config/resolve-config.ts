@@ -13,6 +13,7 @@ import { resolveServerLimits } from './server-limits-schema.js';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { TrainedRouter } from '../learning/trained-router.js';
 import type { ProviderConfig } from '../providers/provider-config.js';
+import { resolveProvider } from '../providers/provider-registry.js';
 import type { ClassifierSpec, RouteSpec, RouterSpec } from '../routing/router-spec.js';
 import type { CheckSpec, JudgeSpec, PickSpec } from '../spec/check-spec.js';
 import { DEFAULT_ROUTE } from '../spec/decision.js';
@@ -42,36 +43,9 @@ export function resolveConfig(
     const missingEnv = unique(options.unset.filter((item) => item.path[0] === 'providers' && item.path[1] === name).map((item) => item.variable));
     const disabled = missingEnv.length > 0 ? { missingEnv } : undefined;
     if (disabled) warnings.push(`provider "${name}" is disabled: ${missingEnv.join(', ')} ${missingEnv.length === 1 ? 'is' : 'are'} not set`);
-    const base = { name, disabled, reliability: toReliabilityOverrides(provider) };
-    if (provider.type === 'openai') {
-      if (provider.base_url === '' && !disabled) {
-        issues.push({ path: ['providers', name, 'base_url'], message: 'expected an http(s) URL such as https://api.openai.com/v1, found ""' });
-      }
-      providers.set(name, {
-        ...base,
-        type: 'openai',
-        baseUrl: provider.base_url,
-        apiKey: provider.api_key === undefined || provider.api_key === '' ? undefined : provider.api_key,
-        headers: provider.headers ?? {},
-        maxConnections: provider.max_connections,
-        maxResponseBytes: provider.max_response_size,
-      });
-    } else {
-      const latency = typeof provider.latency_ms === 'number' ? { min: provider.latency_ms, max: provider.latency_ms } : provider.latency_ms;
-      if (latency.min > latency.max) issues.push({ path: ['providers', name, 'latency_ms'], message: `expected min <= max, found min ${latency.min} and max ${latency.max}` });
-      const rates = provider.faults.reduce((sum, fault) => sum + fault.rate, 0);
-      if (rates > 1 + 1e-9) issues.push({ path: ['providers', name, 'faults'], message: `expected fault rates that add up to at most 1, found ${Number(rates.toFixed(6))}` });
-      providers.set(name, {
-        ...base,
-        type: 'mock',
-        seed: provider.seed,
-        latencyMs: latency,
-        chunkDelayMs: provider.chunk_delay_ms,
-        reply: provider.reply,
-        faults: provider.faults,
-        script: provider.script,
-      });
-    }
+    const shared = { name, disabled, reliability: toReliabilityOverrides(provider) };
+    const context = { disabled: disabled !== undefined, report: (key: string, message: string) => issues.push({ path: ['providers', name, key], message }) };
+    providers.set(name, resolveProvider(provider, shared, context));
   }
 
   const { models, issues: modelIssues } = resolveModels(parsed.models, options.builtin, providers, parsed.invalid.providers);

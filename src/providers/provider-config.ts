@@ -1,5 +1,4 @@
-import type { MockProviderConfig } from './mock/mock-provider-config.js';
-import type { OpenAIProviderConfig } from './openai/openai-provider-config.js';
+import type { PROVIDERS } from './provider-registry.js';
 
-/** The settings of a provider, by `type`: one member per adapter of `provider-registry.ts`. */
-export type ProviderConfig = OpenAIProviderConfig | MockProviderConfig;
+/** The settings of a provider, by `type`: one member per definition of `provider-registry.ts`. */
+export type ProviderConfig = Parameters<(typeof PROVIDERS)[number]['create']>[0];

@@ -12,6 +12,8 @@ export type ProviderBase = {
   disabled: ProviderDisabled | undefined;
   /** Settings for every model of this provider, under each model's own. */
   reliability: ReliabilityOverrides;
+  /** The upstream's base URL, for telemetry's `server.address` (never its key); undefined when none (in-process, or unset). */
+  upstreamUrl: string | undefined;
 };
 
 /** One configured upstream (a `providers:` entry): owns its connection pool and credentials. */

@@ -105,11 +105,11 @@ const serverCache = new WeakMap<ProviderConfig, { address: string; port: number 
 
 /** The upstream's host and port, from its base URL (never its key). */
 function serverOf(provider: ProviderConfig | undefined): { address: string; port: number } | undefined {
-  if (!provider || provider.type !== 'openai' || provider.baseUrl === '') return undefined;
+  if (provider?.upstreamUrl === undefined) return undefined;
   if (serverCache.has(provider)) return serverCache.get(provider);
   let server: { address: string; port: number } | undefined;
   try {
-    const url = new URL(provider.baseUrl);
+    const url = new URL(provider.upstreamUrl);
     server = { address: url.hostname, port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port) };
   } catch {
     server = undefined;

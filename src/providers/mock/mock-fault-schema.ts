@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 // The faults a rehearsal provider plays, as its `providers:` entry writes them (`script`, `faults`):
-// the schema lives with the provider; `config/config-schema.ts#MockProviderSchema` takes it in.
+// the schema lives with the provider; `mock-config-schema.ts` takes it in.
 const Milliseconds = z.number().int().nonnegative();
 const PositiveMilliseconds = z.number().int().positive();
 const Rate = z.number().min(0).max(1);

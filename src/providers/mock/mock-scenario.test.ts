@@ -9,6 +9,7 @@ function mockConfig(fields: Partial<MockProviderConfig> = {}): MockProviderConfi
     name: 'rehearsal',
     disabled: undefined,
     reliability: { retry: {}, timeout: {}, circuitBreaker: {} },
+    upstreamUrl: undefined,
     seed: 42,
     latencyMs: { min: 10, max: 50 },
     chunkDelayMs: 0,

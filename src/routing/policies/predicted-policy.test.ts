@@ -27,6 +27,7 @@ function provider(name: string, missingEnv: string[] | undefined): ProviderConfi
     name,
     disabled: missingEnv ? { missingEnv } : undefined,
     reliability: { retry: {}, timeout: {}, circuitBreaker: {} },
+    upstreamUrl: undefined,
     seed: 1,
     latencyMs: { min: 0, max: 0 },
     chunkDelayMs: 0,
