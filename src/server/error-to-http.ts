@@ -36,8 +36,7 @@ const HTTP_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => HttpError } =
   // The connection stays open: the body is drained (not kept), so a client still sending it reads this answer.
   overloaded: (error) =>
     withHeaders(answer(error, 503, 'service_unavailable_error', 'gateway_overloaded'), {
-      'retry-after': String(Math.ceil(error.retryAfterMs / 1000)),
-      'retry-after-ms': String(error.retryAfterMs),
+      ...retryAfterHeaders(error.retryAfterMs),
       'x-should-retry': 'true',
     }),
   // Retrying at once cannot help: not until the operator changes the configuration, or, when
@@ -94,11 +93,7 @@ function upstreamHttpError(error: ProviderHttpError): HttpError {
     };
   }
   if (error.status === 429) {
-    const headers: Record<string, string> = {};
-    if (error.retryAfterMs !== undefined) {
-      headers['retry-after'] = String(Math.ceil(error.retryAfterMs / 1000));
-      headers['retry-after-ms'] = String(Math.round(error.retryAfterMs));
-    }
+    const headers = retryAfterHeaders(error.retryAfterMs);
     return {
       status: 429,
       body: { error: { message: `Upstream ${where} is rate limiting: ${error.message}`, type: 'rate_limit_error', param: null, code: error.upstreamCode ?? 'rate_limit_exceeded' } },
