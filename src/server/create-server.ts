@@ -1,9 +1,10 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { InternalError, MethodNotAllowedError, NotFoundError } from '../errors/request-errors.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Gateway } from '../gateway/gateway.js';
+import { quoteInput } from '../util/quote-input.js';
 import { createApiKeyCheck } from './check-api-key.js';
 import { boundAddress, createRequestGuard, type RequestGuard } from './guard-request.js';
 import { handleChatCompletions } from './handlers/chat-completions.js';
@@ -19,6 +20,8 @@ import { trackConnections } from './track-connections.js';
 import { GatewayHolder } from './gateway-holder.js';
 import { drainServer, ServerDrain } from './server-drain.js';
 import { answerClientError } from './answer-client-error.js';
+import { clientErrorReason, edgeRejectionReason } from './edge-rejection-reason.js';
+import { reportEdgeRejection } from './report-edge-rejection.js';
 import { BodyBudget } from './body-budget.js';
 import { defaultConnectionCap } from './connection-cap.js';
 import { httpServerOptions } from './http-server-options.js';
@@ -86,14 +89,20 @@ export function createServer(gateway: Gateway, logger: Logger, holder = new Gate
         request.resume();
         const allowed = ROUTES[path];
         if (allowed) throw new MethodNotAllowedError(method, path, Object.keys(allowed));
-        throw new NotFoundError(`Unknown path ${path}. Try POST /v1/chat/completions.`, { code: 'not_found' });
+        throw new NotFoundError(`Unknown path ${quoteInput(path)}. Try POST /v1/chat/completions.`, { code: 'not_found' });
       }
       if (checkApiKey && !PUBLIC.has(path)) checkApiKey(request.headers);
       await handler({ request, response, gateway: slot.gateway, logger, path, stopping: drain.stopping, readBody: () => readBody(request, response, { maxBytes: slot.gateway.config.server.maxBodyBytes, budget: bodyBudget }) });
     } catch (thrown) {
       const error = SwitchyardError.isInstance(thrown) ? thrown : new InternalError('Internal error in the gateway.', thrown);
       if (error.kind === 'internal') logger.error({ err: thrown, path }, 'request failed');
-      sendError(response, error);
+      const status = sendError(response, error);
+      // Every failure that is answered here and is a refusal (not one after routing began, which has its trace) is logged and counted.
+      const reason = edgeRejectionReason(error);
+      if (reason !== undefined && status !== undefined) {
+        const userAgent = request.headers['user-agent'];
+        reportEdgeRejection(logger, holder.gateway.metrics, { dialect: 'openai', status, reason, method, path, userAgent, message: error.message });
+      }
     } finally {
       holder.leave(slot);
     }
@@ -103,8 +112,15 @@ export function createServer(gateway: Gateway, logger: Logger, holder = new Gate
     void handle(request, response);
   });
   // Malformed, oversized or too slow HTTP never reaches a handler; answer it and drop the connection.
-  server.on('clientError', answerClientError);
-  limitConnections(server, limits.maxConnections ?? defaultConnectionCap());
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    const status = answerClientError(error, socket);
+    const reason = clientErrorReason(error.code, socket.bytesRead);
+    // The message only: the error also holds the raw bytes received, headers (keys) included.
+    if (reason !== undefined) reportEdgeRejection(logger, holder.gateway.metrics, { dialect: undefined, status, reason, message: error.message });
+  });
+  limitConnections(server, limits.maxConnections ?? defaultConnectionCap(), (message) =>
+    reportEdgeRejection(logger, holder.gateway.metrics, { dialect: undefined, status: undefined, reason: 'too_many_connections', message }),
+  );
   return server;
 }
 

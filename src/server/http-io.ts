@@ -92,13 +92,15 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
-export function sendError(response: ServerResponse, error: SwitchyardError, headers: Record<string, string> = {}): void {
+/** Answers `error`; returns the status, or undefined when an answer had begun and the connection was cut instead. */
+export function sendError(response: ServerResponse, error: SwitchyardError, headers: Record<string, string> = {}): number | undefined {
   if (response.headersSent) {
     response.destroy();
-    return;
+    return undefined;
   }
   const http = errorToHttp(error);
   sendJson(response, http.status, http.body, { ...headers, ...http.headers });
+  return http.status;
 }
 
 /**

@@ -20,9 +20,9 @@ type Receiving = { request: IncomingMessage; since: number; bytesAtStart: number
  * not sent its headers yet) if it has been idle a second, else the slowest among the oldest still
  * sending a request body a second after it began, if slower than 64 KB/s, else the one idle longest. So idle, slow-header and slow-body
  * sockets cannot lock new clients out. When every connection has a whole request being answered,
- * the new one is closed instead.
+ * the new one is closed instead. `onClose` hears of each connection closed to keep the cap, with why.
  */
-export function limitConnections(server: Server, max: number): void {
+export function limitConnections(server: Server, max: number, onClose: (message: string) => void): void {
   const open = new Set<Socket>();
   // Both in insertion order (oldest first), which is the order a Map keeps; idle ones with the time they became idle.
   const idle = new Map<Socket, number>();
@@ -65,9 +65,12 @@ export function limitConnections(server: Server, max: number): void {
     // The new socket is the newest idle one: it is the one closed only when no other can make room.
     const [oldestIdle, idleSince] = idle.entries().next().value as [Socket, number];
     const longIdle = oldestIdle !== socket && performance.now() - idleSince >= IDLE_GRACE_MS ? oldestIdle : undefined;
-    const evicted = longIdle ?? slowestSender() ?? (oldestIdle !== socket ? oldestIdle : socket);
+    const slow = longIdle ? undefined : slowestSender();
+    const evicted = longIdle ?? slow ?? (oldestIdle !== socket ? oldestIdle : socket);
     forget(evicted);
     evicted.destroy();
+    const which = evicted === slow ? 'the slowest sender of a request body' : evicted === socket ? 'the new connection: every other one is serving a request' : 'the connection idle longest';
+    onClose(`server.max_connections (${max}) reached: closed ${which}.`);
   });
 
   server.on('request', (request: IncomingMessage, response) => {

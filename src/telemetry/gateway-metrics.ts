@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isFallback } from './is-fallback.js';
 import { LabeledSums } from './labeled-sums.js';
+import type { EdgeRejection } from '../spec/edge-rejection.js';
 import type { TraceSink } from '../spec/trace-sink.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 import { DROP_CAUSES, type TraceStoreCounts } from './trace-ledger.js';
@@ -65,6 +66,7 @@ export class GatewayMetrics implements TraceSink {
   private readonly retries: LabeledSums<'model'>;
   private readonly fallbacks: LabeledSums<'router'>;
   private readonly recordErrors: Counter;
+  private readonly edgeRejections: Counter<'dialect' | 'status' | 'reason'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -131,6 +133,12 @@ export class GatewayMetrics implements TraceSink {
       help: 'Traces the metrics could not record (a malformed trace). Should stay 0.',
       registers,
     });
+    this.edgeRejections = new Counter({
+      name: 'switchyard_edge_rejections_total',
+      help: 'Requests refused before routing, so without a trace (unknown path, bad JSON, missing key, body too large, ...), by dialect of the answer, HTTP status and reason. Dialect is none for a refusal before HTTP was parsed (malformed HTTP, the connection cap), status none for a connection closed without an answer.',
+      labelNames: ['dialect', 'status', 'reason'],
+      registers,
+    });
 
     const traceStore = options.traceStore;
     if (traceStore) traceStoreMetrics(registers, traceStore);
@@ -161,6 +169,11 @@ export class GatewayMetrics implements TraceSink {
       // A sink must not fail the request that produced the trace; the failure is itself counted.
       this.recordErrors.inc();
     }
+  }
+
+  /** A request refused at the edge (rare, not on the path of served requests: prom-client's own counter is fast enough). */
+  recordEdgeRejection(rejection: EdgeRejection): void {
+    this.edgeRejections.inc({ dialect: rejection.dialect ?? 'none', status: rejection.status === undefined ? 'none' : String(rejection.status), reason: rejection.reason });
   }
 
   /** The exposition in the Prometheus text format; serve it with `contentType`. */

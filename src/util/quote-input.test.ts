@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quoteInput } from './quote-input.js';
+import { clipInput, quoteInput } from './quote-input.js';
 
 describe('quoteInput', () => {
   it('quotes a short value whole, escaping what a terminal or log would misread', () => {
@@ -11,5 +11,13 @@ describe('quoteInput', () => {
     const quoted = quoteInput('x'.repeat(30_000_000));
     expect(quoted).toBe(`"${'x'.repeat(100)}"... (30000000 characters)`);
     expect(quoteInput('abcdef', 3)).toBe('"abc"... (6 characters)');
+  });
+});
+
+describe('clipInput', () => {
+  it('keeps a short value as it is, and only the start of a long one, with its length', () => {
+    expect(clipInput('/v1/messages')).toBe('/v1/messages');
+    expect(clipInput('x'.repeat(100))).toBe('x'.repeat(100));
+    expect(clipInput('abcdef', 3)).toBe('abc... (6 characters)');
   });
 });

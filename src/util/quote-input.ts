@@ -10,3 +10,8 @@ export function quoteInput(value: string, max = QUOTED_CHARS): string {
   if (value.length <= max) return JSON.stringify(value);
   return `${JSON.stringify(value.slice(0, max))}... (${value.length} characters)`;
 }
+
+/** A value the client sent, for a log field (the log escapes it): past `max` characters cut, with the full length. */
+export function clipInput(value: string, max = QUOTED_CHARS): string {
+  return value.length <= max ? value : `${value.slice(0, max)}... (${value.length} characters)`;
+}
