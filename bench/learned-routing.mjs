@@ -9,7 +9,7 @@ import { readScoredData } from '../dist/learning/scored-data.js';
 import { trainRouter, DEFAULT_FEATURES, DEFAULT_LOGISTIC } from '../dist/learning/train-router.js';
 import { exampleText } from '../dist/learning/example-text.js';
 import { twoModelMetrics } from '../dist/learning/routing-metrics.js';
-import { cheapestAbove } from '../dist/routing/policies/predicted-policy.js';
+import { cheapestAbove } from '../dist/routing/policies/predicted/compile-predicted-policy.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const FOLDS = 5;

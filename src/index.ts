@@ -13,7 +13,7 @@ export { findConfig, loadConfig, loadConfigFile, loadQuickstartConfig, parseConf
 export type { ResolvedConfig } from './config/resolved-config.js';
 export type { ProviderConfig } from './providers/provider-config.js';
 export type { RouterSpec, RouteSpec } from './routing/router-spec.js';
-export type { TargetSpec } from './spec/target-spec.js';
+export type { TargetSpec } from './routing/policies/policy-registry.js';
 export { Routing, type RoutingHints, type RoutingResult } from './routing/routing.js';
 export { createServer, startServer, type RunningServer } from './server/create-server.js';
 export { computeCost } from './cost/compute-cost.js';

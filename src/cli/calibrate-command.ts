@@ -1,3 +1,4 @@
+import { writtenWith } from '../routing/policies/predicted/tunable-parameter.js';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -80,10 +81,7 @@ export async function calibrateCommand(args: string[], io: CliIo): Promise<numbe
 
 function configFragment(router: string, result: Calibration): string {
   const { target, route } = result.location;
-  const policy =
-    target.policy === 'cheapest_above'
-      ? { cheapest_above: { models: target.models, min_quality: result.value } }
-      : { strong_weak: { strong: target.strong, weak: target.weak, threshold: result.value } };
+  const policy = writtenWith(target, result.value);
   const body = route === undefined ? { default: policy } : { routes: { [route]: { target: policy } } };
   return stringify({ routers: { [router]: body } });
 }

@@ -109,8 +109,7 @@ export function formatEvalReport(report: EvalReport): string {
     );
   }
   if (report.sweep) {
-    const { policy, current, points } = report.sweep;
-    const parameter = policy === 'cheapest_above' ? 'min_quality' : 'threshold';
+    const { policy, parameter, current, points } = report.sweep;
     const step = Math.max(1, Math.floor(points.length / 8));
     const shown = points.filter((_, index) => index % step === 0 || index === points.length - 1);
     lines.push('', `${policy} at other ${parameter} values (now ${current}); \`switchyard calibrate\` picks one for a target:`);

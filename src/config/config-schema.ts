@@ -2,15 +2,18 @@ import { z } from 'zod';
 import { AllowedHostSchema, AuthModeSchema, CorsSchema } from './server-access-schema.js';
 import { ServerLimitFields } from './server-limits-schema.js';
 import { PROVIDERS } from '../providers/provider-registry.js';
+import { TargetSchema } from '../routing/policies/policy-registry.js';
 import { ByteSizeSchema } from '../util/byte-size-schema.js';
+import { NonEmptyString, PositiveMilliseconds } from '../util/schema-parts.js';
 import type { ConditionInput } from '../routing/signals/condition-input.js';
+import { type ModelAliasesSchema, ModelGlobSchema } from './model-aliases-schema.js';
 
 /**
  * The `switchyard.yaml` schema. Every object is strict: an unknown key is an error, because a
  * misspelt key silently ignored is a routing bug in production.
  */
 
-const nonEmpty = z.string().min(1, { error: 'expected a non-empty string' });
+const nonEmpty = NonEmptyString;
 
 /**
  * Names of providers, models, routers and routes. They travel in response headers
@@ -60,7 +63,6 @@ export const StorageSchema = z.strictObject({
 });
 
 const Milliseconds = z.number().int().nonnegative();
-const PositiveMilliseconds = z.number().int().positive();
 
 /** Retries of the same model. Every field optional: unset ones come from the provider, then the defaults. */
 export const RetrySchema = z.strictObject({
@@ -131,110 +133,6 @@ export const ModelEntrySchema = z.strictObject({
   ...ReliabilityFields,
 });
 
-export const FallbackPolicySchema = z.strictObject({
-  fallback: z.array(nonEmpty).min(1, { error: 'expected at least one model' }),
-});
-
-/** The cheapest of `models` whose predicted score (from the router's classifier) is at least `min_quality`. */
-export const CheapestAbovePolicySchema = z.strictObject({
-  cheapest_above: z.strictObject({
-    models: z.array(nonEmpty).min(2, { error: 'expected at least two models to choose from' }),
-    min_quality: z.number().min(0).max(1),
-  }),
-});
-
-/** RouteLLM's form: `strong` when its predicted score exceeds `weak`'s by at least `threshold`. */
-export const StrongWeakPolicySchema = z.strictObject({
-  strong_weak: z.strictObject({
-    strong: nonEmpty,
-    weak: nonEmpty,
-    threshold: z.number().min(-1).max(1),
-  }),
-});
-
-const BalancedModelSchema = z.union([nonEmpty, z.strictObject({ model: nonEmpty, weight: z.number().positive().default(1) })], {
-  error: 'expected a model name or { model, weight }',
-});
-
-/** Spreads requests over deployments of one model: weighted at random, by smoothed time to first token, or by calls in flight. */
-export const LoadBalancePolicySchema = z.strictObject({
-  loadbalance: z.union(
-    [
-      z.array(BalancedModelSchema).min(2, { error: 'expected at least two deployments' }),
-      z.strictObject({
-        strategy: z.enum(['weighted', 'least_latency', 'least_busy']).default('weighted'),
-        models: z.array(BalancedModelSchema).min(2, { error: 'expected at least two deployments' }),
-      }),
-    ],
-    { error: 'expected a list of deployments ([{ model, weight }]) or { strategy, models }' },
-  ),
-});
-
-/** A model that grades an answer with a rubric. */
-const JudgeSchema = z.strictObject({
-  model: nonEmpty,
-  rubric: nonEmpty.optional(),
-  /** The grade (0..1) an answer needs to pass. */
-  threshold: z.number().min(0).max(1).default(0.7),
-  timeout_ms: PositiveMilliseconds.default(15_000),
-});
-
-/** Tests of an answer; every one listed must pass. */
-export const CheckSchema = z
-  .strictObject({
-    /** Valid JSON, and valid against the request's `response_format` schema when it has one. */
-    json_schema: z.literal(true).optional(),
-    /** The answer text matches this pattern. */
-    regex: nonEmpty.optional(),
-    /** The model did not decline. */
-    refusal: z.literal(true).optional(),
-    /** The answer has at least this many characters. */
-    min_length: z.number().int().positive().optional(),
-    judge: JudgeSchema.optional(),
-    /** Mean token probability at least `min` (requests logprobs from the model). */
-    logprobs: z.strictObject({ min: z.number().gt(0).max(1) }).optional(),
-  })
-  .refine((check) => Object.values(check).some((value) => value !== undefined), {
-    error: 'expected at least one of json_schema, regex, refusal, min_length, judge, logprobs',
-  });
-
-/** Cheapest first; escalate to the next model when the answer fails the check. */
-export const CascadePolicySchema = z.strictObject({
-  cascade: z.strictObject({
-    models: z.array(nonEmpty).min(2, { error: 'expected at least two models, cheapest first' }),
-    check: CheckSchema,
-  }),
-});
-
-const PickSchema = z.union(
-  [
-    z.literal('first'),
-    z.strictObject({ judge: JudgeSchema.omit({ threshold: true }) }),
-    z.strictObject({ check: CheckSchema }),
-  ],
-  { error: 'expected `first`, { judge: { model, rubric? } } or { check: { ... } }' },
-);
-
-/** Ask several models at once and keep one answer. */
-export const ParallelPolicySchema = z.strictObject({
-  parallel: z.strictObject({
-    models: z.array(nonEmpty).min(2, { error: 'expected at least two models' }),
-    pick: PickSchema.default('first'),
-    /** Bound on the whole policy: answers not in by then are cancelled. */
-    timeout_ms: PositiveMilliseconds.default(60_000),
-  }),
-});
-
-export const TargetSchema = z.union(
-  [nonEmpty, FallbackPolicySchema, CheapestAbovePolicySchema, StrongWeakPolicySchema, LoadBalancePolicySchema, CascadePolicySchema, ParallelPolicySchema],
-  {
-    error:
-      'expected a model name or a policy object: { fallback: [...] }, { loadbalance: [...] }, { cheapest_above: { models, min_quality } }, { strong_weak: { strong, weak, threshold } }, { cascade: { models, check } } or { parallel: { models, pick } }',
-  },
-);
-
-export type TargetInput = z.infer<typeof TargetSchema>;
-
 const MetadataMatchSchema = z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]), {
   error: 'expected a map of metadata keys to a value or a list of values',
 });
@@ -255,6 +153,14 @@ export const ConditionSchema: z.ZodType<ConditionInput> = z
     examples: z.array(z.string().regex(/\S/, { error: 'expected an example prompt, not blank' })).min(1).optional(),
     /** Cosine similarity (-1..1) the best example must reach; defaults to the encoder's. */
     threshold: z.number().min(-1).max(1).optional(),
+    /** The model name the client sent matches this glob or one of these (case-insensitive). */
+    requested_model: z.union([ModelGlobSchema, z.array(ModelGlobSchema).min(1)], { error: 'expected a glob (`claude-*haiku*`) or a list of globs' }).optional(),
+    /** The request declares tools (true) or none (false). */
+    has_tools: z.boolean().optional(),
+    /** A message has an image (true) or none does (false). */
+    has_images: z.boolean().optional(),
+    /** The client asked for reasoning (`reasoning_effort`, `thinking`) (true) or did not (false). */
+    thinking: z.boolean().optional(),
     get any() {
       return z.array(ConditionSchema).min(1).optional();
     },
@@ -266,7 +172,7 @@ export const ConditionSchema: z.ZodType<ConditionInput> = z
     },
   })
   .refine((condition) => Object.entries(condition).some(([key, value]) => key !== 'threshold' && value !== undefined), {
-    error: 'expected at least one of keywords, regex, metadata, complexity, examples, any, all, not',
+    error: 'expected at least one of keywords, regex, metadata, complexity, examples, requested_model, has_tools, has_images, thinking, any, all, not',
   })
   .refine((condition) => condition.threshold === undefined || condition.examples !== undefined, {
     error: '`threshold` applies to `examples`: add examples beside it',
@@ -343,6 +249,8 @@ export const TopLevelSchema = z.strictObject({
   providers: z.record(z.string(), z.unknown()).optional(),
   models: z.record(z.string(), z.unknown()).optional(),
   routers: z.record(z.string(), z.unknown()).optional(),
+  /** Checked on its own (validate-config.ts), so a bad alias hides no other error. */
+  model_aliases: z.unknown().optional(),
 });
 
 export type ParsedProvider = z.output<typeof ProviderSchema>;
@@ -357,5 +265,7 @@ export type ParsedConfig = {
   providers: Record<string, ParsedProvider>;
   models: Record<string, ParsedModelEntry>;
   routers: Record<string, ParsedRouter>;
+  /** Requested model globs → router or model name, in the order written. */
+  model_aliases: z.output<typeof ModelAliasesSchema>;
   invalid: { providers: ReadonlySet<string>; models: ReadonlySet<string> };
 };

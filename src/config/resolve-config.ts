@@ -2,8 +2,7 @@ import type { BuiltinModelEntry } from '../catalog/builtin-model-entry.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { resolveModels } from './resolve-models.js';
 import { compileKeywords, compilePattern } from '../util/compile-pattern.js';
-import type { z } from 'zod';
-import type { CheckSchema, ParsedConfig, ParsedRouter, TargetInput } from './config-schema.js';
+import type { ParsedConfig, ParsedRouter } from './config-schema.js';
 import type { ConditionInput } from '../routing/signals/condition-input.js';
 import { closestName, listNames } from '../util/describe-value.js';
 import type { ConfigPath, UnsetVariable } from './interpolate-env.js';
@@ -15,10 +14,10 @@ import { TrainedRouter } from '../learning/trained-router.js';
 import type { ProviderConfig } from '../providers/provider-config.js';
 import { resolveProvider } from '../providers/provider-registry.js';
 import type { ClassifierSpec, RouteSpec, RouterSpec } from '../routing/router-spec.js';
-import type { CheckSpec, JudgeSpec, PickSpec } from '../spec/check-spec.js';
 import { DEFAULT_ROUTE } from '../spec/decision.js';
-import type { TargetSpec } from '../spec/target-spec.js';
+import { resolveTarget, type TargetResolveContext } from '../routing/policies/policy-registry.js';
 import type { ResolvedConfig } from './resolved-config.js';
+import { resolveModelAliases } from './resolve-model-aliases.js';
 import type { ValueIssue } from '../util/describe-zod-issues.js';
 
 /**
@@ -62,6 +61,7 @@ export function resolveConfig(
     const spec = resolveRouter(name, router, path, checkModel, issues, loadTrained);
     if (spec) routers.set(name, spec);
   }
+  const modelAliases = resolveModelAliases(parsed, models, options.builtin, issues);
 
   const apiKeys = resolveApiKeys(parsed.server, options.unset, issues);
   const limits = resolveServerLimits(parsed.server, issues);
@@ -89,6 +89,7 @@ export function resolveConfig(
       providers,
       models,
       routers,
+      modelAliases,
       warnings,
     },
     issues,
@@ -146,7 +147,7 @@ function resolveRouter(
       issues.push({ path: routePath, message: `"${DEFAULT_ROUTE}" is reserved for the router's \`default\`; give this route another name`, atKey: true });
     }
     if (route.when) hasExamples = checkCondition(route.when, [...routePath, 'when'], issues) || hasExamples;
-    const target = route.target === undefined ? undefined : resolveTarget(route.target, [...routePath, 'target'], checkModel, classifier.check);
+    const target = route.target === undefined ? undefined : resolveTarget(route.target, [...routePath, 'target'], classifier.targets);
     routes.push({
       name: routeName,
       description: route.description,
@@ -157,7 +158,7 @@ function resolveRouter(
     });
   }
 
-  const defaultTarget = resolveTarget(router.default, [...path, 'default'], checkModel, classifier.check);
+  const defaultTarget = resolveTarget(router.default, [...path, 'default'], classifier.targets);
   const fallbacks = new Map<string, string[]>();
   for (const [model, next] of Object.entries(router.fallbacks)) {
     const ok = checkModel(model, [...path, 'fallbacks', model]);
@@ -182,94 +183,6 @@ function resolveRouter(
   };
 }
 
-function resolveTarget(target: TargetInput, path: ConfigPath, checkModel: CheckModel, classifier: Classifier): TargetSpec {
-  if (typeof target === 'string') {
-    checkModel(target, path);
-    return { policy: 'single', model: target };
-  }
-  if ('fallback' in target) {
-    target.fallback.forEach((model, index) => checkModel(model, [...path, 'fallback', index]));
-    return { policy: 'fallback', models: target.fallback };
-  }
-  if ('cheapest_above' in target) {
-    const { models, min_quality } = target.cheapest_above;
-    const policyPath = [...path, 'cheapest_above'];
-    models.forEach((model, index) => {
-      if (checkModel(model, [...policyPath, 'models', index])) classifier.require(model, [...policyPath, 'models', index]);
-    });
-    return { policy: 'cheapest_above', models, minQuality: min_quality };
-  }
-  if ('loadbalance' in target) {
-    const listed = Array.isArray(target.loadbalance) ? target.loadbalance : target.loadbalance.models;
-    const strategy = Array.isArray(target.loadbalance) ? 'weighted' : target.loadbalance.strategy;
-    const key = Array.isArray(target.loadbalance) ? [] : ['models'];
-    const models = listed.map((entry) => (typeof entry === 'string' ? { model: entry, weight: 1 } : entry));
-    models.forEach((entry, index) => checkModel(entry.model, [...path, 'loadbalance', ...key, index]));
-    checkDistinct(models.map((entry) => entry.model), [...path, 'loadbalance', ...key], classifier.issues);
-    return { policy: 'loadbalance', strategy, models };
-  }
-  if ('cascade' in target) {
-    const { models, check } = target.cascade;
-    models.forEach((model, index) => checkModel(model, [...path, 'cascade', 'models', index]));
-    checkDistinct(models, [...path, 'cascade', 'models'], classifier.issues);
-    return { policy: 'cascade', models, check: resolveCheck(check, [...path, 'cascade', 'check'], checkModel, classifier.issues) };
-  }
-  if ('parallel' in target) {
-    const { models, pick, timeout_ms } = target.parallel;
-    models.forEach((model, index) => checkModel(model, [...path, 'parallel', 'models', index]));
-    checkDistinct(models, [...path, 'parallel', 'models'], classifier.issues);
-    const pickPath = [...path, 'parallel', 'pick'];
-    const resolvedPick: PickSpec =
-      pick === 'first'
-        ? { type: 'first' }
-        : 'judge' in pick
-          ? { type: 'judge', judge: resolveJudge({ ...pick.judge, threshold: 0 }, [...pickPath, 'judge'], checkModel) }
-          : { type: 'check', check: resolveCheck(pick.check, [...pickPath, 'check'], checkModel, classifier.issues) };
-    return { policy: 'parallel', models, pick: resolvedPick, timeoutMs: timeout_ms };
-  }
-  const { strong, weak, threshold } = target.strong_weak;
-  const policyPath = [...path, 'strong_weak'];
-  for (const [key, model] of [['strong', strong], ['weak', weak]] as const) {
-    if (checkModel(model, [...policyPath, key])) classifier.require(model, [...policyPath, key]);
-  }
-  if (strong === weak) classifier.issues.push({ path: [...policyPath, 'weak'], message: `expected two different models, found "${weak}" as both strong and weak` });
-  return { policy: 'strong_weak', strong, weak, threshold };
-}
-
-function resolveJudge(judge: z.output<typeof CheckSchema>['judge'] & object, path: ConfigPath, checkModel: CheckModel): JudgeSpec {
-  checkModel(judge.model, [...path, 'model']);
-  return { model: judge.model, rubric: judge.rubric, threshold: judge.threshold, timeoutMs: judge.timeout_ms };
-}
-
-function resolveCheck(check: z.output<typeof CheckSchema>, path: ConfigPath, checkModel: CheckModel, issues: ValueIssue[]): CheckSpec {
-  if (check.regex !== undefined) {
-    try {
-      compilePattern(check.regex);
-    } catch (error) {
-      issues.push({ path: [...path, 'regex'], message: `invalid regular expression: ${(error as Error).message}` });
-    }
-  }
-  return {
-    jsonSchema: check.json_schema === true,
-    regex: check.regex,
-    refusal: check.refusal === true,
-    minLength: check.min_length,
-    judge: check.judge ? resolveJudge(check.judge, [...path, 'judge'], checkModel) : undefined,
-    logprobs: check.logprobs,
-  };
-}
-
-/** A policy that lists a model twice would call it twice for nothing. */
-function checkDistinct(models: readonly string[], path: ConfigPath, issues: ValueIssue[]): void {
-  const seen = new Set<string>();
-  models.forEach((model, index) => {
-    if (seen.has(model)) issues.push({ path: [...path, index], message: `"${model}" is listed twice; list each model once` });
-    seen.add(model);
-  });
-}
-
-/** The router's classifier as far as targets need it: reports a policy without one, or a model it does not predict. */
-type Classifier = { require(model: string, path: ConfigPath): void; issues: ValueIssue[]; checkModel: CheckModel };
 
 /** A trained router file by its path in the config, with the absolute path it was read from. */
 type LoadTrained = (path: string) => { file: string; model: TrainedRouter };
@@ -299,7 +212,7 @@ function loadClassifier(
   loadTrained: LoadTrained,
   checkModel: CheckModel,
   issues: ValueIssue[],
-): { spec: ClassifierSpec | undefined; check: Classifier } {
+): { spec: ClassifierSpec | undefined; targets: TargetResolveContext } {
   let spec: ClassifierSpec | undefined;
   let failed = false;
   const classifier = router.classifier;
@@ -325,10 +238,11 @@ function loadClassifier(
   let reportedMissing = false;
   return {
     spec,
-    check: {
-      issues,
+    // What a router's targets are resolved with: the models, and the classifier for policies that read its predictions.
+    targets: {
       checkModel,
-      require(model, at) {
+      report: (at, message) => issues.push({ path: [...at], message }),
+      requirePrediction(model, at) {
         if (failed) return;
         if (spec?.type !== 'trained') {
           const why = spec ? 'an `llm` classifier names routes, it does not predict scores; ' : '';

@@ -1,5 +1,6 @@
 import type { ProviderConfig } from '../providers/provider-config.js';
 import type { RouterSpec } from '../routing/router-spec.js';
+import type { ModelAliases } from '../routing/model-aliases.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { ServerLimits } from './server-limits-schema.js';
 
@@ -35,6 +36,8 @@ export type ResolvedConfig = {
   providers: ReadonlyMap<string, ProviderConfig>;
   models: ReadonlyMap<string, ModelSpec>;
   routers: ReadonlyMap<string, RouterSpec>;
+  /** `model_aliases`: requested model names (globs) → router or model, for names that are neither. */
+  modelAliases: ModelAliases;
   /** Things worth telling the operator that do not stop the gateway (disabled providers, ...). */
   warnings: readonly string[];
 };

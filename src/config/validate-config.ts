@@ -13,6 +13,7 @@ import {
   type ParsedRoute,
   type ParsedRouter,
 } from './config-schema.js';
+import { ModelAliasesSchema } from './model-aliases-schema.js';
 
 /**
  * Validates a config entry by entry (each provider, model, router and route on its own), so the
@@ -54,6 +55,7 @@ export function validateConfig(value: unknown): { parsed: ParsedConfig; issues: 
       providers: entries('providers', ProviderSchema, invalidProviders),
       models: entries('models', ModelEntrySchema, invalidModels, z.object(ModelEntrySchema.shape)),
       routers,
+      model_aliases: check(ModelAliasesSchema, top.model_aliases ?? {}, ['model_aliases'], issues) ?? {},
       invalid: { providers: invalidProviders, models: invalidModels },
     },
     issues,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RouteSpec, RouterSpec } from '../routing/router-spec.js';
-import type { TargetSpec } from '../spec/target-spec.js';
+import type { TargetSpec } from '../routing/policies/policy-registry.js';
 import { inHoldout } from '../learning/scored-data.js';
 import { TrainedRouter } from '../learning/trained-router.js';
-import { compilePredictedPolicy } from '../routing/policies/predicted-policy.js';
+import { compilePredictedPolicy } from '../routing/policies/predicted/compile-predicted-policy.js';
 import type { Prediction } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import { DEFAULT_RELIABILITY } from '../spec/reliability.js';

@@ -1,3 +1,4 @@
+import { tunableParameter } from '../routing/policies/predicted/tunable-parameter.js';
 import { inHoldout } from '../learning/scored-data.js';
 import { seededRandom } from '../util/seeded-random.js';
 import { evaluateAt, redecider, sweepValues, type PolicyLocation, type SweepPoint } from './policy-sweep.js';
@@ -97,7 +98,7 @@ export function calibrate(
   const checkRequired = target.kind === 'reference_share' && checkReference !== undefined ? target.share * checkReference : requiredQuality;
   return {
     location,
-    parameter: location.target.policy === 'cheapest_above' ? 'min_quality' : 'threshold',
+    parameter: tunableParameter(location.target).key,
     value: chosen.value,
     requiredQuality,
     calibration: { examples: calibrationRows.length, quality: chosen.quality, cost: chosen.cost, met: meets(chosen) },

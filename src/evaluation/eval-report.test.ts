@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RouterSpec } from '../routing/router-spec.js';
-import type { TargetSpec } from '../spec/target-spec.js';
+import type { TargetSpec } from '../routing/policies/policy-registry.js';
 import type { Prediction } from '../spec/decision.js';
 import { buildEvalReport, routerScore } from './eval-report.js';
 import type { ModelColumn, Replay, ReplayRow } from './replay.js';

@@ -1,4 +1,5 @@
 import { onlyPredictedTarget, sweep, type SweepPoint } from './policy-sweep.js';
+import { tunableParameter, type TunableParameter } from '../routing/policies/predicted/tunable-parameter.js';
 import type { Replay, ReplayRow } from './replay.js';
 import { twoModelMetrics, type CurvePoint } from '../learning/routing-metrics.js';
 
@@ -37,7 +38,7 @@ export type EvalReport = {
       }
     | undefined;
   /** The cost–quality curve of the router's predicted policy at other min_quality / threshold values. */
-  sweep: { policy: 'cheapest_above' | 'strong_weak'; current: number; points: SweepPoint[] } | undefined;
+  sweep: { policy: string; parameter: TunableParameter['key']; current: number; points: SweepPoint[] } | undefined;
 };
 
 function mean(rows: readonly ReplayRow[], pick: (row: ReplayRow) => number): number {
@@ -160,7 +161,8 @@ export function buildEvalReport(replay: Replay): EvalReport {
     sweep: location
       ? {
           policy: location.target.policy,
-          current: location.target.policy === 'cheapest_above' ? location.target.minQuality : location.target.threshold,
+          parameter: tunableParameter(location.target).key,
+          current: tunableParameter(location.target).value,
           points: sweep(replay, routed, location),
         }
       : undefined,

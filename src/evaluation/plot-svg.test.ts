@@ -48,6 +48,7 @@ function count(svg: string, fragment: string): number {
 
 const SWEEP: NonNullable<EvalReport['sweep']> = {
   policy: 'strong_weak',
+  parameter: 'threshold',
   current: 0.1,
   // Out of cost order on purpose: the renderer sorts them.
   points: [

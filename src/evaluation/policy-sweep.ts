@@ -1,6 +1,6 @@
-import type { TargetSpec } from '../spec/target-spec.js';
 import { DEFAULT_ROUTE } from '../spec/decision.js';
-import { cheapestAbove, roundPrediction } from '../routing/policies/predicted-policy.js';
+import { roundPrediction, type PredictedTarget } from '../routing/policies/predicted/compile-predicted-policy.js';
+import { comparedValues, isPredictedTarget, redecision, tunableParameter } from '../routing/policies/predicted/tunable-parameter.js';
 import { quantile } from '../learning/routing-metrics.js';
 import type { Replay, ReplayRow } from './replay.js';
 
@@ -8,8 +8,6 @@ import type { Replay, ReplayRow } from './replay.js';
  * Re-deciding replayed prompts with another `min_quality` / `threshold`: the predictions are in
  * each row's Decision, so a whole cost–quality curve costs no more routing.
  */
-
-export type PredictedTarget = Extract<TargetSpec, { policy: 'cheapest_above' | 'strong_weak' }>;
 
 export type SweepPoint = {
   /** The `min_quality` (cheapest_above) or `threshold` (strong_weak) tried. */
@@ -29,10 +27,10 @@ export function predictedTargets(replay: Replay): PolicyLocation[] {
   const found: PolicyLocation[] = [];
   for (const route of replay.router.routes) {
     const target = route.action.type === 'target' ? route.action.target : undefined;
-    if (target?.policy === 'cheapest_above' || target?.policy === 'strong_weak') found.push({ target, route: route.name });
+    if (target && isPredictedTarget(target)) found.push({ target, route: route.name });
   }
   const fallback = replay.router.defaultTarget;
-  if (fallback.policy === 'cheapest_above' || fallback.policy === 'strong_weak') found.push({ target: fallback, route: undefined });
+  if (isPredictedTarget(fallback)) found.push({ target: fallback, route: undefined });
   return found;
 }
 
@@ -49,35 +47,21 @@ export function redecider(replay: Replay, location: PolicyLocation): Redecide {
   const { target } = location;
   const route = location.route ?? DEFAULT_ROUTE;
   const columnOf = new Map(replay.columns.map((column, index) => [column.model, index]));
-  if (target.policy === 'strong_weak') {
-    const strong = columnOf.get(target.strong) as number;
-    const weak = columnOf.get(target.weak) as number;
-    return (row, value) => (row.route === route && row.prediction?.policy === 'strong_weak' ? (row.prediction.gain >= value ? strong : weak) : row.chosen);
-  }
-  const ordered = target.models.map((model) => ({ model, column: columnOf.get(model) as number })).sort(
-    (a, b) => (replay.columns[a.column]?.price ?? 0) - (replay.columns[b.column]?.price ?? 0),
-  );
-  const positions = ordered.map((_, index) => index);
+  const decide = redecision(target, (model) => replay.columns[columnOf.get(model) as number]?.price ?? 0);
   return (row, value) => {
-    if (row.route !== route || row.prediction?.policy !== 'cheapest_above') return row.chosen;
-    const predicted = row.prediction.predicted;
-    const scores = ordered.map((entry) => predicted[entry.model] ?? 0);
-    return (ordered[cheapestAbove(scores, positions, value).index] as (typeof ordered)[number]).column;
+    const model = row.route === route && row.prediction ? decide(row.prediction, value) : undefined;
+    return model === undefined ? row.chosen : columnOf.get(model);
   };
 }
 
 /** The values worth trying: quantiles of what the policy compares, plus the extremes. */
 export function sweepValues(rows: readonly ReplayRow[], target: PredictedTarget, count = 41): number[] {
   const seen: number[] = [];
-  for (const row of rows) {
-    const prediction = row.prediction;
-    if (prediction?.policy === 'strong_weak') seen.push(prediction.gain);
-    else if (prediction?.policy === 'cheapest_above') seen.push(...Object.values(prediction.predicted));
-  }
+  for (const row of rows) if (row.prediction) seen.push(...comparedValues(row.prediction));
   if (seen.length === 0) return [];
   const sorted = Float64Array.from(seen).sort();
   // The extremes are values a config accepts: -1 or 0 (always the strong / cheapest that clears), 1.
-  const values = new Set<number>([target.policy === 'strong_weak' ? -1 : 0, 1]);
+  const values = new Set<number>([tunableParameter(target).lowest, 1]);
   // Rounded as the gateway rounds predictions, so a value written into a config decides the same.
   for (let index = 0; index < count; index++) values.add(roundPrediction(quantile(sorted, index / (count - 1))));
   return [...values].sort((a, b) => a - b);

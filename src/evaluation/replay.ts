@@ -1,13 +1,14 @@
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { RouterSpec } from '../routing/router-spec.js';
-import type { TargetSpec } from '../spec/target-spec.js';
 import type { ScoredExample } from '../learning/scored-data.js';
-import { blendedPrice } from '../routing/policies/predicted-policy.js';
+import { blendedPrice } from '../routing/policies/predicted/compile-predicted-policy.js';
+import { offlineObstacle as policyObstacle, targetModels, type TargetSpec } from '../routing/policies/policy-registry.js';
 import { Routing } from '../routing/routing.js';
 import type { Prediction } from '../spec/decision.js';
 import { createChatRequest } from '../spec/create-chat-request.js';
 import { estimatePromptTokens } from '../tokens/estimate-usage.js';
 import { listNames } from '../util/describe-value.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 /**
  * Replays scored data through a router without calling any model: each prompt is routed exactly
@@ -21,6 +22,8 @@ export type ReplayOptions = {
   map: ReadonlyMap<string, string>;
   /** Output tokens assumed per answer when the data has no costs (catalog price × tokens). */
   outputTokens: number;
+  /** Draws for weighted load balancing; default a fixed seed, so the same data replays the same way. */
+  random?: () => number;
 };
 
 /** The router's models as the data names them, with how each one's quality and cost are read. */
@@ -57,24 +60,6 @@ export type Replay = {
   costSource: 'data' | 'catalog';
 };
 
-/** Every model a target can put first (a fallback list's later models too: filters can skip the first). */
-export function targetModels(target: TargetSpec): string[] {
-  switch (target.policy) {
-    case 'single':
-      return [target.model];
-    case 'fallback':
-    case 'cheapest_above':
-      return target.models;
-    case 'strong_weak':
-      return [target.weak, target.strong];
-    case 'loadbalance':
-      return target.models.map((entry) => entry.model);
-    case 'cascade':
-    case 'parallel':
-      return target.models;
-  }
-}
-
 /**
  * Why a router cannot be replayed offline, if it cannot: a signal that calls a model (an LLM
  * classifier, an embeddings encoder) or a policy whose outcome depends on the answers.
@@ -82,17 +67,20 @@ export function targetModels(target: TargetSpec): string[] {
 export function offlineObstacle(router: RouterSpec): string | undefined {
   if (router.classifier?.type === 'llm') return `router "${router.name}" asks the LLM classifier "${router.classifier.model}" for each route, and eval calls no model`;
   if (router.encoder?.type === 'model') return `router "${router.name}" compares prompts with the embeddings model "${router.encoder.model}", and eval calls no model (the local encoder replays offline)`;
-  const targets = [router.defaultTarget, ...router.routes.flatMap((route) => (route.action.type === 'target' ? [route.action.target] : []))];
-  const answered = targets.find((target) => target.policy === 'cascade' || target.policy === 'parallel');
-  if (answered) return `router "${router.name}" has a ${answered.policy} policy, whose choice depends on the models' answers, which scored data does not have`;
+  for (const target of routerTargets(router)) {
+    const obstacle = policyObstacle(target);
+    if (obstacle) return `router "${router.name}" has a ${target.policy} policy, ${obstacle}`;
+  }
   return undefined;
 }
 
+/** The targets of a router's routes, then its default. */
+function routerTargets(router: RouterSpec): TargetSpec[] {
+  return [...router.routes.flatMap((route) => (route.action.type === 'target' ? [route.action.target] : [])), router.defaultTarget];
+}
+
 export function routerModels(router: RouterSpec): string[] {
-  const models = new Set<string>();
-  for (const route of router.routes) if (route.action.type === 'target') for (const model of targetModels(route.action.target)) models.add(model);
-  for (const model of targetModels(router.defaultTarget)) models.add(model);
-  return [...models];
+  return [...new Set(routerTargets(router).flatMap((target) => targetModels(target)))];
 }
 
 /** The router a command uses when none is named: `auto`, else the only router; undefined when that leaves a choice. */
@@ -150,12 +138,12 @@ export async function replay(config: ResolvedConfig, router: RouterSpec, example
   }
 
   const everyCostGiven = clean.every((example) => columns.every((column) => example.costs?.[column.data] !== undefined));
-  const routing = new Routing(config, { ignoreDisabledProviders: true });
+  const routing = new Routing(config, { ignoreDisabledProviders: true, random: options.random ?? seededRandom(1) });
   const rows: ReplayRow[] = [];
   for (const example of clean) {
     const request = createChatRequest(router.name, example.messages);
-    const { decision, plan } = await routing.route(request);
-    const first = plan[0];
+    const { decision, steps } = await routing.route(request);
+    const first = steps[0]?.specs[0];
     let tokens: number | undefined;
     const cost = Float64Array.from(columns, (column) => {
       const given = everyCostGiven ? example.costs?.[column.data] : undefined;

@@ -19,6 +19,7 @@ export class AttemptRecorder {
   readonly startedAt = Date.now();
   private readonly start = performance.now();
   private firstTokenMs: number | undefined;
+  private warnings: readonly string[] | undefined;
 
   constructor(
     readonly spec: ModelSpec,
@@ -26,6 +27,11 @@ export class AttemptRecorder {
     private readonly label: AttemptLabel = { role: 'answer' },
   ) {
     label.load?.started(spec.name);
+  }
+
+  /** What the provider could not carry of the request for this model (kept on the Attempt). */
+  warn(warnings: readonly string[] | undefined): void {
+    if (warnings && warnings.length > 0) this.warnings = warnings;
   }
 
   markFirstToken(): void {
@@ -60,6 +66,7 @@ export class AttemptRecorder {
       usage,
     };
     if (this.label.step !== undefined) attempt.step = this.label.step;
+    if (this.warnings) attempt.warnings = [...this.warnings];
     return attempt;
   }
 }

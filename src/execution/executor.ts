@@ -8,6 +8,7 @@ import type { LanguageModel, LanguageModelCallOptions } from '../spec/language-m
 import type { ModelSpec } from '../spec/model-spec.js';
 import { isContentPart, type StreamPart } from '../spec/stream-part.js';
 import type { Attempt, AttemptRole } from '../spec/trace.js';
+import type { TraceNote } from '../spec/trace-note.js';
 import type { Usage } from '../spec/usage.js';
 import { estimateUsage } from '../tokens/estimate-usage.js';
 import type { Cancellation } from '../util/cancellation.js';
@@ -45,7 +46,7 @@ type Outcome = {
   attempts: Attempt[];
   skipped: FilteredCandidate[];
   /** What a multi-model policy decided along the way (an escalation, a judge that failed). */
-  notes?: string[];
+  notes?: TraceNote[];
 };
 
 export type GenerateExecution = Outcome & ({ ok: true; result: ChatResult; spec: ModelSpec } | { ok: false; error: SwitchyardError });
@@ -238,6 +239,7 @@ export async function executeGenerate(
   const run = new PlanRun<{ result: ChatResult; spec: ModelSpec }>(plan, context, options);
   const walked = await run.walk(false, async (target, recorder, deadline) => {
     const result = await target.model.doGenerate(request, deadline.callOptions);
+    recorder.warn(result.warnings);
     result.usage ??= await estimateUsage(request, resultText(result));
     if (options.failoverOnContentFilter && isRefusal(result)) {
       run.refused(target, recorder, result.usage, { result, spec: target.spec });
@@ -290,6 +292,7 @@ export async function executeStream(
   const run = new PlanRun<{ parts: StreamPart[]; spec: ModelSpec }>(plan, context, options);
   const walked = await run.walk(true, async (target, recorder, deadline) => {
     const stream = await target.model.doStream(request, deadline.callOptions);
+    recorder.warn(stream.warnings);
     const iterator = stream.parts[Symbol.asyncIterator]();
     try {
       const head = await peek(iterator, deadline, recorder, options.failoverOnContentFilter);

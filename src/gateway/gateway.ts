@@ -5,10 +5,7 @@ import { StartupError } from '../errors/startup-error.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { CircuitBreakers } from '../execution/circuit-breaker.js';
 import { DeploymentLoad } from '../execution/deployment-load.js';
-import { executeCall, executeGenerate, executeStream, replay, type ExecutionContext, type ExecutionOptions, type GenerateExecution, type StreamExecution } from '../execution/executor.js';
-import { cascadeGenerate, cascadeStream } from '../execution/run-cascade.js';
-import { parallelGenerate } from '../execution/run-parallel.js';
-import { chatResultToParts } from '../spec/chat-result-to-parts.js';
+import { executeCall, executeGenerate, type ExecutionContext, type ExecutionOptions } from '../execution/executor.js';
 import { EmbeddingCache } from '../routing/signals/embedding-cache.js';
 import type { SignalCall, SignalModels } from '../routing/signal-models.js';
 import type { EmbeddingModel } from '../spec/embedding-model.js';
@@ -22,6 +19,7 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import type { Provider } from '../spec/provider.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { Attempt, Trace, TraceContext } from '../spec/trace.js';
+import type { TraceNote } from '../spec/trace-note.js';
 import { answeringAttempts } from '../spec/attempt-rules.js';
 import { promptRecord } from './prompt-record.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
@@ -200,8 +198,9 @@ export class Gateway {
     const start = await this.start(request, context, cancellation);
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
-    const execution = withRoutingCalls(routed, await this.executeGenerate(routed, this.executionContext(cancellation, arrived)));
+    const execution = withRoutingCalls(routed, await routed.run.generate(routed.steps, routed.request, this.executionContext(cancellation, arrived), executionOptions(routed)));
     if (!execution.ok) return { ...base, ...this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes) };
+    routed.served?.(execution.spec);
     const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts, skipped: execution.skipped, notes: execution.notes }));
     return { ...base, type: 'completion', trace, result: execution.result, model: execution.spec };
   }
@@ -212,8 +211,9 @@ export class Gateway {
     const start = await this.start(request, context, cancellation);
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
-    const execution = withRoutingCalls(routed, await this.executeStream(routed, this.executionContext(cancellation, arrived)));
+    const execution = withRoutingCalls(routed, await routed.run.stream(routed.steps, routed.request, this.executionContext(cancellation, arrived), executionOptions(routed)));
     if (!execution.ok) return { ...base, ...this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes) };
+    routed.served?.(execution.spec);
     return {
       ...base,
       type: 'stream',
@@ -221,37 +221,6 @@ export class Gateway {
       attemptCount: answeringAttempts(execution.attempts) + (execution.live ? 1 : 0),
       parts: this.traced(execution.parts, cancellation, builder, execution.spec, execution.attempts, execution.skipped, execution.notes),
     };
-  }
-
-  private executeGenerate(routed: RoutingResult, context: ExecutionContext): Promise<GenerateExecution> {
-    const { execution, request } = routed;
-    const options = executionOptions(routed);
-    switch (execution.kind) {
-      case 'sequence':
-        return executeGenerate(routed.plan, request, context, options);
-      case 'cascade':
-        return cascadeGenerate(execution, request, context, options, this.config.models);
-      case 'parallel':
-        return parallelGenerate(execution, request, context, options, this.config.models);
-    }
-  }
-
-  private async executeStream(routed: RoutingResult, context: ExecutionContext): Promise<StreamExecution> {
-    const { execution, request } = routed;
-    const options = executionOptions(routed);
-    switch (execution.kind) {
-      case 'sequence':
-        return executeStream(routed.plan, request, context, options);
-      case 'cascade':
-        return cascadeStream(execution, request, context, options, this.config.models);
-      case 'parallel': {
-        // The branches answer in one piece; the one picked is replayed as a stream.
-        const picked = await parallelGenerate(execution, request, context, options, this.config.models);
-        if (!picked.ok) return picked;
-        const { result, spec, ...outcome } = picked;
-        return { ...outcome, ok: true, spec, parts: replay(chatResultToParts(result)), live: false };
-      }
-    }
   }
 
   /** Routes and opens the trace; answers at once when the request is blocked or no model is left to try. */
@@ -270,7 +239,7 @@ export class Gateway {
       const trace = this.record(builder.finish({ status: 'blocked', model: undefined, attempts: routed.attempts }));
       return { ...base, type: 'blocked', message: routed.decision.block.message, trace };
     }
-    if (routed.plan.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts) };
+    if (routed.steps.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts) };
     return { type: 'plan', routed, builder, base };
   }
 
@@ -317,7 +286,7 @@ export class Gateway {
     spec: ModelSpec,
     attempts: Attempt[],
     skipped: FilteredCandidate[],
-    notes: string[] | undefined,
+    notes: TraceNote[] | undefined,
   ): AsyncGenerator<StreamPart> {
     let error: SwitchyardError | undefined;
     let ended = false;
@@ -376,7 +345,7 @@ export class Gateway {
     error: SwitchyardError,
     attempts: Attempt[],
     skipped: FilteredCandidate[] = [],
-    notes: string[] = [],
+    notes: TraceNote[] = [],
   ): { type: 'error'; trace: Trace; error: SwitchyardError } {
     return { type: 'error', error, trace: this.record(builder.finish({ status: failureStatus(error), model: undefined, attempts, skipped, error, notes })) };
   }

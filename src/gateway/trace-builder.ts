@@ -1,3 +1,4 @@
+import { renderTraceNote, type TraceNote } from '../spec/trace-note.js';
 import { computeCost } from '../cost/compute-cost.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { toAttemptError } from '../execution/attempt-recorder.js';
@@ -31,7 +32,7 @@ export class TraceBuilder {
     attempts: readonly Attempt[];
     skipped?: readonly FilteredCandidate[];
     error?: SwitchyardError;
-    notes?: readonly string[] | undefined;
+    notes?: readonly TraceNote[] | undefined;
   }): Trace {
     // The attempt whose answer the client got (a refusal is an answer when nothing better came).
     const served = servedAttempt(options.attempts, options.model?.name);
@@ -61,7 +62,7 @@ export class TraceBuilder {
       decision: this.decision,
       attempts: [...options.attempts],
       skipped: [...(options.skipped ?? [])],
-      notes: [...(options.notes ?? [])],
+      notes: (options.notes ?? []).map(renderTraceNote),
       usage,
       costUsd,
       referenceCostUsd,

@@ -6,7 +6,7 @@ import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 import { DEFAULT_RELIABILITY } from '../spec/reliability.js';
 import type * as EstimateUsage from '../tokens/estimate-usage.js';
 import { estimatePromptTokens } from '../tokens/estimate-usage.js';
-import type { Plan } from './build-plan.js';
+import type { StepPlan } from './build-step-plan.js';
 import { filterCandidates, requiredCapabilities, type DeploymentHealth } from './filter-candidates.js';
 
 // The real estimator, watched: tells whether the context-window check had to tokenize.
@@ -31,7 +31,7 @@ function spec(name: string, options: { contextWindow?: number; maxOutput?: numbe
   };
 }
 
-function plan(specs: ModelSpec[], filtered: FilteredCandidate[] = []): Plan {
+function plan(specs: ModelSpec[], filtered: FilteredCandidate[] = []): StepPlan {
   return {
     policy: 'fallback',
     candidates: specs.map((item, index): Candidate => ({ model: item.name, provider: item.provider, source: index === 0 ? 'target' : 'fallback' })),

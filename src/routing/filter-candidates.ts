@@ -2,7 +2,7 @@ import type { ChatRequest } from '../spec/chat-request.js';
 import type { Candidate, FilteredCandidate } from '../spec/decision.js';
 import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 import { estimatePromptTokens, promptTokenBounds } from '../tokens/estimate-usage.js';
-import type { Plan } from './build-plan.js';
+import type { StepPlan } from './build-step-plan.js';
 import type { PromptMeasure } from './measure-prompt.js';
 
 /** Live health of deployments, as routing needs it: when an open circuit's cooldown ends, if open. */
@@ -44,7 +44,7 @@ export function requiredCapabilities(request: ChatRequest): Need[] {
  * (as routing does); without it the prompt is counted here, on this thread, when its byte bound does
  * not clear a window (offline uses).
  */
-export function filterCandidates(plan: Plan, request: ChatRequest, health: DeploymentHealth | undefined, prompt?: PromptMeasure): FilteredPlan {
+export function filterCandidates(plan: StepPlan, request: ChatRequest, health: DeploymentHealth | undefined, prompt?: PromptMeasure): FilteredPlan {
   if (plan.specs.length === 0) return { candidates: [], specs: [], filtered: [...plan.filtered] };
   const needs = requiredCapabilities(request);
   const outputTokens = request.maxOutputTokens ?? 0;

@@ -6,7 +6,7 @@ import { DEFAULT_RELIABILITY } from '../spec/reliability.js';
 import { loadTokenizer } from '../tokens/count-tokens.js';
 import { estimatePromptTokens } from '../tokens/estimate-usage.js';
 import { tokenCounter } from '../tokens/token-counter.js';
-import type { Plan } from './build-plan.js';
+import type { StepPlan } from './build-step-plan.js';
 import { filterCandidates } from './filter-candidates.js';
 import { measurePrompt } from './measure-prompt.js';
 
@@ -24,7 +24,7 @@ function spec(name: string, contextWindow: number | undefined): ModelSpec {
   };
 }
 
-const plan = (specs: ModelSpec[]): Plan => ({
+const plan = (specs: ModelSpec[]): StepPlan => ({
   policy: 'fallback',
   candidates: specs.map((item): Candidate => ({ model: item.name, provider: item.provider, source: 'target' })),
   filtered: [],

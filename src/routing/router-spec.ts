@@ -1,7 +1,7 @@
 import type { MatchOn } from '../features/extract-routing-text.js';
 import type { TrainedRouter } from '../learning/trained-router.js';
 import type { SystemPromptMerge } from '../spec/decision.js';
-import type { TargetSpec } from '../spec/target-spec.js';
+import type { TargetSpec } from './policies/policy-registry.js';
 import type { ConditionInput } from './signals/condition-input.js';
 
 export type CacheSpec = { size: number; ttlMs: number };

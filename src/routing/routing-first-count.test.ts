@@ -21,7 +21,7 @@ models:
 describe('the context-window check before the tokenizer has loaded', () => {
   it('does not load the tokenizer for a prompt far from every window', async () => {
     const result = await routing.route(createChatRequest('small', 'What is the capital of Japan?'));
-    expect(result.plan.map((spec) => spec.name)).toEqual(['small']);
+    expect(result.steps.flatMap((step) => step.specs.map((spec) => spec.name))).toEqual(['small']);
     expect(tokenizerLoaded()).toBe(false);
   });
 
@@ -29,7 +29,7 @@ describe('the context-window check before the tokenizer has loaded', () => {
     // 600,000 "a" are 75,000 tokens; a guess from the length (4 characters a token) makes 150,000, over the window.
     const result = await routing.route(createChatRequest('small', 'a'.repeat(600_000)));
     expect(result.decision.filtered).toEqual([]);
-    expect(result.plan.map((spec) => spec.name)).toEqual(['small']);
+    expect(result.steps.flatMap((step) => step.specs.map((spec) => spec.name))).toEqual(['small']);
     // 75,000 + the role's token + 3 of framing for the message and 3 for the reply; a run of one letter
     // has no piece end to cut it at, so each of the worker's 32 K slices may move the count by a token.
     expect(result.decision.promptTokens?.method).toBe('counted');

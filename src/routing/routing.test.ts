@@ -4,6 +4,10 @@ import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js'
 import type { ChatMessage, ChatRequest } from '../spec/chat-request.js';
 import { createChatRequest } from '../spec/create-chat-request.js';
 import { Routing } from './routing.js';
+import type { Step } from '../spec/step.js';
+
+/** Every model of the steps, in the order they would be tried. */
+const modelsOf = (steps: readonly Step[]): string[] => steps.flatMap((step) => step.specs.map((spec) => spec.name));
 
 const CONFIG = `
 providers:
@@ -49,10 +53,10 @@ describe('rules routing', () => {
   });
 
   it('falls back to default when nothing matches, with no signals', async () => {
-    const { decision, plan } = (await routing.route(request('What is the capital of Japan?')));
+    const { decision, steps } = (await routing.route(request('What is the capital of Japan?')));
     expect(decision.route).toBe('default');
     expect(decision.signals).toEqual([]);
-    expect(plan.map((spec) => spec.name)).toEqual(['cheap']);
+    expect(modelsOf(steps)).toEqual(['cheap']);
   });
 
   it('records which test fired and what it matched', async () => {
@@ -62,11 +66,11 @@ describe('rules routing', () => {
 
   it('checks block routes first, wherever they are declared', async () => {
     // "python" would match code, declared before unsafe.
-    const { decision, plan } = (await routing.route(request('python bomb')));
+    const { decision, steps } = (await routing.route(request('python bomb')));
     expect(decision.route).toBe('unsafe');
     expect(decision.policy).toBe('block');
     expect(decision.block).toEqual({ message: 'No.' });
-    expect(plan).toEqual([]);
+    expect(steps).toEqual([]);
   });
 
   it('matches metadata hints: every key, one of the listed values', async () => {
@@ -122,9 +126,9 @@ describe('plans', () => {
   });
 
   it('filters out models whose provider is disabled, saying which variable to set', async () => {
-    const { decision, plan } = (await routing.route(request('a story')));
+    const { decision, steps } = (await routing.route(request('a story')));
     expect(decision.filtered).toEqual([{ model: 'remote', reason: 'provider_disabled', detail: 'provider "off" is disabled: set OFF_KEY' }]);
-    expect(plan.map((spec) => spec.name)).toEqual(['strong', 'cheap']);
+    expect(modelsOf(steps)).toEqual(['strong', 'cheap']);
   });
 
   it('merges the route system prompt into the request sent, not into the client request', async () => {
@@ -136,9 +140,9 @@ describe('plans', () => {
   });
 
   it('serves a concrete model directly, without router or fallbacks', async () => {
-    const { decision, plan, reference } = (await routing.route(request('python', { model: 'coder' })));
+    const { decision, steps, reference } = (await routing.route(request('python', { model: 'coder' })));
     expect(decision).toMatchObject({ router: null, route: null, policy: 'direct', reference: null });
-    expect(plan.map((spec) => spec.name)).toEqual(['coder']);
+    expect(modelsOf(steps)).toEqual(['coder']);
     expect(reference).toBeUndefined();
   });
 
@@ -179,32 +183,31 @@ routers:
   );
 
   it('numbers the steps of a cascade, each with its own fallbacks', async () => {
-    const { decision, execution } = await new Routing(config).route(request('hi', { model: 'casc' }));
+    const { decision, steps } = await new Routing(config).route(request('hi', { model: 'casc' }));
     expect(decision.policy).toBe('cascade');
     expect(decision.candidates).toEqual([
       { model: 'cheap', provider: 'main', source: 'target', step: 0 },
       { model: 'strong', provider: 'main', source: 'target', step: 1 },
       { model: 'spare', provider: 'main', source: 'fallback', step: 1 },
     ]);
-    expect(execution.kind === 'cascade' && execution.steps.map((step) => step.specs.map((spec) => spec.name))).toEqual([['cheap'], ['strong', 'spare']]);
+    expect(steps.map((step) => step.specs.map((spec) => spec.name))).toEqual([['cheap'], ['strong', 'spare']]);
   });
 
   it('drops a step whose circuit is open, while another step can run', async () => {
     const health = { openUntil: (model: string) => (model === 'cheap' ? Date.now() + 60_000 : undefined) };
-    const { decision, execution } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
+    const { decision, steps } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
     expect(decision.candidates.map((candidate) => [candidate.model, candidate.step])).toEqual([
       ['strong', 0],
       ['spare', 0],
     ]);
     expect(decision.filtered).toEqual([expect.objectContaining({ model: 'cheap', reason: 'circuit_open' })]);
-    expect(execution.kind === 'cascade' && execution.steps).toHaveLength(1);
+    expect(steps).toHaveLength(1);
   });
 
   it('leaves no step, and no model to call, when every step is open', async () => {
     const health = { openUntil: () => Date.now() + 60_000 };
-    const { plan, decision, execution } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
-    expect(execution.kind === 'cascade' && execution.steps).toEqual([]);
-    expect(plan).toEqual([]);
+    const { steps, decision } = await new Routing(config, { health }).route(request('hi', { model: 'casc' }));
+    expect(steps).toEqual([]);
     expect(decision.filtered.map((item) => [item.model, item.reason])).toEqual([
       ['cheap', 'circuit_open'],
       ['strong', 'circuit_open'],

@@ -1,24 +1,27 @@
-import type { CheckSpec, PickSpec } from '../spec/check-spec.js';
-import type { TargetSpec } from '../spec/target-spec.js';
 import type { RouteSpec, RouterSpec } from './router-spec.js';
 import type { RoutingConfig } from './routing-config.js';
 import { listNames } from '../util/describe-value.js';
-import { InternalError, InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
+import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
 import { StartupError } from '../errors/startup-error.js';
 import type { ChatRequest } from '../spec/chat-request.js';
-import { DEFAULT_ROUTE, type Balance, type Candidate, type Classification, type Decision, type FilteredCandidate, type Prediction, type Signal } from '../spec/decision.js';
+import { DEFAULT_ROUTE, type Candidate, type Classification, type Decision, type FilteredCandidate, type Signal } from '../spec/decision.js';
 import type { Attempt } from '../spec/trace.js';
 import { emptyDecision } from '../spec/empty-decision.js';
 import { measureComplexity } from '../features/complexity.js';
-import { compilePredictedPolicy, type PredictedPolicy } from './policies/predicted-policy.js';
-import { compileLoadBalance, type DeploymentLoadView, type LoadBalancePolicy } from './policies/loadbalance-policy.js';
+import type { DeploymentLoadView } from './policies/loadbalance/compile-load-balance.js';
 import type { ModelSpec } from '../spec/model-spec.js';
+import type { Step } from '../spec/step.js';
 import { applySystemPrompt } from './apply-system-prompt.js';
-import { buildPlan, type Plan, type PlanContext } from './build-plan.js';
+import { buildStepPlan, type StepPlan, type PlanContext } from './build-step-plan.js';
+import { fixedPolicy } from './policies/fixed-policy.js';
+import type { CompiledTarget, PolicyChoice, PolicyRunner } from './policies/policy-definition.js';
+import { compileTarget } from './policies/policy-registry.js';
+import { sequenceRunner } from './policies/sequence-runner.js';
 import { conversationTurns, extractRoutingText } from '../features/extract-routing-text.js';
 import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
 import { measurePrompt, type PromptMeasure } from './measure-prompt.js';
 import { compileCondition, type Evidence, type MatchInput, type Matcher } from './signals/compile-condition.js';
+import { requestTraits } from './signals/request-traits.js';
 import { LlmClassifier } from './signals/llm-classifier.js';
 import { ExampleRoutes, type SimilarityResult } from './signals/example-routes.js';
 import type { EmbeddingCache } from './signals/embedding-cache.js';
@@ -32,23 +35,14 @@ export type RoutingHints = {
   route?: string | undefined;
 };
 
-/** The models of one step of a multi-model policy, after this request's filters. */
-export type PlanStep = { specs: readonly ModelSpec[] };
-
-/**
- * How the plan is executed: one model after another until one answers (`sequence`), cheapest
- * first escalating on a failed check (`cascade`), or all at once keeping one answer (`parallel`).
- */
-export type ExecutionShape =
-  | { kind: 'sequence' }
-  | { kind: 'cascade'; steps: PlanStep[]; check: CheckSpec }
-  | { kind: 'parallel'; branches: PlanStep[]; pick: PickSpec; timeoutMs: number };
-
 export type RoutingResult = {
   decision: Decision;
-  /** The models to try, in order (every step's, for cascade and parallel); empty for a block or when every candidate was filtered out. */
-  plan: readonly ModelSpec[];
-  execution: ExecutionShape;
+  /** The models to try, step by step, after this request's filters; empty for a block or when every candidate was filtered out. */
+  steps: readonly Step[];
+  /** Runs `steps` the policy's way (one after another, a cascade, parallel branches). */
+  run: PolicyRunner;
+  /** Tells the policy which model served (a `sticky` policy remembers it). */
+  served: ((spec: ModelSpec) => void) | undefined;
   /** The request to send: the client's, with the route's system prompt merged in. */
   request: ChatRequest;
   reference: ModelSpec | undefined;
@@ -58,16 +52,8 @@ export type RoutingResult = {
   attempts: Attempt[];
 };
 
-/** A target compiled: a fixed plan, or a policy that picks one of its precomputed plans per request. */
-type Planner =
-  | { kind: 'fixed'; plan: Plan }
-  | { kind: 'predicted'; choose: PredictedPolicy }
-  | { kind: 'balanced'; choose: LoadBalancePolicy }
-  | { kind: 'cascade'; steps: Plan[]; check: CheckSpec }
-  | { kind: 'parallel'; steps: Plan[]; pick: PickSpec; timeoutMs: number };
-
 /** `matcher`: the rule tests of its `when`; `examples`: the route also holds when its examples are the most similar. */
-type CompiledRoute = { spec: RouteSpec; matcher: Matcher | undefined; examples: boolean; planner: Planner | undefined };
+type CompiledRoute = { spec: RouteSpec; matcher: Matcher | undefined; examples: boolean; policy: CompiledTarget | undefined };
 
 export type RoutingOptions = {
   /** The circuit breakers: decisions skip open circuits; without them every circuit counts as closed. */
@@ -88,14 +74,14 @@ type CompiledRouter = {
   guards: CompiledRoute[];
   routes: CompiledRoute[];
   byName: ReadonlyMap<string, CompiledRoute>;
-  defaultPlanner: Planner;
+  defaultPolicy: CompiledTarget;
   reference: ModelSpec | undefined;
   llm: LlmClassifier | undefined;
   examples: ExampleRoutes | undefined;
 };
 
-/** What a planner chose for this request, before filtering. */
-type Chosen = { plan: Plan; steps?: { plans: Plan[]; shape: Exclude<Planner, { kind: 'fixed' | 'predicted' | 'balanced' }> }; prediction: Prediction | null; balance: Balance | null };
+/** What the target's policy chose for this request, before filtering. */
+type Chosen = { policy: CompiledTarget; choice: PolicyChoice };
 
 /**
  * The router core: turns a request into a Decision and a plan. Everything that can be computed
@@ -104,7 +90,7 @@ type Chosen = { plan: Plan; steps?: { plans: Plan[]; shape: Exclude<Planner, { k
  */
 export class Routing {
   private readonly routers = new Map<string, CompiledRouter>();
-  private readonly directPlans = new Map<string, Plan>();
+  private readonly directPolicies = new Map<string, CompiledTarget>();
   private readonly health: DeploymentHealth | undefined;
   private readonly load: DeploymentLoadView | undefined;
   private readonly models: SignalModels | undefined;
@@ -121,7 +107,9 @@ export class Routing {
     this.random = options.random ?? Math.random;
     this.planContext = { models: config.models, providers: config.providers, ignoreDisabledProviders: options.ignoreDisabledProviders ?? false };
     const noFallbacks = new Map<string, string[]>();
-    for (const name of config.models.keys()) this.directPlans.set(name, buildPlan('direct', [name], noFallbacks, this.planContext));
+    for (const name of config.models.keys()) {
+      this.directPolicies.set(name, { ...fixedPolicy(buildStepPlan('direct', [name], noFallbacks, this.planContext)), policy: 'direct', multiStep: false });
+    }
     for (const [name, router] of config.routers) this.routers.set(name, this.compile(router));
   }
 
@@ -172,10 +160,15 @@ export class Routing {
 
   /** `signal` aborts the model calls routing makes (an embeddings encoder's). */
   async route(request: ChatRequest, hints: RoutingHints = {}, signal?: AbortSignal | Cancellation): Promise<RoutingResult> {
-    const router = this.routers.get(request.model);
+    // An exact router or model name wins; any other name may be a `model_aliases` glob's. The Decision keeps the name sent.
+    const name = this.routers.has(request.model) || this.directPolicies.has(request.model) ? request.model : (this.config.modelAliases?.lookup(request.model) ?? request.model);
+    const router = this.routers.get(name);
     if (router) return this.routeWithRouter(router, request, hints, toCancellation(signal));
-    const plan = this.directPlans.get(request.model);
-    if (plan) return this.result(request, { router: null, route: null, signals: [], chosen: { plan, prediction: null, balance: null }, system: null, reference: undefined, failoverOnContentFilter: false }, emptySignals());
+    const direct = this.directPolicies.get(name);
+    if (direct) {
+      const chosen = { policy: direct, choice: direct.choose({ request, text: () => '' }) };
+      return this.result(request, { router: null, route: null, signals: [], chosen, system: null, reference: undefined, failoverOnContentFilter: false }, emptySignals());
+    }
     const { routers, models } = this.names();
     throw new NotFoundError(
       `The model ${quoteInput(request.model)} does not exist. Routers: ${listNames(routers)}. Models: ${listNames(models)}.`,
@@ -191,6 +184,8 @@ export class Routing {
       text: () => (text ??= extractRoutingText(request.messages, router.spec.matchOn)),
       complexity: () => (complexity ??= measureComplexity(input.text(), conversationTurns(request.messages)).score),
       metadata: request.metadata,
+      requestedModel: request.model,
+      request: requestTraits(request),
     };
     // Rules are synchronous (microseconds); examples are read only when a route's rules do not hold.
     // The first such route waits once for the similarity (it may need a model call): only it returns
@@ -251,9 +246,9 @@ export class Routing {
     }
 
     const common = { router: router.spec.name, signals, reference: router.reference };
-    const plan = (planner: Planner): Chosen => this.choose(planner, router, input, request);
+    const plan = (policy: CompiledTarget): Chosen => ({ policy, choice: policy.choose({ request, text: input.text }) });
     if (!chosen) {
-      return this.result(request, { ...common, route: DEFAULT_ROUTE, chosen: plan(router.defaultPlanner), system: null, failoverOnContentFilter: false }, found);
+      return this.result(request, { ...common, route: DEFAULT_ROUTE, chosen: plan(router.defaultPolicy), system: null, failoverOnContentFilter: false }, found);
     }
     const route = chosen.spec;
     if (route.action.type === 'block') {
@@ -268,7 +263,7 @@ export class Routing {
         block: { message: route.action.message },
         reference: router.reference?.name ?? null,
       });
-      return { decision, plan: [], execution: { kind: 'sequence' }, request, reference: router.reference, failoverOnContentFilter: false, attempts: found.attempts };
+      return { decision, steps: [], run: sequenceRunner, served: undefined, request, reference: router.reference, failoverOnContentFilter: false, attempts: found.attempts };
     }
     const system = route.system;
     return this.result(
@@ -276,7 +271,8 @@ export class Routing {
       {
         ...common,
         route: route.name,
-        chosen: plan(chosen.planner as Planner),
+        // A route that is not a block has a target, compiled with the router.
+        chosen: plan(chosen.policy as CompiledTarget),
         system: system ? { merge: system.merge } : null,
         failoverOnContentFilter: route.failoverOnContentFilter,
       },
@@ -289,23 +285,6 @@ export class Routing {
       return { classification: { model: classifier.model, outcome: 'error', label: null, detail: 'the classifier model cannot be called here (offline)' }, attempts: [] };
     }
     return classifier.classify(text, this.models);
-  }
-
-  private choose(planner: Planner, router: CompiledRouter, input: MatchInput, request: ChatRequest): Chosen {
-    switch (planner.kind) {
-      case 'fixed':
-        return { plan: planner.plan, prediction: null, balance: null };
-      case 'predicted': {
-        // Compiling a predicted planner required a trained classifier (checked when the config was resolved).
-        const classifier = router.spec.classifier as Extract<NonNullable<RouterSpec['classifier']>, { type: 'trained' }>;
-        return { ...planner.choose(classifier.model.predict(input.text(), conversationTurns(request.messages))), balance: null };
-      }
-      case 'balanced':
-        return { ...planner.choose({ load: this.load, health: this.health, random: this.random }), prediction: null };
-      case 'cascade':
-      case 'parallel':
-        return { plan: planner.steps[0] as Plan, steps: { plans: planner.steps, shape: planner }, prediction: null, balance: null };
-    }
   }
 
   /** Filters the plan for this request (capabilities, context window, circuits) and writes the Decision. */
@@ -322,38 +301,24 @@ export class Routing {
     },
     found: SignalState,
   ): Promise<RoutingResult> {
-    const { chosen } = options;
+    const { policy, choice } = options.chosen;
+    const plans = choice.steps;
     // Counted off the event loop, once, for every model the plan may try.
-    const prompt = await measurePrompt(request, chosen.steps ? chosen.steps.plans.flatMap((plan) => plan.specs) : chosen.plan.specs);
-    let candidates: Candidate[];
-    let filtered: FilteredCandidate[];
-    let specs: readonly ModelSpec[];
-    let execution: ExecutionShape = { kind: 'sequence' };
-    if (chosen.steps) {
-      const steps = filterSteps(chosen.steps.plans, request, this.health, prompt);
-      candidates = steps.candidates;
-      filtered = steps.filtered;
-      specs = steps.steps.flatMap((step) => step.specs);
-      const shape = chosen.steps.shape;
-      execution =
-        shape.kind === 'cascade'
-          ? { kind: 'cascade', steps: steps.steps, check: shape.check }
-          : { kind: 'parallel', branches: steps.steps, pick: shape.pick, timeoutMs: shape.timeoutMs };
-    } else {
-      const result = filterCandidates(chosen.plan, request, this.health, prompt);
-      ({ candidates, filtered, specs } = result);
-    }
+    const prompt = await measurePrompt(request, plans.length === 1 ? (plans[0] as StepPlan).specs : plans.flatMap((plan) => plan.specs));
+    const { steps, candidates, filtered } = policy.multiStep ? filterSteps(plans, request, this.health, prompt) : filterOneStep(plans, request, this.health, prompt);
+    const { prediction = null, balance = null, ...shown } = choice.shows ?? {};
     return {
       decision: {
         requested: request.model,
         router: options.router,
         route: options.route,
         signals: options.signals,
-        policy: chosen.plan.policy,
-        prediction: chosen.prediction,
+        policy: policy.policy,
+        prediction,
         classification: found.classification,
         similarity: found.similarity?.similarity ?? null,
-        balance: chosen.balance,
+        balance,
+        ...shown,
         candidates,
         filtered,
         block: null,
@@ -361,8 +326,9 @@ export class Routing {
         reference: options.reference?.name ?? null,
         ...(prompt.decision ? { promptTokens: prompt.decision } : {}),
       },
-      plan: specs,
-      execution,
+      steps,
+      run: policy.run,
+      served: choice.served,
       request,
       reference: options.reference,
       failoverOnContentFilter: options.failoverOnContentFilter,
@@ -371,31 +337,7 @@ export class Routing {
   }
 
   private compile(spec: RouterSpec): CompiledRouter {
-    const planner = (target: TargetSpec): Planner => {
-      switch (target.policy) {
-        case 'single':
-          return { kind: 'fixed', plan: buildPlan('single', [target.model], spec.fallbacks, this.planContext) };
-        case 'fallback':
-          return { kind: 'fixed', plan: buildPlan('fallback', target.models, spec.fallbacks, this.planContext) };
-        case 'loadbalance':
-          return { kind: 'balanced', choose: compileLoadBalance(target, spec.fallbacks, this.planContext) };
-        case 'cascade':
-          return { kind: 'cascade', steps: target.models.map((model) => buildPlan('cascade', [model], spec.fallbacks, this.planContext)), check: target.check };
-        case 'parallel':
-          return {
-            kind: 'parallel',
-            steps: target.models.map((model) => buildPlan('parallel', [model], spec.fallbacks, this.planContext)),
-            pick: target.pick,
-            timeoutMs: target.timeoutMs,
-          };
-        case 'cheapest_above':
-        case 'strong_weak': {
-          const classifier = spec.classifier;
-          if (classifier?.type !== 'trained') throw new InternalError(`router "${spec.name}": a ${target.policy} policy without a trained classifier passed config validation`);
-          return { kind: 'predicted', choose: compilePredictedPolicy(target, classifier.model, spec.fallbacks, this.planContext) };
-        }
-      }
-    };
+    const context = { router: spec, plans: this.planContext, health: this.health, load: this.load, random: this.random };
     const withExamples = spec.routes.filter((route) => route.when?.examples !== undefined);
     const examples =
       spec.encoder && withExamples.length > 0
@@ -410,7 +352,7 @@ export class Routing {
         spec: route,
         matcher: route.when ? compileCondition(route.when) : undefined,
         examples: route.when?.examples !== undefined,
-        planner: route.action.type === 'target' ? planner(route.action.target) : undefined,
+        policy: route.action.type === 'target' ? compileTarget(route.action.target, context) : undefined,
       }),
     );
     const classifier = spec.classifier;
@@ -430,7 +372,7 @@ export class Routing {
       guards: compiled.filter((route) => route.spec.action.type === 'block'),
       routes: compiled.filter((route) => route.spec.action.type !== 'block'),
       byName: new Map(compiled.map((route) => [route.spec.name, route])),
-      defaultPlanner: planner(spec.defaultTarget),
+      defaultPolicy: compileTarget(spec.defaultTarget, context),
       reference: spec.reference === undefined ? undefined : this.config.models.get(spec.reference),
       llm,
       examples,
@@ -455,14 +397,9 @@ function exampleEvidence(route: string, similarity: SimilarityResult): Evidence[
  * one incompatible or its circuit open) is dropped, its reasons kept: the other steps are the
  * policy's own fallback.
  */
-function filterSteps(
-  plans: readonly Plan[],
-  request: ChatRequest,
-  health: DeploymentHealth | undefined,
-  prompt: PromptMeasure,
-): { steps: PlanStep[]; candidates: Candidate[]; filtered: FilteredCandidate[] } {
+function filterSteps(plans: readonly StepPlan[], request: ChatRequest, health: DeploymentHealth | undefined, prompt: PromptMeasure): FilteredSteps {
   const results = plans.map((plan) => filterCandidates(plan, request, health, prompt));
-  const steps: PlanStep[] = [];
+  const steps: Step[] = [];
   const candidates: Candidate[] = [];
   const filtered: FilteredCandidate[] = [];
   for (const result of results) {
@@ -474,6 +411,14 @@ function filterSteps(
   }
   return { steps, candidates, filtered };
 }
+
+/** Filters the one step of a policy that walks one list of models; no step is left when every model was filtered out. */
+function filterOneStep(plans: readonly StepPlan[], request: ChatRequest, health: DeploymentHealth | undefined, prompt: PromptMeasure): FilteredSteps {
+  const { candidates, filtered, specs } = filterCandidates(plans[0] as StepPlan, request, health, prompt);
+  return { steps: specs.length > 0 ? [{ specs }] : [], candidates, filtered };
+}
+
+type FilteredSteps = { steps: Step[]; candidates: Candidate[]; filtered: FilteredCandidate[] };
 
 function toSignals(route: string, evidence: Evidence[]): Signal[] {
   return evidence.map((item) => ({ ...item, route }));

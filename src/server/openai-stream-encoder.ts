@@ -34,6 +34,12 @@ export class OpenAIStreamEncoder {
         return this.delta(part.choice, { reasoning_content: part.text }, null);
       case 'refusal-delta':
         return this.delta(part.choice, { refusal: part.text }, null);
+      // LiteLLM's convention for Anthropic reasoning in Chat Completions deltas: a client that sends
+      // the turn back (as `thinking_blocks`) keeps the signature Anthropic needs.
+      case 'reasoning-signature':
+        return this.delta(part.choice, { thinking_blocks: [{ type: 'thinking', thinking: '', signature: part.signature }] }, null);
+      case 'redacted-reasoning':
+        return this.delta(part.choice, { thinking_blocks: [{ type: 'redacted_thinking', data: part.data }] }, null);
       case 'tool-call-delta': {
         const call: Record<string, unknown> = { index: part.toolIndex };
         if (part.id !== undefined) call['id'] = part.id;

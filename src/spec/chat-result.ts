@@ -20,4 +20,6 @@ export type ChatResult = {
   usage: Usage | undefined;
   /** Other top-level fields of the upstream answer (system_fingerprint, service_tier, ...), verbatim. */
   extra: Readonly<Record<string, unknown>>;
+  /** What the provider dropped from the request because the model or its wire format cannot carry it; recorded on the Attempt. */
+  warnings?: readonly string[];
 };

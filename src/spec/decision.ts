@@ -14,18 +14,15 @@ export type Signal =
   | { signal: 'complexity'; route: string; score: number }
   | { signal: 'header'; route: string }
   | { signal: 'llm'; route: string; label: string }
-  | { signal: 'examples'; route: string; similarity: number; example: string };
+  | { signal: 'examples'; route: string; similarity: number; example: string }
+  | { signal: 'requested_model'; route: string; glob: string }
+  | { signal: 'has_tools' | 'has_images' | 'thinking'; route: string; value: boolean };
 
-export type PolicyKind =
-  | 'direct'
-  | 'single'
-  | 'fallback'
-  | 'block'
-  | 'cheapest_above'
-  | 'strong_weak'
-  | 'loadbalance'
-  | 'cascade'
-  | 'parallel';
+/**
+ * What a `sticky` policy did: kept the conversation (a hash of its opening or of its session
+ * metadata) on the model that served its last turn, or let the policy it wraps choose (`new`).
+ */
+export type Stickiness = { conversation: string; outcome: 'kept' | 'new'; model?: string };
 
 /**
  * What the router's LLM classifier did. `ok`: the model named a label; `cached`: the same text was
@@ -122,7 +119,8 @@ export type Decision = {
   /** The route taken; `default` when no rule matched; null for a concrete model. */
   route: string | null;
   signals: Signal[];
-  policy: PolicyKind;
+  /** The policy that chose the plan: a routing policy's name, `direct` for a model named by the client, `block` for a blocking route. */
+  policy: string;
   /** Set when the policy used the router's trained classifier. */
   prediction: Prediction | null;
   /** Set when the router has an LLM classifier and it was asked. */
@@ -131,6 +129,8 @@ export type Decision = {
   similarity: Similarity | null;
   /** Set for a `loadbalance` policy. */
   balance: Balance | null;
+  /** Set for a `sticky` policy. */
+  sticky?: Stickiness;
   /** The plan: models to try, in order. Empty for a block, or when every candidate was filtered out. */
   candidates: Candidate[];
   filtered: FilteredCandidate[];
@@ -142,3 +142,6 @@ export type Decision = {
   /** Set when a model's context window was checked against more than the prompt's byte count. */
   promptTokens?: PromptTokens;
 };
+
+/** The fields of a Decision that a policy fills in with what it saw (a policy that shows something new adds its field here). */
+export type DecisionPolicyFields = Partial<Pick<Decision, 'prediction' | 'balance' | 'sticky'>>;

@@ -17,6 +17,8 @@ export type LanguageModelCallOptions = {
 export type LanguageModelStream = {
   /** Ends with a `finish` (and usually a `usage`) part, or with one `error` part. Breaking out of it closes the upstream. */
   parts: AsyncIterable<StreamPart>;
+  /** What the provider dropped from the request because the model or its wire format cannot carry it; recorded on the Attempt. */
+  warnings?: readonly string[];
 };
 
 /**

@@ -17,6 +17,10 @@ export type StreamPart =
     }
   | { type: 'text-delta'; choice: number; text: string; logprobs?: unknown }
   | { type: 'reasoning-delta'; choice: number; text: string }
+  /** The end of a reasoning block: the signature its vendor needs to accept it back (Anthropic's `signature_delta`). */
+  | { type: 'reasoning-signature'; choice: number; signature: string }
+  /** A reasoning block the vendor returned encrypted (Anthropic's `redacted_thinking`). */
+  | { type: 'redacted-reasoning'; choice: number; data: string }
   | { type: 'refusal-delta'; choice: number; text: string }
   | {
       type: 'tool-call-delta';
@@ -37,6 +41,8 @@ export function isContentPart(part: StreamPart): boolean {
   return (
     part.type === 'text-delta' ||
     part.type === 'reasoning-delta' ||
+    part.type === 'reasoning-signature' ||
+    part.type === 'redacted-reasoning' ||
     part.type === 'refusal-delta' ||
     part.type === 'tool-call-delta' ||
     part.type === 'finish'

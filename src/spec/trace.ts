@@ -56,6 +56,8 @@ export type Attempt = {
   checks?: CheckResult[];
   /** Parallel: this branch's answer is the one the client got. */
   picked?: boolean;
+  /** What the provider dropped from the request because this model or wire format cannot carry it (a cache hint, a thinking signature for another vendor). */
+  warnings?: string[];
 };
 
 /** `aborted`: the client went away; `shutdown`: the gateway stopped before the request finished (its shutdown grace ran out). */

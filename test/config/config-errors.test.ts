@@ -21,7 +21,7 @@ describe('config errors', () => {
     expect(error.issues).toEqual([
       {
         path: 'routers.auto.routes.code.target',
-        message: 'expected a model name or a policy object: { fallback: [...] }, { loadbalance: [...] }, { cheapest_above: { models, min_quality } }, { strong_weak: { strong, weak, threshold } }, { cascade: { models, check } } or { parallel: { models, pick } }, found number 42',
+        message: 'expected a model name or a policy object: { fallback: [...] }, { loadbalance: [...] }, { cheapest_above: { models, min_quality } }, { strong_weak: { strong, weak, threshold } }, { cascade: { models, check } }, { parallel: { models, pick } } or { sticky: { target, ttl_ms } }, found number 42',
         line: 9,
         column: 52,
       },

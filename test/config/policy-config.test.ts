@@ -45,6 +45,30 @@ function issueOf(body: string): { path: string; message: string; line?: number; 
 
 const UNKNOWN_NOPE = 'unknown model "nope"; known models: cheap, mid, strong';
 
+describe('sticky config', () => {
+  it('refuses to wrap a policy that runs in steps, naming it', () => {
+    expect(issueOf('    default: { sticky: { target: { cascade: { models: [cheap, strong], check: { min_length: 3 } } } } }')).toMatchObject({
+      path: 'routers.r.default.sticky.target',
+      message: 'expected a policy that tries one list of models, found cascade, which runs in steps',
+    });
+  });
+
+  it('reports a misspelt key inside the wrapped target at its path', () => {
+    expect(issueOf('    default: { sticky: { target: { fallback: [cheap], extra: 1 } } }').path).toBe('routers.r.default.sticky.target.extra');
+  });
+
+  it('resolves the wrapped target and the defaults', () => {
+    expect(parse('    default: { sticky: { target: { fallback: [cheap, strong] } } }').routers.get('r')?.defaultTarget).toEqual({
+      policy: 'sticky',
+      target: { policy: 'fallback', models: ['cheap', 'strong'] },
+      models: ['cheap', 'strong'],
+      ttlMs: 300_000,
+      maxConversations: 10_000,
+      key: { type: 'prefix' },
+    });
+  });
+});
+
 describe('policy config errors', () => {
   it.each([
     ['loadbalance (list)', '    default: { loadbalance: [{ model: cheap, weight: 2 }, nope] }', 'routers.r.default.loadbalance.1'],
@@ -55,6 +79,7 @@ describe('policy config errors', () => {
     ['a parallel judge', '    default: { parallel: { models: [cheap, strong], pick: { judge: { model: nope } } } }', 'routers.r.default.parallel.pick.judge.model'],
     ['a parallel check judge', '    default: { parallel: { models: [cheap, strong], pick: { check: { judge: { model: nope } } } } }', 'routers.r.default.parallel.pick.check.judge.model'],
     ['a route target', '    routes:\n      x: { when: { keywords: [a] }, target: { loadbalance: [cheap, nope] } }\n    default: cheap', 'routers.r.routes.x.target.loadbalance.1'],
+    ['a sticky target', '    default: { sticky: { target: { fallback: [cheap, nope] } } }', 'routers.r.default.sticky.target.fallback.1'],
   ])('names an unknown model in %s with its key path and the known models', (_, body, path) => {
     expect(issueOf(body)).toMatchObject({ path, message: UNKNOWN_NOPE });
   });

@@ -1,11 +1,15 @@
 import { compileKeywords, compilePattern } from '../../util/compile-pattern.js';
+import { compileGlobs } from '../../util/compile-glob.js';
 import type { ConditionInput } from './condition-input.js';
+import type { RequestTraits } from './request-traits.js';
 
 export type Evidence =
   | { signal: 'keywords' | 'regex'; match: string }
   | { signal: 'metadata'; key: string; value: string }
   | { signal: 'complexity'; score: number }
-  | { signal: 'examples'; similarity: number; example: string };
+  | { signal: 'examples'; similarity: number; example: string }
+  | { signal: 'requested_model'; glob: string }
+  | { signal: 'has_tools' | 'has_images' | 'thinking'; value: boolean };
 
 export type MatchInput = {
   /** Computed on first use and cached by the caller, so routers without text rules never build it. */
@@ -13,7 +17,17 @@ export type MatchInput = {
   /** The complexity score of the text (0..1), computed on first use like `text`. */
   complexity(): number;
   metadata: Readonly<Record<string, string>> | undefined;
+  /** The model name the client sent, before any `model_aliases` lookup. */
+  requestedModel: string;
+  request: RequestTraits;
 };
+
+/** The `true|false` keys of a `when` and the trait each compares, cheapest first. */
+const TRAIT_TESTS = [
+  ['has_tools', 'hasTools'],
+  ['thinking', 'thinking'],
+  ['has_images', 'hasImages'],
+] as const satisfies readonly (readonly [keyof ConditionInput, keyof RequestTraits])[];
 
 /** What fired, or undefined when the condition does not hold. An empty list matched without evidence (`not`). */
 export type Matcher = (input: MatchInput) => Evidence[] | undefined;
@@ -21,6 +35,20 @@ export type Matcher = (input: MatchInput) => Evidence[] | undefined;
 /** Compiles a `when`'s rule tests once at startup (regexes built here, never per request); its `examples` are matched by the router. */
 export function compileCondition(condition: ConditionInput): Matcher {
   const tests: Matcher[] = [];
+  // The request's own traits first: they cost next to nothing, the text tests read the messages.
+  if (condition.requested_model !== undefined) {
+    const globs = Array.isArray(condition.requested_model) ? condition.requested_model : [condition.requested_model];
+    const lookup = compileGlobs(globs);
+    tests.push((input) => {
+      const index = lookup(input.requestedModel);
+      return index === undefined ? undefined : [{ signal: 'requested_model', glob: globs[index] as string }];
+    });
+  }
+  for (const [key, trait] of TRAIT_TESTS) {
+    const expected = condition[key];
+    if (expected === undefined) continue;
+    tests.push((input) => (input.request[trait]() === expected ? [{ signal: key, value: expected }] : undefined));
+  }
   if (condition.keywords) {
     const regex = compileKeywords(condition.keywords);
     tests.push((input) => {

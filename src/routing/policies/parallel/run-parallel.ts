@@ -1,20 +1,20 @@
-import type { PickSpec } from '../spec/check-spec.js';
-import { AllAttemptsFailedError, NoAvailableModelError } from '../errors/execution-errors.js';
-import { ProviderTimeoutError } from '../errors/provider-errors.js';
-import type { SwitchyardError } from '../errors/switchyard-error.js';
-import type { ChatRequest } from '../spec/chat-request.js';
-import type { ChatResult } from '../spec/chat-result.js';
-import type { FilteredCandidate } from '../spec/decision.js';
-import type { ModelSpec } from '../spec/model-spec.js';
-import type { Attempt } from '../spec/trace.js';
-import { answerText, compileCheck, isRefusalResult } from './answer-checks.js';
-import { executeGenerate, type ExecutionContext, type ExecutionOptions, type GenerateExecution } from './executor.js';
-import { Judge } from './judge.js';
-import { CancellationSource } from '../util/cancellation.js';
+import type { PickSpec } from '../../../spec/check-spec.js';
+import { AllAttemptsFailedError, NoAvailableModelError } from '../../../errors/execution-errors.js';
+import { ProviderTimeoutError } from '../../../errors/provider-errors.js';
+import type { SwitchyardError } from '../../../errors/switchyard-error.js';
+import type { ChatRequest } from '../../../spec/chat-request.js';
+import type { ChatResult } from '../../../spec/chat-result.js';
+import type { FilteredCandidate } from '../../../spec/decision.js';
+import type { ModelSpec } from '../../../spec/model-spec.js';
+import type { Step } from '../../../spec/step.js';
+import type { Attempt } from '../../../spec/trace.js';
+import type { TraceNote } from '../../../spec/trace-note.js';
+import { answerText, compileCheck, isRefusalResult } from '../../../execution/answer-checks.js';
+import { executeGenerate, type ExecutionContext, type ExecutionOptions, type GenerateExecution } from '../../../execution/executor.js';
+import { Judge } from '../../../execution/judge.js';
+import { CancellationSource } from '../../../util/cancellation.js';
 
-export type ParallelBranch = { specs: readonly ModelSpec[] };
-
-type Parallel = { branches: readonly ParallelBranch[]; pick: PickSpec; timeoutMs: number };
+type Parallel = { branches: readonly Step[]; pick: PickSpec; timeoutMs: number };
 
 type Answered = { branch: number; result: ChatResult; spec: ModelSpec };
 
@@ -47,7 +47,7 @@ export async function parallelGenerate(
 
   const judge = new Judge(context, catalog);
   const check = pick.type === 'check' ? compileCheck(pick.check) : undefined;
-  const notes: string[] = [];
+  const notes: TraceNote[] = [];
   const extra: Attempt[] = [];
   const arrived: Answered[] = [];
   const results: (GenerateExecution | undefined)[] = branches.map(() => undefined);
@@ -73,7 +73,7 @@ export async function parallelGenerate(
       arrived.push(answered);
       if (pick.type === 'judge') continue;
       if (isRefusalResult(execution.result)) {
-        notes.push(`branch ${index} (${execution.spec.name}) declined; waiting for another answer`);
+        notes.push({ kind: 'branch_declined', branch: index, model: execution.spec.name });
         rejectedButUsable ??= answered;
         continue;
       }
@@ -104,14 +104,14 @@ export async function parallelGenerate(
       } else {
         const chosen = await judge.pick(pick.judge, request, arrived.map((answer) => answerText(answer.result)));
         extra.push(...chosen.attempts);
-        notes.push(chosen.detail);
+        notes.push({ kind: 'judge_verdict', detail: chosen.detail });
         winner = chosen.index === undefined ? arrived[0] : arrived[chosen.index];
-        if (chosen.index === undefined) notes.push(`kept the first answer to arrive (${arrived[0]?.spec.name})`);
+        if (chosen.index === undefined && arrived[0]) notes.push({ kind: 'kept_first', model: arrived[0].spec.name, reason: 'judge_failed' });
       }
     }
     if (!winner && rejectedButUsable) {
       winner = rejectedButUsable;
-      notes.push(`no answer passed; kept the first to arrive (${rejectedButUsable.spec.name})`);
+      notes.push({ kind: 'kept_first', model: rejectedButUsable.spec.name, reason: 'none_passed' });
       // It failed its check but is the answer served: the trace bills and shows it as such.
       const served = results[winner.branch]?.attempts.findLast((attempt) => attempt.outcome === 'rejected');
       if (served) served.outcome = 'ok';
@@ -134,13 +134,13 @@ export async function parallelGenerate(
     skipped.push(...execution.skipped);
   });
   attempts.push(...extra);
-  if (timedOut) notes.push(`the policy's ${timeoutMs} ms ran out; unfinished branches were cancelled`);
+  if (timedOut) notes.push({ kind: 'policy_timeout', timeoutMs });
   const outcome = { attempts, skipped, notes };
   if (winner) return { ok: true, result: winner.result, spec: winner.spec, ...outcome };
   return { ok: false, error: failure(results, timedOut, timeoutMs, branches), ...outcome };
 }
 
-function failure(results: readonly (GenerateExecution | undefined)[], timedOut: boolean, timeoutMs: number, branches: readonly ParallelBranch[]): SwitchyardError {
+function failure(results: readonly (GenerateExecution | undefined)[], timedOut: boolean, timeoutMs: number, branches: readonly Step[]): SwitchyardError {
   const errors = results.flatMap((execution) => (execution && !execution.ok ? [execution.error] : []));
   const answering = results.flatMap((execution) => execution?.attempts ?? []);
   if (timedOut) {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/load-config.js';
-import type { ResolvedConfig } from '../../config/resolved-config.js';
-import type { TargetSpec } from '../../spec/target-spec.js';
-import { seededRandom } from '../../util/seeded-random.js';
-import type { PlanContext } from '../build-plan.js';
-import type { DeploymentHealth } from '../filter-candidates.js';
-import { compileLoadBalance, type DeploymentLoadView, type LoadBalancePolicy } from './loadbalance-policy.js';
+import { parseConfig } from '../../../config/load-config.js';
+import type { ResolvedConfig } from '../../../config/resolved-config.js';
+import { seededRandom } from '../../../util/seeded-random.js';
+import type { PlanContext } from '../../build-step-plan.js';
+import type { DeploymentHealth } from '../../filter-candidates.js';
+import { compileLoadBalance, type DeploymentLoadView, type LoadBalancePolicy, type LoadBalanceTarget } from './compile-load-balance.js';
 
 /**
  * The `loadbalance` decision rule on its own: which deployment goes first for a given load, health
@@ -23,8 +22,6 @@ models:
 routers:
   r: { default: cheap-placeholder }
 `;
-
-type LoadBalanceTarget = Extract<TargetSpec, { policy: 'loadbalance' }>;
 
 /** A router whose default is the given `loadbalance` target, resolved through the real config code. */
 function compile(target: string, fallbacks = ''): LoadBalancePolicy {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderConfig } from '../../providers/provider-config.js';
-import type { TargetSpec } from '../../spec/target-spec.js';
-import { TrainedRouter } from '../../learning/trained-router.js';
-import type { ModelSpec } from '../../spec/model-spec.js';
-import { DEFAULT_RELIABILITY } from '../../spec/reliability.js';
-import type { Plan, PlanContext } from '../build-plan.js';
-import { blendedPrice, cheapestAbove, compilePredictedPolicy } from './predicted-policy.js';
+import type { ProviderConfig } from '../../../providers/provider-config.js';
+import { TrainedRouter } from '../../../learning/trained-router.js';
+import type { ModelSpec } from '../../../spec/model-spec.js';
+import { DEFAULT_RELIABILITY } from '../../../spec/reliability.js';
+import type { StepPlan, PlanContext } from '../../build-step-plan.js';
+import { blendedPrice, cheapestAbove, compilePredictedPolicy, type CheapestAboveTarget, type StrongWeakTarget } from './compile-predicted-policy.js';
 
 function model(name: string, provider: string, input: number, output: number): ModelSpec {
   return {
@@ -59,7 +58,7 @@ const classifier = new TrainedRouter(
   undefined,
 );
 const predicted = (scores: { big: number; small: number; mid: number }): Float64Array => Float64Array.from([scores.big, scores.small, scores.mid]);
-const order = (plan: Plan): string[] => plan.candidates.map((candidate) => candidate.model);
+const order = (plan: StepPlan): string[] => plan.candidates.map((candidate) => candidate.model);
 const NO_FALLBACKS = new Map<string, readonly string[]>();
 
 describe('blendedPrice', () => {
@@ -93,7 +92,7 @@ describe('cheapestAbove', () => {
 });
 
 describe('compilePredictedPolicy: cheapest_above', () => {
-  const target: TargetSpec & { policy: 'cheapest_above' } = { policy: 'cheapest_above', models: ['big', 'mid', 'small'], minQuality: 0.7 };
+  const target: CheapestAboveTarget = { policy: 'cheapest_above', models: ['big', 'mid', 'small'], minQuality: 0.7 };
   const policy = compilePredictedPolicy(target, classifier, NO_FALLBACKS, context());
 
   it('chooses the cheapest model predicted to clear min_quality, then pricier models, then cheaper ones', () => {
@@ -134,7 +133,7 @@ describe('compilePredictedPolicy: cheapest_above', () => {
 });
 
 describe('compilePredictedPolicy: strong_weak', () => {
-  const target: TargetSpec & { policy: 'strong_weak' } = { policy: 'strong_weak', strong: 'big', weak: 'small', threshold: 0.25 };
+  const target: StrongWeakTarget = { policy: 'strong_weak', strong: 'big', weak: 'small', threshold: 0.25 };
   const policy = compilePredictedPolicy(target, classifier, NO_FALLBACKS, context());
 
   it('chooses the strong model when the predicted gain reaches the threshold', () => {
@@ -174,7 +173,7 @@ describe('compilePredictedPolicy: strong_weak', () => {
 });
 
 describe('compilePredictedPolicy: fallbacks and disabled providers', () => {
-  const target: TargetSpec & { policy: 'cheapest_above' } = { policy: 'cheapest_above', models: ['small', 'mid', 'big'], minQuality: 0.7 };
+  const target: CheapestAboveTarget = { policy: 'cheapest_above', models: ['small', 'mid', 'big'], minQuality: 0.7 };
   const fallbacks = new Map<string, readonly string[]>([
     ['mid', ['backup']],
     ['small', ['mid']],

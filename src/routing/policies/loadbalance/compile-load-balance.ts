@@ -1,7 +1,6 @@
-import type { TargetSpec } from '../../spec/target-spec.js';
-import type { Balance } from '../../spec/decision.js';
-import { buildPlan, type Plan, type PlanContext } from '../build-plan.js';
-import type { DeploymentHealth } from '../filter-candidates.js';
+import type { Balance } from '../../../spec/decision.js';
+import { buildStepPlan, type StepPlan, type PlanContext } from '../../build-step-plan.js';
+import type { DeploymentHealth } from '../../filter-candidates.js';
 
 /** Live load of deployments, as `loadbalance` reads it (kept by the executor). */
 export interface DeploymentLoadView {
@@ -12,9 +11,13 @@ export interface DeploymentLoadView {
 
 export type BalanceInput = { load: DeploymentLoadView | undefined; health: DeploymentHealth | undefined; random: () => number };
 
-export type LoadBalancePolicy = (input: BalanceInput) => { plan: Plan; balance: Balance };
+export type LoadBalancePolicy = (input: BalanceInput) => { plan: StepPlan; balance: Balance };
 
-type LoadBalanceTarget = Extract<TargetSpec, { policy: 'loadbalance' }>;
+export type LoadBalanceTarget = {
+  policy: 'loadbalance';
+  strategy: Balance['strategy'];
+  models: { model: string; weight: number }[];
+};
 
 /**
  * Compiles `loadbalance`: one plan per deployment that can come first (the others follow in
@@ -25,7 +28,7 @@ type LoadBalanceTarget = Extract<TargetSpec, { policy: 'loadbalance' }>;
 export function compileLoadBalance(target: LoadBalanceTarget, fallbacks: ReadonlyMap<string, readonly string[]>, context: PlanContext): LoadBalancePolicy {
   const names = target.models.map((entry) => entry.model);
   const weights = target.models.map((entry) => entry.weight);
-  const plans = names.map((first) => buildPlan('loadbalance', [first, ...names.filter((name) => name !== first)], fallbacks, context, 'after'));
+  const plans = names.map((first) => buildStepPlan('loadbalance', [first, ...names.filter((name) => name !== first)], fallbacks, context, 'after'));
   const { strategy } = target;
 
   /** A draw by weight among `indices`. */
@@ -69,6 +72,6 @@ export function compileLoadBalance(target: LoadBalanceTarget, fallbacks: Readonl
     }
     const balance: Balance = { strategy, chosen: names[chosen] as string };
     if (observed) balance.observed = observed;
-    return { plan: plans[chosen] as Plan, balance };
+    return { plan: plans[chosen] as StepPlan, balance };
   };
 }

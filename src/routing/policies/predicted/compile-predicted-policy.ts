@@ -1,11 +1,10 @@
-import type { TargetSpec } from '../../spec/target-spec.js';
-import type { TrainedRouter } from '../../learning/trained-router.js';
-import type { Prediction } from '../../spec/decision.js';
-import type { ModelSpec } from '../../spec/model-spec.js';
-import { buildPlan, type Plan, type PlanContext } from '../build-plan.js';
+import type { TrainedRouter } from '../../../learning/trained-router.js';
+import type { Prediction } from '../../../spec/decision.js';
+import type { ModelSpec } from '../../../spec/model-spec.js';
+import { buildStepPlan, type StepPlan, type PlanContext } from '../../build-step-plan.js';
 
 /** A policy that chooses from predicted scores: the plan it picked and what it saw. */
-export type PredictedChoice = { plan: Plan; prediction: Prediction };
+export type PredictedChoice = { plan: StepPlan; prediction: Prediction };
 
 /** Decides from the classifier's predictions (in the classifier's model order). */
 export type PredictedPolicy = (predicted: Float64Array) => PredictedChoice;
@@ -16,7 +15,13 @@ export type PredictedPolicy = (predicted: Float64Array) => PredictedChoice;
  */
 export const PREDICTION_DECIMALS = 4;
 
-type PredictedTarget = Extract<TargetSpec, { policy: 'cheapest_above' | 'strong_weak' }>;
+/** The cheapest of `models` predicted to reach `minQuality`. */
+export type CheapestAboveTarget = { policy: 'cheapest_above'; models: string[]; minQuality: number };
+
+/** RouteLLM's form: `strong` when its predicted score exceeds `weak`'s by at least `threshold`. */
+export type StrongWeakTarget = { policy: 'strong_weak'; strong: string; weak: string; threshold: number };
+
+export type PredictedTarget = CheapestAboveTarget | StrongWeakTarget;
 
 /**
  * What "cheapest" compares: a blend of 3 input tokens to 1 output token, the usual shape of chat
@@ -45,11 +50,11 @@ export function compilePredictedPolicy(
   const byPrice = names
     .map((name) => ({ name, price: blendedPrice(context.models.get(name) as ModelSpec), at: classifier.position(name) as number }))
     .sort((a, b) => a.price - b.price);
-  const plans = new Map<string, Plan>();
+  const plans = new Map<string, StepPlan>();
   for (const [rank, first] of byPrice.entries()) {
     const pricier = byPrice.slice(rank + 1).map((entry) => entry.name);
     const cheaper = byPrice.slice(0, rank).map((entry) => entry.name).reverse();
-    plans.set(first.name, buildPlan(target.policy, [first.name, ...pricier, ...cheaper], fallbacks, context));
+    plans.set(first.name, buildStepPlan(target.policy, [first.name, ...pricier, ...cheaper], fallbacks, context));
   }
   const predictedOf = (predicted: Float64Array): Record<string, number> => {
     const out: Record<string, number> = {};
@@ -66,7 +71,7 @@ export function compilePredictedPolicy(
       const gain = roundPrediction((predicted[strongAt] as number) - (predicted[weakAt] as number));
       const chosen = gain >= threshold ? target.strong : target.weak;
       return {
-        plan: plans.get(chosen) as Plan,
+        plan: plans.get(chosen) as StepPlan,
         prediction: { policy: 'strong_weak', predicted: predictedOf(predicted), threshold, gain, chosen },
       };
     };
@@ -79,7 +84,7 @@ export function compilePredictedPolicy(
     const { index, cleared } = cheapestAbove(predicted, positions, minQuality);
     const name = (byPrice[index] as (typeof byPrice)[number]).name;
     return {
-      plan: plans.get(name) as Plan,
+      plan: plans.get(name) as StepPlan,
       prediction: { policy: 'cheapest_above', predicted: predictedOf(predicted), minQuality, chosen: name, cleared },
     };
   };

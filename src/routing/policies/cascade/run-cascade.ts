@@ -1,20 +1,19 @@
-import type { CheckSpec } from '../spec/check-spec.js';
-import { AllAttemptsFailedError, NoAvailableModelError } from '../errors/execution-errors.js';
-import type { SwitchyardError } from '../errors/switchyard-error.js';
-import { chatResultToParts } from '../spec/chat-result-to-parts.js';
-import type { ChatRequest } from '../spec/chat-request.js';
-import type { ChatResult } from '../spec/chat-result.js';
-import type { FilteredCandidate } from '../spec/decision.js';
-import type { ModelSpec } from '../spec/model-spec.js';
-import type { Attempt } from '../spec/trace.js';
-import { compileCheck, type AnswerCheck } from './answer-checks.js';
-import { executeGenerate, executeStream, replay, type ExecutionContext, type ExecutionOptions, type GenerateExecution, type StreamExecution } from './executor.js';
-import { Judge } from './judge.js';
+import type { CheckSpec } from '../../../spec/check-spec.js';
+import { AllAttemptsFailedError, NoAvailableModelError } from '../../../errors/execution-errors.js';
+import type { SwitchyardError } from '../../../errors/switchyard-error.js';
+import { chatResultToParts } from '../../../spec/chat-result-to-parts.js';
+import type { ChatRequest } from '../../../spec/chat-request.js';
+import type { ChatResult } from '../../../spec/chat-result.js';
+import type { FilteredCandidate } from '../../../spec/decision.js';
+import type { ModelSpec } from '../../../spec/model-spec.js';
+import type { Step } from '../../../spec/step.js';
+import type { Attempt } from '../../../spec/trace.js';
+import type { TraceNote } from '../../../spec/trace-note.js';
+import { compileCheck, type AnswerCheck } from '../../../execution/answer-checks.js';
+import { executeGenerate, executeStream, replay, type ExecutionContext, type ExecutionOptions, type GenerateExecution, type StreamExecution } from '../../../execution/executor.js';
+import { Judge } from '../../../execution/judge.js';
 
-/** A step of the cascade: its model (with router fallbacks), filtered for this request. */
-export type CascadeStep = { specs: readonly ModelSpec[] };
-
-type Cascade = { steps: readonly CascadeStep[]; check: CheckSpec };
+type Cascade = { steps: readonly Step[]; check: CheckSpec };
 
 /**
  * Cheapest first: each step's answer is checked and, when it fails, the next step is asked; the
@@ -89,7 +88,7 @@ export async function cascadeStream(
 class CascadeWalk {
   private readonly attempts: Attempt[] = [];
   private readonly skipped: FilteredCandidate[] = [];
-  private readonly notes: string[] = [];
+  private readonly notes: TraceNote[] = [];
   private last: SwitchyardError | undefined;
   private readonly check: AnswerCheck;
   private readonly judge: Judge;
@@ -109,13 +108,13 @@ class CascadeWalk {
   }
 
   /** One step's answer; undefined when it failed and the cascade moves on, `stop` when the client went away. */
-  async ask(step: CascadeStep, index: number, request: ChatRequest, options: ExecutionOptions): Promise<{ result: ChatResult; spec: ModelSpec } | undefined | 'stop'> {
+  async ask(step: Step, index: number, request: ChatRequest, options: ExecutionOptions): Promise<{ result: ChatResult; spec: ModelSpec } | undefined | 'stop'> {
     const call = await executeGenerate(step.specs, request, this.context, { ...options, step: index });
     this.add(call.attempts, call.skipped);
     if (call.ok) return call;
     this.failed(call.error);
     if (call.error.kind === 'aborted') return 'stop';
-    this.notes.push(`step ${index} (${step.specs.map((spec) => spec.name).join(', ')}) failed: ${call.error.message}; escalated`);
+    this.notes.push({ kind: 'step_failed', step: index, models: step.specs.map((spec) => spec.name), error: call.error.message });
     return undefined;
   }
 
@@ -130,7 +129,7 @@ class CascadeWalk {
     }
     if (!verdict.passed) {
       const failed = verdict.results.filter((result) => !result.passed).map((result) => `${result.check}${result.detail ? ` (${result.detail})` : ''}`);
-      this.notes.push(`step ${index} (${answer.spec.name}) failed its check: ${failed.join('; ')}; escalated`);
+      this.notes.push({ kind: 'check_failed', step: index, model: answer.spec.name, failed });
     }
     return verdict.passed;
   }
@@ -150,7 +149,7 @@ class CascadeWalk {
     return answering.length > 1 && this.last.kind !== 'aborted' ? new AllAttemptsFailedError(answering, this.last) : this.last;
   }
 
-  outcome(): { attempts: Attempt[]; skipped: FilteredCandidate[]; notes: string[] } {
+  outcome(): { attempts: Attempt[]; skipped: FilteredCandidate[]; notes: TraceNote[] } {
     return { attempts: this.attempts, skipped: this.skipped, notes: this.notes };
   }
 }

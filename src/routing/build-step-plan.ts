@@ -1,10 +1,14 @@
 import type { ProviderConfig } from '../providers/provider-config.js';
-import type { Candidate, FilteredCandidate, PolicyKind } from '../spec/decision.js';
+import type { Candidate, FilteredCandidate } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 
-/** The ordered models a target resolves to. Built once per target at startup and shared by every request. */
-export type Plan = {
-  policy: PolicyKind;
+/**
+ * The ordered models of one step of a target, as compiled: built once per target at startup and
+ * shared by every request; filtering per request turns it into a `Step`.
+ */
+export type StepPlan = {
+  /** The policy's name, as the Decision shows it (`direct` for a model named by the client). */
+  policy: string;
   candidates: readonly Candidate[];
   filtered: readonly FilteredCandidate[];
   /** Specs of `candidates`, same order. */
@@ -25,13 +29,13 @@ export type PlanContext = {
  * (`after`: deployments of one model are tried before any other model), without repeats. Models
  * whose provider is disabled are filtered out with the reason.
  */
-export function buildPlan(
-  policy: PolicyKind,
+export function buildStepPlan(
+  policy: string,
   named: readonly string[],
   fallbacks: ReadonlyMap<string, readonly string[]>,
   context: PlanContext,
   order: 'interleaved' | 'after' = 'interleaved',
-): Plan {
+): StepPlan {
   const { models, providers } = context;
   const seen = new Set<string>();
   const ordered: { name: string; source: Candidate['source'] }[] = [];
