@@ -161,6 +161,9 @@ export const ConditionSchema: z.ZodType<ConditionInput> = z
     has_images: z.boolean().optional(),
     /** The client asked for reasoning (`reasoning_effort`, `thinking`) (true) or did not (false). */
     thinking: z.boolean().optional(),
+    /** The whole prompt (messages and tools) has at least / at most this many tokens; both together are one range. */
+    min_tokens: z.number().int().nonnegative().optional(),
+    max_tokens: z.number().int().nonnegative().optional(),
     get any() {
       return z.array(ConditionSchema).min(1).optional();
     },
@@ -172,7 +175,11 @@ export const ConditionSchema: z.ZodType<ConditionInput> = z
     },
   })
   .refine((condition) => Object.entries(condition).some(([key, value]) => key !== 'threshold' && value !== undefined), {
-    error: 'expected at least one of keywords, regex, metadata, complexity, examples, requested_model, has_tools, has_images, thinking, any, all, not',
+    error: 'expected at least one of keywords, regex, metadata, complexity, examples, requested_model, has_tools, has_images, thinking, min_tokens, max_tokens, any, all, not',
+  })
+  .refine((condition) => condition.min_tokens === undefined || condition.max_tokens === undefined || condition.min_tokens <= condition.max_tokens, {
+    error: 'expected min_tokens <= max_tokens',
+    path: ['max_tokens'],
   })
   .refine((condition) => condition.threshold === undefined || condition.examples !== undefined, {
     error: '`threshold` applies to `examples`: add examples beside it',

@@ -19,4 +19,14 @@ describe('AttemptRecorder', () => {
     expect(load.latencyMs('m')).toBe(attempt.durationMs);
     expect(attempt).toMatchObject({ role: 'classifier', step: 2, outcome: 'ok' });
   });
+
+  it('keeps what the provider could not carry on the Attempt, and adds no field when nothing was dropped', () => {
+    const warned = new AttemptRecorder(spec);
+    warned.warn(['dropped 1 cache_control breakpoint(s)']);
+    expect(warned.failed(new ProviderConnectionError({ provider: 'p', model: 'm' }, 'reset')).warnings).toEqual(['dropped 1 cache_control breakpoint(s)']);
+    const clean = new AttemptRecorder(spec);
+    clean.warn(undefined);
+    clean.warn([]);
+    expect('warnings' in clean.succeeded(undefined)).toBe(false);
+  });
 });

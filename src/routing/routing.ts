@@ -20,7 +20,8 @@ import { sequenceRunner } from './policies/sequence-runner.js';
 import { conversationTurns, extractRoutingText } from '../features/extract-routing-text.js';
 import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
 import { measurePrompt, type PromptMeasure } from './measure-prompt.js';
-import { compileCondition, type Evidence, type MatchInput, type Matcher } from './signals/compile-condition.js';
+import { compileCondition, tokenThresholds, type Evidence, type MatchInput, type Matcher } from './signals/compile-condition.js';
+import { tokensForRules } from './tokens-for-rules.js';
 import { requestTraits } from './signals/request-traits.js';
 import { LlmClassifier } from './signals/llm-classifier.js';
 import { ExampleRoutes, type SimilarityResult } from './signals/example-routes.js';
@@ -78,6 +79,8 @@ type CompiledRouter = {
   reference: ModelSpec | undefined;
   llm: LlmClassifier | undefined;
   examples: ExampleRoutes | undefined;
+  /** The `min_tokens`/`max_tokens` of its routes: the prompt is measured against them before matching. */
+  tokenThresholds: readonly number[];
 };
 
 /** What the target's policy chose for this request, before filtering. */
@@ -186,6 +189,7 @@ export class Routing {
       metadata: request.metadata,
       requestedModel: request.model,
       request: requestTraits(request),
+      tokens: router.tokenThresholds.length > 0 ? await tokensForRules(request, router.tokenThresholds) : undefined,
     };
     // Rules are synchronous (microseconds); examples are read only when a route's rules do not hold.
     // The first such route waits once for the similarity (it may need a model call): only it returns
@@ -376,6 +380,7 @@ export class Routing {
       reference: spec.reference === undefined ? undefined : this.config.models.get(spec.reference),
       llm,
       examples,
+      tokenThresholds: [...new Set(spec.routes.flatMap((route) => (route.when ? tokenThresholds(route.when) : [])))],
     };
   }
 }

@@ -16,7 +16,9 @@ export type Signal =
   | { signal: 'llm'; route: string; label: string }
   | { signal: 'examples'; route: string; similarity: number; example: string }
   | { signal: 'requested_model'; route: string; glob: string }
-  | { signal: 'has_tools' | 'has_images' | 'thinking'; route: string; value: boolean };
+  | { signal: 'has_tools' | 'has_images' | 'thinking'; route: string; value: boolean }
+  /** `tokens`: the prompt's count (`exact` when counted; else a bound that decided every threshold of the router alike). */
+  | { signal: 'tokens'; route: string; tokens: number; exact: boolean };
 
 /**
  * What a `sticky` policy did: kept the conversation (a hash of its opening or of its session

@@ -44,23 +44,27 @@ export class OpenAIChatModel implements LanguageModel {
   }
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
-    const response = await this.post(request, false, options.cancellation);
-    return readChatCompletion(await readOpenAIJson(this.transport, response, options.cancellation), this.source, this.settings.redact);
+    const { body, warnings } = convertToOpenAIRequest(request, this.wireModel, false);
+    const response = await this.post(body, false, options.cancellation);
+    const result = readChatCompletion(await readOpenAIJson(this.transport, response, options.cancellation), this.source, this.settings.redact);
+    if (warnings) result.warnings = warnings;
+    return result;
   }
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
-    const response = await this.post(request, true, options.cancellation);
+    const { body, warnings } = convertToOpenAIRequest(request, this.wireModel, true);
+    const response = await this.post(body, true, options.cancellation);
     const contentType = String(response.headers['content-type'] ?? '');
     if (!contentType.includes('text/event-stream')) {
       // Some servers ignore `stream: true` and answer in one piece; replay it as parts.
       const result = readChatCompletion(await readOpenAIJson(this.transport, response, options.cancellation), this.source, this.settings.redact);
-      return { parts: replay(chatResultToParts(result)) };
+      return { parts: replay(chatResultToParts(result)), ...(warnings ? { warnings } : {}) };
     }
-    return { parts: this.readStream(response.body, options.cancellation) };
+    return { parts: this.readStream(response.body, options.cancellation), ...(warnings ? { warnings } : {}) };
   }
 
-  private post(request: ChatRequest, stream: boolean, cancellation: Cancellation): Promise<Dispatcher.ResponseData> {
-    return postOpenAI(this.transport, JSON.stringify(convertToOpenAIRequest(request, this.wireModel, stream)), stream, cancellation);
+  private post(body: Record<string, unknown>, stream: boolean, cancellation: Cancellation): Promise<Dispatcher.ResponseData> {
+    return postOpenAI(this.transport, JSON.stringify(body), stream, cancellation);
   }
 
   private async *readStream(body: Dispatcher.ResponseData['body'], cancellation: Cancellation): AsyncGenerator<StreamPart> {

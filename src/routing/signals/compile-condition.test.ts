@@ -16,13 +16,14 @@ function withComplexity(score: number): MatchInput & { calls: number } {
     metadata: undefined,
     requestedModel: 'auto',
     request: requestTraits(createChatRequest('auto', 'some text')),
+    tokens: undefined,
   };
   return input;
 }
 
 /** The match input routing builds for a request (text and complexity unused by these tests). */
 function inputOf(request: ChatRequest): MatchInput {
-  return { text: () => 'hello', complexity: () => 0, metadata: undefined, requestedModel: request.model, request: requestTraits(request) };
+  return { text: () => 'hello', complexity: () => 0, metadata: undefined, requestedModel: request.model, request: requestTraits(request), tokens: undefined };
 }
 
 describe('complexity condition', () => {
@@ -137,6 +138,7 @@ describe('has_tools, has_images and thinking conditions', () => {
       },
       complexity: () => 0,
       metadata: undefined,
+      tokens: undefined,
       requestedModel: request.model,
       request: { ...traits, hasImages: () => (imageReads++, traits.hasImages()) },
     };

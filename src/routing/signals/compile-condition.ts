@@ -9,7 +9,8 @@ export type Evidence =
   | { signal: 'complexity'; score: number }
   | { signal: 'examples'; similarity: number; example: string }
   | { signal: 'requested_model'; glob: string }
-  | { signal: 'has_tools' | 'has_images' | 'thinking'; value: boolean };
+  | { signal: 'has_tools' | 'has_images' | 'thinking'; value: boolean }
+  | { signal: 'tokens'; tokens: number; exact: boolean };
 
 export type MatchInput = {
   /** Computed on first use and cached by the caller, so routers without text rules never build it. */
@@ -20,7 +21,12 @@ export type MatchInput = {
   /** The model name the client sent, before any `model_aliases` lookup. */
   requestedModel: string;
   request: RequestTraits;
+  /** The prompt's tokens, measured before matching when the router has token conditions (`tokenThresholds`); undefined otherwise. */
+  tokens: PromptTokensForRules | undefined;
 };
+
+/** The prompt's token count as token conditions read it: exact, or a bound that decides every threshold of the router as the exact count would. */
+export type PromptTokensForRules = { tokens: number; exact: boolean };
 
 /** The `true|false` keys of a `when` and the trait each compares, cheapest first. */
 const TRAIT_TESTS = [
@@ -77,6 +83,14 @@ export function compileCondition(condition: ConditionInput): Matcher {
       return evidence;
     });
   }
+  if (condition.min_tokens !== undefined || condition.max_tokens !== undefined) {
+    const min = condition.min_tokens ?? 0;
+    const max = condition.max_tokens ?? Infinity;
+    tests.push((input) => {
+      const measured = input.tokens;
+      return measured && measured.tokens >= min && measured.tokens <= max ? [{ signal: 'tokens', tokens: measured.tokens, exact: measured.exact }] : undefined;
+    });
+  }
   if (condition.complexity) {
     const min = condition.complexity.min ?? 0;
     const max = condition.complexity.max ?? 1;
@@ -119,4 +133,11 @@ export function compileCondition(condition: ConditionInput): Matcher {
     }
     return undefined;
   };
+}
+
+/** Every `min_tokens`/`max_tokens` of a condition, nested ones included: what a prompt's size is measured against. */
+export function tokenThresholds(condition: ConditionInput): number[] {
+  const own = [condition.min_tokens, condition.max_tokens].filter((value): value is number => value !== undefined);
+  const nested = [...(condition.any ?? []), ...(condition.all ?? []), ...(condition.not ? [condition.not] : [])];
+  return [...own, ...nested.flatMap(tokenThresholds)];
 }

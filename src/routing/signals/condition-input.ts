@@ -10,6 +10,8 @@ export type ConditionInput = {
   complexity?: { min?: number | undefined; max?: number | undefined } | undefined;
   examples?: string[] | undefined;
   threshold?: number | undefined;
+  min_tokens?: number | undefined;
+  max_tokens?: number | undefined;
   any?: ConditionInput[] | undefined;
   all?: ConditionInput[] | undefined;
   not?: ConditionInput | undefined;
