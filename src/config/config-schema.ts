@@ -3,6 +3,7 @@ import { AllowedHostSchema, AuthModeSchema, CorsSchema } from './server-access-s
 import { ServerLimitFields } from './server-limits-schema.js';
 import { PROVIDERS } from '../providers/provider-registry.js';
 import { TargetSchema } from '../routing/policies/policy-registry.js';
+import { StickyFields } from '../routing/policies/sticky/conversation-memory.js';
 import { ByteSizeSchema } from '../util/byte-size-schema.js';
 import { NonEmptyString, PositiveMilliseconds } from '../util/schema-parts.js';
 import type { ConditionInput } from '../routing/signals/condition-input.js';
@@ -196,6 +197,8 @@ export const RouteSchema = z
     system_merge: z.enum(['prepend', 'append', 'replace']).default('prepend'),
     /** Fail over when a model refuses on content policy (off: the refusal is the answer). */
     failover_on_content_filter: z.boolean().default(false),
+    /** This route decides even for a conversation its router's `sticky` holds on a model. */
+    override_sticky: z.boolean().default(false),
   })
   .refine((route) => (route.target === undefined) !== (route.block === undefined), {
     error: 'expected exactly one of `target` (a model or policy) or `block` (a message)',
@@ -247,6 +250,8 @@ export const RouterShellSchema = z.strictObject({
   default: TargetSchema,
   /** model → models to try next when it fails. */
   fallbacks: z.record(z.string(), z.array(nonEmpty).min(1)).default({}),
+  /** Keep each conversation on the model that served its previous turn while its prompt cache is warm, whatever route its turn takes. */
+  sticky: z.strictObject(StickyFields).optional(),
 });
 
 /** The top level: each section's entries are validated one by one, so one bad entry hides no other error. */

@@ -16,6 +16,7 @@ import { resolveProvider } from '../providers/provider-registry.js';
 import type { ClassifierSpec, RouteSpec, RouterSpec } from '../routing/router-spec.js';
 import { DEFAULT_ROUTE } from '../spec/decision.js';
 import { resolveTarget, type TargetResolveContext } from '../routing/policies/policy-registry.js';
+import { toStickySettings } from '../routing/policies/sticky/conversation-memory.js';
 import type { ResolvedConfig } from './resolved-config.js';
 import { resolveModelAliases } from './resolve-model-aliases.js';
 import type { ValueIssue } from '../util/describe-zod-issues.js';
@@ -155,6 +156,7 @@ function resolveRouter(
       action: target ? { type: 'target', target } : { type: 'block', message: route.block ?? '' },
       system: route.system === undefined ? undefined : { text: route.system, merge: route.system_merge },
       failoverOnContentFilter: route.failover_on_content_filter,
+      overrideSticky: route.override_sticky,
     });
   }
 
@@ -180,6 +182,7 @@ function resolveRouter(
     routes,
     defaultTarget,
     fallbacks,
+    sticky: router.sticky ? toStickySettings(router.sticky) : undefined,
   };
 }
 

@@ -17,11 +17,11 @@ const BIG = 1;
 const round4 = (value: number): number => Math.round(value * 10_000) / 10_000;
 
 function route(name: string, target: TargetSpec): RouteSpec {
-  return { name, description: undefined, when: undefined, action: { type: 'target', target }, system: undefined, failoverOnContentFilter: false };
+  return { name, description: undefined, when: undefined, action: { type: 'target', target }, system: undefined, failoverOnContentFilter: false, overrideSticky: false };
 }
 
 function router(defaultTarget: TargetSpec, routes: RouteSpec[]): RouterSpec {
-  return { name: 'auto', description: undefined, reference: 'big', matchOn: 'last_user', classifier: undefined, encoder: undefined, routes, defaultTarget, fallbacks: new Map() };
+  return { name: 'auto', description: undefined, reference: 'big', matchOn: 'last_user', classifier: undefined, encoder: undefined, routes, defaultTarget, fallbacks: new Map(), sticky: undefined };
 }
 
 function row(id: string, routeName: string | null, chosen: number | undefined, prediction: Prediction | null, quality: [number, number], cost: [number, number]): ReplayRow {

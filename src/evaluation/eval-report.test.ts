@@ -6,7 +6,7 @@ import { buildEvalReport, routerScore } from './eval-report.js';
 import type { ModelColumn, Replay, ReplayRow } from './replay.js';
 
 function router(defaultTarget: TargetSpec, reference: string | undefined): RouterSpec {
-  return { name: 'auto', description: undefined, reference, matchOn: 'last_user', classifier: undefined, encoder: undefined, routes: [], defaultTarget, fallbacks: new Map() };
+  return { name: 'auto', description: undefined, reference, matchOn: 'last_user', classifier: undefined, encoder: undefined, routes: [], defaultTarget, fallbacks: new Map(), sticky: undefined };
 }
 
 function row(id: string, chosen: number | undefined, prediction: Prediction | null, quality: number[], cost: number[]): ReplayRow {

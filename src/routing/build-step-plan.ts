@@ -23,6 +23,19 @@ export type PlanContext = {
   ignoreDisabledProviders: boolean;
 };
 
+/** `first`'s models, then `rest`'s that are not among them: a plan that tries one model before a policy's own. */
+export function prependStepPlan(first: StepPlan, rest: StepPlan): StepPlan {
+  const taken = new Set(first.candidates.map((candidate) => candidate.model));
+  const candidates = [...first.candidates];
+  const specs = [...first.specs];
+  rest.candidates.forEach((candidate, index) => {
+    if (taken.has(candidate.model)) return;
+    candidates.push(candidate);
+    specs.push(rest.specs[index] as ModelSpec);
+  });
+  return { policy: rest.policy, candidates, filtered: [...first.filtered, ...rest.filtered.filter((item) => !taken.has(item.model))], specs };
+}
+
 /**
  * Expands the models a policy names, in order, into the models to try: each followed by its
  * router-level `fallbacks` (`interleaved`), or all named models first and then their fallbacks

@@ -3,6 +3,7 @@ import type { TrainedRouter } from '../learning/trained-router.js';
 import type { SystemPromptMerge } from '../spec/decision.js';
 import type { TargetSpec } from './policies/policy-registry.js';
 import type { ConditionInput } from './signals/condition-input.js';
+import type { StickySettings } from './policies/sticky/conversation-memory.js';
 
 export type CacheSpec = { size: number; ttlMs: number };
 
@@ -27,6 +28,8 @@ export type RouteSpec = {
   system: { text: string; merge: SystemPromptMerge } | undefined;
   /** Move on to the next model when one refuses on content policy (off by default: the refusal is the answer). */
   failoverOnContentFilter: boolean;
+  /** Decides even for a conversation the router's `sticky` holds on a model. */
+  overrideSticky: boolean;
 };
 
 /** A router of the config, resolved: what `Routing` compiles at startup. */
@@ -42,4 +45,6 @@ export type RouterSpec = {
   routes: RouteSpec[];
   defaultTarget: TargetSpec;
   fallbacks: ReadonlyMap<string, readonly string[]>;
+  /** Set when the router keeps conversations on the model that served them. */
+  sticky: StickySettings | undefined;
 };

@@ -13,6 +13,7 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import type { Step } from '../spec/step.js';
 import { applySystemPrompt } from './apply-system-prompt.js';
 import { buildStepPlan, type StepPlan, type PlanContext } from './build-step-plan.js';
+import { compileStickiness, stick, type RouterStickiness } from './router-stickiness.js';
 import { fixedPolicy } from './policies/fixed-policy.js';
 import type { CompiledTarget, PolicyChoice, PolicyRunner } from './policies/policy-definition.js';
 import { compileTarget } from './policies/policy-registry.js';
@@ -79,12 +80,14 @@ type CompiledRouter = {
   reference: ModelSpec | undefined;
   llm: LlmClassifier | undefined;
   examples: ExampleRoutes | undefined;
+  /** The router's `sticky`: who holds each conversation, and a plan per model that can hold one. */
+  sticky: RouterStickiness | undefined;
   /** The `min_tokens`/`max_tokens` of its routes: the prompt is measured against them before matching. */
   tokenThresholds: readonly number[];
 };
 
 /** What the target's policy chose for this request, before filtering. */
-type Chosen = { policy: CompiledTarget; choice: PolicyChoice };
+export type Chosen = { policy: CompiledTarget; choice: PolicyChoice };
 
 /**
  * The router core: turns a request into a Decision and a plan. Everything that can be computed
@@ -250,7 +253,7 @@ export class Routing {
     }
 
     const common = { router: router.spec.name, signals, reference: router.reference };
-    const plan = (policy: CompiledTarget): Chosen => ({ policy, choice: policy.choose({ request, text: input.text }) });
+    const plan = (policy: CompiledTarget, overrides = false): Chosen => stick(router.sticky, { policy, choice: policy.choose({ request, text: input.text }) }, request, overrides);
     if (!chosen) {
       return this.result(request, { ...common, route: DEFAULT_ROUTE, chosen: plan(router.defaultPolicy), system: null, failoverOnContentFilter: false }, found);
     }
@@ -276,7 +279,7 @@ export class Routing {
         ...common,
         route: route.name,
         // A route that is not a block has a target, compiled with the router.
-        chosen: plan(chosen.policy as CompiledTarget),
+        chosen: plan(chosen.policy as CompiledTarget, route.overrideSticky),
         system: system ? { merge: system.merge } : null,
         failoverOnContentFilter: route.failoverOnContentFilter,
       },
@@ -380,6 +383,7 @@ export class Routing {
       reference: spec.reference === undefined ? undefined : this.config.models.get(spec.reference),
       llm,
       examples,
+      sticky: spec.sticky ? compileStickiness(spec, this.planContext) : undefined,
       tokenThresholds: [...new Set(spec.routes.flatMap((route) => (route.when ? tokenThresholds(route.when) : [])))],
     };
   }

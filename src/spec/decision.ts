@@ -21,10 +21,11 @@ export type Signal =
   | { signal: 'tokens'; route: string; tokens: number; exact: boolean };
 
 /**
- * What a `sticky` policy did: kept the conversation (a hash of its opening or of its session
- * metadata) on the model that served its last turn, or let the policy it wraps choose (`new`).
+ * What stickiness did (a `sticky` policy, or a router's `sticky`): kept the conversation (a hash of
+ * its opening or of its session metadata) on the model that served its last turn, let routing
+ * choose (`new`: no model holds it), or let a route marked `override_sticky` choose (`overridden`).
  */
-export type Stickiness = { conversation: string; outcome: 'kept' | 'new'; model?: string };
+export type Stickiness = { conversation: string; outcome: 'kept' | 'new' | 'overridden'; model?: string };
 
 /**
  * What the router's LLM classifier did. `ok`: the model named a label; `cached`: the same text was
