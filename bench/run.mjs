@@ -16,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMicroBenchmarks } from './micro.mjs';
 import { jsonLoad, pacedLoad, streamLoad } from './gateway/load.mjs';
+import { dialectStage } from './gateway/dialect-stage.mjs';
 import { readGcEvents } from './gateway/gc-log.mjs';
 import { pairedRounds, quartiles } from './gateway/paired.mjs';
 import { cpuSeconds, HEAP_PROBE_ARGS, liveHeapMb, machine, memory, pinSelfToLoadCores, root, startMinimalProxy, startSwitchyard, startUpstream, stop, TARGET_CORE } from './gateway/processes.mjs';
@@ -46,6 +47,8 @@ const BUDGET = {
   trainedDecisionMicros: 200,
   // Issue 6, "the trace store adds no measurable latency": p50 within this of the same gateway dropping its traces.
   traceStoreP50Ms: 0.1,
+  // Issue 18: the Anthropic edge's added CPU per request (over the proxy's) within this multiple of the OpenAI edge's, JSON and streams.
+  anthropicEdgeRatio: 1.2,
 };
 
 const median = (values) => {
@@ -265,6 +268,8 @@ log(`\nPaired at c=64: ${PAIRED_ROUNDS} rounds of ${PAIRED_SECONDS} s with ${Obj
 const paired = await pairedStage(upstream);
 log(`\nSteady load: ${STEADY_RATE} req/s from ${STEADY_CONNECTIONS} connections, traces stored and dropped`);
 const steady = await matrix('steady', upstream, [STEADY_CONNECTIONS], () => ['switchyard', 'switchyard-no-traces']);
+log(`\nThe Anthropic edge against the OpenAI edge, paired at c=64: ${PAIRED_ROUNDS} rounds of ${PAIRED_SECONDS} s each, JSON then SSE`);
+const dialects = await dialectStage(upstream, { rounds: PAIRED_ROUNDS, seconds: PAIRED_SECONDS, log });
 log('\nSSE');
 const stream = await matrix('stream', upstream, STREAM_CONCURRENCY, () => ['proxy', 'switchyard']);
 log(`\n${HELD_STREAMS} streams held open`);
@@ -311,6 +316,8 @@ const checks = [
   // Reported, not judged: the baseline's own p99 here moves by tens of milliseconds from one round to the next.
   [`trace store: added p99 latency (${STEADY_RATE} req/s)`, pairedDifference(steady.runs, 'switchyard', 'switchyard-no-traces', STEADY_CONNECTIONS, 'p99'), 'report', () => true, 3, ' ms'],
   ['trace store: CPU per request, stored vs dropped (c=64, paired)', paired.store.median, 'report', () => true, 2, '×'],
+  ['Anthropic edge: added CPU vs the OpenAI edge (JSON, c=64, paired)', dialects.json.addedRatio.median, `≤ ${BUDGET.anthropicEdgeRatio}×`, (v) => v <= BUDGET.anthropicEdgeRatio, 2, '×'],
+  ['Anthropic edge: added CPU vs the OpenAI edge (SSE, c=64, paired)', dialects.stream.addedRatio.median, `≤ ${BUDGET.anthropicEdgeRatio}×`, (v) => v <= BUDGET.anthropicEdgeRatio, 2, '×'],
   ['trace store: throughput, stored vs dropped (c=64, saturated)', pairedRatio(json.runs, 'switchyard', 'switchyard-no-traces', 64, 'perSecond'), 'report', () => true, 2, '×'],
 ];
 log('\nBudget');
@@ -325,5 +332,5 @@ log(`\n${verdicts.filter((v) => v.pass === false).length === 0 ? 'Every budget m
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(
   join(root, 'bench/results/gateway.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), machine: info, seconds: SECONDS, repetitions: REPETITIONS, budget: BUDGET, verdicts, micro, json, paired, steady, stream, held, soak: soaked }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine: info, seconds: SECONDS, repetitions: REPETITIONS, budget: BUDGET, verdicts, micro, json, paired, dialects, steady, stream, held, soak: soaked }, null, 2)}\n`,
 );

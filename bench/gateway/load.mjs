@@ -5,10 +5,29 @@ import autocannon from 'autocannon';
 import { Pool } from 'undici';
 
 const GATEWAY_KEY = 'bench-gateway-key';
-const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` };
 
-/** Requests that cover the bench config's routes: a short question, code, creative, billing, a long hard one. */
-export function requestBodies(stream) {
+/**
+ * What a client of each edge sends: its path, headers, and how its stream shows the first content
+ * token and a clean end. `openai` is Chat Completions; `anthropic` the Messages API.
+ */
+const DIALECTS = {
+  openai: {
+    path: '/v1/chat/completions',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` },
+    firstToken: '"content":"The"',
+    end: '[DONE]',
+  },
+  anthropic: {
+    path: '/v1/messages',
+    headers: { 'content-type': 'application/json', 'x-api-key': GATEWAY_KEY, 'anthropic-version': '2023-06-01' },
+    firstToken: '"text":"The"',
+    end: 'event: message_stop',
+  },
+};
+const HEADERS = DIALECTS.openai.headers;
+
+/** Requests that cover the bench config's routes: a short question, code, creative, billing, a long hard one; in `dialect`'s shape. */
+export function requestBodies(stream, dialect = 'openai') {
   const hard =
     'Compare the trade-offs between optimistic and pessimistic concurrency control in a distributed database. ' +
     'Explain step by step how each handles write skew, analyse the consequences for serializability, and derive when each is preferable. '.repeat(3);
@@ -20,6 +39,14 @@ export function requestBodies(stream) {
     { messages: [{ role: 'user', content: 'Summarise this paragraph for me please: the meeting moved to Thursday.' }] },
     { messages: [{ role: 'user', content: hard }] },
   ];
+  if (dialect === 'anthropic') {
+    // The same conversations as Messages requests: the system prompt at the top, no routing metadata (the Messages API has none).
+    return bodies.map(({ messages }) => {
+      const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
+      const turns = messages.filter((message) => message.role !== 'system');
+      return JSON.stringify({ model: 'auto', max_tokens: 256, ...(system.length > 0 ? { system: system.join('\n') } : {}), messages: turns, ...(stream ? { stream: true } : {}) });
+    });
+  }
   return bodies.map((body) => JSON.stringify({ model: 'auto', ...body, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) }));
 }
 
@@ -70,18 +97,19 @@ export async function pacedLoad(url, { connections, seconds, rate }) {
 }
 
 /** JSON requests from `connections` keep-alive connections for `seconds`, each sent when the last answered. */
-export function jsonLoad(url, { connections, seconds }) {
+export function jsonLoad(url, { connections, seconds, dialect = 'openai' }) {
   const latencies = [];
-  const bodies = requestBodies(false);
+  const bodies = requestBodies(false, dialect);
+  const { path, headers } = DIALECTS[dialect];
   let non2xx = 0;
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const instance = autocannon(
       {
-        url: `${url}/v1/chat/completions`,
+        url: `${url}${path}`,
         connections,
         duration: seconds,
-        requests: bodies.map((body) => ({ method: 'POST', headers: HEADERS, body })),
+        requests: bodies.map((body) => ({ method: 'POST', headers, body })),
       },
       (error, result) => {
         if (error) return reject(error);
@@ -101,8 +129,9 @@ export function jsonLoad(url, { connections, seconds }) {
  * Streaming requests from `connections` connections for `seconds`: each reads the whole SSE
  * stream and notes when its first content token arrived.
  */
-export async function streamLoad(url, { connections, seconds }) {
-  const bodies = requestBodies(true);
+export async function streamLoad(url, { connections, seconds, dialect = 'openai' }) {
+  const bodies = requestBodies(true, dialect);
+  const { path, headers, firstToken, end: clean } = DIALECTS[dialect];
   const pool = new Pool(url, { connections, keepAliveTimeout: 60_000, pipelining: 1 });
   const ttft = [];
   const total = [];
@@ -117,7 +146,7 @@ export async function streamLoad(url, { connections, seconds }) {
       const body = bodies[sent++ % bodies.length];
       const begun = performance.now();
       try {
-        const response = await pool.request({ path: '/v1/chat/completions', method: 'POST', headers: HEADERS, body });
+        const response = await pool.request({ path, method: 'POST', headers, body });
         if (response.statusCode !== 200) {
           non2xx++;
           await response.body.dump();
@@ -127,9 +156,9 @@ export async function streamLoad(url, { connections, seconds }) {
         let first;
         for await (const chunk of response.body) {
           text += chunk;
-          if (first === undefined && text.includes('"content":"The"')) first = performance.now() - begun;
+          if (first === undefined && text.includes(firstToken)) first = performance.now() - begun;
         }
-        if (first === undefined || !text.includes('[DONE]')) incomplete++;
+        if (first === undefined || !text.includes(clean)) incomplete++;
         else {
           ttft.push(first);
           total.push(performance.now() - begun);

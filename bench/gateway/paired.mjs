@@ -18,7 +18,7 @@ const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
  * `starts` maps a name to a function that starts that target. `onRound` sees each round's CPU µs per
  * request by name. Returns the rounds. A target answering anything but 200 fails the run.
  */
-export async function pairedRounds(starts, { rounds, seconds, connections, blocks = 1, warmUpSeconds = 8, onRound = () => {} }) {
+export async function pairedRounds(starts, { rounds, seconds, connections, blocks = 1, warmUpSeconds = 8, load = jsonLoad, onRound = () => {} }) {
   const names = Object.keys(starts);
   const running = new Map();
   const stopAll = async () => {
@@ -29,12 +29,14 @@ export async function pairedRounds(starts, { rounds, seconds, connections, block
   try {
     for (let block = 0; block < blocks; block++) {
       for (const name of rotate(names, block)) running.set(name, await starts[name]());
-      await Promise.all(names.map((name) => jsonLoad(running.get(name).url, { connections, seconds: warmUpSeconds })));
+      // A target may speak another dialect (`dialect` on what its start returned).
+      const loadOf = (name, loadSeconds) => load(running.get(name).url, { connections, seconds: loadSeconds, dialect: running.get(name).dialect });
+      await Promise.all(names.map((name) => loadOf(name, warmUpSeconds)));
       const last = Math.round(((block + 1) * rounds) / blocks);
       for (let round = all.length; round < last; round++) {
         const order = rotate(names, round);
         const before = order.map((name) => cpuSeconds(running.get(name).pid));
-        const results = await Promise.all(order.map((name) => jsonLoad(running.get(name).url, { connections, seconds })));
+        const results = await Promise.all(order.map((name) => loadOf(name, seconds)));
         const cpu = {};
         order.forEach((name, i) => {
           const { non2xx, errors, requests } = results[i];

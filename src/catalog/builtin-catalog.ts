@@ -191,12 +191,13 @@ export const BUILTIN_MODELS = {
   },
 
   // ---------------------------------------------------------------------------------------------
-  // Anthropic, through its OpenAI-compatible endpoint (https://api.anthropic.com/v1/).
+  // Anthropic, through its native Messages API (a `type: anthropic` provider, https://api.anthropic.com).
   // Pricing: https://platform.claude.com/docs/en/about-claude/pricing
   // `cache_write` is the 5-minute cache write (1.25x input; the 1-hour write is 2x input).
-  // `json_schema` is false although the models support structured outputs natively: Anthropic's
-  // OpenAI-compatible endpoint ignores `response_format` (https://docs.anthropic.com/en/api/openai-sdk).
-  // Prompt caching is likewise a native-API feature; the cache prices are listed for completeness.
+  // `json_schema` is true: the provider sends `response_format` json_schema as the Messages API's
+  // structured outputs (`output_config.format`). Served through Anthropic's OpenAI-compatible
+  // endpoint instead (a `type: openai` provider), these models ignore `response_format`
+  // (https://docs.anthropic.com/en/api/openai-sdk) and get no prompt caching: set `json_schema: false` there.
   // Cross-checked: Sonnet 5 $2/$10 and Fable 5 $10/$50 against the docs.rs `synaps` pricing table,
   // which cites the Claude pricing page.
   // ---------------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ export const BUILTIN_MODELS = {
     price: { input: 1, cached_input: 0.1, cache_write: 1.25, output: 5 },
     context_window: 200000,
     max_output: 64000,
-    capabilities: { tools: true, json_schema: false, vision: true, streaming: true, reasoning: true },
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
   },
   // Above 200k input tokens (1M-context beta): $6 in / $0.60 cached / $7.50 cache write / $22.50 out.
   'claude-sonnet-4-5': {
@@ -216,7 +217,7 @@ export const BUILTIN_MODELS = {
     price: { input: 3, cached_input: 0.3, cache_write: 3.75, output: 15 },
     context_window: 200000,
     max_output: 64000,
-    capabilities: { tools: true, json_schema: false, vision: true, streaming: true, reasoning: true },
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
   },
   'claude-sonnet-4-6': {
     provider: 'anthropic',
@@ -224,7 +225,7 @@ export const BUILTIN_MODELS = {
     price: { input: 3, cached_input: 0.3, cache_write: 3.75, output: 15 },
     context_window: 1000000,
     max_output: 64000,
-    capabilities: { tools: true, json_schema: false, vision: true, streaming: true, reasoning: true },
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
   },
   'claude-sonnet-5': {
     provider: 'anthropic',
@@ -232,7 +233,7 @@ export const BUILTIN_MODELS = {
     price: { input: 2, cached_input: 0.2, cache_write: 2.5, output: 10 },
     context_window: 1000000,
     max_output: 128000,
-    capabilities: { tools: true, json_schema: false, vision: true, streaming: true, reasoning: true },
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
   },
   'claude-opus-4-6': {
     provider: 'anthropic',
@@ -240,7 +241,7 @@ export const BUILTIN_MODELS = {
     price: { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
     context_window: 1000000,
     max_output: 128000,
-    capabilities: { tools: true, json_schema: false, vision: true, streaming: true, reasoning: true },
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
   },
   'claude-opus-4-8': {
     provider: 'anthropic',
@@ -248,7 +249,7 @@ export const BUILTIN_MODELS = {
     price: { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
     context_window: 1000000,
     max_output: 128000,
-    capabilities: { tools: true, json_schema: false, vision: true, streaming: true, reasoning: true },
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
   },
   'claude-fable-5': {
     provider: 'anthropic',
@@ -256,7 +257,7 @@ export const BUILTIN_MODELS = {
     price: { input: 10, cached_input: 1, cache_write: 12.5, output: 50 },
     context_window: 1000000,
     max_output: 128000,
-    capabilities: { tools: true, json_schema: false, vision: true, streaming: true, reasoning: true },
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
   },
 
   // ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ export function createApiKeyCheck(keys: readonly string[]): ((headers: IncomingH
     const apiKey = headers['x-api-key'];
     const presented = bearer ?? (typeof apiKey === 'string' ? apiKey.trim() : undefined);
     if (presented === undefined || presented === '') {
-      throw new AuthenticationError('Missing API key: send the gateway key as "Authorization: Bearer <key>".');
+      throw new AuthenticationError('Missing API key: send the gateway key as "Authorization: Bearer <key>" or "x-api-key: <key>".');
     }
     const candidate = digest(presented);
     let valid = false;

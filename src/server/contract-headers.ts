@@ -1,5 +1,7 @@
 import { formatCost } from '../cost/compute-cost.js';
+import { answeringAttempts } from '../spec/attempt-rules.js';
 import type { Decision } from '../spec/decision.js';
+import type { Trace } from '../spec/trace.js';
 
 /** Header value used when there is no router, route or model (a concrete model was requested, or none served). */
 export const NONE = 'none';
@@ -23,4 +25,22 @@ export function contractHeaders(options: {
   if (options.costUsd !== undefined) headers['x-switchyard-cost-usd'] = formatCost(options.costUsd);
   if (options.usageEstimated) headers['x-switchyard-usage-estimated'] = 'true';
   return headers;
+}
+
+/** The contract headers of a failed request (`x-should-retry` is decided with the status, in error-to-http.ts). */
+export function failureHeaders(outcome: { traceId: string; decision: Decision; trace: Trace }): Record<string, string> {
+  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: answeringAttempts(outcome.trace.attempts) });
+}
+
+/** The contract headers of an answer in one piece: who served it, after how many attempts, at what cost. */
+export function completionHeaders(outcome: { traceId: string; decision: Decision; trace: Trace; model: { name: string } }): Record<string, string> {
+  const { traceId, decision, trace, model } = outcome;
+  return contractHeaders({
+    traceId,
+    decision,
+    model: model.name,
+    attempts: answeringAttempts(trace.attempts),
+    costUsd: trace.costUsd,
+    usageEstimated: trace.usage?.estimated === true,
+  });
 }

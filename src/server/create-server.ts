@@ -9,7 +9,12 @@ import { createApiKeyCheck } from './check-api-key.js';
 import { boundAddress, createRequestGuard, type RequestGuard } from './guard-request.js';
 import { handleChatCompletions } from './handlers/chat-completions.js';
 import type { Handler } from './handlers/handler-context.js';
-import { handleHealth } from './handlers/health.js';
+import { handleHealth, handleProbe } from './handlers/health.js';
+import { anthropicRequestId } from './anthropic/anthropic-request-id.js';
+import { dialectOf } from './anthropic/anthropic-dialect.js';
+import { handleCountTokens } from './anthropic/handle-count-tokens.js';
+import { handleMessages } from './anthropic/handle-messages.js';
+import { sendAnthropicError } from './anthropic/send-anthropic-error.js';
 import { handleGetModel, handleListModels } from './handlers/models.js';
 import { handleRoute } from './handlers/route.js';
 import { handleMetrics } from './handlers/metrics.js';
@@ -33,6 +38,10 @@ type Routes = Readonly<Record<string, Partial<Record<string, Handler>>>>;
 const ROUTES: Routes = {
   '/v1/chat/completions': { POST: handleChatCompletions },
   '/chat/completions': { POST: handleChatCompletions },
+  '/v1/messages': { POST: handleMessages },
+  '/messages': { POST: handleMessages },
+  '/v1/messages/count_tokens': { POST: handleCountTokens },
+  '/messages/count_tokens': { POST: handleCountTokens },
   '/v1/models': { GET: handleListModels },
   '/models': { GET: handleListModels },
   '/v1/route': { POST: handleRoute },
@@ -43,11 +52,12 @@ const ROUTES: Routes = {
   '/feedback': { POST: handleFeedback },
   '/healthz': { GET: handleHealth },
   '/metrics': { GET: handleMetrics },
-  '/': { GET: handleDashboard },
+  '/': { GET: handleDashboard, HEAD: handleProbe },
+  '/api/hello': { HEAD: handleProbe },
 };
 
-/** Paths anyone may call, API keys or not: liveness, and the dashboard's page (it holds no data; its API calls carry the key). */
-const PUBLIC = new Set(['/healthz', '/']);
+/** Paths anyone may call, API keys or not: liveness, Claude Code's probe, and the dashboard's page (it holds no data; its API calls carry the key). */
+const PUBLIC = new Set(['/healthz', '/', '/api/hello']);
 
 function findHandler(method: string, path: string): Handler | undefined {
   const routes = ROUTES[path];
@@ -59,8 +69,8 @@ function findHandler(method: string, path: string): Handler | undefined {
 
 /**
  * The HTTP edge on node:http (no framework: the gateway's own overhead must stay a small fraction
- * of a millisecond). Parses, authenticates, dispatches, and turns any failure into an OpenAI error
- * body: no input crashes it.
+ * of a millisecond). Parses, authenticates, dispatches, and turns any failure into an error body
+ * in the client's dialect (OpenAI's or Anthropic's): no input crashes it.
  */
 export function createServer(gateway: Gateway, logger: Logger, holder = new GatewayHolder(gateway), drain = new ServerDrain()): Server {
   const checkApiKey = createApiKeyCheck(gateway.config.server.apiKeys);
@@ -89,19 +99,21 @@ export function createServer(gateway: Gateway, logger: Logger, holder = new Gate
         request.resume();
         const allowed = ROUTES[path];
         if (allowed) throw new MethodNotAllowedError(method, path, Object.keys(allowed));
-        throw new NotFoundError(`Unknown path ${quoteInput(path)}. Try POST /v1/chat/completions.`, { code: 'not_found' });
+        throw new NotFoundError(`Unknown path ${quoteInput(path)}. Try POST /v1/chat/completions or POST /v1/messages.`, { code: 'not_found' });
       }
       if (checkApiKey && !PUBLIC.has(path)) checkApiKey(request.headers);
       await handler({ request, response, gateway: slot.gateway, logger, path, stopping: drain.stopping, readBody: () => readBody(request, response, { maxBytes: slot.gateway.config.server.maxBodyBytes, budget: bodyBudget }) });
     } catch (thrown) {
       const error = SwitchyardError.isInstance(thrown) ? thrown : new InternalError('Internal error in the gateway.', thrown);
       if (error.kind === 'internal') logger.error({ err: thrown, path }, 'request failed');
-      const status = sendError(response, error);
+      // Answered in the dialect of the path or of the client's headers: an Anthropic client parses only Anthropic's error shape.
+      const dialect = dialectOf(path, request.headers);
+      const status = dialect === 'anthropic' ? sendAnthropicError(response, error, anthropicRequestId()) : sendError(response, error);
       // Every failure that is answered here and is a refusal (not one after routing began, which has its trace) is logged and counted.
       const reason = edgeRejectionReason(error);
       if (reason !== undefined && status !== undefined) {
         const userAgent = request.headers['user-agent'];
-        reportEdgeRejection(logger, holder.gateway.metrics, { dialect: 'openai', status, reason, method, path, userAgent, message: error.message });
+        reportEdgeRejection(logger, holder.gateway.metrics, { dialect, status, reason, method, path, userAgent, message: error.message });
       }
     } finally {
       holder.leave(slot);

@@ -69,7 +69,7 @@ routers:
     const error = configErrorsOf(`server:
   port: "eighty"
 providers:
-  anthropic: { type: anthropic, api_key: x }
+  anthropic: { type: anthropic, api_key: x, prompt_caching: always }
   local: { type: openai, base_url: "not a url" }
 models:
   mystery: { provider: nowhere, price: { input: 1 } }
@@ -83,7 +83,7 @@ routers:
 `);
     expect(error.issues.map((issue) => issue.path)).toEqual([
       'server.port',
-      'providers.anthropic.type',
+      'providers.anthropic.prompt_caching',
       'providers.local.base_url',
       'models.mystery.provider',
       'models.mystery.price',
@@ -94,7 +94,7 @@ routers:
     ]);
     const messages = error.issues.map((issue) => issue.message);
     expect(messages).toContain('expected a port number, found "eighty"');
-    expect(messages).toContain('unsupported value "anthropic"; supported: "openai", "mock"');
+    expect(messages).toContain('expected one of "auto", "off", found "always"');
     expect(messages).toContain('expected an http(s) URL such as https://api.openai.com/v1, found "not a url"');
     expect(messages.some((message) => message.startsWith('invalid regular expression:'))).toBe(true);
     // "mystery" is invalid, so its uses are not reported again.

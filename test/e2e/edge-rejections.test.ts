@@ -127,11 +127,18 @@ describe('refusals at the edge', () => {
   }
 
   it('an unknown path: the path without its query (which may carry a key), at warn for a POST', async () => {
-    await expectRefusal(() => send(gateway.url, { method: 'POST', path: `/v1/messages?beta=true&key=${KEY}`, headers: { ...AUTH, 'user-agent': 'claude-cli/2.1.0' }, body: JSON.stringify(CHAT) }), {
+    await expectRefusal(() => send(gateway.url, { method: 'POST', path: `/v1/responses?stream=true&key=${KEY}`, headers: { ...AUTH, 'user-agent': 'codex_exec/0.171.0' }, body: JSON.stringify(CHAT) }), {
       status: 404,
       series: 'openai 404 not_found',
       level: 'warn',
-      fields: { dialect: 'openai', method: 'POST', path: '/v1/messages', reason: 'not_found', user_agent: 'claude-cli/2.1.0', error: 'Unknown path "/v1/messages". Try POST /v1/chat/completions.' },
+      fields: {
+        dialect: 'openai',
+        method: 'POST',
+        path: '/v1/responses',
+        reason: 'not_found',
+        user_agent: 'codex_exec/0.171.0',
+        error: 'Unknown path "/v1/responses". Try POST /v1/chat/completions or POST /v1/messages.',
+      },
     });
   });
 

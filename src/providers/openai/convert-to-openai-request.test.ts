@@ -85,11 +85,14 @@ describe('convertToOpenAIRequest', () => {
   });
 
   it('drops what Chat Completions cannot say from a request of another dialect, with a warning for each kind', () => {
-    const tools = [{ type: 'function', function: { name: 'f' }, cache_control: { type: 'ephemeral' as const } }];
+    const tools = [
+      { type: 'function', function: { name: 'f' }, cache_control: { type: 'ephemeral' as const }, defer_loading: true },
+      { type: 'web_search_20250305', name: 'web_search' },
+    ];
     const messages: ChatMessage[] = [
       { role: 'system', content: [{ type: 'text', text: 'S', cache_control: { type: 'ephemeral', ttl: '1h' } }] },
-      { role: 'user', content: 'hi' },
-      { role: 'assistant', content: 'ok', thinking_blocks: [{ type: 'thinking', thinking: 't', signature: 'sig' }], tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } }] },
+      { role: 'assistant', content: 'ok', thinking_blocks: [{ type: 'thinking', thinking: 't', signature: 'sig' }], tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' }, cache_control: { type: 'ephemeral' } }] },
       { role: 'tool', tool_call_id: 'c1', content: 'boom', is_error: true },
     ];
     const canonical: ChatRequest = {
@@ -101,7 +104,7 @@ describe('convertToOpenAIRequest', () => {
     const { body, warnings } = convertToOpenAIRequest(canonical, 'wire', false);
     expect(body['messages']).toEqual([
       { role: 'system', content: [{ type: 'text', text: 'S' }] },
-      { role: 'user', content: 'hi' },
+      { role: 'user', content: [{ type: 'text', text: 'hi' }] },
       { role: 'assistant', content: 'ok', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] },
       { role: 'tool', tool_call_id: 'c1', content: 'boom' },
     ]);
@@ -109,9 +112,12 @@ describe('convertToOpenAIRequest', () => {
     expect(body).not.toHaveProperty('thinking');
     expect(body).not.toHaveProperty('top_k');
     expect(warnings).toEqual([
-      'dropped 2 cache_control breakpoint(s): OpenAI-compatible upstreams cache prompt prefixes by themselves',
+      'dropped 3 cache_control breakpoint(s): OpenAI-compatible upstreams cache prompt prefixes by themselves',
       'dropped 1 thinking block(s) of earlier turns: their signatures are only valid at the vendor that made them',
       'dropped is_error from 1 tool result(s): Chat Completions has no such flag',
+      'dropped content of kinds Chat Completions does not take: document',
+      'dropped tools the upstream cannot run (web_search_20250305): only function tools pass',
+      'dropped tool fields Chat Completions does not take: defer_loading',
       'dropped anthropic fields with no Chat Completions equivalent: thinking, top_k',
       'dropped anthropic headers: anthropic-beta',
     ]);

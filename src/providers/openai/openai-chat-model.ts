@@ -1,5 +1,6 @@
 import type { Dispatcher, Pool } from 'undici';
-import { postOpenAI, readOpenAIJson, type OpenAITransport } from './openai-transport.js';
+import { postOpenAI } from './openai-transport.js';
+import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { ChatResult } from '../../spec/chat-result.js';
@@ -12,7 +13,6 @@ import type { Redact } from '../shared/secret-redactor.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { OpenAIChunkReader, readChatCompletion } from './openai-api.js';
-import { UPSTREAM_SNIPPET_CHARS } from './openai-error.js';
 
 export type OpenAIChatModelSettings = {
   provider: string;
@@ -33,7 +33,7 @@ export class OpenAIChatModel implements LanguageModel {
   readonly name: string;
   readonly wireModel: string;
   private readonly source: ProviderErrorSource;
-  private readonly transport: OpenAITransport;
+  private readonly transport: JsonTransport;
 
   constructor(private readonly settings: OpenAIChatModelSettings) {
     this.provider = settings.provider;
@@ -46,7 +46,7 @@ export class OpenAIChatModel implements LanguageModel {
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
     const { body, warnings } = convertToOpenAIRequest(request, this.wireModel, false);
     const response = await this.post(body, false, options.cancellation);
-    const result = readChatCompletion(await readOpenAIJson(this.transport, response, options.cancellation), this.source, this.settings.redact);
+    const result = readChatCompletion(await readJsonAnswer(this.transport, response, options.cancellation), this.source, this.settings.redact);
     if (warnings) result.warnings = warnings;
     return result;
   }
@@ -57,7 +57,7 @@ export class OpenAIChatModel implements LanguageModel {
     const contentType = String(response.headers['content-type'] ?? '');
     if (!contentType.includes('text/event-stream')) {
       // Some servers ignore `stream: true` and answer in one piece; replay it as parts.
-      const result = readChatCompletion(await readOpenAIJson(this.transport, response, options.cancellation), this.source, this.settings.redact);
+      const result = readChatCompletion(await readJsonAnswer(this.transport, response, options.cancellation), this.source, this.settings.redact);
       return { parts: replay(chatResultToParts(result)), ...(warnings ? { warnings } : {}) };
     }
     return { parts: this.readStream(response.body, options.cancellation), ...(warnings ? { warnings } : {}) };

@@ -3,24 +3,25 @@ import type { EmbeddingModel } from '../../spec/embedding-model.js';
 import type { LanguageModelCallOptions } from '../../spec/language-model.js';
 import type { Usage } from '../../spec/usage.js';
 import { isRecord, readNumber } from '../../util/json-guards.js';
-import { postOpenAI, readOpenAIJson, type OpenAITransport } from './openai-transport.js';
+import { postOpenAI } from './openai-transport.js';
+import { readJsonAnswer, type JsonTransport } from '../shared/json-transport.js';
 
 /** A model behind any OpenAI-compatible `/embeddings` endpoint. */
 export class OpenAIEmbeddingModel implements EmbeddingModel {
   constructor(
     readonly name: string,
     private readonly wireModel: string,
-    private readonly transport: OpenAITransport,
+    private readonly transport: JsonTransport,
   ) {}
 
   async doEmbed(texts: readonly string[], options: LanguageModelCallOptions): Promise<{ vectors: Float32Array[]; usage: Usage | undefined }> {
     const body = JSON.stringify({ model: this.wireModel, input: texts, encoding_format: 'float' });
-    const json = await readOpenAIJson(this.transport, await postOpenAI(this.transport, body, false, options.cancellation), options.cancellation);
+    const json = await readJsonAnswer(this.transport, await postOpenAI(this.transport, body, false, options.cancellation), options.cancellation);
     return readEmbeddings(json, texts.length, this.transport);
   }
 }
 
-function readEmbeddings(json: unknown, expected: number, transport: OpenAITransport): { vectors: Float32Array[]; usage: Usage | undefined } {
+function readEmbeddings(json: unknown, expected: number, transport: JsonTransport): { vectors: Float32Array[]; usage: Usage | undefined } {
   const fail = (why: string): never => {
     throw new ProviderProtocolError(transport.source, `upstream embeddings answer ${why}`);
   };

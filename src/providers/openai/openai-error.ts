@@ -1,25 +1,12 @@
-import { ProviderHttpError, type ProviderErrorCategory, type ProviderErrorSource } from '../../errors/provider-errors.js';
+import { errorJson, UPSTREAM_SNIPPET_CHARS, type HttpFailure } from '../shared/json-transport.js';
+import { ProviderHttpError, type ProviderErrorCategory } from '../../errors/provider-errors.js';
 import { parseRetryAfter } from '../shared/parse-retry-after.js';
-import type { Redact } from '../shared/secret-redactor.js';
 import { quoteOpenAIError, readOpenAIError } from './openai-api.js';
 
-/** How much of a body that is not an OpenAI error (an HTML page, a proxy's text) the message quotes. */
-export const UPSTREAM_SNIPPET_CHARS = 300;
 
 /** Builds the typed error for a non-2xx upstream answer. The key is redacted from anything echoed back. */
-export function createOpenAIHttpError(options: {
-  source: ProviderErrorSource;
-  status: number;
-  headers: Readonly<Record<string, string | string[] | undefined>>;
-  bodyText: string;
-  redact: Redact;
-}): ProviderHttpError {
-  let json: unknown;
-  try {
-    json = JSON.parse(options.bodyText);
-  } catch {
-    json = undefined;
-  }
+export function createOpenAIHttpError(options: HttpFailure): ProviderHttpError {
+  const json = errorJson(options);
   const raw = readOpenAIError(json, options.status);
   const parsed = raw === undefined ? undefined : quoteOpenAIError(raw, options.redact);
   const body = options.bodyText.trim();

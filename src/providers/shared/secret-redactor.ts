@@ -56,3 +56,13 @@ export class SecretRedactor {
     return merged;
   }
 }
+
+/**
+ * The redactor of a provider's credentials: its key, and every configured header, since one can
+ * carry a credential too (Azure's `api-key`, a proxy's `Bearer <token>`): its value and its last word.
+ */
+export function credentialRedactor(apiKey: string | undefined, headers: Readonly<Record<string, string>>): Redact {
+  const headerSecrets = Object.values(headers).flatMap((value) => [value, value.slice(value.lastIndexOf(' ') + 1)]);
+  const redactor = new SecretRedactor([...(apiKey === undefined ? [] : [apiKey]), ...headerSecrets]);
+  return (text, maxChars) => redactor.quote(text, maxChars);
+}

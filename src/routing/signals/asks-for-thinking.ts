@@ -8,6 +8,7 @@ import type { ChatRequest } from '../../spec/chat-request.js';
 export function asksForThinking(request: ChatRequest): boolean {
   const effort = request.passthrough['reasoning_effort'];
   if (typeof effort === 'string' && effort !== 'none') return true;
-  const thinking = request.passthrough['thinking'];
+  // An Anthropic-shaped request has it in its dialect's fields; an OpenAI-shaped one may pass it through (LiteLLM's convention).
+  const thinking = request.dialectFields?.['thinking'] ?? request.passthrough['thinking'];
   return typeof thinking === 'object' && thinking !== null && (thinking as { type?: unknown }).type !== 'disabled';
 }

@@ -1,9 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { CallContext, GenerateOutcome, StreamOutcome } from '../../gateway/gateway.js';
-import { answeringAttempts } from '../../spec/attempt-rules.js';
+import type { GenerateOutcome, StreamOutcome } from '../../gateway/gateway.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { StreamPart } from '../../spec/stream-part.js';
-import { contractHeaders } from '../contract-headers.js';
+import { completionHeaders, contractHeaders, failureHeaders } from '../contract-headers.js';
 import {
   BLOCKED_MODEL,
   completionId,
@@ -11,26 +10,18 @@ import {
   encodeChatCompletion,
 } from '../encode-openai-response.js';
 import { errorToHttp } from '../error-to-http.js';
-import { clientCancellation, sendError, sendJson, SSE_HEADERS, write } from '../http-io.js';
+import { corkedWriter } from '../corked-writer.js';
+import { sendError, sendJson, SSE_HEADERS } from '../http-io.js';
 import { OpenAIStreamEncoder } from '../openai-stream-encoder.js';
 import { parseChatRequest } from '../parse-chat-request.js';
-import { headerValue, type Handler, type HandlerContext } from './handler-context.js';
-
-/** W3C Trace Context `traceparent`: version, trace id, parent id, flags. */
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+import { callContextOf } from './call-context.js';
+import type { Handler, HandlerContext } from './handler-context.js';
 
 /** `POST /v1/chat/completions`, JSON and SSE. */
 export const handleChatCompletions: Handler = async (context) => {
-  const { request, response, gateway } = context;
+  const { response, gateway } = context;
   const chat = parseChatRequest(await context.readBody(), gateway.config.server);
-  const traceparent = headerValue(request.headers['traceparent']);
-  const tracestate = headerValue(request.headers['tracestate']);
-  const call: CallContext = {
-    signal: clientCancellation(response, context.stopping),
-    hints: { route: headerValue(request.headers['x-switchyard-route']) },
-    // Only a well-formed traceparent is kept: it ends up in the trace, so nothing else of the client's rides along.
-    traceContext: traceparent !== undefined && TRACEPARENT.test(traceparent) ? { traceparent, ...(tracestate !== undefined && tracestate.length <= 512 ? { tracestate } : {}) } : undefined,
-  };
+  const call = callContextOf(context);
   if (chat.stream) await streamCompletion(context, chat, await gateway.stream(chat, call));
   else sendCompletion(response, await gateway.generate(chat, call));
 };
@@ -39,15 +30,8 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
   const { traceId, decision } = outcome;
   switch (outcome.type) {
     case 'completion': {
-      const { trace, result, model } = outcome;
-      const headers = contractHeaders({
-        traceId,
-        decision,
-        model: model.name,
-        attempts: answeringAttempts(trace.attempts),
-        costUsd: trace.costUsd,
-        usageEstimated: trace.usage?.estimated === true,
-      });
+      const { result, model } = outcome;
+      const headers = completionHeaders(outcome);
       sendJson(response, 200, encodeChatCompletion(result, model.name, completionId(traceId)), headers);
       return;
     }
@@ -58,20 +42,15 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
       return;
     }
     case 'error':
-      if (!response.destroyed) sendError(response, outcome.error, errorHeaders(outcome));
+      if (!response.destroyed) sendError(response, outcome.error, failureHeaders(outcome));
   }
-}
-
-/** The contract headers of a failed request (`x-should-retry` is decided with the status, in error-to-http.ts). */
-function errorHeaders(outcome: Extract<GenerateOutcome | StreamOutcome, { type: 'error' }>): Record<string, string> {
-  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: answeringAttempts(outcome.trace.attempts) });
 }
 
 async function streamCompletion({ response }: HandlerContext, chat: ChatRequest, outcome: StreamOutcome): Promise<void> {
   const { traceId, decision } = outcome;
   const id = completionId(traceId);
   if (outcome.type === 'error') {
-    if (!response.destroyed) sendError(response, outcome.error, errorHeaders(outcome));
+    if (!response.destroyed) sendError(response, outcome.error, failureHeaders(outcome));
     return;
   }
   if (outcome.type === 'blocked') {
@@ -90,21 +69,7 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
   }
   response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: outcome.model.name, attempts: outcome.attemptCount }) });
   const encoder = new OpenAIStreamEncoder(id, outcome.model.name, chat.includeUsage);
-  // The events decoded from one upstream read arrive within one turn of the event loop: corked
-  // until the turn ends, they leave in one socket write instead of one write each.
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    response.uncork();
-  };
-  const send = (text: string): Promise<void> | undefined => {
-    if (!corked) {
-      corked = true;
-      response.cork();
-      process.nextTick(uncork);
-    }
-    return write(response, text);
-  };
+  const send = corkedWriter(response);
   for await (const part of outcome.parts) {
     if (response.destroyed) break;
     if (part.type === 'error') {

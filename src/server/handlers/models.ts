@@ -1,5 +1,6 @@
 import { NotFoundError } from '../../errors/request-errors.js';
 import { quoteInput } from '../../util/quote-input.js';
+import { handleAnthropicGetModel, handleAnthropicListModels } from '../anthropic/handle-anthropic-models.js';
 import { sendJson } from '../http-io.js';
 import type { Handler } from './handler-context.js';
 
@@ -14,12 +15,16 @@ function modelObjects(gateway: Parameters<Handler>[0]['gateway']): { id: string;
 }
 
 /** `GET /v1/models`: routers first, then the models whose provider is enabled, in OpenAI's list shape. */
-export const handleListModels: Handler = async ({ response, gateway }) => {
-  sendJson(response, 200, { object: 'list', data: modelObjects(gateway) });
+export const handleListModels: Handler = async (context) => {
+  // Anthropic's clients (Claude Code's model discovery) send `anthropic-version`, and read Anthropic's list shape.
+  if (context.request.headers['anthropic-version'] !== undefined) return handleAnthropicListModels(context);
+  sendJson(context.response, 200, { object: 'list', data: modelObjects(context.gateway) });
 };
 
 /** `GET /v1/models/{id}` (ids may contain slashes, e.g. `groq/llama-3.1-8b-instant`). */
-export const handleGetModel: Handler = async ({ response, gateway, path }) => {
+export const handleGetModel: Handler = async (context) => {
+  if (context.request.headers['anthropic-version'] !== undefined) return handleAnthropicGetModel(context);
+  const { response, gateway, path } = context;
   const id = decodeURIComponent(path.replace(/^(\/v1)?\/models\//, ''));
   const found = modelObjects(gateway).find((model) => model.id === id);
   if (!found) throw new NotFoundError(`The model ${quoteInput(id)} does not exist.`, { code: 'model_not_found', param: 'model' });

@@ -1,0 +1,105 @@
+import type { Dispatcher } from 'undici';
+import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
+import type { ChatRequest } from '../../spec/chat-request.js';
+import type { ChatResult } from '../../spec/chat-result.js';
+import type { LanguageModel, LanguageModelCallOptions, LanguageModelStream } from '../../spec/language-model.js';
+import type { StreamPart } from '../../spec/stream-part.js';
+import type { Cancellation } from '../../util/cancellation.js';
+import { chatResultToParts } from '../../spec/chat-result-to-parts.js';
+import { mapTransportError } from '../shared/map-transport-error.js';
+import { SseDecoder } from '../shared/sse-decoder.js';
+import { AnthropicEventReader, readMessage } from './anthropic-api.js';
+import { postAnthropic } from './anthropic-transport.js';
+import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
+import { convertToAnthropicRequest, type AnthropicRequestOptions } from './convert-to-anthropic-request.js';
+
+export type AnthropicChatModelSettings = {
+  name: string;
+  wireModel: string;
+  maxOutput: number | undefined;
+  promptCaching: AnthropicRequestOptions['promptCaching'];
+  transport: JsonTransport;
+};
+
+/** A model behind Anthropic's native `/v1/messages`. */
+export class AnthropicChatModel implements LanguageModel {
+  readonly specificationVersion = 'v1';
+  readonly provider: string;
+  readonly name: string;
+  readonly wireModel: string;
+  private readonly source: ProviderErrorSource;
+
+  constructor(private readonly settings: AnthropicChatModelSettings) {
+    this.provider = settings.transport.source.provider;
+    this.name = settings.name;
+    this.wireModel = settings.wireModel;
+    this.source = settings.transport.source;
+  }
+
+  async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
+    const { response, warnings } = await this.post(request, false, options.cancellation);
+    const result = readMessage(await readJsonAnswer(this.settings.transport, response, options.cancellation), this.source, this.settings.transport.redact);
+    return warnings.length > 0 ? { ...result, warnings } : result;
+  }
+
+  async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
+    const { response, warnings } = await this.post(request, true, options.cancellation);
+    const stream: LanguageModelStream = { parts: this.parts(response, options.cancellation) };
+    return warnings.length > 0 ? { ...stream, warnings } : stream;
+  }
+
+  private async post(request: ChatRequest, stream: boolean, cancellation: Cancellation): Promise<{ response: Dispatcher.ResponseData; warnings: string[] }> {
+    const { maxOutput, promptCaching } = this.settings;
+    const converted = convertToAnthropicRequest(request, { wireModel: this.wireModel, stream, maxOutput, promptCaching });
+    const response = await postAnthropic(this.settings.transport, JSON.stringify(converted.body), converted.headers, stream, cancellation);
+    return { response, warnings: converted.warnings };
+  }
+
+  private async *parts(response: Dispatcher.ResponseData, cancellation: Cancellation): AsyncGenerator<StreamPart> {
+    if (!String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
+      // An upstream (a proxy in front of Anthropic) that answered in one piece: replay it as parts.
+      try {
+        const json = await readJsonAnswer(this.settings.transport, response, cancellation);
+        yield* chatResultToParts(readMessage(json, this.source, this.settings.transport.redact));
+      } catch (error) {
+        yield { type: 'error', error: mapTransportError(error, this.source, cancellation) };
+      }
+      return;
+    }
+    yield* this.readStream(response.body, cancellation);
+  }
+
+  private async *readStream(body: Dispatcher.ResponseData['body'], cancellation: Cancellation): AsyncGenerator<StreamPart> {
+    const decoder = new SseDecoder();
+    const utf8 = new TextDecoder();
+    const reader = new AnthropicEventReader(this.source, this.settings.transport.redact);
+    const parts: StreamPart[] = [];
+    const handle = (event: string | undefined, data: string): void => {
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch {
+        throw new ProviderProtocolError(this.source, `upstream sent a stream event that is not JSON: ${this.settings.transport.redact(data, UPSTREAM_SNIPPET_CHARS)}`);
+      }
+      reader.read(event, json, parts);
+    };
+    try {
+      // After message_stop the body is read to its end anyway, so the connection goes back to the pool.
+      for await (const chunk of body) {
+        for (const event of decoder.push(utf8.decode(chunk as Buffer, { stream: true }))) handle(event.event, event.data);
+        if (parts.length > 0) {
+          yield* parts;
+          parts.length = 0;
+        }
+      }
+      for (const event of decoder.end()) handle(event.event, event.data);
+      yield* parts;
+      parts.length = 0;
+      if (!reader.finished) throw new ProviderProtocolError(this.source, 'upstream stream ended before the answer was complete');
+    } catch (error) {
+      // What the events before the failure said still counts, even when they came in the same chunk as it.
+      yield* parts;
+      yield { type: 'error', error: mapTransportError(error, this.source, cancellation) };
+    }
+  }
+}
