@@ -123,6 +123,15 @@ describe('filterCandidates', () => {
     expect(result.filtered).toEqual([{ model: 'blind', reason: 'capability', detail: 'the request needs image input, which "blind" does not support' }]);
   });
 
+  it('filters a text-only model for a request with a PDF, naming the need', () => {
+    const pdf = createChatRequest('auto', [
+      { role: 'user', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,JVBERi0=', filename: 'a.pdf' } }, { type: 'text', text: 'Summarize.' }] },
+    ]);
+    const result = filterCandidates(plan([spec('blind', { capabilities: { vision: false } }), spec('reads', { capabilities: { vision: true } })]), pdf, undefined);
+    expect(names(result.candidates)).toEqual(['reads']);
+    expect(result.filtered).toEqual([{ model: 'blind', reason: 'capability', detail: 'the request needs document input (PDF), which "blind" does not support' }]);
+  });
+
   it('does not filter on a capability the request does not need', () => {
     const result = filterCandidates(plan([spec('blind', { capabilities: { vision: false, tools: false } })]), createChatRequest('auto', 'hi'), undefined);
     expect(names(result.candidates)).toEqual(['blind']);

@@ -28,8 +28,10 @@ export function requiredCapabilities(request: ChatRequest): Need[] {
   const legacyFunctions = Array.isArray(request.passthrough['functions']) && request.passthrough['functions'].length > 0;
   if ((request.tools?.length ?? 0) > 0 || legacyFunctions || hasToolHistory) needs.push({ capability: 'tools', label: 'tool calling' });
   if (request.responseFormat?.type === 'json_schema') needs.push({ capability: 'jsonSchema', label: 'structured output (json_schema)' });
-  const hasImage = request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url'));
-  if (hasImage) needs.push({ capability: 'vision', label: 'image input' });
+  const hasPart = (type: string): boolean => request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === type));
+  if (hasPart('image_url')) needs.push({ capability: 'vision', label: 'image input' });
+  // The APIs that read PDFs (Anthropic, OpenAI, Gemini) read their pages as images: a text-only model cannot.
+  if (hasPart('file')) needs.push({ capability: 'vision', label: 'document input (PDF)' });
   if (request.stream) needs.push({ capability: 'streaming', label: 'streaming' });
   return needs;
 }
