@@ -205,7 +205,7 @@ export const BUILTIN_MODELS = {
   'claude-haiku-4-5': {
     provider: 'anthropic',
     model: 'claude-haiku-4-5',
-    price: { input: 1, cached_input: 0.1, cache_write: 1.25, output: 5 },
+    price: { input: 1, cached_input: 0.1, cache_write: 1.25, cache_write_1h: 2, output: 5 },
     context_window: 200000,
     max_output: 64000,
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
@@ -214,7 +214,7 @@ export const BUILTIN_MODELS = {
   'claude-sonnet-4-5': {
     provider: 'anthropic',
     model: 'claude-sonnet-4-5',
-    price: { input: 3, cached_input: 0.3, cache_write: 3.75, output: 15 },
+    price: { input: 3, cached_input: 0.3, cache_write: 3.75, cache_write_1h: 6, output: 15 },
     context_window: 200000,
     max_output: 64000,
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
@@ -222,7 +222,7 @@ export const BUILTIN_MODELS = {
   'claude-sonnet-4-6': {
     provider: 'anthropic',
     model: 'claude-sonnet-4-6',
-    price: { input: 3, cached_input: 0.3, cache_write: 3.75, output: 15 },
+    price: { input: 3, cached_input: 0.3, cache_write: 3.75, cache_write_1h: 6, output: 15 },
     context_window: 1000000,
     max_output: 64000,
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
@@ -230,7 +230,7 @@ export const BUILTIN_MODELS = {
   'claude-sonnet-5': {
     provider: 'anthropic',
     model: 'claude-sonnet-5',
-    price: { input: 2, cached_input: 0.2, cache_write: 2.5, output: 10 },
+    price: { input: 2, cached_input: 0.2, cache_write: 2.5, cache_write_1h: 4, output: 10 },
     context_window: 1000000,
     max_output: 128000,
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
@@ -238,7 +238,7 @@ export const BUILTIN_MODELS = {
   'claude-opus-4-6': {
     provider: 'anthropic',
     model: 'claude-opus-4-6',
-    price: { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
+    price: { input: 5, cached_input: 0.5, cache_write: 6.25, cache_write_1h: 10, output: 25 },
     context_window: 1000000,
     max_output: 128000,
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
@@ -246,7 +246,7 @@ export const BUILTIN_MODELS = {
   'claude-opus-4-8': {
     provider: 'anthropic',
     model: 'claude-opus-4-8',
-    price: { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
+    price: { input: 5, cached_input: 0.5, cache_write: 6.25, cache_write_1h: 10, output: 25 },
     context_window: 1000000,
     max_output: 128000,
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
@@ -254,7 +254,7 @@ export const BUILTIN_MODELS = {
   'claude-fable-5': {
     provider: 'anthropic',
     model: 'claude-fable-5',
-    price: { input: 10, cached_input: 1, cache_write: 12.5, output: 50 },
+    price: { input: 10, cached_input: 1, cache_write: 12.5, cache_write_1h: 20, output: 50 },
     context_window: 1000000,
     max_output: 128000,
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },

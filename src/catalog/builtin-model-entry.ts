@@ -7,8 +7,8 @@ export type BuiltinModelEntry = {
   provider: string;
   /** Model id on the provider's wire. */
   model: string;
-  /** USD per 1M tokens. `cached_input`: cache reads; `cache_write`: cache creation (where billed apart). */
-  price: { input: number; cached_input?: number; cache_write?: number; output: number };
+  /** USD per 1M tokens. `cached_input`: cache reads; `cache_write`: cache creation (where billed apart); `cache_write_1h`: creation that holds an hour. */
+  price: { input: number; cached_input?: number; cache_write?: number; cache_write_1h?: number; output: number };
   context_window: number;
   max_output: number;
   capabilities: {

@@ -109,6 +109,8 @@ export const PriceSchema = z.strictObject({
   input: z.number().nonnegative(),
   cached_input: z.number().nonnegative().optional(),
   cache_write: z.number().nonnegative().optional(),
+  /** Cache writes that hold for an hour (Anthropic's `ttl: 1h`), where billed apart. */
+  cache_write_1h: z.number().nonnegative().optional(),
   output: z.number().nonnegative(),
 });
 

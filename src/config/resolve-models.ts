@@ -65,6 +65,7 @@ export function resolveModels(
         output,
         cachedInput: entry.price?.cached_input ?? base?.price.cached_input,
         cacheWrite: entry.price?.cache_write ?? base?.price.cache_write,
+        ...optionalPrice(entry.price?.cache_write_1h ?? base?.price.cache_write_1h),
       },
       contextWindow: entry.context_window ?? base?.context_window,
       maxOutput: entry.max_output ?? base?.max_output,
@@ -85,6 +86,7 @@ export function resolveModels(
         output: entry.price.output,
         cachedInput: entry.price.cached_input,
         cacheWrite: entry.price.cache_write,
+        ...optionalPrice(entry.price.cache_write_1h),
       },
       contextWindow: entry.context_window,
       maxOutput: entry.max_output,
@@ -107,4 +109,9 @@ function mergeCapabilities(
     streaming: override?.streaming ?? base?.streaming,
     reasoning: override?.reasoning ?? base?.reasoning,
   };
+}
+
+/** The one-hour cache-write price, where one is given (absent otherwise, not undefined). */
+function optionalPrice(cacheWrite1h: number | undefined): { cacheWrite1h?: number } {
+  return cacheWrite1h === undefined ? {} : { cacheWrite1h };
 }

@@ -40,6 +40,14 @@ describe('computeCost', () => {
     expect(computeCost(usage({ inputTokens: 1000, cacheWriteTokens: 300, outputTokens: 0 }), PRICE)).toBeCloseTo(0.00215, 12);
   });
 
+  it('bills one-hour cache writes at their own price, and at the cache_write price where there is none', () => {
+    // 600 * 2 + 100 * 2.5 + 300 * 4 = 1200 + 250 + 1200 micro-dollars
+    const written = usage({ inputTokens: 1000, cacheWriteTokens: 400, cacheWrite1hTokens: 300, outputTokens: 0 });
+    expect(computeCost(written, { ...PRICE, cacheWrite1h: 4 })).toBeCloseTo(0.00265, 12);
+    // 600 * 2 + 400 * 2.5
+    expect(computeCost(written, PRICE)).toBeCloseTo(0.0022, 12);
+  });
+
   it('combines regular, cached, written and output tokens', () => {
     // 500 * 2 + 400 * 0.5 + 100 * 2.5 + 200 * 8 = 1000 + 200 + 250 + 1600
     const cost = computeCost(usage({ inputTokens: 1000, cachedInputTokens: 400, cacheWriteTokens: 100, outputTokens: 200 }), PRICE);

@@ -11,11 +11,14 @@ export function computeCost(usage: Usage | undefined, price: ModelPrice): number
   // The cache counts are subsets of the input; a provider that reports none cached none.
   const cached = usage.cachedInputTokens ?? 0;
   const written = usage.cacheWriteTokens ?? 0;
+  const writtenForAnHour = Math.min(written, usage.cacheWrite1hTokens ?? 0);
   const regular = Math.max(0, usage.inputTokens - cached - written);
+  const writePrice = price.cacheWrite ?? price.input;
   const micros =
     regular * price.input +
     cached * (price.cachedInput ?? price.input) +
-    written * (price.cacheWrite ?? price.input) +
+    (written - writtenForAnHour) * writePrice +
+    writtenForAnHour * (price.cacheWrite1h ?? writePrice) +
     usage.outputTokens * price.output;
   return micros / 1_000_000;
 }

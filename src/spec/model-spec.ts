@@ -7,6 +7,8 @@ export type ModelPrice = {
   cachedInput: number | undefined;
   /** Price of cache writes; the input price when the provider bills none apart. */
   cacheWrite: number | undefined;
+  /** Price of cache writes that hold for an hour, where billed apart (Anthropic: 2× input); else `cacheWrite`'s. */
+  cacheWrite1h?: number;
   output: number;
 };
 

@@ -9,6 +9,8 @@ export type Usage = {
   cachedInputTokens: number | undefined;
   /** Input tokens written to the provider's prompt cache (a subset of `inputTokens`). */
   cacheWriteTokens: number | undefined;
+  /** Of `cacheWriteTokens`, those written to hold for an hour (Anthropic's `ttl: 1h`), billed at their own price; absent when none or unknown. */
+  cacheWrite1hTokens?: number;
   outputTokens: number | undefined;
   /** Reasoning tokens (a subset of `outputTokens`). */
   reasoningTokens: number | undefined;

@@ -132,6 +132,23 @@ describe('Anthropic in, Anthropic out', () => {
     expect(response.headers.get('x-switchyard-cost-usd')).toBe(formatCost(expected));
   });
 
+  it('prices a cache write that holds for an hour at its own price', async () => {
+    const { response } = await client.messages
+      .create({ model: 'agent', max_tokens: 100, messages: [{ role: 'user', content: [{ type: 'text', text: 'A prefix kept for an hour. '.repeat(50), cache_control: { type: 'ephemeral', ttl: '1h' } }] }] })
+      .withResponse();
+    const usage = anthropic.requests[0]?.usage;
+    const forAnHour = usage?.cache_creation.ephemeral_1h_input_tokens ?? 0;
+    expect(forAnHour).toBeGreaterThan(0);
+    const price = HAIKU?.price as { input: number; cache_write: number; cache_write_1h: number; output: number };
+    const expected =
+      ((usage?.input_tokens ?? 0) * price.input +
+        ((usage?.cache_creation_input_tokens ?? 0) - forAnHour) * price.cache_write +
+        forAnHour * price.cache_write_1h +
+        (usage?.output_tokens ?? 0) * price.output) /
+      1e6;
+    expect(response.headers.get('x-switchyard-cost-usd')).toBe(formatCost(expected));
+  });
+
   it('serves an overloaded first model from an OpenAI-compatible fallback before the first byte, invisibly', async () => {
     anthropic.enqueue({ type: 'error', error: 'overloaded_error' });
     const stream = client.messages.stream({ model: 'agent', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });

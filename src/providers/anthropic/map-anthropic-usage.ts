@@ -11,6 +11,8 @@ export function mapAnthropicUsage(raw: unknown): Usage | undefined {
   const written = readNumber(raw['cache_creation_input_tokens']);
   const read = readNumber(raw['cache_read_input_tokens']);
   const details = isRecord(raw['output_tokens_details']) ? raw['output_tokens_details'] : undefined;
+  const creation = isRecord(raw['cache_creation']) ? raw['cache_creation'] : undefined;
+  const forAnHour = readNumber(creation?.['ephemeral_1h_input_tokens']);
   const usage: Usage = {
     inputTokens: uncached === undefined ? undefined : uncached + (written ?? 0) + (read ?? 0),
     cachedInputTokens: read,
@@ -20,5 +22,6 @@ export function mapAnthropicUsage(raw: unknown): Usage | undefined {
     estimated: false,
     raw,
   };
+  if (forAnHour !== undefined && forAnHour > 0) usage.cacheWrite1hTokens = forAnHour;
   return usage.inputTokens === undefined && usage.outputTokens === undefined ? undefined : usage;
 }

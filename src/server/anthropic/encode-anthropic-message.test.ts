@@ -10,7 +10,7 @@ function result(message: ChatResult['choices'][number]['message'], finishReason:
     created: undefined,
     responseModel: undefined,
     choices: [{ index: 0, message, finishReason }],
-    usage: { inputTokens: 1000, cachedInputTokens: 700, cacheWriteTokens: 200, outputTokens: 30, reasoningTokens: undefined, estimated: false },
+    usage: { inputTokens: 1000, cachedInputTokens: 700, cacheWriteTokens: 200, cacheWrite1hTokens: 150, outputTokens: 30, reasoningTokens: undefined, estimated: false },
     extra: {},
   };
 }
@@ -51,7 +51,7 @@ describe('encodeAnthropicMessage', () => {
       ],
       stop_reason: 'tool_use',
       stop_sequence: null,
-      usage: { input_tokens: 100, cache_read_input_tokens: 700, cache_creation_input_tokens: 200, output_tokens: 30 },
+      usage: { input_tokens: 100, cache_read_input_tokens: 700, cache_creation_input_tokens: 200, cache_creation: { ephemeral_5m_input_tokens: 50, ephemeral_1h_input_tokens: 150 }, output_tokens: 30 },
     });
   });
 

@@ -36,6 +36,7 @@ export function encodeAnthropicUsage(usage: Usage | undefined): Record<string, u
     cache_read_input_tokens: cacheRead ?? null,
     output_tokens: usage?.outputTokens ?? 0,
   };
+  if (cacheWrite !== undefined) out['cache_creation'] = { ephemeral_5m_input_tokens: cacheWrite - (usage?.cacheWrite1hTokens ?? 0), ephemeral_1h_input_tokens: usage?.cacheWrite1hTokens ?? 0 };
   if (usage?.reasoningTokens !== undefined) out['output_tokens_details'] = { thinking_tokens: usage.reasoningTokens };
   return out;
 }
