@@ -22,21 +22,25 @@ export function compileStickiness(spec: RouterSpec, context: PlanContext): Route
 /**
  * A router's stickiness over what its route chose: a conversation held by a model goes to that
  * model first (the route's own plan follows), unless the route overrides stickiness or runs in
- * steps; whichever model serves then holds it.
+ * steps, or its policy compares costs and the holder, its cache reads priced in, loses
+ * (`weighHeld`); whichever model serves then holds it.
  */
 export function stick(sticky: RouterStickiness | undefined, chosen: Chosen, request: ChatRequest, overrides: boolean): Chosen {
   const { policy, choice } = chosen;
   if (!sticky || policy.multiStep) return chosen;
-  const { conversation, model } = sticky.memory.lookup(request);
+  const { conversation, model, cachedShare } = sticky.memory.lookup(request);
   const served = (spec: ModelSpec): void => {
-    if (sticky.plans.has(spec.name)) sticky.memory.remember(conversation, spec.name);
+    if (sticky.plans.has(spec.name)) sticky.memory.remember(conversation, spec.name, request);
     choice.served?.(spec);
   };
   const held = model === undefined ? undefined : sticky.plans.get(model);
-  if (!held || overrides) {
-    const shows: Stickiness = held && model !== undefined ? { conversation, outcome: 'overridden', model } : ConversationMemory.shows(conversation, undefined);
-    return { policy, choice: { ...choice, shows: { ...choice.shows, sticky: shows }, served } };
-  }
+  const leave = (shows: Stickiness): Chosen => ({ policy, choice: { ...choice, shows: { ...choice.shows, sticky: shows }, served } });
+  if (!held || model === undefined) return leave(ConversationMemory.shows(conversation, undefined));
+  if (overrides) return leave({ conversation, outcome: 'overridden', model });
+  // A policy that compares costs weighs the holder's cache reads against its own choice.
+  const weighed = policy.weighHeld?.(choice, { model, cachedShare });
+  if (weighed && !weighed.keep) return leave({ conversation, outcome: 'moved', model, prices: weighed.prices });
   const steps = [prependStepPlan(held, choice.steps[0] as StepPlan)];
-  return { policy, choice: { ...choice, steps, shows: { ...choice.shows, sticky: ConversationMemory.shows(conversation, model) }, served } };
+  const kept: Stickiness = { ...ConversationMemory.shows(conversation, model), ...(weighed ? { prices: weighed.prices } : {}) };
+  return { policy, choice: { ...choice, steps, shows: { ...choice.shows, sticky: kept }, served } };
 }

@@ -23,9 +23,12 @@ export type Signal =
 /**
  * What stickiness did (a `sticky` policy, or a router's `sticky`): kept the conversation (a hash of
  * its opening or of its session metadata) on the model that served its last turn, let routing
- * choose (`new`: no model holds it), or let a route marked `override_sticky` choose (`overridden`).
+ * choose (`new`: no model holds it), let a route marked `override_sticky` choose (`overridden`),
+ * or `moved` it because the route's policy compared costs and the holder lost. `prices`: what the
+ * policy compared, USD per 1M tokens (3 input : 1 output), the holder's input at its cache-read
+ * price for the share of the prompt it holds.
  */
-export type Stickiness = { conversation: string; outcome: 'kept' | 'new' | 'overridden'; model?: string };
+export type Stickiness = { conversation: string; outcome: 'kept' | 'new' | 'overridden' | 'moved'; model?: string; prices?: Record<string, number> };
 
 /**
  * What the router's LLM classifier did. `ok`: the model named a label; `cached`: the same text was

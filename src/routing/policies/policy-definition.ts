@@ -65,6 +65,12 @@ export type PolicyRunner = {
 export type CompiledPolicy = {
   choose(input: PolicyInput): PolicyChoice;
   run: PolicyRunner;
+  /**
+   * For a policy that compares costs: whether `held` (the model holding the conversation's prompt
+   * cache, `cachedShare` of this prompt in it) beats its own choice once its cache reads are priced
+   * in, and the prices compared. Without it, a sticky router keeps the holder.
+   */
+  weighHeld?(choice: PolicyChoice, held: { model: string; cachedShare: number }): { keep: boolean; prices: Record<string, number> } | undefined;
 };
 
 /**

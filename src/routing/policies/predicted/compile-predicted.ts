@@ -3,6 +3,7 @@ import { conversationTurns } from '../../../features/extract-routing-text.js';
 import type { CompiledPolicy, PolicyCompileContext } from '../policy-definition.js';
 import { sequenceRunner } from '../sequence-runner.js';
 import { compilePredictedPolicy, type PredictedTarget } from './compile-predicted-policy.js';
+import { weighHeldModel } from './weigh-held-model.js';
 
 /** Compiles `cheapest_above` or `strong_weak` on the router's trained classifier: per request, one prediction and a precomputed plan. */
 export function compilePredicted(target: PredictedTarget, context: PolicyCompileContext): CompiledPolicy {
@@ -16,5 +17,6 @@ export function compilePredicted(target: PredictedTarget, context: PolicyCompile
       return { steps: [plan], shows: { prediction } };
     },
     run: sequenceRunner,
+    ...(target.policy === 'cheapest_above' ? { weighHeld: weighHeldModel(context.plans.models) } : {}),
   };
 }

@@ -30,7 +30,7 @@ export const stickyPolicy = definePolicy({
         const { conversation, model } = memory.lookup(input.request);
         const kept = model === undefined ? undefined : plans.get(model);
         const served = (spec: { name: string }): void => {
-          if (plans.has(spec.name)) memory.remember(conversation, spec.name);
+          if (plans.has(spec.name)) memory.remember(conversation, spec.name, input.request);
         };
         if (kept) return { steps: kept, shows: { sticky: ConversationMemory.shows(conversation, model) }, served };
         const choice = inner.choose(input);
