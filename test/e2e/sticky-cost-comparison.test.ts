@@ -1,15 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseScoredData } from '../../src/learning/scored-data.js';
-import { DEFAULT_FEATURES, DEFAULT_LOGISTIC, trainRouter } from '../../src/learning/train-router.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import { openaiClient, traceOf } from '../support/policy-test-helpers.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
-import { syntheticPrompt } from '../support/synthetic-prompts.js';
+import { tinyRouterFile } from '../support/tiny-router-file.js';
 
 /**
  * A sticky router whose route runs `cheapest_above`: the model holding a conversation's prompt
@@ -23,26 +18,10 @@ let upstream: FakeUpstream;
 let running: TestGateway;
 let client: OpenAI;
 
-/** A tiny trained router that predicts every model clears the bound (min_quality 0 below). */
-function classifierFile(): string {
-  const lines = Array.from({ length: 120 }, (_, i) => JSON.stringify({ id: i, prompt: syntheticPrompt(i).prompt, scores: { cheap: 1, cachey: 1, pricey: 1 } }));
-  const { router } = trainRouter(parseScoredData(lines.join('\n'), 'tiny.jsonl'), {
-    rename: new Map(),
-    models: ['cheap', 'cachey', 'pricey'],
-    seed: 1,
-    holdout: 0,
-    features: DEFAULT_FEATURES,
-    logistic: DEFAULT_LOGISTIC,
-    dataName: 'tiny.jsonl',
-  });
-  const file = join(mkdtempSync(join(tmpdir(), 'switchyard-sticky-costs-')), 'router.json');
-  writeFileSync(file, JSON.stringify(router.toJSON()));
-  return file;
-}
-
 beforeAll(async () => {
   upstream = await startFakeUpstream();
-  const classifier = JSON.stringify(classifierFile());
+  // Every model scores 1: each clears the bound (min_quality 0 below).
+  const classifier = JSON.stringify(tinyRouterFile(['cheap', 'cachey', 'pricey'], () => 1));
   running = await startGateway(`
 providers:
   fake: { type: openai, base_url: "${upstream.url}", api_key: "sk-test-secret-key-123456", retry: { max_attempts: 1 }, circuit_breaker: { consecutive_failures: 1000, min_requests: 1000 } }

@@ -1,20 +1,16 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { ResolvedConfig } from '../../src/config/resolved-config.js';
 import { replay, ReplayError } from '../../src/evaluation/replay.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { parseScoredData } from '../../src/learning/scored-data.js';
-import { DEFAULT_FEATURES, DEFAULT_LOGISTIC, trainRouter } from '../../src/learning/train-router.js';
 import { offlineObstacle, POLICIES, targetModels } from '../../src/routing/policies/policy-registry.js';
 import { Routing } from '../../src/routing/routing.js';
 import { createChatRequest } from '../../src/spec/create-chat-request.js';
 import type { Decision } from '../../src/spec/decision.js';
 import type { StreamPart } from '../../src/spec/stream-part.js';
 import { defaultReply, startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
-import { syntheticPrompt } from '../support/synthetic-prompts.js';
+import { tinyRouterFile } from '../support/tiny-router-file.js';
 
 /**
  * The contract every routing policy keeps, run against each policy of the registry (Hono's shared
@@ -46,30 +42,10 @@ let upstream: FakeUpstream;
 let config: ResolvedConfig;
 let gateway: Gateway;
 
-/** A tiny trained router, so the policies that read predictions have one. */
-function classifierFile(): string {
-  const lines: string[] = [];
-  for (let i = 0; i < 120; i++) {
-    const { prompt, hard } = syntheticPrompt(i);
-    lines.push(JSON.stringify({ id: i, prompt, scores: { a: hard ? 0 : 1, b: 1 } }));
-  }
-  const { router } = trainRouter(parseScoredData(lines.join('\n'), 'tiny.jsonl'), {
-    rename: new Map(),
-    models: ['a', 'b'],
-    seed: 1,
-    holdout: 0,
-    features: DEFAULT_FEATURES,
-    logistic: DEFAULT_LOGISTIC,
-    dataName: 'tiny.jsonl',
-  });
-  const file = join(mkdtempSync(join(tmpdir(), 'switchyard-conformance-')), 'router.json');
-  writeFileSync(file, JSON.stringify(router.toJSON()));
-  return file;
-}
-
 beforeAll(async () => {
   upstream = await startFakeUpstream();
-  const classifier = classifierFile();
+  // The policies that read predictions get a classifier: the cheap model fails hard prompts.
+  const classifier = tinyRouterFile(['a', 'b'], (model, hard) => (model === 'a' && hard ? 0 : 1));
   const routers = Object.entries(FIXTURES)
     .map(([name, target]) => `  ${name}:\n    classifier: { type: trained, path: ${JSON.stringify(classifier)} }\n    fallbacks: { a: [c], b: [c] }\n    default: ${target}`)
     .join('\n');
