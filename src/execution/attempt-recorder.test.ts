@@ -29,4 +29,12 @@ describe('AttemptRecorder', () => {
     clean.warn([]);
     expect('warnings' in clean.succeeded(undefined)).toBe(false);
   });
+
+  it("keeps what a stream's provider adds to its warnings until the attempt ends", () => {
+    const recorder = new AttemptRecorder(spec);
+    const warnings: string[] = [];
+    recorder.warn(warnings);
+    warnings.push('dropped answer blocks the canonical result has no place for: server_tool_use');
+    expect(recorder.succeeded(undefined).warnings).toEqual(['dropped answer blocks the canonical result has no place for: server_tool_use']);
+  });
 });

@@ -29,9 +29,9 @@ export class AttemptRecorder {
     label.load?.started(spec.name);
   }
 
-  /** What the provider could not carry of the request for this model (kept on the Attempt). */
+  /** What the provider could not carry for this model (kept on the Attempt); a stream's list may grow until the attempt ends. */
   warn(warnings: readonly string[] | undefined): void {
-    if (warnings && warnings.length > 0) this.warnings = warnings;
+    this.warnings = warnings;
   }
 
   markFirstToken(): void {
@@ -66,7 +66,7 @@ export class AttemptRecorder {
       usage,
     };
     if (this.label.step !== undefined) attempt.step = this.label.step;
-    if (this.warnings) attempt.warnings = [...this.warnings];
+    if (this.warnings && this.warnings.length > 0) attempt.warnings = [...this.warnings];
     return attempt;
   }
 }

@@ -149,6 +149,24 @@ describe('Anthropic in, Anthropic out', () => {
     expect(response.headers.get('x-switchyard-cost-usd')).toBe(formatCost(expected));
   });
 
+  it('names the answer blocks it cannot carry on the attempt (server tools), and answers the rest', async () => {
+    const body = {
+      id: 'msg_srv',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-haiku-4-5',
+      content: [{ type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'news' } }, { type: 'text', text: 'Here is the news.' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 10, output_tokens: 5 },
+    };
+    anthropic.enqueue({ type: 'raw', status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const { data, response } = await client.messages.create({ model: 'agent', max_tokens: 100, messages: [{ role: 'user', content: 'News?' }] }).withResponse();
+    expect(data.content).toEqual([expect.objectContaining({ type: 'text', text: 'Here is the news.' })]);
+    const trace = running.gateway.traces.get(response.headers.get('x-switchyard-trace-id') ?? '');
+    expect(trace?.attempts[0]?.warnings).toEqual(['dropped answer blocks the canonical result has no place for: server_tool_use']);
+  });
+
   it('serves an overloaded first model from an OpenAI-compatible fallback before the first byte, invisibly', async () => {
     anthropic.enqueue({ type: 'error', error: 'overloaded_error' });
     const stream = client.messages.stream({ model: 'agent', max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] });

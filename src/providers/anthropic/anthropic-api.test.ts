@@ -102,6 +102,29 @@ function readEvents(events: Array<[string, unknown]>): StreamPart[] {
   return parts;
 }
 
+describe('answer blocks with no place in the canonical result', () => {
+  const serverBlocks = [
+    { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'x' } },
+    { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] },
+  ];
+
+  it('are named in a warning on a whole Message', () => {
+    const result = readMessage({ id: 'msg_1', content: [...serverBlocks, { type: 'text', text: 'Found it.' }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 } }, source, redact);
+    expect(result.choices[0]?.message.content).toBe('Found it.');
+    expect(result.warnings).toEqual(['dropped answer blocks the canonical result has no place for: server_tool_use, web_search_tool_result']);
+    expect(readMessage({ content: [{ type: 'text', text: 'ok' }] }, source, redact).warnings).toBeUndefined();
+  });
+
+  it('are reported once per type from a stream', () => {
+    const dropped: string[] = [];
+    const reader = new AnthropicEventReader(source, redact, (type) => dropped.push(type));
+    const parts: StreamPart[] = [];
+    for (const [index, block] of [...serverBlocks, serverBlocks[0]].entries()) reader.read('content_block_start', { type: 'content_block_start', index, content_block: block }, parts);
+    expect(dropped).toEqual(['server_tool_use', 'web_search_tool_result']);
+    expect(parts).toEqual([]);
+  });
+});
+
 describe('AnthropicEventReader', () => {
   it('turns a stream into parts: metadata, thinking with its signature, text, renumbered tool calls, finish, usage', () => {
     const parts = readEvents([

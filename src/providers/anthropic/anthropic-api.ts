@@ -10,9 +10,14 @@ import { mapAnthropicUsage } from './map-anthropic-usage.js';
 
 /**
  * Readers for the Messages API wire format: a Message → ChatResult, stream events → StreamParts.
- * They check the fields Switchyard reads; block types they do not know (server tools' blocks,
- * citations) are skipped, since Chat Completions has no place for them.
+ * They check the fields Switchyard reads; block types the canonical result has no place for (server
+ * tools' blocks) are dropped, each type named once in a warning on the attempt.
  */
+
+/** The warning for answer blocks that were dropped. */
+export function droppedBlocksWarning(types: Iterable<string>): string {
+  return `dropped answer blocks the canonical result has no place for: ${[...types].join(', ')}`;
+}
 
 /** Top-level fields a ChatResult already carries elsewhere, or that mean nothing to a client of another dialect. */
 const KNOWN_TOP_LEVEL = new Set(['id', 'type', 'role', 'model', 'content', 'stop_reason', 'usage']);
@@ -24,7 +29,7 @@ function extraFields(json: JsonRecord): Record<string, unknown> {
 }
 
 /** An assistant message in Chat Completions shape from a Message's content blocks. */
-function assistantMessage(content: unknown[]): ChatMessage {
+function assistantMessage(content: unknown[], skipped: Set<string>): ChatMessage {
   let text = '';
   let reasoning = '';
   const toolCalls: ToolCall[] = [];
@@ -51,6 +56,8 @@ function assistantMessage(content: unknown[]): ChatMessage {
           function: { name: readString(block['name']) ?? '', arguments: JSON.stringify(block['input'] ?? {}) },
         });
         break;
+      default:
+        skipped.add(String(block['type']));
     }
   }
   const message: ChatMessage = { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text };
@@ -70,14 +77,17 @@ export function readMessage(json: unknown, source: ProviderErrorSource, redact: 
     if (error) throw anthropicHttpError({ source, status: statusOfErrorType(error.type), fields: error, redact });
     throw new ProviderProtocolError(source, 'upstream answer has no `content` array');
   }
-  return {
+  const skipped = new Set<string>();
+  const result: ChatResult = {
     id: readString(json['id']),
     created: undefined,
     responseModel: readString(json['model']),
-    choices: [{ index: 0, message: assistantMessage(content), finishReason: mapAnthropicFinishReason(readString(json['stop_reason']), readString(json['stop_sequence'])) }],
+    choices: [{ index: 0, message: assistantMessage(content, skipped), finishReason: mapAnthropicFinishReason(readString(json['stop_reason']), readString(json['stop_sequence'])) }],
     usage: mapAnthropicUsage(json['usage']),
     extra: extraFields(json),
   };
+  if (skipped.size > 0) result.warnings = [droppedBlocksWarning(skipped)];
+  return result;
 }
 
 /**
@@ -93,7 +103,11 @@ export class AnthropicEventReader {
   constructor(
     private readonly source: ProviderErrorSource,
     private readonly redact: Redact,
+    /** Told the type of each block dropped (server tools' blocks), once per type. */
+    private readonly onDropped: (type: string) => void = () => {},
   ) {}
+
+  private readonly dropped = new Set<string>();
 
   read(event: string | undefined, json: unknown, parts: StreamPart[]): void {
     if (!isRecord(json)) throw new ProviderProtocolError(this.source, 'upstream stream event is not a JSON object');
@@ -148,6 +162,11 @@ export class AnthropicEventReader {
         this.toolIndexByBlock.set(index, toolIndex);
         parts.push({ type: 'tool-call-delta', choice: 0, toolIndex, id: readString(block['id']), name: readString(block['name']), argumentsDelta: '' });
         return;
+      }
+      default: {
+        const type = String(block['type']);
+        if (!this.dropped.has(type)) this.onDropped(type);
+        this.dropped.add(type);
       }
     }
   }

@@ -8,7 +8,7 @@ import type { Cancellation } from '../../util/cancellation.js';
 import { chatResultToParts } from '../../spec/chat-result-to-parts.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
-import { AnthropicEventReader, readMessage } from './anthropic-api.js';
+import { AnthropicEventReader, droppedBlocksWarning, readMessage } from './anthropic-api.js';
 import { postAnthropic } from './anthropic-transport.js';
 import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
 import { convertToAnthropicRequest, type AnthropicRequestOptions } from './convert-to-anthropic-request.js';
@@ -39,13 +39,14 @@ export class AnthropicChatModel implements LanguageModel {
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
     const { response, warnings } = await this.post(request, false, options.cancellation);
     const result = readMessage(await readJsonAnswer(this.settings.transport, response, options.cancellation), this.source, this.settings.transport.redact);
-    return warnings.length > 0 ? { ...result, warnings } : result;
+    const all = [...warnings, ...(result.warnings ?? [])];
+    return all.length > 0 ? { ...result, warnings: all } : result;
   }
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
     const { response, warnings } = await this.post(request, true, options.cancellation);
-    const stream: LanguageModelStream = { parts: this.parts(response, options.cancellation) };
-    return warnings.length > 0 ? { ...stream, warnings } : stream;
+    // The reader adds to `warnings` as the stream goes (blocks it drops); the attempt reads them when it ends.
+    return { parts: this.parts(response, options.cancellation, warnings), warnings };
   }
 
   private async post(request: ChatRequest, stream: boolean, cancellation: Cancellation): Promise<{ response: Dispatcher.ResponseData; warnings: string[] }> {
@@ -55,24 +56,26 @@ export class AnthropicChatModel implements LanguageModel {
     return { response, warnings: converted.warnings };
   }
 
-  private async *parts(response: Dispatcher.ResponseData, cancellation: Cancellation): AsyncGenerator<StreamPart> {
+  private async *parts(response: Dispatcher.ResponseData, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
     if (!String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
       // An upstream (a proxy in front of Anthropic) that answered in one piece: replay it as parts.
       try {
         const json = await readJsonAnswer(this.settings.transport, response, cancellation);
-        yield* chatResultToParts(readMessage(json, this.source, this.settings.transport.redact));
+        const result = readMessage(json, this.source, this.settings.transport.redact);
+        warnings.push(...(result.warnings ?? []));
+        yield* chatResultToParts(result);
       } catch (error) {
         yield { type: 'error', error: mapTransportError(error, this.source, cancellation) };
       }
       return;
     }
-    yield* this.readStream(response.body, cancellation);
+    yield* this.readStream(response.body, cancellation, warnings);
   }
 
-  private async *readStream(body: Dispatcher.ResponseData['body'], cancellation: Cancellation): AsyncGenerator<StreamPart> {
+  private async *readStream(body: Dispatcher.ResponseData['body'], cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
     const decoder = new SseDecoder();
     const utf8 = new TextDecoder();
-    const reader = new AnthropicEventReader(this.source, this.settings.transport.redact);
+    const reader = new AnthropicEventReader(this.source, this.settings.transport.redact, (type) => warnings.push(droppedBlocksWarning([type])));
     const parts: StreamPart[] = [];
     const handle = (event: string | undefined, data: string): void => {
       let json: unknown;
