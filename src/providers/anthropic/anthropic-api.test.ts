@@ -113,6 +113,8 @@ describe('answer blocks with no place in the canonical result', () => {
     expect(result.choices[0]?.message.content).toBe('Found it.');
     expect(result.warnings).toEqual(['dropped answer blocks the canonical result has no place for: server_tool_use, web_search_tool_result']);
     expect(readMessage({ content: [{ type: 'text', text: 'ok' }] }, source, redact).warnings).toBeUndefined();
+    const cited = readMessage({ content: [{ type: 'text', text: 'Per the doc.', citations: [{ type: 'char_location', cited_text: 'doc' }] }] }, source, redact);
+    expect(cited.warnings).toEqual(['dropped answer blocks the canonical result has no place for: citations']);
   });
 
   it('are reported once per type from a stream', () => {
@@ -120,7 +122,8 @@ describe('answer blocks with no place in the canonical result', () => {
     const reader = new AnthropicEventReader(source, redact, (type) => dropped.push(type));
     const parts: StreamPart[] = [];
     for (const [index, block] of [...serverBlocks, serverBlocks[0]].entries()) reader.read('content_block_start', { type: 'content_block_start', index, content_block: block }, parts);
-    expect(dropped).toEqual(['server_tool_use', 'web_search_tool_result']);
+    reader.read('content_block_delta', { type: 'content_block_delta', index: 3, delta: { type: 'citations_delta', citation: { type: 'char_location', cited_text: 'x' } } }, parts);
+    expect(dropped).toEqual(['server_tool_use', 'web_search_tool_result', 'citations']);
     expect(parts).toEqual([]);
   });
 });

@@ -39,6 +39,7 @@ function assistantMessage(content: unknown[], skipped: Set<string>): ChatMessage
     switch (block['type']) {
       case 'text':
         text += readString(block['text']) ?? '';
+        if (Array.isArray(block['citations']) && block['citations'].length > 0) skipped.add('citations');
         break;
       case 'thinking': {
         const thought = readString(block['thinking']) ?? '';
@@ -163,11 +164,8 @@ export class AnthropicEventReader {
         parts.push({ type: 'tool-call-delta', choice: 0, toolIndex, id: readString(block['id']), name: readString(block['name']), argumentsDelta: '' });
         return;
       }
-      default: {
-        const type = String(block['type']);
-        if (!this.dropped.has(type)) this.onDropped(type);
-        this.dropped.add(type);
-      }
+      default:
+        this.drop(String(block['type']));
     }
   }
 
@@ -196,7 +194,14 @@ export class AnthropicEventReader {
         if (fragment) parts.push({ type: 'tool-call-delta', choice: 0, toolIndex, id: undefined, name: undefined, argumentsDelta: fragment });
         return;
       }
+      case 'citations_delta':
+        return this.drop('citations');
     }
+  }
+
+  private drop(type: string): void {
+    if (!this.dropped.has(type)) this.onDropped(type);
+    this.dropped.add(type);
   }
 
   private messageDelta(json: JsonRecord, parts: StreamPart[]): void {
