@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeScript, startFakeHttpServer, type ScriptedFake } from './fake-http-server.js';
 import type Anthropic from '@anthropic-ai/sdk';
 import { FakePromptCache, fakeTokens, promptBlocks, promptTokens } from './fake-prompt-cache.js';
 
@@ -123,19 +123,13 @@ export type FakeAnthropicOptions = {
   now?: () => number;
 };
 
-export type FakeAnthropicUpstream = {
-  /** Base URL without `/v1`, as the Anthropic SDK's `baseURL` and Claude Code's `ANTHROPIC_BASE_URL` take it. */
-  url: string;
-  requests: RecordedAnthropicRequest[];
-  /** Sets how every following `/v1/messages` and `/v1/messages/count_tokens` request is answered (default: `{ type: 'message' }`). */
-  respond(responder: AnthropicResponder | FakeAnthropicResponse): void;
-  /** Answers the next such requests with these, in order, then falls back to the responder. */
-  enqueue(...responses: FakeAnthropicResponse[]): void;
-  /** `/v1/messages` requests for one model id. */
-  requestsFor(model: string): RecordedAnthropicRequest[];
+/**
+ * `url` has no `/v1`, as the Anthropic SDK's `baseURL` and Claude Code's `ANTHROPIC_BASE_URL` take
+ * it; the scripts answer `/v1/messages` and `/v1/messages/count_tokens` (default `{ type: 'message' }`).
+ */
+export type FakeAnthropicUpstream = ScriptedFake<RecordedAnthropicRequest, FakeAnthropicResponse> & {
   /** Forgets every cached prefix. */
   clearCache(): void;
-  close(): Promise<void>;
 };
 
 const DEFAULT_MODELS = ['claude-opus-4-8', 'claude-sonnet-4-6', 'claude-haiku-4-5'];
@@ -148,84 +142,44 @@ export function defaultAnthropicReply(model: string): string {
 
 export async function startFakeAnthropicUpstream(options: FakeAnthropicOptions = {}): Promise<FakeAnthropicUpstream> {
   const requests: RecordedAnthropicRequest[] = [];
-  const queue: FakeAnthropicResponse[] = [];
-  let responder: AnthropicResponder = () => ({ type: 'message' });
+  const script = new FakeScript<RecordedAnthropicRequest, FakeAnthropicResponse>(() => ({ type: 'message' }));
   const cache = new FakePromptCache(options.now ?? Date.now, options.minCacheTokens ?? 0);
   const models = options.models ?? DEFAULT_MODELS;
-  const sockets = new Set<Socket>();
   let sequence = 0;
 
-  const server: Server = createServer((incoming, response) => {
-    void handle(incoming, response);
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    let body: Record<string, unknown> | undefined;
-    try {
-      body = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      body = undefined;
-    }
-    const closed = new Promise<'completed' | 'aborted'>((resolve) => {
-      response.on('close', () => resolve(response.writableFinished ? 'completed' : 'aborted'));
-    });
-    const path = incoming.url ?? '';
+  const server = await startFakeHttpServer(async ({ method, path, headers, text, body, closed }, response) => {
     const recorded: RecordedAnthropicRequest = {
-      method: incoming.method ?? '',
+      method,
       path,
       pathname: path.split('?')[0] ?? '',
-      headers: incoming.headers,
+      headers,
       body,
-      betas: headerValue(incoming.headers['anthropic-beta'])?.split(',').map((beta) => beta.trim()).filter(Boolean) ?? [],
+      betas: headerValue(headers['anthropic-beta'])?.split(',').map((beta) => beta.trim()).filter(Boolean) ?? [],
       requestId: `req_fake${String(++sequence).padStart(6, '0')}`,
       closed,
       eventsWritten: 0,
     };
     requests.push(recorded);
     response.setHeader('request-id', recorded.requestId);
-    try {
-      const refusal = refusalOf(recorded, text, options.apiKey);
-      if (refusal) return sendError(response, recorded, { type: 'error', ...refusal });
-      if (recorded.method === 'GET' && recorded.pathname.startsWith('/v1/models')) return listModels(recorded, response, models);
-      await answer(queue.shift() ?? responder(recorded), recorded, response, cache);
-    } catch {
-      // The client went away mid-answer; nothing to do.
-    }
-  }
+    const refusal = refusalOf(recorded, text, options.apiKey);
+    if (refusal) return sendError(response, recorded, { type: 'error', ...refusal });
+    if (recorded.method === 'GET' && recorded.pathname.startsWith('/v1/models')) return listModels(recorded, response, models);
+    await answer(script.next(recorded), recorded, response, cache);
+  });
 
   return {
-    url: await listen(server),
+    url: server.origin,
     requests,
-    respond(next) {
-      responder = typeof next === 'function' ? next : () => next;
-    },
-    enqueue(...responses) {
-      queue.push(...responses);
-    },
+    respond: (next) => script.respond(next),
+    enqueue: (...responses) => script.enqueue(...responses),
     requestsFor(model) {
       return requests.filter((request) => request.pathname === '/v1/messages' && request.body?.['model'] === model);
     },
     clearCache() {
       cache.clear();
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

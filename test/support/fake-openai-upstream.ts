@@ -1,5 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { FakeScript, startFakeHttpServer, type ScriptedFake } from './fake-http-server.js';
 
 /**
  * A fake OpenAI-compatible upstream: a real HTTP server on 127.0.0.1 that speaks the Chat
@@ -63,18 +63,8 @@ export type RecordedRequest = {
 
 export type Responder = (request: RecordedRequest) => FakeResponse;
 
-export type FakeUpstream = {
-  /** Base URL including `/v1`, as a provider's `base_url`. */
-  url: string;
-  requests: RecordedRequest[];
-  /** Sets how every following request is answered (default: a completion naming the model). */
-  respond(responder: Responder | FakeResponse): void;
-  /** Answers the next requests with these, in order, then falls back to the responder. */
-  enqueue(...responses: FakeResponse[]): void;
-  /** Requests for one wire model id. */
-  requestsFor(model: string): RecordedRequest[];
-  close(): Promise<void>;
-};
+/** `url` includes `/v1`, as a provider's `base_url`; the default answer is a completion naming the model. */
+export type FakeUpstream = ScriptedFake<RecordedRequest, FakeResponse>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,64 +74,24 @@ export function defaultReply(model: string): string {
 
 export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
-  const queue: FakeResponse[] = [];
-  let responder: Responder = (request) =>
-    request.path.endsWith('/embeddings') ? { type: 'embedding' } : { type: 'completion', text: defaultReply(String(request.body?.['model'])) };
-  const sockets = new Set<Socket>();
-
-  const server: Server = createServer((incoming, response) => {
-    void handle(incoming, response);
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-
-  async function handle(incoming: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of incoming) chunks.push(chunk as Buffer);
-    let body: Record<string, unknown> | undefined;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-    } catch {
-      body = undefined;
-    }
-    const closed = new Promise<'completed' | 'aborted'>((resolve) => {
-      response.on('close', () => resolve(response.writableFinished ? 'completed' : 'aborted'));
-    });
-    const recorded: RecordedRequest = { method: incoming.method ?? '', path: incoming.url ?? '', headers: incoming.headers, body, closed, eventsWritten: 0 };
+  const script = new FakeScript<RecordedRequest, FakeResponse>((request) =>
+    request.path.endsWith('/embeddings') ? { type: 'embedding' } : { type: 'completion', text: defaultReply(String(request.body?.['model'])) },
+  );
+  const server = await startFakeHttpServer(async ({ method, path, headers, body, closed }, response) => {
+    const recorded: RecordedRequest = { method, path, headers, body, closed, eventsWritten: 0 };
     requests.push(recorded);
-    const scripted = queue.shift() ?? responder(recorded);
-    try {
-      await answer(scripted, recorded, response);
-    } catch {
-      // The client went away mid-answer; nothing to do.
-    }
-  }
-
+    await answer(script.next(recorded), recorded, response);
+  });
   return {
-    url: await listen(server),
+    url: `${server.origin}/v1`,
     requests,
-    respond(next) {
-      responder = typeof next === 'function' ? next : () => next;
-    },
-    enqueue(...responses) {
-      queue.push(...responses);
-    },
+    respond: (next) => script.respond(next),
+    enqueue: (...responses) => script.enqueue(...responses),
     requestsFor(model) {
       return requests.filter((request) => request.body?.['model'] === model);
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: server.close,
   };
-}
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return `http://127.0.0.1:${port}/v1`;
 }
 
 async function answer(scripted: FakeResponse, request: RecordedRequest, response: ServerResponse): Promise<void> {
