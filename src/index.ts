@@ -2,9 +2,9 @@
  * Switchyard as a library: the same core the gateway and CLI run on.
  *
  * @example
- * const config = loadConfigFile('switchyard.yaml');
- * const gateway = await Gateway.create(config);
- * const { decision } = gateway.route(request);
+ * const gateway = await Gateway.create(loadConfigFile('switchyard.yaml'));
+ * const request = fromChatCompletionsBody({ model: 'auto', messages: [{ role: 'user', content: 'Hello' }] });
+ * const { decision } = await gateway.route(request);
  */
 export { Gateway, type CallContext, type GatewayOptions, type GenerateOutcome, type StreamOutcome } from './gateway/gateway.js';
 export { RecentTraces, type TraceSink } from './gateway/trace-sink.js';
@@ -16,6 +16,7 @@ export type { RouterSpec, RouteSpec } from './routing/router-spec.js';
 export type { TargetSpec } from './routing/policies/policy-registry.js';
 export { Routing, type RoutingHints, type RoutingResult } from './routing/routing.js';
 export { createServer, startServer, type RunningServer } from './server/create-server.js';
+export { fromChatCompletionsBody, fromMessagesBody } from './server/wire-bodies.js';
 export { computeCost } from './cost/compute-cost.js';
 export { BUILTIN_CATALOG_SOURCE, BUILTIN_MODELS } from './catalog/builtin-catalog.js';
 export { SwitchyardError, type ErrorKind } from './errors/switchyard-error.js';
