@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../spec/chat-request.js';
+import { declaresTools, hasContentPart } from '../spec/request-contents.js';
 import type { Candidate, FilteredCandidate } from '../spec/decision.js';
 import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 import { estimatePromptTokens, promptTokenBounds } from '../tokens/estimate-usage.js';
@@ -24,14 +25,11 @@ export function requiredCapabilities(request: ChatRequest): Need[] {
   const hasToolHistory = request.messages.some(
     (message) => message.role === 'tool' || message.role === 'function' || (message.tool_calls?.length ?? 0) > 0 || message['function_call'] != null,
   );
-  // `functions` is the legacy form of `tools`.
-  const legacyFunctions = Array.isArray(request.passthrough['functions']) && request.passthrough['functions'].length > 0;
-  if ((request.tools?.length ?? 0) > 0 || legacyFunctions || hasToolHistory) needs.push({ capability: 'tools', label: 'tool calling' });
+  if (declaresTools(request) || hasToolHistory) needs.push({ capability: 'tools', label: 'tool calling' });
   if (request.responseFormat?.type === 'json_schema') needs.push({ capability: 'jsonSchema', label: 'structured output (json_schema)' });
-  const hasPart = (type: string): boolean => request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === type));
-  if (hasPart('image_url')) needs.push({ capability: 'vision', label: 'image input' });
+  if (hasContentPart(request, 'image_url')) needs.push({ capability: 'vision', label: 'image input' });
   // The APIs that read PDFs (Anthropic, OpenAI, Gemini) read their pages as images: a text-only model cannot.
-  if (hasPart('file')) needs.push({ capability: 'vision', label: 'document input (PDF)' });
+  if (hasContentPart(request, 'file')) needs.push({ capability: 'vision', label: 'document input (PDF)' });
   if (request.stream) needs.push({ capability: 'streaming', label: 'streaming' });
   return needs;
 }

@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../../spec/chat-request.js';
+import { declaresTools, hasContentPart } from '../../spec/request-contents.js';
 import { asksForThinking } from './asks-for-thinking.js';
 
 /** What rule conditions read from a request besides its text; each computed on first use, then kept. */
@@ -15,9 +16,8 @@ export function requestTraits(request: ChatRequest): RequestTraits {
   let hasImages: boolean | undefined;
   let thinking: boolean | undefined;
   return {
-    hasTools: () => (request.tools?.length ?? 0) > 0 || (Array.isArray(request.passthrough['functions']) && request.passthrough['functions'].length > 0),
-    hasImages: () =>
-      (hasImages ??= request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url'))),
+    hasTools: () => declaresTools(request),
+    hasImages: () => (hasImages ??= hasContentPart(request, 'image_url')),
     thinking: () => (thinking ??= asksForThinking(request)),
   };
 }
