@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import OpenAI from 'openai';
-import { pino } from 'pino';
+import { capturingLogger } from '../support/capturing-logger.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BUILTIN_MODELS } from '../../src/catalog/builtin-catalog.js';
 import { formatCost } from '../../src/cost/compute-cost.js';
@@ -26,15 +25,7 @@ const logLines: string[] = [];
 beforeAll(async () => {
   anthropic = await startFakeAnthropicUpstream({ apiKey: KEY });
   openaiUpstream = await startFakeUpstream();
-  const logger = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk: Buffer | string, _encoding, callback) {
-        logLines.push(String(chunk));
-        callback();
-      },
-    }),
-  );
+  const logger = capturingLogger(logLines);
   running = await startGateway(
     `
 providers:

@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { Writable } from 'node:stream';
 import OpenAI from 'openai';
-import { pino, type Logger } from 'pino';
+import { capturingLogger } from '../support/capturing-logger.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
@@ -68,18 +67,6 @@ function increments(before: Map<string, number>, after: Map<string, number>): Re
   const changed: Record<string, number> = {};
   for (const [key, value] of after) if (value !== (before.get(key) ?? 0)) changed[key] = value - (before.get(key) ?? 0);
   return changed;
-}
-
-function capturingLogger(lines: string[]): Logger {
-  return pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk: Buffer | string, _encoding, callback) {
-        lines.push(String(chunk));
-        callback();
-      },
-    }),
-  );
 }
 
 const refusals = (lines: string[]): LogLine[] => lines.map((line) => JSON.parse(line) as LogLine).filter((line) => line.msg === 'request refused');

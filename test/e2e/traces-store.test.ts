@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { capturingLogger } from '../support/capturing-logger.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CliIo } from '../../src/cli/cli-io.js';
 import { runCli } from '../../src/cli/run-cli.js';
@@ -82,13 +82,7 @@ async function runCliCapture(args: string[]): Promise<{ code: number; out: strin
 
 function captureLogs(): { logger: Logger; text: () => string } {
   const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      chunks.push(String(chunk));
-      callback();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), text: () => chunks.join('') };
+  return { logger: capturingLogger(chunks), text: () => chunks.join('') };
 }
 
 type Sample = { name: string; labels: Record<string, string>; value: number };

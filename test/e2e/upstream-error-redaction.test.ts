@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import OpenAI from 'openai';
-import { pino } from 'pino';
+import { capturingLogger } from '../support/capturing-logger.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeUpstream, type FakeResponse, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
@@ -17,15 +16,7 @@ const logLines: string[] = [];
 
 beforeAll(async () => {
   upstream = await startFakeUpstream();
-  const logger = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk: Buffer | string, _encoding, callback) {
-        logLines.push(String(chunk));
-        callback();
-      },
-    }),
-  );
+  const logger = capturingLogger(logLines);
   running = await startGateway(
     `
 providers:
