@@ -17,5 +17,7 @@ export type BuiltinModelEntry = {
     vision: boolean;
     streaming: boolean;
     reasoning: boolean;
+    /** OpenAI's built-in Responses tools (web search, file search, ...); absent: unknown. */
+    builtin_tools?: boolean;
   };
 };

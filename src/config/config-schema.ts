@@ -120,6 +120,7 @@ export const CapabilitiesSchema = z.strictObject({
   vision: z.boolean().optional(),
   streaming: z.boolean().optional(),
   reasoning: z.boolean().optional(),
+  builtin_tools: z.boolean().optional(),
 });
 
 /** A `models:` entry as written. Fields may be omitted when a built-in catalog entry supplies them. */

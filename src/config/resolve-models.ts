@@ -108,6 +108,7 @@ function mergeCapabilities(
     vision: override?.vision ?? base?.vision,
     streaming: override?.streaming ?? base?.streaming,
     reasoning: override?.reasoning ?? base?.reasoning,
+    builtinTools: override?.builtin_tools ?? base?.builtin_tools,
   };
 }
 

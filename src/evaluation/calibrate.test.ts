@@ -260,7 +260,7 @@ describe('policy-sweep', () => {
       price: { input: price, cachedInput: undefined, cacheWrite: undefined, output: price },
       contextWindow: undefined,
       maxOutput: undefined,
-      capabilities: { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined },
+      capabilities: { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined, builtinTools: undefined },
       reliability: DEFAULT_RELIABILITY,
       origin: 'config',
     });

@@ -61,7 +61,7 @@ function spec(name: string, overrides: Overrides = {}): ModelSpec {
     price: { input: 1, cachedInput: undefined, cacheWrite: undefined, output: 2 },
     contextWindow: undefined,
     maxOutput: undefined,
-    capabilities: { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined },
+    capabilities: { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined, builtinTools: undefined },
     reliability: {
       retry: { ...DEFAULT_RELIABILITY.retry, ...overrides.retry },
       timeout: { ...DEFAULT_RELIABILITY.timeout, ...overrides.timeout },

@@ -15,7 +15,7 @@ vi.mock('../tokens/estimate-usage.js', async (importOriginal) => {
   return { ...actual, estimatePromptTokens: vi.fn(actual.estimatePromptTokens) };
 });
 
-const UNKNOWN: ModelCapabilities = { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined };
+const UNKNOWN: ModelCapabilities = { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined, builtinTools: undefined };
 
 function spec(name: string, options: { contextWindow?: number; maxOutput?: number; capabilities?: Partial<ModelCapabilities> } = {}): ModelSpec {
   return {

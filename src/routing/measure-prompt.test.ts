@@ -18,7 +18,7 @@ function spec(name: string, contextWindow: number | undefined): ModelSpec {
     price: { input: 1, cachedInput: undefined, cacheWrite: undefined, output: 2 },
     contextWindow,
     maxOutput: undefined,
-    capabilities: { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined },
+    capabilities: { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined, builtinTools: undefined },
     reliability: DEFAULT_RELIABILITY,
     origin: 'config',
   };

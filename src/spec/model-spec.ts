@@ -19,6 +19,8 @@ export type ModelCapabilities = {
   vision: boolean | undefined;
   streaming: boolean | undefined;
   reasoning: boolean | undefined;
+  /** Runs OpenAI's built-in Responses tools (web search, file search, code interpreter, computer use): only OpenAI's Responses API does. */
+  builtinTools: boolean | undefined;
 };
 
 /** One model at one provider: where it is, what it costs, what it can do. */

@@ -24,7 +24,7 @@ const spec: ModelSpec = {
   price: { input: 1, cachedInput: 0.1, cacheWrite: 1.25, output: 5 },
   contextWindow: 200000,
   maxOutput: 64000,
-  capabilities: { tools: true, jsonSchema: true, vision: true, streaming: true, reasoning: true },
+  capabilities: { tools: true, jsonSchema: true, vision: true, streaming: true, reasoning: true, builtinTools: false },
   reliability: DEFAULT_RELIABILITY,
   origin: 'config',
 };

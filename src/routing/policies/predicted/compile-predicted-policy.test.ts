@@ -14,7 +14,7 @@ function model(name: string, provider: string, input: number, output: number): M
     price: { input, cachedInput: undefined, cacheWrite: undefined, output },
     contextWindow: undefined,
     maxOutput: undefined,
-    capabilities: { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined },
+    capabilities: { tools: undefined, jsonSchema: undefined, vision: undefined, streaming: undefined, reasoning: undefined, builtinTools: undefined },
     reliability: DEFAULT_RELIABILITY,
     origin: 'config',
   };
