@@ -14,10 +14,7 @@ export function createApiKeyCheck(keys: readonly string[]): ((headers: IncomingH
   if (keys.length === 0) return undefined;
   const digests = keys.map(digest);
   return (headers) => {
-    const authorization = headers['authorization'];
-    const bearer = typeof authorization === 'string' && /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '').trim() : undefined;
-    const apiKey = headers['x-api-key'];
-    const presented = bearer ?? (typeof apiKey === 'string' ? apiKey.trim() : undefined);
+    const presented = presentedKey(headers);
     if (presented === undefined || presented === '') {
       throw new AuthenticationError('Missing API key: send the gateway key as "Authorization: Bearer <key>" or "x-api-key: <key>".');
     }
@@ -26,4 +23,12 @@ export function createApiKeyCheck(keys: readonly string[]): ((headers: IncomingH
     for (const known of digests) valid = timingSafeEqual(candidate, known) || valid;
     if (!valid) throw new AuthenticationError('Invalid API key.');
   };
+}
+
+/** The key a client presented: `Authorization: Bearer` (OpenAI SDKs), else `x-api-key` (Anthropic SDKs). */
+export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
+  const authorization = headers['authorization'];
+  const bearer = typeof authorization === 'string' && /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '').trim() : undefined;
+  const apiKey = headers['x-api-key'];
+  return bearer ?? (typeof apiKey === 'string' ? apiKey.trim() : undefined);
 }

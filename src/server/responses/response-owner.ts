@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { presentedKey } from '../check-api-key.js';
 
 /**
  * Who a stored response belongs to: a digest of the gateway key the caller presented (as the key
@@ -8,9 +9,6 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 export function responseOwner(headers: IncomingHttpHeaders, keysRequired: boolean): string | undefined {
   if (!keysRequired) return undefined;
-  const authorization = headers['authorization'];
-  const bearer = typeof authorization === 'string' && /^bearer\s+/i.test(authorization) ? authorization.replace(/^bearer\s+/i, '').trim() : undefined;
-  const apiKey = headers['x-api-key'];
-  const presented = bearer ?? (typeof apiKey === 'string' ? apiKey.trim() : undefined);
+  const presented = presentedKey(headers);
   return presented === undefined ? undefined : hash('sha256', `switchyard-response-owner:${presented}`, 'hex');
 }
