@@ -8,6 +8,10 @@
  */
 export { Gateway, type CallContext, type GatewayOptions, type GenerateOutcome, type StreamOutcome } from './gateway/gateway.js';
 export { RecentTraces, type TraceSink } from './gateway/trace-sink.js';
+export type { EmbedOutcome } from './gateway/gateway-embed.js';
+export type { EmbeddingInput, EmbeddingRequest } from './spec/embedding-request.js';
+export type { EmbeddingModel, EmbeddingVector, EmbedOptions } from './spec/embedding-model.js';
+export type { BatchItem, BatchOptions, BatchOutcome, BatchResult } from './gateway/gateway-batch.js';
 export { Cancellation, CancellationSource } from './util/cancellation.js';
 export { findConfig, loadConfig, loadConfigFile, loadQuickstartConfig, parseConfig, QUICKSTART_CONFIG_PATH } from './config/load-config.js';
 export type { ResolvedConfig } from './config/resolved-config.js';
@@ -16,7 +20,7 @@ export type { RouterSpec, RouteSpec } from './routing/router-spec.js';
 export type { TargetSpec } from './routing/policies/policy-registry.js';
 export { Routing, type RoutingHints, type RoutingResult } from './routing/routing.js';
 export { createServer, startServer, type RunningServer } from './server/create-server.js';
-export { fromChatCompletionsBody, fromMessagesBody } from './server/wire-bodies.js';
+export { fromChatCompletionsBody, fromMessagesBody, fromResponsesBody } from './server/wire-bodies.js';
 export { computeCost } from './cost/compute-cost.js';
 export { BUILTIN_CATALOG_SOURCE, BUILTIN_MODELS } from './catalog/builtin-catalog.js';
 export { SwitchyardError, type ErrorKind } from './errors/switchyard-error.js';

@@ -8,7 +8,7 @@ const GATEWAY_KEY = 'bench-gateway-key';
 
 /**
  * What a client of each edge sends: its path, headers, and how its stream shows the first content
- * token and a clean end. `openai` is Chat Completions; `anthropic` the Messages API.
+ * token and a clean end. `openai` is Chat Completions; `anthropic` the Messages API; `responses` the Responses API.
  */
 const DIALECTS = {
   openai: {
@@ -22,6 +22,12 @@ const DIALECTS = {
     headers: { 'content-type': 'application/json', 'x-api-key': GATEWAY_KEY, 'anthropic-version': '2023-06-01' },
     firstToken: '"text":"The"',
     end: 'event: message_stop',
+  },
+  responses: {
+    path: '/v1/responses',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` },
+    firstToken: '"delta":"The"',
+    end: 'event: response.completed',
   },
 };
 const HEADERS = DIALECTS.openai.headers;
@@ -45,6 +51,14 @@ export function requestBodies(stream, dialect = 'openai') {
       const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
       const turns = messages.filter((message) => message.role !== 'system');
       return JSON.stringify({ model: 'auto', max_tokens: 256, ...(system.length > 0 ? { system: system.join('\n') } : {}), messages: turns, ...(stream ? { stream: true } : {}) });
+    });
+  }
+  if (dialect === 'responses') {
+    // The same conversations as Responses requests: the system prompt as instructions, the turns as input messages, the metadata kept.
+    return bodies.map(({ messages, metadata }) => {
+      const system = messages.filter((message) => message.role === 'system').map((message) => message.content);
+      const input = messages.filter((message) => message.role !== 'system');
+      return JSON.stringify({ model: 'auto', ...(system.length > 0 ? { instructions: system.join('\n') } : {}), input, ...(metadata ? { metadata } : {}), ...(stream ? { stream: true } : {}) });
     });
   }
   return bodies.map((body) => JSON.stringify({ model: 'auto', ...body, ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}) }));

@@ -7,6 +7,8 @@ const PROVIDERS = ['openai', 'anthropic', 'google', 'deepseek', 'groq', 'togethe
 const HOSTING_PROVIDERS = ['groq', 'together', 'openrouter'];
 
 const entries: Array<[string, BuiltinModelEntry]> = Object.entries(BUILTIN_MODELS);
+/** Chat models whose vendor says they do not stream (see their entries). */
+const NOT_STREAMING = new Set(['o3-pro']);
 
 describe('BUILTIN_CATALOG_SOURCE', () => {
   it('names a retrieval date and at least one source', () => {
@@ -42,8 +44,12 @@ describe('BUILTIN_MODELS', () => {
 
   it.each(entries)('%s: limits are sane', (key, entry) => {
     expect(Number.isInteger(entry.context_window), `${key}: context_window must be an integer`).toBe(true);
-    expect(Number.isInteger(entry.max_output), `${key}: max_output must be an integer`).toBe(true);
     expect(entry.context_window, `${key}: context_window must be >= 1000`).toBeGreaterThanOrEqual(1000);
+    if (entry.embedding) {
+      expect(entry.max_output, `${key}: an embedding model writes no tokens: no max_output`).toBeUndefined();
+      return;
+    }
+    expect(Number.isInteger(entry.max_output), `${key}: max_output must be an integer`).toBe(true);
     expect(entry.max_output, `${key}: max_output must be > 0`).toBeGreaterThan(0);
     expect(entry.max_output, `${key}: max_output must be <= context_window`).toBeLessThanOrEqual(entry.context_window);
   });
@@ -55,10 +61,18 @@ describe('BUILTIN_MODELS', () => {
     expect(key, `${key}: key must be "${expectedKey}"`).toBe(expectedKey);
   });
 
-  it.each(entries)('%s: capabilities are all booleans and streaming is on', (key, entry) => {
+  it.each(entries)('%s: capabilities are all booleans and chat models stream', (key, entry) => {
     for (const [name, value] of Object.entries(entry.capabilities)) {
       expect(typeof value, `${key}: capabilities.${name} must be a boolean`).toBe('boolean');
     }
-    expect(entry.capabilities.streaming, `${key}: capabilities.streaming must be true`).toBe(true);
+    // Embedding models answer in one piece; chat models all stream, but for those OpenAI lists as not streaming.
+    const streams = !entry.embedding && !NOT_STREAMING.has(key);
+    expect(entry.capabilities.streaming, `${key}: capabilities.streaming must be ${streams}`).toBe(streams);
+  });
+
+  it.each(entries.filter(([, entry]) => entry.embedding))('%s: an embedding model has dimensions, bills input only, and can do nothing else', (key, entry) => {
+    expect(Number.isInteger(entry.embedding?.dimensions) && (entry.embedding?.dimensions ?? 0) > 0, `${key}: embedding.dimensions must be a positive integer`).toBe(true);
+    expect(entry.price.output, `${key}: price.output must be 0`).toBe(0);
+    expect(Object.values(entry.capabilities).some(Boolean), `${key}: no chat capability`).toBe(false);
   });
 });

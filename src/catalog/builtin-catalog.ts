@@ -22,9 +22,10 @@
  *   LiteLLM omits counts as false. `streaming` is true for all of these chat models.
  *
  * Models were left out when the snapshot marks them retired before the read date (e.g.
- * claude-opus-4-1, retired 2026-08-05), when they only serve OpenAI's Responses API (o3-pro,
- * gpt-5.x-pro, *-codex), or when the vendor has retired the id (deepseek-chat and
+ * claude-opus-4-1, retired 2026-08-05), or when the vendor has retired the id (deepseek-chat and
  * deepseek-reasoner were retired 2026-07-24 in favour of deepseek-v4-flash / deepseek-v4-pro).
+ * Models OpenAI serves through its Responses API only (o3-pro, gpt-5.5-pro, the *-codex models)
+ * are listed with `api: 'responses'`; older snapshots and pro models of the same family are not.
  *
  * Keys: first-party models use the vendor's own id (`gpt-4o-mini`); models served by Groq,
  * Together or OpenRouter use `<vendor>/<wire id>` (`groq/llama-3.3-70b-versatile`), and `model`
@@ -190,6 +191,97 @@ export const BUILTIN_MODELS = {
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
   },
 
+  // Responses-only models (`api: 'responses'`): OpenAI serves them on `POST /v1/responses` alone
+  // (LiteLLM's `mode: "responses"`, `supported_endpoints` without `/v1/chat/completions`). A
+  // `type: openai` provider calls them through the Responses API by themselves, whatever its `api`.
+  // No cache-read price for o3-pro (none on OpenAI's pricing page or in LiteLLM).
+  // `streaming: false` for o3-pro: OpenAI's model page lists streaming as not supported, and LiteLLM
+  // gives it no `supports_native_streaming`.
+  'o3-pro': {
+    provider: 'openai',
+    model: 'o3-pro',
+    price: { input: 20, output: 80 },
+    context_window: 200000,
+    max_output: 100000,
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: false, reasoning: true },
+    api: 'responses',
+  },
+  // Above 272k input tokens: $60 in / $6 cached / $270 out. No structured outputs (LiteLLM: supports_response_schema false).
+  'gpt-5.5-pro': {
+    provider: 'openai',
+    model: 'gpt-5.5-pro',
+    price: { input: 30, cached_input: 3, output: 180 },
+    context_window: 1050000,
+    max_output: 128000,
+    capabilities: { tools: true, json_schema: false, vision: true, streaming: true, reasoning: true },
+    api: 'responses',
+  },
+  'gpt-5-codex': {
+    provider: 'openai',
+    model: 'gpt-5-codex',
+    price: { input: 1.25, cached_input: 0.125, output: 10 },
+    context_window: 272000,
+    max_output: 128000,
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
+    api: 'responses',
+  },
+  'gpt-5.1-codex-mini': {
+    provider: 'openai',
+    model: 'gpt-5.1-codex-mini',
+    price: { input: 0.25, cached_input: 0.025, output: 2 },
+    context_window: 272000,
+    max_output: 128000,
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
+    api: 'responses',
+  },
+  'gpt-5.3-codex': {
+    provider: 'openai',
+    model: 'gpt-5.3-codex',
+    price: { input: 1.75, cached_input: 0.175, output: 14 },
+    context_window: 272000,
+    max_output: 128000,
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
+    api: 'responses',
+  },
+  // The Codex CLI's former default (a fine-tuned o4-mini); cache reads at 25% of input, not the usual 10%.
+  'codex-mini-latest': {
+    provider: 'openai',
+    model: 'codex-mini-latest',
+    price: { input: 1.5, cached_input: 0.375, output: 6 },
+    context_window: 200000,
+    max_output: 100000,
+    capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
+    api: 'responses',
+  },
+
+  // Embedding models (`/v1/embeddings`, never chat): `context_window` is the longest input (LiteLLM's
+  // max_input_tokens), `embedding.dimensions` the vector length (its output_vector_size); they bill
+  // input tokens only. text-embedding-3-* can return shorter vectors (`dimensions`); ada-002 cannot.
+  'text-embedding-3-small': {
+    provider: 'openai',
+    model: 'text-embedding-3-small',
+    price: { input: 0.02, output: 0 },
+    context_window: 8191,
+    capabilities: { tools: false, json_schema: false, vision: false, streaming: false, reasoning: false },
+    embedding: { dimensions: 1536 },
+  },
+  'text-embedding-3-large': {
+    provider: 'openai',
+    model: 'text-embedding-3-large',
+    price: { input: 0.13, output: 0 },
+    context_window: 8191,
+    capabilities: { tools: false, json_schema: false, vision: false, streaming: false, reasoning: false },
+    embedding: { dimensions: 3072 },
+  },
+  'text-embedding-ada-002': {
+    provider: 'openai',
+    model: 'text-embedding-ada-002',
+    price: { input: 0.1, output: 0 },
+    context_window: 8191,
+    capabilities: { tools: false, json_schema: false, vision: false, streaming: false, reasoning: false },
+    embedding: { dimensions: 1536 },
+  },
+
   // ---------------------------------------------------------------------------------------------
   // Anthropic, through its native Messages API (a `type: anthropic` provider, https://api.anthropic.com).
   // Pricing: https://platform.claude.com/docs/en/about-claude/pricing
@@ -261,8 +353,8 @@ export const BUILTIN_MODELS = {
   },
 
   // ---------------------------------------------------------------------------------------------
-  // Google Gemini, through its OpenAI-compatible endpoint
-  // (https://generativelanguage.googleapis.com/v1beta/openai/). Facts from LiteLLM's `gemini/...`
+  // Google Gemini, through its native API (a `type: gemini` provider,
+  // https://generativelanguage.googleapis.com/v1beta). Facts from LiteLLM's `gemini/...`
   // (Gemini Developer API) entries. Pricing: https://ai.google.dev/gemini-api/docs/pricing
   // `cached_input` is the context-cache read price (cache storage is billed separately per hour).
   // ---------------------------------------------------------------------------------------------
@@ -316,6 +408,15 @@ export const BUILTIN_MODELS = {
     context_window: 1048576,
     max_output: 65536,
     capabilities: { tools: true, json_schema: true, vision: true, streaming: true, reasoning: true },
+  },
+  // Embedding model (`/v1/embeddings`): 3072 dimensions, shorter on request (outputDimensionality); 2048 input tokens.
+  'gemini-embedding-001': {
+    provider: 'google',
+    model: 'gemini-embedding-001',
+    price: { input: 0.15, output: 0 },
+    context_window: 2048,
+    capabilities: { tools: false, json_schema: false, vision: false, streaming: false, reasoning: false },
+    embedding: { dimensions: 3072 },
   },
 
   // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ export type BuiltinModelEntry = {
   /** USD per 1M tokens. `cached_input`: cache reads; `cache_write`: cache creation (where billed apart); `cache_write_1h`: creation that holds an hour. */
   price: { input: number; cached_input?: number; cache_write?: number; cache_write_1h?: number; output: number };
   context_window: number;
-  max_output: number;
+  /** Absent for embedding models (they write no tokens). */
+  max_output?: number;
   capabilities: {
     tools: boolean;
     json_schema: boolean;
@@ -20,4 +21,8 @@ export type BuiltinModelEntry = {
     /** OpenAI's built-in Responses tools (web search, file search, ...); absent: unknown. */
     builtin_tools?: boolean;
   };
+  /** Embedding models only: the length of their vectors. They serve `/v1/embeddings`; chat routing never picks them. */
+  embedding?: { dimensions: number };
+  /** `responses`: OpenAI serves it through the Responses API only (absent: Chat Completions, or the vendor's own API). */
+  api?: 'responses';
 };

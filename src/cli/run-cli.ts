@@ -9,6 +9,7 @@ import { calibrateCommand } from './calibrate-command.js';
 import { fitRoutesCommand } from './fit-routes-command.js';
 import { exportCommand } from './export-command.js';
 import { statsCommand } from './stats-command.js';
+import { batchCommand } from './batch-command.js';
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -24,6 +25,7 @@ Commands:
   fit-routes DATA  Tune example routes' similarity thresholds from labelled prompts
   stats          What the routing did over a period, from the trace store
   export         Traces with feedback as scored data for train and eval
+  batch IN       Route every request of a JSON-lines file, N at a time, into a results file (resumable)
 
 Run "switchyard <command> --help" for a command's options.`;
 
@@ -48,6 +50,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return statsCommand(args, io);
     case 'export':
       return exportCommand(args, io);
+    case 'batch':
+      return batchCommand(args, io);
     case '--version':
     case '-v': {
       const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

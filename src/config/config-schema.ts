@@ -134,6 +134,10 @@ export const ModelEntrySchema = z.strictObject({
   context_window: z.number().int().positive().optional(),
   max_output: z.number().int().positive().optional(),
   capabilities: CapabilitiesSchema.optional(),
+  /** The wire API it is called through (`chat` or `responses`), at a provider that speaks both; defaults to the built-in entry's, then the provider's. */
+  api: z.enum(['chat', 'responses']).optional(),
+  /** Marks an embedding model (served at `/v1/embeddings`, never picked for chat) and the length of its vectors. */
+  embedding: z.strictObject({ dimensions: z.number().int().positive() }).optional(),
   ...ReliabilityFields,
 });
 

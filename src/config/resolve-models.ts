@@ -4,7 +4,7 @@ import type { ValueIssue } from '../util/describe-zod-issues.js';
 import type { BuiltinModelEntry } from '../catalog/builtin-model-entry.js';
 import type { ProviderConfig } from '../providers/provider-config.js';
 import { resolveReliability, toReliabilityOverrides } from './resolve-reliability.js';
-import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
+import type { ModelApi, ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 
 /**
  * Builds the model catalog of a config: the built-in entries whose provider the config defines,
@@ -47,7 +47,9 @@ export function resolveModels(
       });
     }
     const input = entry.price?.input ?? base?.price.input;
-    const output = entry.price?.output ?? base?.price.output;
+    const embedding = entry.embedding ?? base?.embedding;
+    // An embedding model writes no tokens: its output price is 0 unless written.
+    const output = entry.price?.output ?? base?.price.output ?? (embedding ? 0 : undefined);
     if (input === undefined || output === undefined) {
       const missing = [input === undefined ? 'input' : undefined, output === undefined ? 'output' : undefined].filter(Boolean).join(' and ');
       issues.push({
@@ -56,6 +58,9 @@ export function resolveModels(
       });
     }
     if (provider === undefined || !providerNames.has(provider) || input === undefined || output === undefined) continue;
+    const providerConfig = providers.get(provider) as ProviderConfig;
+    const api = resolveApi(name, entry, base, providerConfig, issues);
+    if (api === null) continue;
     models.set(name, {
       name,
       provider,
@@ -69,14 +74,20 @@ export function resolveModels(
       },
       contextWindow: entry.context_window ?? base?.context_window,
       maxOutput: entry.max_output ?? base?.max_output,
-      capabilities: mergeCapabilities(base?.capabilities, entry.capabilities),
-      reliability: resolveReliability((providers.get(provider) as ProviderConfig).reliability, toReliabilityOverrides(entry)),
+      capabilities: mergeCapabilities(base?.capabilities, entry.capabilities, api),
+      reliability: resolveReliability(providerConfig.reliability, toReliabilityOverrides(entry)),
+      ...(api === 'responses' ? { api } : {}),
       origin: 'config',
+      ...(embedding ? { embedding: { dimensions: embedding.dimensions } } : {}),
     });
   }
 
   for (const [name, entry] of Object.entries(builtin)) {
     if (models.has(name) || !providerNames.has(entry.provider)) continue;
+    const providerApi = (providers.get(entry.provider) as ProviderConfig).api;
+    // A Responses-only model at a provider that cannot call it is left out, unasked for.
+    if (entry.api === 'responses' && providerApi === undefined) continue;
+    const api = entry.api ?? providerApi;
     models.set(name, {
       name,
       provider: entry.provider,
@@ -90,17 +101,48 @@ export function resolveModels(
       },
       contextWindow: entry.context_window,
       maxOutput: entry.max_output,
-      capabilities: mergeCapabilities(entry.capabilities, undefined),
+      capabilities: mergeCapabilities(entry.capabilities, undefined, api),
       reliability: resolveReliability((providers.get(entry.provider) as ProviderConfig).reliability),
+      ...(api === 'responses' ? { api } : {}),
       origin: 'builtin',
+      ...(entry.embedding ? { embedding: { dimensions: entry.embedding.dimensions } } : {}),
     });
   }
   return { models, issues };
 }
 
+/**
+ * The API a config model is called through: its own `api`, else its built-in entry's, else its
+ * provider's. `null` (reported) when it names one at a provider that speaks a single wire API.
+ */
+function resolveApi(
+  name: string,
+  entry: ParsedModelEntry,
+  base: BuiltinModelEntry | undefined,
+  provider: ProviderConfig,
+  issues: ValueIssue[],
+): ModelApi | undefined | null {
+  if (provider.api !== undefined) return entry.api ?? base?.api ?? provider.api;
+  const single = `provider "${provider.name}" (type ${provider.type}) speaks one wire API`;
+  if (entry.api !== undefined) {
+    issues.push({ path: ['models', name, 'api'], message: `unexpected \`api\`: ${single}; only providers that speak both Chat Completions and the Responses API take one` });
+    return null;
+  }
+  if (base?.api === 'responses') {
+    const key = entry.provider !== undefined ? 'provider' : entry.from !== undefined ? 'from' : undefined;
+    issues.push({
+      path: key === undefined ? ['models', name] : ['models', name, key],
+      message: `built-in model "${entry.from ?? name}" is served through the Responses API only, and ${single}; expected a provider that speaks the Responses API`,
+    });
+    return null;
+  }
+  return undefined;
+}
+
 function mergeCapabilities(
   base: BuiltinModelEntry['capabilities'] | undefined,
   override: ParsedModelEntry['capabilities'],
+  api: ModelApi | undefined,
 ): ModelCapabilities {
   return {
     tools: override?.tools ?? base?.tools,
@@ -108,7 +150,8 @@ function mergeCapabilities(
     vision: override?.vision ?? base?.vision,
     streaming: override?.streaming ?? base?.streaming,
     reasoning: override?.reasoning ?? base?.reasoning,
-    builtinTools: override?.builtin_tools ?? base?.builtin_tools,
+    // The Responses API runs OpenAI's built-in tools; a config says otherwise for a vendor that only mimics it.
+    builtinTools: override?.builtin_tools ?? base?.builtin_tools ?? (api === 'responses' ? true : undefined),
   };
 }
 

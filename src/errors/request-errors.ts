@@ -46,10 +46,11 @@ export class MisdirectedRequestError extends SwitchyardError {
 /** The client named a model or router that does not exist, or a path the gateway does not serve. */
 export class NotFoundError extends SwitchyardError {
   readonly kind = 'not_found';
-  readonly code: 'model_not_found' | 'trace_not_found' | 'not_found';
+  /** Null where OpenAI answers none: a stored response it does not have (`GET`/`DELETE /v1/responses/{id}`). */
+  readonly code: 'model_not_found' | 'trace_not_found' | 'previous_response_not_found' | 'not_found' | null;
   readonly param: string | undefined;
 
-  constructor(message: string, options: { code: 'model_not_found' | 'trace_not_found' | 'not_found'; param?: string }) {
+  constructor(message: string, options: { code: 'model_not_found' | 'trace_not_found' | 'previous_response_not_found' | 'not_found' | null; param?: string }) {
     super(message);
     this.code = options.code;
     this.param = options.param;

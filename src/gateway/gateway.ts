@@ -27,6 +27,10 @@ import type { TraceStore } from '../telemetry/trace-store.js';
 import { GatewayMetrics } from '../telemetry/gateway-metrics.js';
 import { OtelSink } from '../telemetry/otel-sink.js';
 import { sameDeployment } from './same-deployment.js';
+import { embed, type EmbedOutcome, type EmbeddingGateway } from './gateway-embed.js';
+import type { EmbeddingRequest } from '../spec/embedding-request.js';
+import { unitVector } from '../util/unit-vector.js';
+import { runBatch, type BatchItem, type BatchOptions, type BatchResult } from './gateway-batch.js';
 import { TraceBuilder } from './trace-builder.js';
 import { Cancellation, toCancellation } from '../util/cancellation.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
@@ -149,9 +153,12 @@ export class Gateway {
       const provider = byName.get(spec.provider);
       if (!provider) continue;
       this.models.set(spec.name, provider.languageModel(spec));
-      if (encoders.has(spec.name)) {
-        if (!provider.embeddingModel) throw new StartupError(`model "${spec.name}" is an encoder, and its provider "${spec.provider}" has no embeddings endpoint`);
-        this.embeddingModels.set(spec.name, provider.embeddingModel(spec));
+      if (encoders.has(spec.name) || spec.embedding) {
+        if (provider.embeddingModel) this.embeddingModels.set(spec.name, provider.embeddingModel(spec));
+        // A catalog embedding model at a provider without embeddings is left unserved (requests say why); one the config names is an error.
+        else if (encoders.has(spec.name) || spec.origin === 'config') {
+          throw new StartupError(`model "${spec.name}" is ${encoders.has(spec.name) ? 'an encoder' : 'an embedding model'}, and its provider "${spec.provider}" has no embeddings endpoint`);
+        }
       }
     }
   }
@@ -183,13 +190,32 @@ export class Gateway {
     return this.routing.route(request, hints, signal);
   }
 
-  /** Routers and the chat models that can serve now (their provider is enabled; encoder models are not chat models). */
-  listModels(): { routers: string[]; models: ModelSpec[] } {
+  /** Routers, the chat models that can serve now (their provider is enabled; encoder models are not chat models), and the embedding models that can. */
+  listModels(): { routers: string[]; models: ModelSpec[]; embeddingModels: ModelSpec[] } {
+    const enabled = [...this.config.models.values()].filter((spec) => this.models.has(spec.name));
     return {
       routers: [...this.config.routers.keys()],
-      models: [...this.config.models.values()].filter((spec) => this.models.has(spec.name) && !this.embeddingModels.has(spec.name)),
+      models: enabled.filter((spec) => !spec.embedding && !this.embeddingModels.has(spec.name)),
+      embeddingModels: enabled.filter((spec) => spec.embedding && this.embeddingModels.has(spec.name)),
     };
   }
+
+  /** `POST /v1/embeddings` (see `gateway-embed.ts`). Throws (before any trace exists) only for an unknown model or an invalid routing hint. */
+  async embed(request: EmbeddingRequest, context: CallContext): Promise<EmbedOutcome> {
+    this.embedding ??= {
+      config: this.config,
+      routing: this.routing,
+      embeddingModels: this.embeddingModels,
+      executionContext: (cancellation, startedAt) => this.executionContext(cancellation, startedAt),
+      record: (trace) => this.record(trace),
+      noModel: (builder, decision, attempts) => this.noModel(builder, decision, attempts),
+      failed: (builder, error, attempts, skipped) => this.failed(builder, error, attempts, skipped),
+      stoppedBy,
+    };
+    return embed(this.embedding, request, context);
+  }
+
+  private embedding: EmbeddingGateway | undefined;
 
   /** Throws (before any trace exists) only for an unknown model or an invalid routing hint. */
   async generate(request: ChatRequest, context: CallContext): Promise<GenerateOutcome> {
@@ -203,6 +229,15 @@ export class Gateway {
     routed.served?.(execution.spec);
     const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts, skipped: execution.skipped, notes: execution.notes }));
     return { ...base, type: 'completion', trace, result: execution.result, model: execution.spec };
+  }
+
+  /**
+   * Runs many requests through `generate`, `concurrency` at a time (default 8), and yields each
+   * result as it finishes; the input is read only as slots free up. Aborting `signal` stops
+   * starting new ones and lets those in flight finish.
+   */
+  batch(items: Iterable<BatchItem> | AsyncIterable<BatchItem>, options?: BatchOptions): AsyncGenerator<BatchResult> {
+    return runBatch((request, context) => this.generate(request, context), items, options);
   }
 
   async stream(request: ChatRequest, context: CallContext): Promise<StreamOutcome> {
@@ -259,7 +294,8 @@ export class Gateway {
         const encoder = this.embeddingModels.get(model);
         const call = await executeCall(encoder ? plan(model) : [], this.executionContext(Cancellation.of(signal)), options('embedding'), async (_spec, callOptions) => {
           const embedded = await (encoder as EmbeddingModel).doEmbed(texts, callOptions);
-          return { value: embedded.vectors, usage: embedded.usage };
+          // Unit vectors: similarity is then a dot product.
+          return { value: embedded.vectors.map(unitVector), usage: embedded.usage };
         });
         return call.ok ? { ok: true, value: call.value, attempts: call.attempts } : { ok: false, error: call.error, attempts: call.attempts };
       },

@@ -4,11 +4,12 @@ import type { Provider } from '../spec/provider.js';
 import type { ProviderConfig } from './provider-config.js';
 import type { ProviderDefinition, ProviderResolveContext, SharedProviderSettings } from './provider-definition.js';
 import { anthropicProvider } from './anthropic/anthropic-provider-definition.js';
+import { geminiProvider } from './gemini/gemini-provider-definition.js';
 import { mockProvider } from './mock/mock-provider-definition.js';
 import { openaiProvider } from './openai/openai-provider-definition.js';
 
 /** Every provider `type`, one line each: the only place that knows which adapters exist. */
-export const PROVIDERS = [openaiProvider, anthropicProvider, mockProvider] as const;
+export const PROVIDERS = [openaiProvider, anthropicProvider, geminiProvider, mockProvider] as const;
 
 /** Any definition, seen through its `type` only (the registry pairs each entry with its own definition). */
 type LooseDefinition = ProviderDefinition<string, z.ZodRawShape, ProviderConfig>;

@@ -247,3 +247,55 @@ describe('filterCandidates', () => {
     expect(filtered).toEqual([disabled]);
   });
 });
+
+describe("filterCandidates and OpenAI's built-in tools", () => {
+  const webSearch = [{ type: 'function', function: { name: 'lookup' } }, { type: 'web_search' }, { type: 'file_search', vector_store_ids: ['vs_1'] }, { type: 'web_search' }];
+  const responsesRequest = createChatRequest('auto', 'find it', { dialect: 'responses', tools: webSearch });
+  const runs = spec('runs', { capabilities: { builtinTools: true } });
+  const unknown = spec('unknown');
+  const cannot = spec('cannot', { capabilities: { builtinTools: false } });
+
+  it('keeps only the models that run them when one does, and filters the others naming the tool types', () => {
+    const result = filterCandidates(plan([unknown, runs, cannot]), responsesRequest, undefined);
+    expect(names(result.candidates)).toEqual(['runs']);
+    expect(specNames(result.specs)).toEqual(['runs']);
+    expect(result.candidates[0]?.note).toBeUndefined();
+    const detail = (model: string): string => `the request declares built-in tools (web_search, file_search), which "${model}" does not run (capabilities.builtin_tools)`;
+    expect(result.filtered).toEqual([
+      { model: 'unknown', reason: 'capability', detail: detail('unknown') },
+      { model: 'cannot', reason: 'capability', detail: detail('cannot') },
+    ]);
+  });
+
+  it('keeps every model, each with a note that the tools are dropped, when none runs them', () => {
+    const result = filterCandidates(plan([unknown, cannot]), responsesRequest, undefined);
+    expect(names(result.candidates)).toEqual(['unknown', 'cannot']);
+    expect(result.filtered).toEqual([]);
+    for (const candidate of result.candidates) {
+      expect(candidate.note).toBe("tried without the request's built-in tools (web_search, file_search): no model of the plan runs them (capabilities.builtin_tools), so they are dropped");
+    }
+  });
+
+  it('decides among the models left after the other checks: an open circuit on the only one that runs them keeps the rest', () => {
+    const result = filterCandidates(plan([runs, unknown]), responsesRequest, health({ runs: T }));
+    expect(names(result.candidates)).toEqual(['unknown']);
+    expect(result.candidates[0]?.note).toContain('web_search, file_search');
+    expect(result.filtered.map((item) => item.reason)).toEqual(['circuit_open']);
+  });
+
+  it('ignores function tools, and tools of other types from another dialect (an Anthropic server tool runs at Anthropic)', () => {
+    const functionsOnly = createChatRequest('auto', 'hi', { dialect: 'responses', tools: [{ type: 'function', function: { name: 'lookup' } }] });
+    const anthropicServerTool = createChatRequest('auto', 'hi', { dialect: 'anthropic', tools: [{ type: 'web_search_20250305', name: 'web_search' }] });
+    for (const request of [functionsOnly, anthropicServerTool]) {
+      const result = filterCandidates(plan([unknown, runs]), request, undefined);
+      expect(names(result.candidates)).toEqual(['unknown', 'runs']);
+      expect(result.candidates.every((candidate) => candidate.note === undefined)).toBe(true);
+    }
+  });
+
+  it("does not change the plan's candidates when it notes them", () => {
+    const shared = plan([unknown]);
+    filterCandidates(shared, responsesRequest, undefined);
+    expect(shared.candidates[0]?.note).toBeUndefined();
+  });
+});

@@ -1,5 +1,5 @@
 import type { ChatRequest } from '../spec/chat-request.js';
-import { declaresTools, hasContentPart } from '../spec/request-contents.js';
+import { builtinToolTypes, declaresTools, hasContentPart } from '../spec/request-contents.js';
 import type { Candidate, FilteredCandidate } from '../spec/decision.js';
 import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 import { estimatePromptTokens, promptTokenBounds } from '../tokens/estimate-usage.js';
@@ -38,7 +38,8 @@ export function requiredCapabilities(request: ChatRequest): Need[] {
  * Removes, per request, the candidates that cannot take it: a capability the model is known to lack
  * (unknown capabilities do not rule a model out), `max_tokens` over its maximum output, a prompt
  * plus `max_tokens` over its context window, an open circuit breaker. When every compatible candidate's circuit is open, none is left: a
- * dead deployment is called only by its breaker's probe, once its cooldown has ended.
+ * dead deployment is called only by its breaker's probe, once its cooldown has ended. Then OpenAI's
+ * built-in tools, when the request declares them, narrow what is left (`preferBuiltinTools`).
  *
  * The context windows are checked against `prompt`, measured off the event loop by `measurePrompt`
  * (as routing does); without it the prompt is counted here, on this thread, when its byte bound does
@@ -68,6 +69,13 @@ export function filterCandidates(plan: StepPlan, request: ChatRequest, health: D
   const filtered: FilteredCandidate[] = [...plan.filtered];
   plan.specs.forEach((spec, index) => {
     const candidate = plan.candidates[index] as Candidate;
+    if ((spec.embedding !== undefined) !== (request.embedding === true)) {
+      const detail = spec.embedding
+        ? `"${spec.name}" is an embedding model (POST /v1/embeddings), not a chat model`
+        : `"${spec.name}" is a chat model, not an embedding model (an embedding model has \`embedding: { dimensions }\` in its catalog or \`models:\` entry)`;
+      filtered.push({ model: spec.name, reason: 'capability', detail });
+      return;
+    }
     const missing = needs.find((need) => spec.capabilities[need.capability] === false);
     if (missing) {
       filtered.push({ model: spec.name, reason: 'capability', detail: `the request needs ${missing.label}, which "${spec.name}" does not support` });
@@ -77,7 +85,8 @@ export function filterCandidates(plan: StepPlan, request: ChatRequest, health: D
       filtered.push({ model: spec.name, reason: 'context_window', detail: `max output tokens ${outputTokens} exceed its maximum output of ${spec.maxOutput}` });
       return;
     }
-    if (spec.contextWindow !== undefined) {
+    // An embedding model's window bounds each input on its own, not the inputs together: the upstream checks it.
+    if (spec.contextWindow !== undefined && !request.embedding) {
       const tokens = overrun(spec.contextWindow);
       if (tokens !== undefined) {
         const output = outputTokens > 0 ? ` + ${outputTokens} max output tokens` : '';
@@ -94,5 +103,30 @@ export function filterCandidates(plan: StepPlan, request: ChatRequest, health: D
     specs.push(spec);
   });
 
-  return { candidates, specs, filtered };
+  const builtinTools = builtinToolTypes(request);
+  return builtinTools.length === 0 ? { candidates, specs, filtered } : preferBuiltinTools({ candidates, specs, filtered }, builtinTools);
+}
+
+/**
+ * A request with OpenAI's built-in tools goes to the models that run them (`builtinTools`), the
+ * others filtered, when any is left. When none is, every model stays, each with a note: the
+ * provider drops the tools (with a warning on its attempt) rather than the request failing, since
+ * clients such as Codex CLI declare `web_search` on every request.
+ */
+function preferBuiltinTools(plan: FilteredPlan, types: readonly string[]): FilteredPlan {
+  const named = types.join(', ');
+  if (!plan.specs.some((spec) => spec.capabilities.builtinTools === true)) {
+    const note = `tried without the request's built-in tools (${named}): no model of the plan runs them (capabilities.builtin_tools), so they are dropped`;
+    return { ...plan, candidates: plan.candidates.map((candidate) => ({ ...candidate, note })) };
+  }
+  const kept: FilteredPlan = { candidates: [], specs: [], filtered: plan.filtered };
+  plan.specs.forEach((spec, index) => {
+    if (spec.capabilities.builtinTools === true) {
+      kept.candidates.push(plan.candidates[index] as Candidate);
+      kept.specs.push(spec);
+    } else {
+      kept.filtered.push({ model: spec.name, reason: 'capability', detail: `the request declares built-in tools (${named}), which "${spec.name}" does not run (capabilities.builtin_tools)` });
+    }
+  });
+  return kept;
 }

@@ -25,7 +25,8 @@ export type PromptMeasure = {
 export async function measurePrompt(request: ChatRequest, specs: readonly ModelSpec[]): Promise<PromptMeasure> {
   const outputTokens = request.maxOutputTokens ?? 0;
   const notCleared = ({ upper }: { upper: number }): number[] =>
-    specs.flatMap((spec) => (spec.contextWindow === undefined || upper + outputTokens <= spec.contextWindow ? [] : [spec.contextWindow]));
+    // An embedding model's window is per input (see filterCandidates), never checked against the whole prompt.
+    specs.flatMap((spec) => (spec.contextWindow === undefined || spec.embedding || upper + outputTokens <= spec.contextWindow ? [] : [spec.contextWindow]));
   // The bounds from the lengths are free; those from the bytes (one pass over the text) are tighter.
   const rough = promptTokenBounds(request, 'chars');
   if (notCleared(rough).length === 0) return { ...rough, count: undefined, decision: undefined };

@@ -89,7 +89,8 @@ function isFromBrowser(headers: IncomingHttpHeaders): boolean {
 function answerPreflight(headers: IncomingHttpHeaders, response: ServerResponse): void {
   const requested = headers['access-control-request-headers'];
   const preflight: Record<string, string> = {
-    'access-control-allow-methods': 'GET, POST',
+    // DELETE: a stored response (`DELETE /v1/responses/{id}`).
+    'access-control-allow-methods': 'GET, POST, DELETE',
     // The origin is trusted, and browser SDKs send headers of their own (x-stainless-*): allow what it asks for.
     'access-control-allow-headers': requested !== undefined && requested.length <= 2000 && HEADER_LIST.test(requested) ? requested : DEFAULT_ALLOWED_HEADERS,
     'access-control-max-age': '600',

@@ -8,6 +8,7 @@ import { quoteInput } from '../util/quote-input.js';
 import { createApiKeyCheck } from './check-api-key.js';
 import { boundAddress, createRequestGuard, type RequestGuard } from './guard-request.js';
 import { handleChatCompletions } from './handlers/chat-completions.js';
+import { handleEmbeddings } from './handlers/embeddings.js';
 import type { Handler } from './handlers/handler-context.js';
 import { handleHealth, handleProbe } from './handlers/health.js';
 import { anthropicRequestId } from './anthropic/anthropic-request-id.js';
@@ -15,6 +16,9 @@ import { dialectOf } from './anthropic/anthropic-dialect.js';
 import { handleCountTokens } from './anthropic/handle-count-tokens.js';
 import { handleMessages } from './anthropic/handle-messages.js';
 import { sendAnthropicError } from './anthropic/send-anthropic-error.js';
+import { handleResponses } from './responses/handle-responses.js';
+import { handleDeleteStoredResponse, handleGetStoredResponse, STORED_RESPONSE_PATH } from './responses/handle-stored-response.js';
+import { isResponsesPath } from './responses/responses-dialect.js';
 import { handleGetModel, handleListModels } from './handlers/models.js';
 import { handleRoute } from './handlers/route.js';
 import { handleMetrics } from './handlers/metrics.js';
@@ -38,10 +42,14 @@ type Routes = Readonly<Record<string, Partial<Record<string, Handler>>>>;
 const ROUTES: Routes = {
   '/v1/chat/completions': { POST: handleChatCompletions },
   '/chat/completions': { POST: handleChatCompletions },
+  '/v1/embeddings': { POST: handleEmbeddings },
+  '/embeddings': { POST: handleEmbeddings },
   '/v1/messages': { POST: handleMessages },
   '/messages': { POST: handleMessages },
   '/v1/messages/count_tokens': { POST: handleCountTokens },
   '/messages/count_tokens': { POST: handleCountTokens },
+  '/v1/responses': { POST: handleResponses },
+  '/responses': { POST: handleResponses },
   '/v1/models': { GET: handleListModels },
   '/models': { GET: handleListModels },
   '/v1/route': { POST: handleRoute },
@@ -64,6 +72,8 @@ function findHandler(method: string, path: string): Handler | undefined {
   if (routes) return routes[method];
   if (method === 'GET' && /^(\/v1)?\/models\/.+/.test(path)) return handleGetModel;
   if (method === 'GET' && /^(\/v1)?\/traces\/.+/.test(path)) return handleGetTrace;
+  if (method === 'GET' && STORED_RESPONSE_PATH.test(path)) return handleGetStoredResponse;
+  if (method === 'DELETE' && STORED_RESPONSE_PATH.test(path)) return handleDeleteStoredResponse;
   return undefined;
 }
 
@@ -107,7 +117,7 @@ export function createServer(gateway: Gateway, logger: Logger, holder = new Gate
       const error = SwitchyardError.isInstance(thrown) ? thrown : new InternalError('Internal error in the gateway.', thrown);
       if (error.kind === 'internal') logger.error({ err: thrown, path }, 'request failed');
       // Answered in the dialect of the path or of the client's headers: an Anthropic client parses only Anthropic's error shape.
-      const dialect = dialectOf(path, request.headers);
+      const dialect = isResponsesPath(path) ? 'responses' : dialectOf(path, request.headers);
       const status = dialect === 'anthropic' ? sendAnthropicError(response, error, anthropicRequestId()) : sendError(response, error);
       // Every failure that is answered here and is a refusal (not one after routing began, which has its trace) is logged and counted.
       const reason = edgeRejectionReason(error);

@@ -31,7 +31,7 @@ const REASON_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => EdgeRejecti
   authentication: () => 'unauthorized',
   forbidden: (error) => (error.code === 'cross_origin' ? 'bad_origin' : 'form_content_type'),
   misdirected_request: () => 'bad_host',
-  not_found: (error) => error.code,
+  not_found: (error) => error.code ?? 'not_found',
   method_not_allowed: () => 'method_not_allowed',
   payload_too_large: () => 'body_too_large',
   overloaded: () => 'overloaded',

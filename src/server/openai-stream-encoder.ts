@@ -1,4 +1,5 @@
 import type { StreamPart } from '../spec/stream-part.js';
+import { thoughtSignatureExtra } from '../spec/thought-signature.js';
 import { encodeFinishReason, encodeUsage } from './encode-openai-response.js';
 
 /**
@@ -47,12 +48,16 @@ export class OpenAIStreamEncoder {
         const fn: Record<string, unknown> = { arguments: part.argumentsDelta };
         if (part.name !== undefined) fn['name'] = part.name;
         call['function'] = fn;
+        // Where Gemini's OpenAI-compatible endpoint puts it, so a client that sends the call back keeps it.
+        if (part.thoughtSignature !== undefined) Object.assign(call, thoughtSignatureExtra(part.thoughtSignature));
         return this.delta(part.choice, { tool_calls: [call] }, null);
       }
       case 'finish':
         return this.delta(part.choice, {}, encodeFinishReason(part.finishReason));
       case 'usage':
         return this.includeUsage ? this.chunk([], encodeUsage(part.usage)) : '';
+      // A Responses upstream's item (encrypted reasoning, a built-in tool call): Chat Completions has no place for it.
+      case 'output-item':
       case 'error':
         return '';
     }

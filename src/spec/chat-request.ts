@@ -55,6 +55,14 @@ export type ChatMessage = {
   thinking_blocks?: ThinkingBlock[];
   /** Tool results (`role: 'tool'`): the tool failed (Anthropic's `tool_result.is_error`). */
   is_error?: boolean;
+  /**
+   * Assistant turns: Responses API items with no Chat Completions form (reasoning with its
+   * `encrypted_content`, built-in tool calls and their outputs, ...), verbatim and in order, as the
+   * Responses edge received them (or a Responses upstream returned them). A provider of the
+   * Responses wire format sends them back before the turn's message and calls; another drops them
+   * with a warning.
+   */
+  responses_items?: readonly Record<string, unknown>[];
   /** Provider extras (reasoning_content, ...) are kept verbatim. */
   [key: string]: unknown;
 };
@@ -103,4 +111,10 @@ export type ChatRequest = {
   dialectFields?: Readonly<Record<string, unknown>>;
   /** Headers of the client's dialect a provider of the same wire format forwards (`anthropic-beta`). */
   dialectHeaders?: Readonly<Record<string, string>>;
+  /**
+   * Set only on the request the gateway routes for an embeddings call (`gateway.embed`; its one
+   * user message holds the inputs): routing then keeps embedding models and filters out chat ones,
+   * the reverse of any other request.
+   */
+  embedding?: true;
 };

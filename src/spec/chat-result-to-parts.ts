@@ -1,5 +1,6 @@
 import type { ChatResult } from './chat-result.js';
 import type { StreamPart } from './stream-part.js';
+import { thoughtSignatureOf } from './thought-signature.js';
 
 /** A complete answer as stream parts: for upstreams that ignore `stream: true` and answer in one piece. */
 export function chatResultToParts(result: ChatResult): StreamPart[] {
@@ -21,14 +22,16 @@ export function chatResultToParts(result: ChatResult): StreamPart[] {
     const refusal = message['refusal'];
     if (typeof refusal === 'string' && refusal !== '') parts.push({ type: 'refusal-delta', choice: choice.index, text: refusal });
     message.tool_calls?.forEach((call, toolIndex) => {
-      parts.push({
+      const part: StreamPart = {
         type: 'tool-call-delta',
         choice: choice.index,
         toolIndex,
         id: call.id,
         name: call.function.name,
         argumentsDelta: call.function.arguments,
-      });
+      };
+      const signature = thoughtSignatureOf(call);
+      parts.push(signature === undefined ? part : { ...part, thoughtSignature: signature });
     });
     parts.push({ type: 'finish', choice: choice.index, finishReason: choice.finishReason });
   }

@@ -21,6 +21,7 @@ export type EdgeRejectionReason =
   // What it names: no such model, trace or route, before any trace exists.
   | 'model_not_found'
   | 'trace_not_found'
+  | 'previous_response_not_found'
   // The server's own state: its body budget is full, it is shutting down, it holds max_connections.
   | 'overloaded'
   | 'shutting_down'

@@ -23,6 +23,12 @@ export type ModelCapabilities = {
   builtinTools: boolean | undefined;
 };
 
+/**
+ * The wire API a model is called through, at a provider that speaks more than one: OpenAI's Chat
+ * Completions (`chat`) or its Responses API (`responses`, which some models are served by only).
+ */
+export type ModelApi = 'chat' | 'responses';
+
 /** One model at one provider: where it is, what it costs, what it can do. */
 export type ModelSpec = {
   name: string;
@@ -33,7 +39,14 @@ export type ModelSpec = {
   maxOutput: number | undefined;
   capabilities: ModelCapabilities;
   reliability: ReliabilitySettings;
+  /** `responses`: called through the Responses API (the model's or its provider's `api`); absent: the provider's own wire API. */
+  api?: 'responses';
   /** `builtin`: taken from the built-in catalog as is; `config`: defined or overridden in the config. */
   origin: 'builtin' | 'config';
+  /** Set for embedding models (`embedding: { dimensions }`): they serve `/v1/embeddings`, and chat routing never picks them. */
+  embedding?: EmbeddingTraits;
 };
+
+/** What an embedding model returns: vectors of `dimensions` numbers (fewer when the request asks and the model can shorten them). */
+export type EmbeddingTraits = { dimensions: number };
 

@@ -12,3 +12,16 @@ export function declaresTools(request: ChatRequest): boolean {
 export function hasContentPart(request: ChatRequest, type: string): boolean {
   return request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === type));
 }
+
+/**
+ * The types of OpenAI's built-in tools the request declares (`web_search`, `file_search`,
+ * `code_interpreter`, `computer_use_preview`, `mcp`, ...), each once, in order: the Responses
+ * API's tools other than functions, which only a model with `builtinTools` runs. Another dialect's
+ * tools of other types are not OpenAI's (the Anthropic edge's server tools run at Anthropic).
+ */
+export function builtinToolTypes(request: ChatRequest): string[] {
+  if (request.dialect !== 'responses' || request.tools === undefined) return [];
+  const types = new Set<string>();
+  for (const tool of request.tools) if (tool.type !== 'function') types.add(tool.type);
+  return [...types];
+}

@@ -30,7 +30,16 @@ export type StreamPart =
       id: string | undefined;
       name: string | undefined;
       argumentsDelta: string;
+      /** Gemini's signature of the call (see `thought-signature.ts`), on the delta that starts it: clients get it as the call's `extra_content`. */
+      thoughtSignature?: string;
     }
+  /**
+   * A finished output item of a Responses API upstream with no canonical form (reasoning with its
+   * `encrypted_content`, built-in tool calls), verbatim, as its `response.output_item.done` carried
+   * it: the Responses edge sends it on (in place of the reasoning it summarized), so a client such
+   * as Codex can send it back; other edges drop it. The stream's counterpart of `responses_items`.
+   */
+  | { type: 'output-item'; choice: number; item: Readonly<Record<string, unknown>> }
   | { type: 'finish'; choice: number; finishReason: FinishReason }
   | { type: 'usage'; usage: Usage }
   /** A failure after the stream started; always the last part. */
@@ -45,6 +54,7 @@ export function isContentPart(part: StreamPart): boolean {
     part.type === 'redacted-reasoning' ||
     part.type === 'refusal-delta' ||
     part.type === 'tool-call-delta' ||
+    part.type === 'output-item' ||
     part.type === 'finish'
   );
 }

@@ -46,7 +46,8 @@ export class OtelSink implements TraceSink {
 
   private attemptSpan(attempt: Attempt, trace: Trace, parent: ReturnType<typeof context.active>): void {
     const spec = this.models.get(attempt.model);
-    const operation = attempt.role === 'embedding' ? 'embeddings' : 'chat';
+    // An encoder's call for routing, or the answer of an embeddings request (`/v1/embeddings`).
+    const operation = attempt.role === 'embedding' || spec?.embedding ? 'embeddings' : 'chat';
     const wireModel = spec?.wireModel ?? attempt.model;
     const attributes: Attributes = {
       'gen_ai.operation.name': operation,

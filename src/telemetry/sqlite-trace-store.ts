@@ -1,13 +1,14 @@
 import Database from 'better-sqlite3';
 import { InternalError, OverloadedError } from '../errors/request-errors.js';
 import type { Trace } from '../spec/trace.js';
-import { checkVersion, configure, migrate, READ_BUSY_TIMEOUT_MS, RETENTION_SQL } from './trace-store-schema.js';
+import { checkVersion, configure, INSERT_RESPONSE, migrate, READ_BUSY_TIMEOUT_MS, RETENTION_SQL } from './trace-store-schema.js';
 import { decodeCursor, encodeCursor, type TraceFilter, type TracePage } from './trace-filter.js';
 import { TraceLedger, type TraceStoreCounts } from './trace-ledger.js';
 import { INSERT_TRACE, traceColumns, traceRow } from './trace-row.js';
 import { traceStats, type TraceStats } from './trace-stats.js';
 import { TraceWriter, type TraceWriterOptions } from './trace-writer.js';
 import type { Feedback, FeedbackInput } from './trace-queries.js';
+import type { StoredResponse } from './response-store.js';
 import type { TraceStore } from './trace-store.js';
 
 /**
@@ -81,6 +82,58 @@ export class SqliteTraceStore implements TraceStore {
     if (this.writer) this.writer.write(traceColumns(trace), JSON.stringify(trace));
     else if (this.readOnly !== undefined) this.ledger.dropNow('read_only', this.readOnly);
     else this.insert(traceRow(trace));
+  }
+
+  /** Queued with the traces (written at once in memory); a read waits for it like a trace's. A read-only store drops it. */
+  putResponse(response: StoredResponse): void {
+    const columns = [response.id, response.traceId, response.createdAt, response.owner ?? null] as const;
+    const input = JSON.stringify(response.input);
+    const body = JSON.stringify(response.response);
+    if (this.writer) this.writer.writeResponse([...columns], input, body);
+    else if (this.readOnly !== undefined) this.ledger.dropResponses(1, 'read_only', this.readOnly);
+    else {
+      try {
+        this.db.prepare(INSERT_RESPONSE).run(...columns, input, body);
+      } catch (error) {
+        this.ledger.dropResponses(1, 'other', error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
+
+  /**
+   * Read at once when it is written (a follow-up usually comes well after its response); else after
+   * the pending writes, which may hold it: a follow-up need not wait for every trace queued meanwhile.
+   */
+  async getResponse(id: string, owner: string | undefined): Promise<StoredResponse | undefined> {
+    const sql = `SELECT id, trace_id, created_at, owner, input_json, response_json FROM responses WHERE ${KEPT_RESPONSE}`;
+    const read = (): ResponseRow | undefined => reading(() => this.db.prepare(sql).get(id, owner ?? null, this.oldestKept()) as ResponseRow | undefined);
+    let row = read();
+    if (!row) {
+      await this.flush(READ_WAIT_MS);
+      row = read();
+    }
+    if (!row) return undefined;
+    const input = JSON.parse(row.input_json) as unknown[];
+    const response = JSON.parse(row.response_json) as Record<string, unknown>;
+    return { id: row.id, traceId: row.trace_id, createdAt: row.created_at, owner: row.owner ?? undefined, input, response };
+  }
+
+  async deleteResponse(id: string, owner: string | undefined): Promise<boolean> {
+    await this.flush(READ_WAIT_MS);
+    const params = [id, owner ?? null, this.oldestKept()] as const;
+    if (this.readOnly !== undefined) {
+      if (!reading(() => this.db.prepare(`SELECT 1 FROM responses WHERE ${KEPT_RESPONSE}`).get(...params))) return false;
+      throw new InternalError(`The trace store cannot be written (${this.readOnly}): the response cannot be deleted.`);
+    }
+    return reading(() => this.db.prepare(`DELETE FROM responses WHERE ${KEPT_RESPONSE}`).run(...params).changes > 0);
+  }
+
+  /**
+   * The oldest creation time a stored response may have and still be served: retention deletes in
+   * rounds (every minute), and an expired response must not answer in between.
+   */
+  private oldestKept(): number {
+    return this.retention ? Date.now() - this.retention.maxAgeMs : 0;
   }
 
   /** What became of every trace recorded: written, pending, dropped by cause. */
@@ -194,8 +247,11 @@ export class SqliteTraceStore implements TraceStore {
     }
     this.ledger.writeNow();
     if (!this.retention || ++this.rows <= this.retention.maxRows * 1.1) return;
-    this.db.prepare(RETENTION_SQL.byAge).run(Date.now() - this.retention.maxAgeMs);
+    const now = Date.now();
+    this.db.prepare(RETENTION_SQL.byAge).run(now - this.retention.maxAgeMs);
+    this.db.prepare(RETENTION_SQL.responsesByAge).run(now - this.retention.maxAgeMs);
     this.db.prepare(RETENTION_SQL.beyondCount).run(this.retention.maxRows);
+    this.db.prepare(RETENTION_SQL.responsesBeyondCount).run(this.retention.maxRows);
     this.rows = this.count();
   }
 
@@ -253,6 +309,11 @@ function prepared(db: Database.Database, path: string): Database.Database {
     throw error;
   }
 }
+
+/** A stored response by id, for its owner (NULL when the gateway has no keys), not past the retention age. */
+const KEPT_RESPONSE = 'id = ? AND owner IS ? AND created_at >= ?';
+
+type ResponseRow = { id: string; trace_id: string; created_at: number; owner: string | null; input_json: string; response_json: string };
 
 type FeedbackRow = { id: number; trace_id: string; created_at: number; score: number | null; label: string | null; better_model: string | null };
 

@@ -12,7 +12,7 @@ export type TraceStoreCounts = {
   dropped: Record<DropCause, number>;
   /** Traces queued or handed to the writer and not yet written or dropped. */
   pendingTraces: number;
-  /** Their bytes (the row text actually queued, not the capacity of the buffers that hold it). */
+  /** Their bytes, and those of the stored responses queued with them (the row text actually queued, not the capacity of the buffers that hold it). */
   pendingBytes: number;
 };
 
@@ -39,6 +39,8 @@ export class TraceLedger {
   private pendingBytes = 0;
   private readonly dropped = zeroByCause();
   private readonly unreported = zeroByCause();
+  /** Stored responses (the Responses API's) dropped and not reported yet: they are no traces, and not counted as such. */
+  private readonly responsesUnreported = zeroByCause();
   private readonly lastError = new Map<DropCause, string>();
   private lastReport = -Infinity;
   private timer: NodeJS.Timeout | undefined;
@@ -50,6 +52,19 @@ export class TraceLedger {
     this.recorded++;
     this.pendingTraces++;
     this.pendingBytes += bytes;
+  }
+
+  /** A stored response queued for the writer: its bytes are pending with the traces'. */
+  queueResponse(bytes: number): void {
+    this.pendingBytes += bytes;
+  }
+
+  /** Stored responses that will not be written, reported with the traces dropped. */
+  dropResponses(responses: number, cause: DropCause, error?: string): void {
+    if (responses === 0) return;
+    this.responsesUnreported[cause] += responses;
+    if (error !== undefined) this.lastError.set(cause, error);
+    this.scheduleReport();
   }
 
   /** A trace written at once (the in-memory store). */
@@ -85,16 +100,26 @@ export class TraceLedger {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     const causes = DROP_CAUSES.filter((cause) => this.unreported[cause] > 0);
-    if (causes.length === 0 || !this.report) return;
+    const responseCauses = DROP_CAUSES.filter((cause) => this.responsesUnreported[cause] > 0);
+    if ((causes.length === 0 && responseCauses.length === 0) || !this.report) return;
     this.lastReport = Date.now();
-    const count = causes.reduce((sum, cause) => sum + this.unreported[cause], 0);
-    const parts = causes.map((cause) => {
+    const explain = (cause: DropCause, count: number): string => {
       const error = this.lastError.get(cause);
-      return `${this.unreported[cause]} ${cause} (${EXPLAINED[cause]}${error ? `: ${error}` : ''})`;
-    });
-    for (const cause of causes) this.unreported[cause] = 0;
-    const total = DROP_CAUSES.reduce((sum, cause) => sum + this.dropped[cause], 0);
-    this.report(`${count} trace(s) dropped: ${parts.join('; ')}. ${total} dropped since start; ${this.pendingTraces} trace(s) (${this.pendingBytes} bytes) waiting to be written.`);
+      return `${count} ${cause} (${EXPLAINED[cause]}${error ? `: ${error}` : ''})`;
+    };
+    if (causes.length > 0) {
+      const count = causes.reduce((sum, cause) => sum + this.unreported[cause], 0);
+      const parts = causes.map((cause) => explain(cause, this.unreported[cause]));
+      for (const cause of causes) this.unreported[cause] = 0;
+      const total = DROP_CAUSES.reduce((sum, cause) => sum + this.dropped[cause], 0);
+      this.report(`${count} trace(s) dropped: ${parts.join('; ')}. ${total} dropped since start; ${this.pendingTraces} trace(s) (${this.pendingBytes} bytes) waiting to be written.`);
+    }
+    if (responseCauses.length > 0) {
+      const count = responseCauses.reduce((sum, cause) => sum + this.responsesUnreported[cause], 0);
+      const parts = responseCauses.map((cause) => explain(cause, this.responsesUnreported[cause]));
+      for (const cause of responseCauses) this.responsesUnreported[cause] = 0;
+      this.report(`${count} stored response(s) dropped: ${parts.join('; ')}; a previous_response_id naming one of them gets a 404.`);
+    }
   }
 
   private count(cause: DropCause, traces: number, error: string | undefined): void {
@@ -102,6 +127,11 @@ export class TraceLedger {
     this.dropped[cause] += traces;
     this.unreported[cause] += traces;
     if (error !== undefined) this.lastError.set(cause, error);
+    this.scheduleReport();
+  }
+
+  /** Reports at once, or at the end of the current interval. */
+  private scheduleReport(): void {
     const wait = this.lastReport + REPORT_EVERY_MS - Date.now();
     if (wait <= 0) this.reportNow();
     else this.timer ??= setTimeout(() => this.reportNow(), wait).unref();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SqliteTraceStore } from './sqlite-trace-store.js';
-import { SCHEMA_VERSION } from './trace-store-schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './trace-store-schema.js';
 
 describe('trace store schema', () => {
   it('leaves a database from a newer Switchyard untouched: not switched to WAL, not migrated', () => {
@@ -24,7 +24,7 @@ describe('trace store schema', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'switchyard-schema-')), 'fresh.db');
     const store = SqliteTraceStore.open({ path, retention: { maxAgeMs: 86_400_000, maxRows: 10 } });
     const versions = store.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
-    expect(versions).toEqual([{ version: SCHEMA_VERSION }]);
+    expect(versions).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('page_size', { simple: true })).toBe(16384);
     return store.close();

@@ -46,6 +46,27 @@ CREATE TABLE feedback (
 CREATE INDEX feedback_trace ON feedback (trace_id);
 `,
   },
+  {
+    // The Responses API's stored responses (\`previous_response_id\`, \`GET /v1/responses/{id}\`). No
+    // foreign key: the response may be written before its trace (both are queued), or its trace
+    // dropped; the trigger removes a response with its trace, and retention bounds the rest.
+    version: 2,
+    sql: `
+CREATE TABLE responses (
+  id TEXT PRIMARY KEY,
+  trace_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  owner TEXT,
+  input_json TEXT NOT NULL,
+  response_json TEXT NOT NULL
+);
+CREATE INDEX responses_created_at ON responses (created_at);
+CREATE INDEX responses_trace ON responses (trace_id);
+CREATE TRIGGER traces_delete_responses AFTER DELETE ON traces BEGIN
+  DELETE FROM responses WHERE trace_id = OLD.id;
+END;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
@@ -97,8 +118,21 @@ export function configure(db: Database): void {
   for (const pragma of PRAGMAS) db.pragma(pragma);
 }
 
-/** Retention, shared by the writer thread and the in-memory store: older than a time (ms), then all but the newest N rows. */
+/**
+ * Retention, shared by the writer thread and the in-memory store: older than a time (ms), then all
+ * but the newest N rows. Stored responses go with their traces (the trigger of migration 2), and the
+ * same bounds apply to them on their own, for those whose trace was never written.
+ */
 export const RETENTION_SQL = {
   byAge: 'DELETE FROM traces WHERE started_at < ?',
   beyondCount: 'DELETE FROM traces WHERE id IN (SELECT id FROM traces ORDER BY started_at ASC, id ASC LIMIT MAX(0, (SELECT COUNT(*) FROM traces) - ?))',
+  responsesByAge: 'DELETE FROM responses WHERE created_at < ?',
+  responsesBeyondCount: 'DELETE FROM responses WHERE id IN (SELECT id FROM responses ORDER BY created_at ASC, id ASC LIMIT MAX(0, (SELECT COUNT(*) FROM responses) - ?))',
 } as const;
+
+/** The columns of a `responses` row but its two documents, in the order of `INSERT_RESPONSE`. */
+export type ResponseColumns = [id: string, traceId: string, createdAt: number, owner: string | null];
+
+/** A stored response's row: the columns, then the input items and the response object as JSON. */
+export const INSERT_RESPONSE = `INSERT OR REPLACE INTO responses (id, trace_id, created_at, owner, input_json, response_json)
+  VALUES (?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT))`;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { INSERT_TRACE, type TraceColumns } from './trace-row.js';
-import { PRAGMAS, RETENTION_SQL } from './trace-store-schema.js';
+import { INSERT_RESPONSE, PRAGMAS, RETENTION_SQL, type ResponseColumns } from './trace-store-schema.js';
 import { TraceLedger, type DropCause, type TraceStoreCounts } from './trace-ledger.js';
 
 /**
@@ -19,9 +19,15 @@ for (const pragma of workerData.pragmas) db.pragma(pragma);
 // it sees \`close\` at once and drops a batch whose time is up without waiting on the lock once more.
 db.pragma('busy_timeout = 0');
 const insert = db.prepare(workerData.insertSql);
-const insertAll = db.transaction((rows) => { for (const row of rows) insert.run(row); });
+const insertResponse = db.prepare(workerData.insertResponseSql);
+const insertAll = db.transaction((rows) => {
+  for (const row of rows.traces) insert.run(row);
+  for (const row of rows.responses) insertResponse.run(row);
+});
 const byAge = db.prepare(workerData.retentionSql.byAge);
 const beyondCount = db.prepare(workerData.retentionSql.beyondCount);
+const responsesByAge = db.prepare(workerData.retentionSql.responsesByAge);
+const responsesBeyondCount = db.prepare(workerData.retentionSql.responsesBeyondCount);
 let lastRetention = 0;
 // Retention runs at most every retentionEveryMs (it also runs at start); it failing loses no trace.
 const retain = (now) => {
@@ -29,24 +35,31 @@ const retain = (now) => {
   lastRetention = now;
   try {
     byAge.run(now - workerData.retention.maxAgeMs);
+    responsesByAge.run(now - workerData.retention.maxAgeMs);
     beyondCount.run(workerData.retention.maxRows);
+    responsesBeyondCount.run(workerData.retention.maxRows);
   } catch (error) {
     parentPort.postMessage({ type: 'error', message: 'retention failed: ' + String(error && error.message || error) });
   }
 };
-// A batch is UTF-8 text, two lines per row: the columns as a JSON array, then the trace's JSON
-// (JSON text has no raw newline). The trace goes to SQLite as the bytes it arrived in (a view of
-// the batch, cast to TEXT by the statement), never decoded into a string here.
+// A batch is UTF-8 text. A row is a line of its columns as a JSON array (a stored response's
+// preceded by a tag byte), then its documents, one a line (JSON text has no raw newline): a
+// trace's JSON, or a stored response's input and response JSON. Documents go to SQLite as the
+// bytes they arrived in (views of the batch, cast to TEXT by the statements), never decoded here.
 const decode = (arrayBuffer, length) => {
   const buffer = Buffer.from(arrayBuffer, 0, length);
-  const rows = [];
+  const rows = { traces: [], responses: [] };
   for (let start = 0; start < length; ) {
-    const columnsEnd = buffer.indexOf(10, start);
-    const traceEnd = buffer.indexOf(10, columnsEnd + 1);
-    const row = JSON.parse(buffer.toString('utf8', start, columnsEnd));
-    row.push(buffer.subarray(columnsEnd + 1, traceEnd));
-    rows.push(row);
-    start = traceEnd + 1;
+    const isResponse = buffer[start] === workerData.responseTag;
+    let end = buffer.indexOf(10, start);
+    const row = JSON.parse(buffer.toString('utf8', isResponse ? start + 1 : start, end));
+    for (let documents = isResponse ? 2 : 1; documents > 0; documents--) {
+      const next = buffer.indexOf(10, end + 1);
+      row.push(buffer.subarray(end + 1, next));
+      end = next;
+    }
+    (isResponse ? rows.responses : rows.traces).push(row);
+    start = end + 1;
   }
   return rows;
 };
@@ -164,6 +177,8 @@ const CLOSE_WAIT_MS = 5_000;
 /** Longest pause between two tries of a waiting batch: a released lock is seen within it. */
 const MAX_BACKOFF_MS = 500;
 const NEWLINE = 0x0a;
+/** The first byte of a stored response's row in a batch (a trace's row starts with its columns' '['). */
+const RESPONSE_TAG = 0x52;
 
 type WriterMessage =
   | { type: 'settled'; id: number; outcome: 'written' | DropCause; error?: string; buffer: ArrayBuffer }
@@ -174,10 +189,10 @@ type WriterMessage =
   | { type: 'error'; message: string };
 
 /**
- * Writes trace rows off the request path. The request thread appends each row as text to a
- * buffer outside the JS heap (no trace data survives into the old generation for the garbage
- * collector to copy) and hands full buffers, or every `batchMs`, to a worker thread that owns
- * its own connection, by transfer. A request never waits on the disk or on SQLite.
+ * Writes trace rows (and the Responses API's stored responses, in the same batches) off the request
+ * path. The request thread appends each row as text to a buffer outside the JS heap (no trace data
+ * survives into the old generation for the garbage collector to copy) and hands full buffers, or
+ * every `batchMs`, to a worker thread that owns its own connection, by transfer. A request never waits on the disk or on SQLite.
  *
  * Every trace given is counted (`counts()`): written, pending, or dropped by cause. A batch the
  * database refuses because it is locked or full is tried again with backoff for `retryMs`, the
@@ -187,14 +202,17 @@ export class TraceWriter {
   private readonly worker: Worker;
   private buffer: Buffer | undefined;
   private used = 0;
+  /** Rows in the batch being filled: traces and stored responses. */
   private rows = 0;
+  private traces = 0;
+  private responses = 0;
   /** Buffers the writer has emptied and sent back, to be filled again. */
   private readonly free: Buffer[] = [];
   private timer: NodeJS.Timeout | undefined;
   private nextFlush = 0;
   private nextBatch = 0;
-  /** Batches handed to the writer and not yet settled: their traces and bytes. */
-  private readonly batches = new Map<number, { traces: number; bytes: number }>();
+  /** Batches handed to the writer and not yet settled: their traces, stored responses and bytes. */
+  private readonly batches = new Map<number, { traces: number; responses: number; bytes: number }>();
   /** Flushes waiting for the writer; a bounded one gets a timer once the writer is failing. */
   private readonly waiting = new Map<number, { done: (flushed: boolean) => void; waitMs: number; timer?: NodeJS.Timeout }>();
   /** The writer is retrying a batch the database refused (locked, full). */
@@ -217,6 +235,8 @@ export class TraceWriter {
         driver: createRequire(import.meta.url).resolve('better-sqlite3'),
         path: options.path,
         insertSql: INSERT_TRACE,
+        insertResponseSql: INSERT_RESPONSE,
+        responseTag: RESPONSE_TAG,
         pragmas: PRAGMAS,
         retentionSql: RETENTION_SQL,
         retention: options.retention,
@@ -240,29 +260,46 @@ export class TraceWriter {
   }
 
   write(columns: TraceColumns, traceJson: string): void {
-    if (this.exited !== undefined || this.closing) {
-      this.ledger.dropNow('other', this.exited ?? 'the trace store is closed');
-      return;
-    }
+    const refused = this.append(undefined, JSON.stringify(columns), traceJson, undefined);
+    if (refused) this.ledger.dropNow(refused.cause, refused.error);
+  }
+
+  /** Queues a stored response's row like a trace's, in the same batches (`INSERT_RESPONSE`'s columns, then its two documents). */
+  writeResponse(columns: ResponseColumns, inputJson: string, responseJson: string): void {
+    const refused = this.append(RESPONSE_TAG, JSON.stringify(columns), inputJson, responseJson);
+    if (refused) this.ledger.dropResponses(1, refused.cause, refused.error);
+  }
+
+  /** Appends a row to the batch being filled and counts it pending, or says why it cannot be queued. */
+  private append(tag: number | undefined, columnsJson: string, document: string, second: string | undefined): { cause: DropCause; error: string } | undefined {
+    if (this.exited !== undefined || this.closing) return { cause: 'other', error: this.exited ?? 'the trace store is closed' };
     // Written piece by piece: one joined line would be copied once more to be measured.
-    const columnsJson = JSON.stringify(columns);
-    const bytes = Buffer.byteLength(columnsJson) + Buffer.byteLength(traceJson) + 2;
-    if (this.ledger.pending.bytes + bytes > this.maxPendingBytes) {
-      this.ledger.dropNow('backlog', `more than ${this.maxPendingBytes} bytes waiting`);
-      return;
-    }
+    const bytes = (tag === undefined ? 0 : 1) + Buffer.byteLength(columnsJson) + Buffer.byteLength(document) + 2 + (second === undefined ? 0 : Buffer.byteLength(second) + 1);
+    if (this.ledger.pending.bytes + bytes > this.maxPendingBytes) return { cause: 'backlog', error: `more than ${this.maxPendingBytes} bytes waiting` };
     if (this.buffer && this.used + bytes > this.buffer.length) this.handOver();
     // A buffer kept empty by the hand-over may still be too small for this row.
     if (this.buffer && bytes > this.buffer.length - this.used) this.buffer = undefined;
     // A row larger than a batch buffer gets a buffer of its own size, never a reused one it would overflow.
     const buffer = (this.buffer ??= (bytes <= BUFFER_BYTES ? this.free.pop() : undefined) ?? Buffer.allocUnsafeSlow(Math.max(BUFFER_BYTES, bytes)));
+    if (tag !== undefined) buffer[this.used++] = tag;
     this.used += buffer.write(columnsJson, this.used);
     buffer[this.used++] = NEWLINE;
-    this.used += buffer.write(traceJson, this.used);
+    this.used += buffer.write(document, this.used);
     buffer[this.used++] = NEWLINE;
-    this.ledger.queue(bytes);
+    if (second !== undefined) {
+      this.used += buffer.write(second, this.used);
+      buffer[this.used++] = NEWLINE;
+    }
+    if (tag === undefined) {
+      this.ledger.queue(bytes);
+      this.traces++;
+    } else {
+      this.ledger.queueResponse(bytes);
+      this.responses++;
+    }
     if (++this.rows >= BATCH_ROWS) this.handOver();
     else this.timer ??= setTimeout(() => this.handOver(), this.batchMs).unref();
+    return undefined;
   }
 
   /** What became of every trace given so far. */
@@ -327,7 +364,10 @@ export class TraceWriter {
     if (message.type === 'settled') {
       const batch = this.batches.get(message.id);
       this.batches.delete(message.id);
-      if (batch) this.ledger.settle(batch.traces, batch.bytes, message.outcome, message.error);
+      if (batch) {
+        this.ledger.settle(batch.traces, batch.bytes, message.outcome, message.error);
+        if (message.outcome !== 'written') this.ledger.dropResponses(batch.responses, message.outcome, message.error);
+      }
       if (this.free.length < 2 && message.buffer.byteLength === BUFFER_BYTES) this.free.push(Buffer.from(message.buffer));
     } else if (message.type === 'flushed') {
       this.waiting.get(message.id)?.done(true);
@@ -350,14 +390,22 @@ export class TraceWriter {
   /** The writer thread is gone: what it held is dropped, and so is every trace given from now on. */
   private stopped(reason: string): void {
     this.exited = reason;
-    for (const batch of this.batches.values()) this.ledger.settle(batch.traces, batch.bytes, 'other', reason);
+    for (const batch of this.batches.values()) {
+      this.ledger.settle(batch.traces, batch.bytes, 'other', reason);
+      this.ledger.dropResponses(batch.responses, 'other', reason);
+    }
     this.batches.clear();
-    if (this.rows > 0) this.ledger.settle(this.rows, this.used, 'other', reason);
+    if (this.rows > 0) {
+      this.ledger.settle(this.traces, this.used, 'other', reason);
+      this.ledger.dropResponses(this.responses, 'other', reason);
+    }
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.buffer = undefined;
     this.used = 0;
     this.rows = 0;
+    this.traces = 0;
+    this.responses = 0;
     for (const waiter of [...this.waiting.values()]) waiter.done(true);
   }
 
@@ -372,9 +420,11 @@ export class TraceWriter {
     if (!buffer || this.rows === 0 || this.exited !== undefined) return;
     const length = this.used;
     const id = this.nextBatch++;
-    this.batches.set(id, { traces: this.rows, bytes: length });
+    this.batches.set(id, { traces: this.traces, responses: this.responses, bytes: length });
     this.used = 0;
     this.rows = 0;
+    this.traces = 0;
+    this.responses = 0;
     // A batch that fills less than half of its buffer goes in a copy of its own size and the buffer
     // is filled again: a writer that waits for the database holds the bytes pending, not 512 KB per 50 ms.
     let memory: ArrayBuffer;

@@ -7,12 +7,12 @@ const providers = (entries: string): string => `providers:\n${entries}\nmodels: 
 
 describe('provider entries', () => {
   it('names every provider type of the registry when the type is unknown', () => {
-    expect(configErrorsOf(providers('  x: { type: gemini, api_key: "k" }')).issues).toMatchInlineSnapshot(`
+    expect(configErrorsOf(providers('  x: { type: bedrock, api_key: "k" }')).issues).toMatchInlineSnapshot(`
       [
         {
           "column": 14,
           "line": 2,
-          "message": "unsupported value "gemini"; supported: "openai", "anthropic", "mock"",
+          "message": "unsupported value "bedrock"; supported: "openai", "anthropic", "gemini", "mock"",
           "path": "providers.x.type",
         },
       ]

@@ -200,7 +200,7 @@ describe('a gateway with keys, allowed hosts and CORS', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers).toMatchObject({
       'access-control-allow-origin': APP,
-      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-methods': 'GET, POST, DELETE',
       'access-control-allow-headers': 'authorization,content-type,x-stainless-os',
       'access-control-allow-private-network': 'true',
       'access-control-max-age': '600',

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultReply, startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
+import { installNpmCli } from '../support/install-npm-cli.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 /**
@@ -16,29 +17,17 @@ import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 const run = promisify(execFile);
 const VERSION = '2.1.332';
-const PREFIX = join(tmpdir(), `switchyard-claude-code-${VERSION}`);
-const CLAUDE = join(PREFIX, 'node_modules', '.bin', 'claude');
 const KEY = 'gw-key-claude-code-0123456789';
 
-/** Installs Claude Code once; the reason when it cannot be. */
-async function install(): Promise<string | undefined> {
-  if (existsSync(CLAUDE)) return undefined;
-  mkdirSync(PREFIX, { recursive: true });
-  try {
-    await run('npm', ['install', '--prefix', PREFIX, '--no-audit', '--no-fund', '--no-save', `@anthropic-ai/claude-code@${VERSION}`], { timeout: 240_000 });
-    await run(CLAUDE, ['--version'], { timeout: 30_000 });
-    return undefined;
-  } catch (error) {
-    return `npm could not install and run @anthropic-ai/claude-code@${VERSION}: ${String((error as Error).message).split('\n')[0]}`;
-  }
-}
-
 let unavailable: string | undefined;
+let claude = '';
 let upstream: FakeUpstream;
 let running: TestGateway;
 
 beforeAll(async () => {
-  unavailable = await install();
+  const installed = await installNpmCli('@anthropic-ai/claude-code', VERSION, 'claude');
+  unavailable = installed.unavailable;
+  claude = installed.bin ?? '';
   if (unavailable) {
     console.warn(`skipping the Claude Code test: ${unavailable}`);
     return;
@@ -72,7 +61,7 @@ describe('Claude Code through the gateway', () => {
   it('answers claude -p, every call routed by its own model names and traced', async (context) => {
     if (unavailable) context.skip();
     const home = mkdtempSync(join(tmpdir(), 'switchyard-claude-home-'));
-    const { stdout } = await run(CLAUDE, ['-p', 'Say hello.'], {
+    const { stdout } = await run(claude, ['-p', 'Say hello.'], {
       timeout: 60_000,
       cwd: home,
       env: {

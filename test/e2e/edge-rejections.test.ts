@@ -114,17 +114,17 @@ describe('refusals at the edge', () => {
   }
 
   it('an unknown path: the path without its query (which may carry a key), at warn for a POST', async () => {
-    await expectRefusal(() => send(gateway.url, { method: 'POST', path: `/v1/responses?stream=true&key=${KEY}`, headers: { ...AUTH, 'user-agent': 'codex_exec/0.171.0' }, body: JSON.stringify(CHAT) }), {
+    await expectRefusal(() => send(gateway.url, { method: 'POST', path: `/v1/assistants?stream=true&key=${KEY}`, headers: { ...AUTH, 'user-agent': 'codex_exec/0.171.0' }, body: JSON.stringify(CHAT) }), {
       status: 404,
       series: 'openai 404 not_found',
       level: 'warn',
       fields: {
         dialect: 'openai',
         method: 'POST',
-        path: '/v1/responses',
+        path: '/v1/assistants',
         reason: 'not_found',
         user_agent: 'codex_exec/0.171.0',
-        error: 'Unknown path "/v1/responses". Try POST /v1/chat/completions or POST /v1/messages.',
+        error: 'Unknown path "/v1/assistants". Try POST /v1/chat/completions or POST /v1/messages.',
       },
     });
   });

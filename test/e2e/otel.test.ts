@@ -58,6 +58,24 @@ describe('OpenTelemetry spans', () => {
     expect(root?.status.code).toBe(2);
   });
 
+  it('names the answer of an embeddings request an `embeddings` operation', async () => {
+    const embedding = await startGateway(`
+providers:
+  fake: { type: openai, base_url: "${upstream.url}", api_key: "sk-test-secret-key-123456" }
+models:
+  emb: { provider: fake, model: emb-wire, price: { input: 0.02 }, embedding: { dimensions: 64 } }
+`);
+    try {
+      exporter.reset();
+      await openaiClient(embedding).embeddings.create({ model: 'emb', input: 'hello' });
+      const child = exporter.getFinishedSpans().find((span) => span.attributes['switchyard.model'] === 'emb');
+      expect(child?.name).toBe('embeddings emb-wire');
+      expect(child?.attributes).toMatchObject({ 'gen_ai.operation.name': 'embeddings', 'switchyard.attempt.role': 'answer', 'gen_ai.usage.input_tokens': 1 });
+    } finally {
+      await embedding.close();
+    }
+  });
+
   it("continues the caller's trace when it sends a traceparent, and ignores a malformed one", async () => {
     exporter.reset();
     const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -13,6 +13,7 @@ import { runCli } from '../../src/cli/run-cli.js';
 import { parseScoredData } from '../../src/learning/scored-data.js';
 import type { Trace } from '../../src/spec/trace.js';
 import { SqliteTraceStore } from '../../src/telemetry/sqlite-trace-store.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/telemetry/trace-store-schema.js';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
 import { CHEAP, CODER, collectStream, openaiClient, STRONG, usd } from '../support/policy-test-helpers.js';
 import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
@@ -528,7 +529,7 @@ describe('a burst of mixed traffic through a gateway writing SQLite', () => {
     expect(after.traces).toEqual(listed.traces);
     const reader = SqliteTraceStore.read(path());
     try {
-      expect(reader.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1 }]);
+      expect(reader.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
     } finally {
       await reader.close();
     }
@@ -705,7 +706,7 @@ describe('the store file', () => {
     db.close();
     const open = (): SqliteTraceStore => SqliteTraceStore.open({ path, retention: { maxAgeMs: 86_400_000, maxRows: 5 } });
     expect(open).toThrow(path);
-    expect(open).toThrow(/schema version 99, newer than this Switchyard's 1/);
+    expect(open).toThrow(`schema version 99, newer than this Switchyard's ${SCHEMA_VERSION}`);
     // Nothing was migrated into it.
     const check = new Database(path, { readonly: true });
     expect(check.prepare("SELECT name FROM sqlite_master WHERE name = 'traces'").get()).toBeUndefined();
@@ -797,7 +798,7 @@ describe('the store file', () => {
     }
   });
 
-  it('reads the same store through SqliteTraceStore.read (the CLI), migrated at version 1', async () => {
+  it('reads the same store through SqliteTraceStore.read (the CLI), migrated to the current version', async () => {
     const path = join(dir, 'read.db');
     const writer = SqliteTraceStore.open({ path, retention: { maxAgeMs: 86_400_000, maxRows: 100 }, batchMs: 1 });
     writer.record(handMade('only', Date.now()));
@@ -805,7 +806,7 @@ describe('the store file', () => {
     const reader = SqliteTraceStore.read(path);
     try {
       expect((await reader.get('only'))?.trace).toEqual(handMade('only', (await reader.get('only'))?.trace.startedAt ?? 0));
-      expect(reader.db.prepare('SELECT version FROM schema_migrations').all()).toEqual([{ version: 1 }]);
+      expect(reader.db.prepare('SELECT version FROM schema_migrations ORDER BY version').all()).toEqual(MIGRATIONS.map(({ version }) => ({ version })));
       expect(reader.db.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       await reader.close();

@@ -1,5 +1,6 @@
 import type { CacheControl, ChatRequest, ToolDefinition } from '../../spec/chat-request.js';
 import { isRecord } from '../../util/json-guards.js';
+import { dropThoughtSignatures } from '../shared/drop-thought-signatures.js';
 import { addCacheBreakpoints } from './add-cache-breakpoints.js';
 import type { AnthropicBlock, Warnings } from './convert-anthropic-content.js';
 import { convertMessages } from './convert-anthropic-messages.js';
@@ -64,7 +65,9 @@ export function convertToAnthropicRequest(request: ChatRequest, options: Anthrop
   const warnings: Warnings = new Set();
   const native = request.dialect === 'anthropic';
   const passthrough = request.passthrough;
-  const { system, messages } = convertMessages(request.messages, native, warnings);
+  const unsigned = dropThoughtSignatures(request.messages);
+  if (unsigned.warning !== undefined) warnings.add(unsigned.warning);
+  const { system, messages } = convertMessages(unsigned.messages, native, warnings);
   const body: Record<string, unknown> = { model: options.wireModel, messages, max_tokens: maxTokens(request, options) };
   if (system.length > 0) body['system'] = system;
 

@@ -124,4 +124,23 @@ describe('convertToOpenAIRequest', () => {
     // The client's request is left as it came.
     expect(messages[0]?.content).toEqual([{ type: 'text', text: 'S', cache_control: { type: 'ephemeral', ttl: '1h' } }]);
   });
+
+  it("drops a Responses client's reasoning and built-in tool items, which Chat Completions has no form for, with a warning", () => {
+    const messages: ChatMessage[] = [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'ok', responses_items: [{ type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'e' }, { type: 'web_search_call', id: 'ws_1' }] },
+      { role: 'user', content: 'more' },
+    ];
+    const { body, warnings } = convertToOpenAIRequest({ ...createChatRequest('m', messages), dialect: 'responses' }, 'wire', false);
+    expect(body['messages']).toEqual([{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'ok' }, { role: 'user', content: 'more' }]);
+    expect(warnings).toEqual(['dropped 2 Responses API item(s) of earlier turns (reasoning, built-in tool calls): Chat Completions has no such items']);
+  });
+
+  it('sends neither tools nor tool settings when every tool of the request was one Chat Completions cannot run', () => {
+    const tools = [{ type: 'web_search' }];
+    const base = createChatRequest('m', [{ role: 'user', content: 'hi' }], { passthrough: { tools, tool_choice: 'auto', parallel_tool_calls: true, temperature: 0 } });
+    const { body, warnings } = convertToOpenAIRequest({ ...base, tools, dialect: 'responses' }, 'wire', false);
+    expect(body).toEqual({ model: 'wire', messages: [{ role: 'user', content: 'hi' }], temperature: 0 });
+    expect(warnings).toEqual(['dropped tools the upstream cannot run (web_search): only function tools pass']);
+  });
 });

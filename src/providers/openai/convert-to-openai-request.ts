@@ -1,4 +1,5 @@
 import type { ChatRequest } from '../../spec/chat-request.js';
+import { dropThoughtSignatures } from '../shared/drop-thought-signatures.js';
 import { stripOtherDialect } from './strip-other-dialect.js';
 
 /** The upstream body, and what of the request it could not carry (recorded on the Attempt). */
@@ -11,10 +12,17 @@ export type OpenAIRequestBody = { body: Record<string, unknown>; warnings: strin
  */
 export function convertToOpenAIRequest(request: ChatRequest, wireModel: string, stream: boolean): OpenAIRequestBody {
   const converted = request.dialect === undefined || request.dialect === 'openai' ? undefined : stripOtherDialect(request);
+  const unsigned = dropThoughtSignatures(converted?.messages ?? request.messages);
   const body: Record<string, unknown> = { model: wireModel, messages: request.messages, ...request.passthrough };
   body['model'] = wireModel;
-  body['messages'] = converted?.messages ?? request.messages;
-  if (converted?.tools) body['tools'] = converted.tools;
+  body['messages'] = unsigned.messages;
+  if (converted?.tools && converted.tools.length > 0) body['tools'] = converted.tools;
+  else if (converted?.tools) {
+    // Every tool was one the upstream cannot run: without tools, Chat Completions refuses these settings.
+    delete body['tools'];
+    delete body['tool_choice'];
+    delete body['parallel_tool_calls'];
+  }
   if (stream) {
     body['stream'] = true;
     const clientOptions = request.passthrough['stream_options'];
@@ -24,5 +32,6 @@ export function convertToOpenAIRequest(request: ChatRequest, wireModel: string, 
     delete body['stream'];
     delete body['stream_options'];
   }
-  return { body, warnings: converted && converted.warnings.length > 0 ? converted.warnings : undefined };
+  const warnings = [...(converted?.warnings ?? []), ...(unsigned.warning === undefined ? [] : [unsigned.warning])];
+  return { body, warnings: warnings.length > 0 ? warnings : undefined };
 }

@@ -10,6 +10,8 @@ export const OpenAIConfigShape = {
   base_url: z.union([z.url({ protocol: /^https?$/, error: OPENAI_URL_EXPECTED }), z.literal('')], { error: OPENAI_URL_EXPECTED }),
   api_key: z.string().optional(),
   headers: z.record(z.string(), z.string()).optional(),
+  /** The wire API of its models: Chat Completions (`chat`) or the Responses API (`responses`); a `models:` entry's own `api` wins. */
+  api: z.enum(['chat', 'responses']).default('chat'),
   /** Keep-alive connections per upstream origin. */
   max_connections: z.number().int().positive().default(256),
   /** Largest answer taken from the upstream, JSON or a whole stream: an upstream gone wrong must not fill the gateway's memory. */

@@ -1,12 +1,11 @@
 import { ProviderProtocolError } from '../../errors/provider-errors.js';
-import type { EmbeddingModel } from '../../spec/embedding-model.js';
-import type { LanguageModelCallOptions } from '../../spec/language-model.js';
+import type { EmbedOptions, EmbeddingModel, Embeddings } from '../../spec/embedding-model.js';
 import type { Usage } from '../../spec/usage.js';
 import { isRecord, readNumber } from '../../util/json-guards.js';
 import { postOpenAI } from './openai-transport.js';
 import { readJsonAnswer, type JsonTransport } from '../shared/json-transport.js';
 
-/** A model behind any OpenAI-compatible `/embeddings` endpoint. */
+/** A model behind any OpenAI-compatible `/embeddings` endpoint: texts, or token ids as OpenAI takes them. */
 export class OpenAIEmbeddingModel implements EmbeddingModel {
   constructor(
     readonly name: string,
@@ -14,29 +13,44 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
     private readonly transport: JsonTransport,
   ) {}
 
-  async doEmbed(texts: readonly string[], options: LanguageModelCallOptions): Promise<{ vectors: Float32Array[]; usage: Usage | undefined }> {
-    const body = JSON.stringify({ model: this.wireModel, input: texts, encoding_format: 'float' });
+  doEmbed(texts: readonly string[], options: EmbedOptions): Promise<Embeddings> {
+    return this.post(texts, options);
+  }
+
+  doEmbedTokens(inputs: readonly (readonly number[])[], options: EmbedOptions): Promise<Embeddings> {
+    return this.post(inputs, options);
+  }
+
+  private async post(input: readonly (string | readonly number[])[], options: EmbedOptions): Promise<Embeddings> {
+    // Floats, not base64: the numbers are read as sent, and the edge packs them again if its client asked.
+    const body = JSON.stringify({
+      model: this.wireModel,
+      input,
+      encoding_format: 'float',
+      ...(options.dimensions === undefined ? {} : { dimensions: options.dimensions }),
+      ...(options.user === undefined ? {} : { user: options.user }),
+    });
     const json = await readJsonAnswer(this.transport, await postOpenAI(this.transport, body, false, options.cancellation), options.cancellation);
-    return readEmbeddings(json, texts.length, this.transport);
+    return readEmbeddings(json, input.length, this.transport);
   }
 }
 
-function readEmbeddings(json: unknown, expected: number, transport: JsonTransport): { vectors: Float32Array[]; usage: Usage | undefined } {
+function readEmbeddings(json: unknown, expected: number, transport: JsonTransport): Embeddings {
   const fail = (why: string): never => {
     throw new ProviderProtocolError(transport.source, `upstream embeddings answer ${why}`);
   };
   const data = isRecord(json) ? json['data'] : undefined;
   if (!Array.isArray(data)) return fail('has no `data` array');
   if (data.length !== expected) return fail(`has ${data.length} embeddings for ${expected} inputs`);
-  const vectors = new Array<Float32Array>(expected);
+  const vectors = new Array<number[]>(expected);
   data.forEach((item, position) => {
     const vector = isRecord(item) ? item['embedding'] : undefined;
     const index = (isRecord(item) ? readNumber(item['index']) : undefined) ?? position;
     if (!Array.isArray(vector) || vector.length === 0 || !vector.every((value) => typeof value === 'number' && Number.isFinite(value))) {
       fail(`item ${position} has no numeric \`embedding\``);
     }
-    if (index < 0 || index >= expected) fail(`item ${position} has index ${index}`);
-    vectors[index] = normalise(Float32Array.from(vector as number[]));
+    if (!Number.isInteger(index) || index < 0 || index >= expected) fail(`item ${position} has index ${index}`);
+    vectors[index] = vector as number[];
   });
   const dimensions = vectors[0]?.length;
   if (vectors.some((vector) => vector === undefined || vector.length !== dimensions)) fail('has missing or mixed-length embeddings');
@@ -47,14 +61,4 @@ function readEmbeddings(json: unknown, expected: number, transport: JsonTranspor
       ? undefined
       : { inputTokens, cachedInputTokens: undefined, cacheWriteTokens: undefined, outputTokens: 0, reasoningTokens: undefined, estimated: false, raw };
   return { vectors, usage };
-}
-
-/** Cosine similarity is then a dot product. */
-function normalise(vector: Float32Array): Float32Array {
-  let norm = 0;
-  for (const value of vector) norm += value * value;
-  if (norm === 0) return vector;
-  const scale = 1 / Math.sqrt(norm);
-  for (let index = 0; index < vector.length; index++) vector[index] = (vector[index] as number) * scale;
-  return vector;
 }

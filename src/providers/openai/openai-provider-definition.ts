@@ -14,6 +14,7 @@ export const openaiProvider = defineProvider({
       baseUrl: entry.base_url,
       apiKey: entry.api_key === undefined || entry.api_key === '' ? undefined : entry.api_key,
       headers: entry.headers ?? {},
+      api: entry.api,
       maxConnections: entry.max_connections,
       maxResponseBytes: entry.max_response_size,
     };

@@ -5,6 +5,7 @@ import { credentialRedactor } from '../shared/secret-redactor.js';
 import { USER_AGENT, upstreamPools } from '../shared/upstream-pools.js';
 import { OpenAIChatModel } from './openai-chat-model.js';
 import { OpenAIEmbeddingModel } from './openai-embedding-model.js';
+import { OpenAIResponsesModel } from './responses/openai-responses-model.js';
 
 /**
  * Any OpenAI-compatible upstream (OpenAI, Anthropic's and Gemini's compatibility endpoints,
@@ -23,6 +24,9 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
     name: config.name,
     languageModel(spec: ModelSpec) {
       const pool = pools.poolFor(spec.reliability.timeout.connectMs);
+      if (spec.api === 'responses') {
+        return new OpenAIResponsesModel(spec.name, spec.wireModel, { pool, path: endpoint('responses'), headers, redact, source: { provider: config.name, model: spec.name } });
+      }
       return new OpenAIChatModel({ provider: config.name, name: spec.name, wireModel: spec.wireModel, pool, path, headers, redact });
     },
     embeddingModel(spec: ModelSpec) {

@@ -8,8 +8,8 @@ const TOOL_KEYS = new Set(['type', 'function']);
 
 /**
  * What Chat Completions cannot say of a request that came in another dialect, stripped, with one
- * warning per kind of loss: Anthropic's cache breakpoints, signed thinking blocks, `is_error` on
- * tool results, content blocks with no Chat Completions part (documents by URL, search results),
+ * warning per kind of loss: Anthropic's cache breakpoints, signed thinking blocks, the Responses
+ * API's reasoning and built-in tool items, `is_error` on tool results, content blocks with no Chat Completions part (documents by URL, search results),
  * server tools and tool extras, and its dialect fields and headers. An OpenAI client's own request
  * never comes here: OpenAI-compatible vendors may accept extras it sends on purpose.
  */
@@ -17,6 +17,7 @@ export function stripOtherDialect(request: ChatRequest): { messages: ChatMessage
   let breakpoints = 0;
   let thinking = 0;
   let errors = 0;
+  let responsesItems = 0;
   const partTypes = new Set<string>();
   const toolTypes = new Set<string>();
   const toolKeys = new Set<string>();
@@ -32,8 +33,9 @@ export function stripOtherDialect(request: ChatRequest): { messages: ChatMessage
     return false;
   };
   const messages = request.messages.map((message): ChatMessage => {
-    const { thinking_blocks: blocks, is_error: isError, ...rest } = uncached(message);
+    const { thinking_blocks: blocks, is_error: isError, responses_items: items, ...rest } = uncached(message);
     thinking += blocks?.length ?? 0;
+    responsesItems += items?.length ?? 0;
     if (isError === true) errors++;
     const content = Array.isArray(rest.content) ? rest.content.filter(keptPart).map(uncached) : rest.content;
     const calls = rest.tool_calls?.map((call): ToolCall => uncached(call));
@@ -56,6 +58,7 @@ export function stripOtherDialect(request: ChatRequest): { messages: ChatMessage
   const dropped = (what: string): number => warnings.push(`dropped ${what}`);
   if (breakpoints > 0) dropped(`${breakpoints} cache_control breakpoint(s): OpenAI-compatible upstreams cache prompt prefixes by themselves`);
   if (thinking > 0) dropped(`${thinking} thinking block(s) of earlier turns: their signatures are only valid at the vendor that made them`);
+  if (responsesItems > 0) dropped(`${responsesItems} Responses API item(s) of earlier turns (reasoning, built-in tool calls): Chat Completions has no such items`);
   if (errors > 0) dropped(`is_error from ${errors} tool result(s): Chat Completions has no such flag`);
   if (partTypes.size > 0) dropped(`content of kinds Chat Completions does not take: ${[...partTypes].join(', ')}`);
   if (toolTypes.size > 0) dropped(`tools the upstream cannot run (${[...toolTypes].join(', ')}): only function tools pass`);

@@ -45,6 +45,8 @@ export class AnthropicStreamEncoder {
       case 'usage':
         this.usage = part.usage;
         return '';
+      // A Responses upstream's item (encrypted reasoning, a built-in tool call): the Messages API has no place for it.
+      case 'output-item':
       case 'error':
         return '';
       default:

@@ -7,14 +7,15 @@ import type { Handler } from './handler-context.js';
 const STARTED = Math.floor(Date.now() / 1000);
 
 function modelObjects(gateway: Parameters<Handler>[0]['gateway']): { id: string; object: 'model'; created: number; owned_by: string }[] {
-  const { routers, models } = gateway.listModels();
+  const { routers, models, embeddingModels } = gateway.listModels();
   return [
     ...routers.map((id) => ({ id, object: 'model' as const, created: STARTED, owned_by: 'switchyard' })),
-    ...models.map((spec) => ({ id: spec.name, object: 'model' as const, created: STARTED, owned_by: spec.provider })),
+    // OpenAI's list has its embedding models too (Anthropic's list, for chat clients, does not).
+    ...[...models, ...embeddingModels].map((spec) => ({ id: spec.name, object: 'model' as const, created: STARTED, owned_by: spec.provider })),
   ];
 }
 
-/** `GET /v1/models`: routers first, then the models whose provider is enabled, in OpenAI's list shape. */
+/** `GET /v1/models`: routers first, then the chat and embedding models whose provider is enabled, in OpenAI's list shape. */
 export const handleListModels: Handler = async (context) => {
   // Anthropic's clients (Claude Code's model discovery) send `anthropic-version`, and read Anthropic's list shape.
   if (context.request.headers['anthropic-version'] !== undefined) return handleAnthropicListModels(context);

@@ -1,0 +1,103 @@
+import type { Dispatcher } from 'undici';
+import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
+import type { ChatRequest } from '../../spec/chat-request.js';
+import type { ChatResult } from '../../spec/chat-result.js';
+import { chatResultToParts } from '../../spec/chat-result-to-parts.js';
+import type { LanguageModel, LanguageModelCallOptions, LanguageModelStream } from '../../spec/language-model.js';
+import type { StreamPart } from '../../spec/stream-part.js';
+import type { Cancellation } from '../../util/cancellation.js';
+import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
+import { mapTransportError } from '../shared/map-transport-error.js';
+import { SseDecoder } from '../shared/sse-decoder.js';
+import { convertToGeminiRequest } from './convert-to-gemini-request.js';
+import { droppedPartsWarning, GeminiChunkReader, readGenerateContent } from './gemini-api.js';
+import { postGemini } from './gemini-transport.js';
+
+export type GeminiChatModelSettings = {
+  name: string;
+  wireModel: string;
+  /** `:generateContent` and `:streamGenerateContent?alt=sse` of the model. */
+  generate: JsonTransport;
+  stream: JsonTransport;
+};
+
+/** A model behind Gemini's native `generateContent`. */
+export class GeminiChatModel implements LanguageModel {
+  readonly specificationVersion = 'v1';
+  readonly provider: string;
+  readonly name: string;
+  readonly wireModel: string;
+  private readonly source: ProviderErrorSource;
+
+  constructor(private readonly settings: GeminiChatModelSettings) {
+    this.provider = settings.generate.source.provider;
+    this.name = settings.name;
+    this.wireModel = settings.wireModel;
+    this.source = settings.generate.source;
+  }
+
+  async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
+    const transport = this.settings.generate;
+    const { response, warnings } = await this.post(request, transport, false, options.cancellation);
+    const result = readGenerateContent(await readJsonAnswer(transport, response, options.cancellation), this.source, transport.redact);
+    const all = [...warnings, ...(result.warnings ?? [])];
+    return all.length > 0 ? { ...result, warnings: all } : result;
+  }
+
+  async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
+    const { response, warnings } = await this.post(request, this.settings.stream, true, options.cancellation);
+    // The reader adds to `warnings` as the stream goes (parts it drops); the attempt reads them when it ends.
+    return { parts: this.parts(response, options.cancellation, warnings), warnings };
+  }
+
+  private async post(request: ChatRequest, transport: JsonTransport, stream: boolean, cancellation: Cancellation): Promise<{ response: Dispatcher.ResponseData; warnings: string[] }> {
+    const converted = convertToGeminiRequest(request, this.wireModel);
+    const response = await postGemini(transport, JSON.stringify(converted.body), stream, cancellation);
+    return { response, warnings: converted.warnings };
+  }
+
+  private async *parts(response: Dispatcher.ResponseData, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
+    const transport = this.settings.stream;
+    if (!String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
+      // An upstream (a proxy in front of Gemini) that answered in one piece: replay it as parts.
+      try {
+        const result = readGenerateContent(await readJsonAnswer(transport, response, cancellation), this.source, transport.redact);
+        warnings.push(...(result.warnings ?? []));
+        yield* chatResultToParts(result);
+      } catch (error) {
+        yield { type: 'error', error: mapTransportError(error, this.source, cancellation) };
+      }
+      return;
+    }
+    const decoder = new SseDecoder();
+    const utf8 = new TextDecoder();
+    const reader = new GeminiChunkReader(this.source, transport.redact, (kind) => warnings.push(droppedPartsWarning([kind])));
+    const parts: StreamPart[] = [];
+    const handle = (data: string): void => {
+      let json: unknown;
+      try {
+        json = JSON.parse(data);
+      } catch {
+        throw new ProviderProtocolError(this.source, `upstream sent a stream chunk that is not JSON: ${transport.redact(data, UPSTREAM_SNIPPET_CHARS)}`);
+      }
+      reader.read(json, parts);
+    };
+    try {
+      for await (const chunk of response.body) {
+        for (const event of decoder.push(utf8.decode(chunk as Buffer, { stream: true }))) handle(event.data);
+        if (parts.length > 0) {
+          yield* parts;
+          parts.length = 0;
+        }
+      }
+      for (const event of decoder.end()) handle(event.data);
+      reader.end(parts);
+      yield* parts;
+      parts.length = 0;
+    } catch (error) {
+      // What the chunks before the failure said still counts, even when they came in the same read as it.
+      yield* parts;
+      yield { type: 'error', error: mapTransportError(error, this.source, cancellation) };
+    }
+  }
+}
