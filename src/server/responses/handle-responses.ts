@@ -36,7 +36,9 @@ export const handleResponses: Handler = async (context) => {
   const body = parseResponsesBody(parseJsonBody(await context.readBody(), server), server.maxMessages);
   const owner = responseOwner(request.headers, server.apiKeys.length > 0);
   const history = body.previous_response_id ? await loadPreviousResponse(gateway.store, body.previous_response_id, owner) : [];
-  const references = referencedIds(body.input);
+  // References to items of the `previous_response_id` chain resolve against it: only the others are read from the store.
+  const chained = new Set(history.flatMap((item) => (typeof item['id'] === 'string' ? [item['id']] : [])));
+  const references = referencedIds(body.input).filter((id) => !chained.has(id));
   const stored = references.length > 0 ? await loadReferencedItems(gateway.store, references, owner) : undefined;
   const { chat, items } = toResponsesChatRequest(body, history, stored);
   const answering: Answering = {

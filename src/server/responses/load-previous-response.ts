@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../errors/request-errors.js';
-import type { ResponseStore } from '../../telemetry/response-store.js';
+import type { ResponseStore, StoredResponse } from '../../telemetry/response-store.js';
 import { quoteInput } from '../../util/quote-input.js';
 import type { ResponsesItem } from './responses-request-schema.js';
 
@@ -17,6 +17,10 @@ export async function loadPreviousResponse(store: ResponseStore, id: string, own
       { code: 'previous_response_not_found', param: 'previous_response_id' },
     );
   }
-  const output = Array.isArray(stored.response['output']) ? (stored.response['output'] as ResponsesItem[]) : [];
-  return [...(stored.input as ResponsesItem[]), ...output];
+  return [...(stored.input as ResponsesItem[]), ...storedOutput(stored)];
+}
+
+/** A stored response's output items, as it was sent. */
+export function storedOutput(stored: StoredResponse): ResponsesItem[] {
+  return Array.isArray(stored.response['output']) ? (stored.response['output'] as ResponsesItem[]) : [];
 }

@@ -1,5 +1,6 @@
 import type { ResponseStore } from '../../telemetry/response-store.js';
 import { responseIdOfItem } from './encode-responses-response.js';
+import { storedOutput } from './load-previous-response.js';
 import type { ResponsesItem } from './responses-request-schema.js';
 
 /** Most stored responses one request's item references may load: each is a read of the store. */
@@ -19,8 +20,7 @@ export async function loadReferencedItems(store: ResponseStore, ids: readonly st
   }
   for (const id of responses) {
     const stored = await store.getResponse(id, owner);
-    const output = stored && Array.isArray(stored.response['output']) ? (stored.response['output'] as ResponsesItem[]) : [];
-    for (const item of output) if (typeof item['id'] === 'string') items.set(item['id'], item);
+    for (const item of stored ? storedOutput(stored) : []) if (typeof item['id'] === 'string') items.set(item['id'], item);
   }
   return items;
 }
