@@ -135,7 +135,8 @@ describe('switchyard serve (the built binary)', () => {
   it('starts with the quickstart config and no keys in under 5 seconds', async () => {
     const started = performance.now();
     const child = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'serve', '--port', '0'], {
-      cwd: tmpdir(),
+      // A directory of its own: the quickstart's trace store is ./switchyard.db, which must not be shared with other runs.
+      cwd: mkdtempSync(join(tmpdir(), 'switchyard-serve-')),
       env: { PATH: process.env['PATH'] ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
