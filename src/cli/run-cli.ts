@@ -10,6 +10,7 @@ import { fitRoutesCommand } from './fit-routes-command.js';
 import { exportCommand } from './export-command.js';
 import { statsCommand } from './stats-command.js';
 import { batchCommand } from './batch-command.js';
+import { keysCommand } from './keys-command.js';
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -26,6 +27,7 @@ Commands:
   stats          What the routing did over a period, from the trace store
   export         Traces with feedback as scored data for train and eval
   batch IN       Route every request of a JSON-lines file, N at a time, into a results file (resumable)
+  keys           Virtual keys: create, list, show, update, revoke, rotate
 
 Run "switchyard <command> --help" for a command's options.`;
 
@@ -52,6 +54,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return exportCommand(args, io);
     case 'batch':
       return batchCommand(args, io);
+    case 'keys':
+      return keysCommand(args, io);
     case '--version':
     case '-v': {
       const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -9,6 +9,9 @@ import { missingAuthWarning } from '../server/missing-auth-warning.js';
 import { BatchedLines } from '../telemetry/batched-lines.js';
 import { createLogSink } from '../telemetry/log-sink.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
+import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
+import { SqliteKeyStore } from '../keys/sqlite-key-store.js';
+import { virtualKeyLookup } from './virtual-key-lookup.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { reloadConfig } from './reload-config.js';
 
@@ -75,6 +78,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const sinks = [createLogSink(logger)];
   let gateway: Gateway;
+  let virtualKeys: CachedKeyLookup | undefined;
   try {
     const store = SqliteTraceStore.open({
       path: config.storage.path,
@@ -82,6 +86,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       onError: (message) => logger.error({ path: config.storage.path }, `trace store: ${message}`),
     });
     gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0 });
+    const keys = virtualKeyLookup(new SqliteKeyStore(store.db), config.server.apiKeys.length > 0);
+    if (keys.warning !== undefined) logger.warn(keys.warning);
+    virtualKeys = keys.lookup;
   } catch (error) {
     process.off('SIGHUP', onHangup);
     // A trace store that cannot be opened, an encoder model that cannot embed the route examples: a clear error, not a stack trace.
@@ -93,6 +100,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     running = await startServer(gateway, logger, {
       host: values.host ?? config.server.host,
       port: values.port === undefined ? config.server.port : Number(values.port),
+      virtualKeys,
     });
   } catch (error) {
     process.off('SIGHUP', onHangup);

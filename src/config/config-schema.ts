@@ -138,6 +138,11 @@ export const ModelEntrySchema = z.strictObject({
   api: z.enum(['chat', 'responses']).optional(),
   /** Marks an embedding model (served at `/v1/embeddings`, never picked for chat) and the length of its vectors. */
   embedding: z.strictObject({ dimensions: z.number().int().positive() }).optional(),
+  /** The provider's quota for this deployment: requests and tokens per minute; routing avoids it while full. */
+  limits: z
+    .strictObject({ rpm: z.number().int().positive().optional(), tpm: z.number().int().positive().optional() })
+    .refine((limits) => limits.rpm !== undefined || limits.tpm !== undefined, { error: 'expected rpm, tpm or both' })
+    .optional(),
   ...ReliabilityFields,
 });
 
@@ -241,6 +246,21 @@ export const RouterShellSchema = z.strictObject({
       ],
       { error: 'expected { type: trained, path: FILE } (a file written by `switchyard train`) or { type: llm, model: MODEL }' },
     )
+    .optional(),
+  /**
+   * A safety check before routing: a Llama Guard chat model reads the conversation; `on_unsafe`
+   * blocks (with `block_message`) or takes a route of this router; `categories` are the codes that
+   * count (S1..S14); `fail` is what a guard that times out or answers no verdict does.
+   */
+  guard: z
+    .strictObject({
+      model: nonEmpty,
+      on_unsafe: z.union([z.literal('block'), z.strictObject({ route: nonEmpty })], { error: 'expected `block` or { route: ROUTE }' }),
+      block_message: nonEmpty.default('This request was blocked by the safety check.'),
+      categories: z.array(z.string().regex(/^S\d{1,2}$/, { error: 'expected a category code such as S2' })).min(1, { error: 'expected at least one category code that counts as unsafe, e.g. [S1, S2]' }),
+      timeout_ms: PositiveMilliseconds.default(2_000),
+      fail: z.enum(['open', 'closed']),
+    })
     .optional(),
   /** What turns prompts into vectors for routes with `examples`: the built-in local encoder, or an embeddings model of the catalog. */
   encoder: z

@@ -19,6 +19,7 @@ import { resolveTarget, type TargetResolveContext } from '../routing/policies/po
 import { toStickySettings } from '../routing/policies/sticky/conversation-memory.js';
 import type { ResolvedConfig } from './resolved-config.js';
 import { resolveModelAliases } from './resolve-model-aliases.js';
+import { resolveGuard } from './resolve-guard.js';
 import type { ValueIssue } from '../util/describe-zod-issues.js';
 
 /**
@@ -161,6 +162,7 @@ function resolveRouter(
   }
 
   const defaultTarget = resolveTarget(router.default, [...path, 'default'], classifier.targets);
+  const guard = resolveGuard(router, path, checkModel, issues);
   const fallbacks = new Map<string, string[]>();
   for (const [model, next] of Object.entries(router.fallbacks)) {
     const ok = checkModel(model, [...path, 'fallbacks', model]);
@@ -174,6 +176,7 @@ function resolveRouter(
     reference: router.reference,
     matchOn: router.match_on,
     classifier: classifier.spec,
+    guard,
     encoder: !hasExamples
       ? undefined
       : router.encoder === 'local'

@@ -4,7 +4,7 @@ import type { ValueIssue } from '../util/describe-zod-issues.js';
 import type { BuiltinModelEntry } from '../catalog/builtin-model-entry.js';
 import type { ProviderConfig } from '../providers/provider-config.js';
 import { resolveReliability, toReliabilityOverrides } from './resolve-reliability.js';
-import type { ModelApi, ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
+import type { DeploymentLimits, ModelApi, ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 
 /**
  * Builds the model catalog of a config: the built-in entries whose provider the config defines,
@@ -79,6 +79,7 @@ export function resolveModels(
       ...(api === 'responses' ? { api } : {}),
       origin: 'config',
       ...(embedding ? { embedding: { dimensions: embedding.dimensions } } : {}),
+      ...(entry.limits ? { limits: deploymentLimits(entry.limits) } : {}),
     });
   }
 
@@ -137,6 +138,11 @@ function resolveApi(
     return null;
   }
   return undefined;
+}
+
+/** Only the limits written: an absent one is no limit. */
+function deploymentLimits(limits: NonNullable<ParsedModelEntry['limits']>): DeploymentLimits {
+  return { ...(limits.rpm === undefined ? {} : { rpm: limits.rpm }), ...(limits.tpm === undefined ? {} : { tpm: limits.tpm }) };
 }
 
 function mergeCapabilities(

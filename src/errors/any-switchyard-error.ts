@@ -1,5 +1,5 @@
 import type { ConfigError } from './config-error.js';
-import type { AllAttemptsFailedError, NoAvailableModelError, NoCompatibleModelError } from './execution-errors.js';
+import type { AllAttemptsFailedError, DeploymentQuotaError, NoAvailableModelError, NoCompatibleModelError } from './execution-errors.js';
 import type { ProviderConnectionError, ProviderHttpError, ProviderProtocolError, ProviderTimeoutError } from './provider-errors.js';
 import type {
   AbortedError,
@@ -30,6 +30,7 @@ export type AnySwitchyardError =
   | PayloadTooLargeError
   | OverloadedError
   | NoAvailableModelError
+  | DeploymentQuotaError
   | NoCompatibleModelError
   | ProviderHttpError
   | ProviderConnectionError

@@ -20,6 +20,23 @@ export class NoAvailableModelError extends SwitchyardError {
 }
 
 /**
+ * Every deployment that could take the request is at its provider quota (`limits: { rpm, tpm }`)
+ * for now: the gateway refuses before the provider would (429), and `retryAfterMs` says when the
+ * first one frees.
+ */
+export class DeploymentQuotaError extends SwitchyardError {
+  readonly kind = 'deployment_quota';
+  readonly filtered: readonly FilteredCandidate[];
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, options: { filtered: readonly FilteredCandidate[]; retryAfterMs: number | undefined }) {
+    super(message, { retryable: true });
+    this.filtered = options.filtered;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
  * No candidate can take the request: each lacks a capability it needs or is too small for the
  * prompt. The client's request is the problem (400), not the gateway's health.
  */

@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'payload_too_large'
   | 'overloaded'
   | 'no_available_model'
+  | 'deployment_quota'
   | 'no_compatible_model'
   | 'upstream_http'
   | 'upstream_connection'

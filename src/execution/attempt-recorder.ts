@@ -4,6 +4,7 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import type { Attempt, AttemptError, AttemptRole } from '../spec/trace.js';
 import type { Usage } from '../spec/usage.js';
 import type { DeploymentLoad } from './deployment-load.js';
+import type { QuotaReservation } from './deployment-quota.js';
 
 export function toAttemptError(thrown: SwitchyardError): AttemptError {
   const error = asKnownError(thrown);
@@ -11,8 +12,8 @@ export function toAttemptError(thrown: SwitchyardError): AttemptError {
   return { kind: error.kind, message: error.message, retryable: error.retryable, ...(status === undefined ? {} : { status }) };
 }
 
-/** Who an attempt is for: its role in the request, its cascade step or parallel branch, and the load tracker it counts in. */
-export type AttemptLabel = { role: AttemptRole; step?: number | undefined; load?: DeploymentLoad | undefined };
+/** Who an attempt is for: its role in the request, its cascade step or parallel branch, the load tracker it counts in, and its place in its deployment's quota. */
+export type AttemptLabel = { role: AttemptRole; step?: number | undefined; load?: DeploymentLoad | undefined; reservation?: QuotaReservation | undefined };
 
 /** Times one attempt and turns it into an Attempt record when it ends (exactly once). */
 export class AttemptRecorder {
@@ -53,6 +54,7 @@ export class AttemptRecorder {
   private record(outcome: Attempt['outcome'], error: AttemptError | undefined, usage: Usage | undefined): Attempt {
     const durationMs = performance.now() - this.start;
     this.label.load?.finished(this.spec.name, outcome === 'error' ? undefined : (this.firstTokenMs ?? durationMs));
+    this.label.reservation?.settle(quotaTokensUsed(usage));
     const attempt: Attempt = {
       model: this.spec.name,
       provider: this.spec.provider,
@@ -74,4 +76,9 @@ export class AttemptRecorder {
 /** Anything thrown below the executor, as a SwitchyardError (a non-Switchyard throw is a bug upstream of us). */
 export function asSwitchyardError(error: unknown, wrap: (error: unknown) => SwitchyardError): SwitchyardError {
   return SwitchyardError.isInstance(error) ? error : wrap(error);
+}
+
+/** The tokens a call counts against `limits.tpm` once it is over: input and output as billed; undefined when the input is unknown. */
+function quotaTokensUsed(usage: Usage | undefined): number | undefined {
+  return usage?.inputTokens === undefined ? undefined : usage.inputTokens + (usage.outputTokens ?? 0);
 }

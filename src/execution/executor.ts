@@ -1,4 +1,4 @@
-import { AllAttemptsFailedError, NoAvailableModelError } from '../errors/execution-errors.js';
+import { AllAttemptsFailedError, DeploymentQuotaError, NoAvailableModelError } from '../errors/execution-errors.js';
 import { AbortedError, InternalError } from '../errors/request-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import type { ChatRequest } from '../spec/chat-request.js';
@@ -17,6 +17,7 @@ import { AttemptDeadline, type Expiry } from './attempt-deadline.js';
 import { AttemptRecorder, asSwitchyardError } from './attempt-recorder.js';
 import type { CircuitBreaker, CircuitBreakers, CircuitPermit } from './circuit-breaker.js';
 import type { DeploymentLoad } from './deployment-load.js';
+import { quotaTokens, soonestAfterMs, type DeploymentQuota, type DeploymentQuotas, type QuotaReservation } from './deployment-quota.js';
 import { failureAction, isDeploymentFailure } from './failure-policy.js';
 import { retryDelay } from './retry-delay.js';
 
@@ -30,6 +31,8 @@ export type ExecutionContext = {
   random: () => number;
   /** Counts every call in flight and its time to first token, for `loadbalance`. */
   load?: DeploymentLoad | undefined;
+  /** The `limits` of deployments: each call is admitted against its deployment's quota, and settled with its usage. */
+  quotas?: DeploymentQuotas | undefined;
   /** `performance.now()` when the request arrived: the start of each model's `timeout.requestMs` budget. */
   startedAt: number;
 };
@@ -64,8 +67,15 @@ export type StreamExecution = Outcome &
     | { ok: false; error: SwitchyardError }
   );
 
-/** A model to call, holding its breaker's permit for the call about to be made. */
-type Target = { spec: ModelSpec; model: LanguageModel; breaker: CircuitBreaker | undefined; permit: CircuitPermit | undefined };
+/** A model to call, holding its breaker's permit (and its quota's reservation) for the call about to be made. */
+type Target = {
+  spec: ModelSpec;
+  model: LanguageModel;
+  breaker: CircuitBreaker | undefined;
+  permit: CircuitPermit | undefined;
+  quota: DeploymentQuota | undefined;
+  reservation: QuotaReservation | undefined;
+};
 
 /** What one attempt gave: an answer (holding its deadline while a committed stream is still running), or a refusal to pass over. */
 type Step<Answer> = { answer: Answer; keepsDeadline: boolean } | 'refused';
@@ -92,7 +102,22 @@ class PlanRun<Refusal> {
     private readonly plan: readonly ModelSpec[],
     private readonly context: ExecutionContext,
     private readonly options: ExecutionOptions,
+    /** Tokens a call counts against `limits.tpm` at admission (a call with no chat request: none until it settles). */
+    private readonly quotaNeed: (spec: ModelSpec) => number = () => 0,
   ) {}
+
+  /** Reserves the target's next call in its deployment's quota (one synchronous step); false, with the skip noted, when the quota is full. */
+  private admit(target: Target): boolean {
+    if (!target.quota) return true;
+    const admitted = target.quota.admit(this.quotaNeed(target.spec));
+    if (admitted.ok) {
+      target.reservation = admitted.reservation;
+      return true;
+    }
+    target.breaker?.release(target.permit);
+    this.skipped.push({ model: target.spec.name, reason: 'rate_limited', detail: admitted.wait.detail });
+    return false;
+  }
 
   /** What is left of the request's time budget on this model (ms; negative once spent). */
   private budgetLeft(spec: ModelSpec): number {
@@ -118,7 +143,8 @@ class PlanRun<Refusal> {
         this.skipped.push({ model: spec.name, reason: 'circuit_open', detail: 'its circuit breaker opened (or is probing) while this request ran' });
         continue;
       }
-      yield { spec, model, breaker, permit };
+      const target: Target = { spec, model, breaker, permit, quota: spec.limits && this.context.quotas?.get(spec.name), reservation: undefined };
+      if (this.admit(target)) yield target;
     }
   }
 
@@ -175,7 +201,8 @@ class PlanRun<Refusal> {
           if (!permit) return 'next';
           target.permit = permit;
         }
-        return 'retry';
+        // Each call counts against the deployment's quota, a retry too.
+        return this.admit(target) ? 'retry' : 'next';
       }
     }
   }
@@ -191,7 +218,12 @@ class PlanRun<Refusal> {
   ): Promise<{ ok: true; answer: Answer } | { ok: false; stopped: boolean }> {
     for (const target of this.targets()) {
       for (let attempt = 1; ; attempt++) {
-        const recorder = new AttemptRecorder(target.spec, attempt - 1, { role: this.options.role ?? 'answer', step: this.options.step, load: this.context.load });
+        const recorder = new AttemptRecorder(target.spec, attempt - 1, {
+          role: this.options.role ?? 'answer',
+          step: this.options.step,
+          load: this.context.load,
+          reservation: target.reservation,
+        });
         const deadline = new AttemptDeadline(this.context.cancellation, target.spec.reliability.timeout, stream, this.budgetLeft(target.spec));
         let keepDeadline = false;
         let next: 'retry' | 'next' | 'stop';
@@ -218,6 +250,9 @@ class PlanRun<Refusal> {
     if (this.last === undefined) {
       const reasons = this.skipped.map((item) => `${item.model}: ${item.detail}`).join('; ');
       const circuits = this.skipped.filter((item) => item.reason === 'circuit_open').map((item) => item.model);
+      if (circuits.length === 0 && this.skipped.some((item) => item.reason === 'rate_limited')) {
+        return new DeploymentQuotaError(`No model could be called now: ${reasons}.`, { filtered: this.skipped, retryAfterMs: this.quotaRetryAfterMs() });
+      }
       return new NoAvailableModelError(`No model could be called: ${reasons || 'the plan is empty'}.`, {
         filtered: this.skipped,
         missingEnv: [],
@@ -226,6 +261,11 @@ class PlanRun<Refusal> {
     }
     if (stopped || this.attempts.length === 1) return this.last;
     return new AllAttemptsFailedError(this.attempts, this.last);
+  }
+
+  /** How long until the first quota that refused a call of this run frees. */
+  private quotaRetryAfterMs(): number | undefined {
+    return soonestAfterMs(this.plan, (spec) => (spec.limits && this.context.quotas?.get(spec.name))?.wait(this.quotaNeed(spec)));
   }
 }
 
@@ -236,7 +276,7 @@ export async function executeGenerate(
   context: ExecutionContext,
   options: ExecutionOptions,
 ): Promise<GenerateExecution> {
-  const run = new PlanRun<{ result: ChatResult; spec: ModelSpec }>(plan, context, options);
+  const run = new PlanRun<{ result: ChatResult; spec: ModelSpec }>(plan, context, options, (spec) => quotaTokens(request, spec));
   const walked = await run.walk(false, async (target, recorder, deadline) => {
     const result = await target.model.doGenerate(request, deadline.callOptions);
     recorder.warn(result.warnings);
@@ -289,7 +329,7 @@ export async function executeStream(
   context: ExecutionContext,
   options: ExecutionOptions,
 ): Promise<StreamExecution> {
-  const run = new PlanRun<{ parts: StreamPart[]; spec: ModelSpec }>(plan, context, options);
+  const run = new PlanRun<{ parts: StreamPart[]; spec: ModelSpec }>(plan, context, options, (spec) => quotaTokens(request, spec));
   const walked = await run.walk(true, async (target, recorder, deadline) => {
     const stream = await target.model.doStream(request, deadline.callOptions);
     recorder.warn(stream.warnings);

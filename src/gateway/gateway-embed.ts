@@ -35,7 +35,7 @@ export type EmbeddingGateway = {
   executionContext(cancellation: Cancellation, startedAt: number): ExecutionContext;
   record(trace: Trace): Trace;
   /** The answer when no candidate is left: 400 when the request ruled them out, 503 when the gateway's state did. */
-  noModel(builder: TraceBuilder, decision: Decision, attempts: Attempt[]): Failure;
+  noModel(builder: TraceBuilder, decision: Decision, attempts: Attempt[], request: ChatRequest): Failure;
   failed(builder: TraceBuilder, error: SwitchyardError, attempts: Attempt[], skipped?: FilteredCandidate[]): Failure;
   /** The error to report: a shutdown that cut the call, rather than the abort it caused. */
   stoppedBy(cancellation: Cancellation, error: SwitchyardError): SwitchyardError;
@@ -77,7 +77,7 @@ export async function embed(gateway: EmbeddingGateway, request: EmbeddingRequest
     });
     return { ...base, ...gateway.failed(builder, error, routed.attempts) };
   }
-  if (fitted.specs.length === 0) return { ...base, ...gateway.noModel(builder, decision, routed.attempts) };
+  if (fitted.specs.length === 0) return { ...base, ...gateway.noModel(builder, decision, routed.attempts, routingRequest) };
 
   const { dimensions } = fitted;
   const call = await executeCall(fitted.specs, gateway.executionContext(cancellation, arrived), { failoverOnContentFilter: false }, async (spec, options) => {

@@ -1,16 +1,19 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig } from '../config/resolved-config.js';
-import { NoAvailableModelError, NoCompatibleModelError } from '../errors/execution-errors.js';
+import { DeploymentQuotaError, NoAvailableModelError, NoCompatibleModelError } from '../errors/execution-errors.js';
 import { AbortedError } from '../errors/request-errors.js';
 import { StartupError } from '../errors/startup-error.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { CircuitBreakers } from '../execution/circuit-breaker.js';
 import { DeploymentLoad } from '../execution/deployment-load.js';
+import { DeploymentQuotas } from '../execution/deployment-quota.js';
 import { executeCall, executeGenerate, type ExecutionContext, type ExecutionOptions } from '../execution/executor.js';
 import { EmbeddingCache } from '../routing/signals/embedding-cache.js';
 import type { SignalCall, SignalModels } from '../routing/signal-models.js';
 import type { EmbeddingModel } from '../spec/embedding-model.js';
 import { createProvider } from '../providers/provider-registry.js';
 import { Routing, type RoutingHints, type RoutingResult } from '../routing/routing.js';
+import type { DeploymentHealth } from '../routing/filter-candidates.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { ChatResult } from '../spec/chat-result.js';
 import type { Decision, FilteredCandidate } from '../spec/decision.js';
@@ -104,6 +107,8 @@ export class Gateway {
   readonly breakers: CircuitBreakers;
   /** Calls in flight and time to first token per deployment (for `loadbalance`). */
   readonly load = new DeploymentLoad();
+  /** The provider quota of each deployment with `limits`: routing skips a full one, each call is admitted against it. */
+  readonly quotas: DeploymentQuotas;
   private readonly random: () => number;
   private readonly models = new Map<string, LanguageModel>();
   private readonly embeddingModels = new Map<string, EmbeddingModel>();
@@ -125,8 +130,14 @@ export class Gateway {
     this.breakers = new CircuitBreakers(config.models.values(), options.now, (model) =>
       predecessor && sameDeployment(predecessor.config, config, model) ? predecessor.breakers.get(model) : undefined,
     );
+    this.quotas = new DeploymentQuotas(config.models.values(), options.now, (model, limits) =>
+      predecessor && sameDeployment(predecessor.config, config, model) && isDeepStrictEqual(predecessor.quotas.get(model)?.limits, limits) ? predecessor.quotas.get(model) : undefined,
+    );
     this.random = options.random ?? Math.random;
-    this.routing = new Routing(config, { health: this.breakers, load: this.load, models: this.signalModels(), random: this.random });
+    const { breakers, quotas } = this;
+    // Without any `limits` routing reads the breakers alone, as it did before quotas existed.
+    const health: DeploymentHealth = quotas.empty ? breakers : { openUntil: (model) => breakers.openUntil(model), quotaWait: (spec, request) => quotas.wait(spec, request) };
+    this.routing = new Routing(config, { health, load: this.load, models: this.signalModels(), random: this.random });
     this.store = predecessor?.store ?? options.store ?? SqliteTraceStore.open({ path: ':memory:', retention: { maxAgeMs: 86_400_000, maxRows: 1_000 } });
     const serving = (this.serving = predecessor?.serving ?? { gateway: this });
     this.metrics =
@@ -208,7 +219,7 @@ export class Gateway {
       embeddingModels: this.embeddingModels,
       executionContext: (cancellation, startedAt) => this.executionContext(cancellation, startedAt),
       record: (trace) => this.record(trace),
-      noModel: (builder, decision, attempts) => this.noModel(builder, decision, attempts),
+      noModel: (builder, decision, attempts, request) => this.noModel(builder, decision, attempts, request),
       failed: (builder, error, attempts, skipped) => this.failed(builder, error, attempts, skipped),
       stoppedBy,
     };
@@ -274,7 +285,7 @@ export class Gateway {
       const trace = this.record(builder.finish({ status: 'blocked', model: undefined, attempts: routed.attempts }));
       return { ...base, type: 'blocked', message: routed.decision.block.message, trace };
     }
-    if (routed.steps.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts) };
+    if (routed.steps.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts, routed.request) };
     return { type: 'plan', routed, builder, base };
   }
 
@@ -284,10 +295,10 @@ export class Gateway {
       const spec = this.config.models.get(name);
       return spec && this.models.has(name) ? [spec] : [];
     };
-    const options = (role: 'classifier' | 'embedding'): ExecutionOptions => ({ failoverOnContentFilter: false, role });
+    const options = (role: 'classifier' | 'guard' | 'embedding'): ExecutionOptions => ({ failoverOnContentFilter: false, role });
     return {
-      classify: async (model, request, signal): Promise<SignalCall<ChatResult>> => {
-        const call = await executeGenerate(plan(model), request, this.executionContext(Cancellation.of(signal)), options('classifier'));
+      classify: async (model, request, signal, role = 'classifier'): Promise<SignalCall<ChatResult>> => {
+        const call = await executeGenerate(plan(model), request, this.executionContext(Cancellation.of(signal)), options(role));
         return call.ok ? { ok: true, value: call.result, attempts: call.attempts } : { ok: false, error: call.error, attempts: call.attempts };
       },
       embed: async (model, texts, signal): Promise<SignalCall<Float32Array[]>> => {
@@ -347,16 +358,24 @@ export class Gateway {
 
   /** `startedAt`: when the request arrived (a routing call starts its own budget). */
   private executionContext(cancellation: Cancellation, startedAt = performance.now()): ExecutionContext {
-    return { cancellation, models: this.models, breakers: this.breakers, random: this.random, load: this.load, startedAt };
+    return { cancellation, models: this.models, breakers: this.breakers, random: this.random, load: this.load, quotas: this.quotas, startedAt };
   }
 
-  /** Every candidate was filtered out: by the request's own needs (400), or by the gateway's state (503). */
-  private noModel(builder: TraceBuilder, decision: Decision, attempts: Attempt[]): { type: 'error'; trace: Trace; error: SwitchyardError } {
+  /** Every candidate was filtered out: by the request's own needs (400), by the provider quotas of the deployments (429), or by the gateway's state (503). */
+  private noModel(builder: TraceBuilder, decision: Decision, attempts: Attempt[], request: ChatRequest): { type: 'error'; trace: Trace; error: SwitchyardError } {
     const where = decision.router === null ? `model "${decision.requested}"` : `router "${decision.router}", route "${decision.route}"`;
     const incompatible = decision.filtered.filter((item) => item.reason === 'capability' || item.reason === 'context_window');
     const missingEnv = [...new Set(decision.filtered.flatMap((item) => this.missingEnvOf(item.model)))];
     // A model that could take the request once its circuit lets a probe through: the gateway's state (503), not the request.
     const circuits = decision.filtered.filter((item) => item.reason === 'circuit_open').map((item) => item.model);
+    // Deployments at their provider quota, and no circuit in the way: they take it once the first frees (429).
+    const limited = decision.filtered.filter((item) => item.reason === 'rate_limited');
+    if (limited.length > 0 && missingEnv.length === 0 && circuits.length === 0) {
+      const specs = limited.flatMap((item) => this.config.models.get(item.model) ?? []);
+      const retryAfterMs = this.quotas.retryAfterMs(specs, request);
+      const reasons = limited.map((item) => `${item.model}: ${item.detail}`).join('; ');
+      return this.failed(builder, new DeploymentQuotaError(`Every model of ${where} is at its provider quota for now. ${reasons}.`, { filtered: decision.filtered, retryAfterMs }), attempts);
+    }
     if (incompatible.length > 0 && missingEnv.length === 0 && circuits.length === 0) {
       const reasons = incompatible.map((item) => `${item.model}: ${item.detail}`).join('; ');
       return this.failed(builder, new NoCompatibleModelError(`No model of ${where} can take this request. ${reasons}.`, incompatible), attempts);

@@ -6,9 +6,11 @@ import { estimatePromptTokens, promptTokenBounds } from '../tokens/estimate-usag
 import type { StepPlan } from './build-step-plan.js';
 import type { PromptMeasure } from './measure-prompt.js';
 
-/** Live health of deployments, as routing needs it: when an open circuit's cooldown ends, if open. */
+/** Live health of deployments, as routing needs it: when an open circuit's cooldown ends, if open; what keeps a deployment with `limits` from taking a request now. */
 export interface DeploymentHealth {
   openUntil(model: string): number | undefined;
+  /** Asked only of a deployment with `limits`: which limit is full for this request, and when it frees; undefined when it has room. */
+  quotaWait?(spec: ModelSpec, request: ChatRequest): { detail: string } | undefined;
 }
 
 export type FilteredPlan = {
@@ -37,7 +39,8 @@ export function requiredCapabilities(request: ChatRequest): Need[] {
 /**
  * Removes, per request, the candidates that cannot take it: a capability the model is known to lack
  * (unknown capabilities do not rule a model out), `max_tokens` over its maximum output, a prompt
- * plus `max_tokens` over its context window, an open circuit breaker. When every compatible candidate's circuit is open, none is left: a
+ * plus `max_tokens` over its context window, an open circuit breaker, a provider quota (`limits`) full
+ * for now. When every compatible candidate's circuit is open, none is left: a
  * dead deployment is called only by its breaker's probe, once its cooldown has ended. Then OpenAI's
  * built-in tools, when the request declares them, narrow what is left (`preferBuiltinTools`).
  *
@@ -97,6 +100,11 @@ export function filterCandidates(plan: StepPlan, request: ChatRequest, health: D
     const until = health?.openUntil(spec.name);
     if (until !== undefined) {
       filtered.push({ model: spec.name, reason: 'circuit_open', detail: `circuit breaker open until ${new Date(until).toISOString()}` });
+      return;
+    }
+    const quota = spec.limits && health?.quotaWait?.(spec, request);
+    if (quota) {
+      filtered.push({ model: spec.name, reason: 'rate_limited', detail: quota.detail });
       return;
     }
     candidates.push(candidate);

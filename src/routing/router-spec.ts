@@ -15,6 +15,18 @@ export type ClassifierSpec =
   | { type: 'trained'; path: string; model: TrainedRouter }
   | { type: 'llm'; model: string; prompt: string | undefined; timeoutMs: number; cache: CacheSpec; maxChars: number };
 
+/**
+ * A safety check before routing: a chat model in the Llama Guard convention reads the conversation
+ * and answers `safe` or `unsafe` with category codes. `categories`: the codes that count as unsafe.
+ */
+export type GuardSpec = {
+  model: string;
+  onUnsafe: { type: 'block'; message: string } | { type: 'route'; route: string };
+  categories: readonly string[];
+  timeoutMs: number;
+  fail: 'open' | 'closed';
+};
+
 /** What embeds prompts for routes with `examples`. */
 export type EncoderSpec = { type: 'local' } | { type: 'model'; model: string; timeoutMs: number; cache: CacheSpec };
 
@@ -39,6 +51,8 @@ export type RouterSpec = {
   reference: string | undefined;
   matchOn: MatchOn;
   classifier: ClassifierSpec | undefined;
+  /** Set when the router checks each request with a safety guard before routing. */
+  guard?: GuardSpec | undefined;
   /** Set when a route has `examples`. */
   encoder: EncoderSpec | undefined;
   /** In declared order: the first match wins. */

@@ -4,7 +4,7 @@ import { listNames } from '../util/describe-value.js';
 import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
 import { StartupError } from '../errors/startup-error.js';
 import type { ChatRequest } from '../spec/chat-request.js';
-import { DEFAULT_ROUTE, type Candidate, type Classification, type Decision, type FilteredCandidate, type Signal } from '../spec/decision.js';
+import { DEFAULT_ROUTE, type Candidate, type Classification, type Decision, type FilteredCandidate, type GuardVerdict, type Signal } from '../spec/decision.js';
 import type { Attempt } from '../spec/trace.js';
 import { emptyDecision } from '../spec/empty-decision.js';
 import { measureComplexity } from '../features/complexity.js';
@@ -25,6 +25,7 @@ import { compileCondition, tokenThresholds, type Evidence, type MatchInput, type
 import { tokensForRules } from './tokens-for-rules.js';
 import { requestTraits } from './signals/request-traits.js';
 import { LlmClassifier } from './signals/llm-classifier.js';
+import { SafetyGuard } from './guard/safety-guard.js';
 import { ExampleRoutes, type SimilarityResult } from './signals/example-routes.js';
 import type { EmbeddingCache } from './signals/embedding-cache.js';
 import type { SignalModels } from './signal-models.js';
@@ -79,6 +80,8 @@ type CompiledRouter = {
   defaultPolicy: CompiledTarget;
   reference: ModelSpec | undefined;
   llm: LlmClassifier | undefined;
+  /** The router's safety `guard`, asked before anything else. */
+  safety: SafetyGuard | undefined;
   examples: ExampleRoutes | undefined;
   /** The router's `sticky`: who holds each conversation, and a plan per model that can hold one. */
   sticky: RouterStickiness | undefined;
@@ -212,7 +215,26 @@ export class Routing {
     let chosen: CompiledRoute | undefined;
     let toDefault = false;
     let signals: Signal[] = [];
+    if (router.safety) {
+      const check = await router.safety.check(request, this.models);
+      found.guard = check.verdict;
+      found.attempts.push(...check.attempts);
+      if (check.action.type === 'block') {
+        const decision = emptyDecision({
+          requested: request.model,
+          router: router.spec.name,
+          policy: 'block',
+          block: { message: check.action.message },
+          reference: router.reference?.name ?? null,
+          guard: check.verdict,
+        });
+        return { decision, steps: [], run: sequenceRunner, served: undefined, request, reference: router.reference, failoverOnContentFilter: false, attempts: found.attempts };
+      }
+      // The route was checked at startup to be one of the router's.
+      if (check.action.type === 'route') chosen = router.byName.get(check.action.route);
+    }
     for (const guard of router.guards) {
+      if (chosen) break;
       const matched = match(guard);
       const evidence = matched instanceof Promise ? await matched : matched;
       if (evidence) {
@@ -269,6 +291,7 @@ export class Routing {
         similarity: found.similarity?.similarity ?? null,
         block: { message: route.action.message },
         reference: router.reference?.name ?? null,
+        ...(found.guard ? { guard: found.guard } : {}),
       });
       return { decision, steps: [], run: sequenceRunner, served: undefined, request, reference: router.reference, failoverOnContentFilter: false, attempts: found.attempts };
     }
@@ -331,6 +354,7 @@ export class Routing {
         block: null,
         system: options.system,
         reference: options.reference?.name ?? null,
+        ...(found.guard ? { guard: found.guard } : {}),
         ...(prompt.decision ? { promptTokens: prompt.decision } : {}),
       },
       steps,
@@ -382,6 +406,7 @@ export class Routing {
       defaultPolicy: compileTarget(spec.defaultTarget, context),
       reference: spec.reference === undefined ? undefined : this.config.models.get(spec.reference),
       llm,
+      safety: spec.guard ? new SafetyGuard(spec.guard) : undefined,
       examples,
       sticky: spec.sticky ? compileStickiness(spec, this.planContext) : undefined,
       tokenThresholds: [...new Set(spec.routes.flatMap((route) => (route.when ? tokenThresholds(route.when) : [])))],
@@ -389,7 +414,7 @@ export class Routing {
   }
 }
 
-type SignalState = { classification: Classification | null; similarity: SimilarityResult | undefined; attempts: Attempt[] };
+type SignalState = { classification: Classification | null; similarity: SimilarityResult | undefined; guard?: GuardVerdict; attempts: Attempt[] };
 
 function emptySignals(): SignalState {
   return { classification: null, similarity: undefined, attempts: [] };

@@ -12,6 +12,7 @@ export type SignalCall<Value> = { ok: true; value: Value; attempts: Attempt[] } 
  * Routing without them (offline replays) cannot use those signals.
  */
 export interface SignalModels {
-  classify(model: string, request: ChatRequest, signal: AbortSignal): Promise<SignalCall<ChatResult>>;
+  /** `role`: what the attempts are traced as (the router's classifier by default, or its safety guard). */
+  classify(model: string, request: ChatRequest, signal: AbortSignal, role?: 'classifier' | 'guard'): Promise<SignalCall<ChatResult>>;
   embed(model: string, texts: readonly string[], signal: AbortSignal): Promise<SignalCall<Float32Array[]>>;
 }

@@ -1,17 +1,23 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthenticationError } from '../errors/request-errors.js';
+import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
+import type { VirtualKey } from '../keys/virtual-key.js';
 
 // One-shot hashing: a third of createHash's cost per request.
 const digest = (key: string): Buffer => hash('sha256', key, 'buffer');
 
+/** Checks a request's key: the virtual key it presented, `undefined` for a static key; throws when neither. */
+export type ApiKeyCheck = (headers: IncomingHttpHeaders) => VirtualKey | undefined;
+
 /**
  * Checks the gateway key (`Authorization: Bearer` as the OpenAI SDKs send it, or `x-api-key` as
- * the Anthropic SDKs do). Keys are compared as SHA-256 digests in constant time, so neither the
- * key nor its length leaks through timing.
+ * the Anthropic SDKs do). Static keys are compared as SHA-256 digests in constant time, so neither
+ * the key nor its length leaks through timing; any other key is looked up among the active
+ * virtual keys by its hash (`virtualKeys`, cached for a few seconds).
  */
-export function createApiKeyCheck(keys: readonly string[]): ((headers: IncomingHttpHeaders) => void) | undefined {
-  if (keys.length === 0) return undefined;
+export function createApiKeyCheck(keys: readonly string[], virtualKeys?: CachedKeyLookup): ApiKeyCheck | undefined {
+  if (keys.length === 0 && virtualKeys === undefined) return undefined;
   const digests = keys.map(digest);
   return (headers) => {
     const presented = presentedKey(headers);
@@ -21,7 +27,10 @@ export function createApiKeyCheck(keys: readonly string[]): ((headers: IncomingH
     const candidate = digest(presented);
     let valid = false;
     for (const known of digests) valid = timingSafeEqual(candidate, known) || valid;
-    if (!valid) throw new AuthenticationError('Invalid API key.');
+    if (valid) return undefined;
+    const virtualKey = virtualKeys?.lookup(presented);
+    if (virtualKey === undefined) throw new AuthenticationError('Invalid API key.');
+    return virtualKey;
   };
 }
 

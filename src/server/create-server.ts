@@ -5,6 +5,7 @@ import { InternalError, MethodNotAllowedError, NotFoundError } from '../errors/r
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { quoteInput } from '../util/quote-input.js';
+import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
 import { createApiKeyCheck } from './check-api-key.js';
 import { boundAddress, createRequestGuard, type RequestGuard } from './guard-request.js';
 import { handleChatCompletions } from './handlers/chat-completions.js';
@@ -82,8 +83,8 @@ function findHandler(method: string, path: string): Handler | undefined {
  * of a millisecond). Parses, authenticates, dispatches, and turns any failure into an error body
  * in the client's dialect (OpenAI's or Anthropic's): no input crashes it.
  */
-export function createServer(gateway: Gateway, logger: Logger, holder = new GatewayHolder(gateway), drain = new ServerDrain()): Server {
-  const checkApiKey = createApiKeyCheck(gateway.config.server.apiKeys);
+export function createServer(gateway: Gateway, logger: Logger, holder = new GatewayHolder(gateway), drain = new ServerDrain(), virtualKeys?: CachedKeyLookup): Server {
+  const checkApiKey = createApiKeyCheck(gateway.config.server.apiKeys, virtualKeys);
   // Built at the first request: the bound address is known once the server listens (`localhost` is then 127.0.0.1 or ::1).
   let guard: RequestGuard | undefined;
   // Socket limits and the body budget are the server's: fixed when it starts (a config reload does not change them).
@@ -158,10 +159,11 @@ export type RunningServer = {
   close(options?: { graceMs?: number }): Promise<{ cut: number }>;
 };
 
-export async function startServer(gateway: Gateway, logger: Logger, options: { host: string; port: number }): Promise<RunningServer> {
+/** `virtualKeys`: the virtual keys clients may present besides `server.api_keys`. */
+export async function startServer(gateway: Gateway, logger: Logger, options: { host: string; port: number; virtualKeys?: CachedKeyLookup | undefined }): Promise<RunningServer> {
   const holder = new GatewayHolder(gateway);
   const drain = new ServerDrain();
-  const server = createServer(gateway, logger, holder, drain);
+  const server = createServer(gateway, logger, holder, drain, options.virtualKeys);
   const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -38,6 +38,7 @@ const REASON_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => EdgeRejecti
   shutdown: () => 'shutting_down',
   aborted: notEdge,
   no_available_model: notEdge,
+  deployment_quota: notEdge,
   no_compatible_model: notEdge,
   upstream_http: notEdge,
   upstream_connection: notEdge,

@@ -43,6 +43,8 @@ const HTTP_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => HttpError } =
   // open circuits are in the way, until one lets a probe through (`retry-after` says when).
   no_available_model: (error) =>
     withHeaders(answer(error, 503, 'service_unavailable_error', 'no_available_model'), { 'x-should-retry': 'false', ...retryAfterHeaders(error.retryAfterMs) }),
+  // The provider quotas of the deployments (`limits`) are full for now: the client may retry once the first frees.
+  deployment_quota: (error) => withHeaders(answer(error, 429, 'rate_limit_error', 'deployment_quota_exceeded'), retryAfterHeaders(error.retryAfterMs)),
   no_compatible_model: (error) => answer(error, 400, 'invalid_request_error', error.contextLength ? 'context_length_exceeded' : 'unsupported_request'),
   upstream_http: (error) => upstreamHttpError(error),
   upstream_connection: (error) => answer(error, 502, 'upstream_error', 'upstream_connection_error'),

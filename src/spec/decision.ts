@@ -97,10 +97,11 @@ export type Candidate = {
 
 /**
  * Why a candidate is not tried: its provider has no credentials; the request needs a capability it
- * lacks; the prompt does not fit its context window; its circuit breaker is open; the request had
- * spent its time budget (`timeout.request_ms`) before this model's turn came.
+ * lacks; the prompt does not fit its context window; its circuit breaker is open; its `limits`
+ * (requests or tokens per minute at its provider) are used up for now; the request had spent its
+ * time budget (`timeout.request_ms`) before this model's turn came.
  */
-export type FilterReason = 'provider_disabled' | 'capability' | 'context_window' | 'circuit_open' | 'deadline';
+export type FilterReason = 'provider_disabled' | 'capability' | 'context_window' | 'circuit_open' | 'rate_limited' | 'deadline';
 
 export type FilteredCandidate = { model: string; reason: FilterReason; detail: string };
 
@@ -113,6 +114,23 @@ export type FilteredCandidate = { model: string; reason: FilterReason; detail: s
 export type PromptTokens = { tokens: number; method: 'counted' | 'at_least' | 'estimated'; detail?: string };
 
 export type SystemPromptMerge = 'prepend' | 'append' | 'replace';
+
+/**
+ * What the router's safety guard said before routing. `safe`/`unsafe`: its verdict (`categories`:
+ * the codes it named that the config counts; `ignored`: codes it named that the config does not
+ * count, so the request passed). `timeout`/`error`: it gave no usable verdict, and the request
+ * followed `fail` (`passed` says which way); `detail` says why. `latencyMs`: the guard's wall time.
+ */
+export type GuardVerdict = {
+  model: string;
+  outcome: 'safe' | 'unsafe' | 'timeout' | 'error';
+  categories: string[];
+  ignored?: string[];
+  /** Whether routing went on: false when the request was blocked or forced to the guard's `on_unsafe` route. */
+  passed: boolean;
+  latencyMs: number;
+  detail?: string;
+};
 
 /** `Decision.route` when no rule matched (the router's `default`); no route of a config may take the name. */
 export const DEFAULT_ROUTE = 'default';
@@ -145,6 +163,8 @@ export type Decision = {
   system: { merge: SystemPromptMerge } | null;
   /** The router's reference model: what "no routing" would have used, the baseline for savings. */
   reference: string | null;
+  /** Set when the router has a safety `guard`: it runs before any route is chosen. */
+  guard?: GuardVerdict;
   /** Set when a model's context window was checked against more than the prompt's byte count. */
   promptTokens?: PromptTokens;
 };

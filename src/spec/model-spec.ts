@@ -45,7 +45,12 @@ export type ModelSpec = {
   origin: 'builtin' | 'config';
   /** Set for embedding models (`embedding: { dimensions }`): they serve `/v1/embeddings`, and chat routing never picks them. */
   embedding?: EmbeddingTraits;
+  /** The provider's quota for this deployment (`limits:`): routing avoids it while the last minute's calls fill it. Absent: no limit. */
+  limits?: DeploymentLimits;
 };
+
+/** Requests and tokens (input plus output) per minute that a deployment's provider allows; an absent one is not limited. */
+export type DeploymentLimits = { rpm?: number; tpm?: number };
 
 /** What an embedding model returns: vectors of `dimensions` numbers (fewer when the request asks and the model can shorten them). */
 export type EmbeddingTraits = { dimensions: number };

@@ -15,7 +15,7 @@ export type AttemptError = {
  * Why a model was called: to answer the request, or for routing (`classifier`, `embedding`), or
  * to grade answers (`judge`). Every call is billed, so every call is an Attempt.
  */
-export type AttemptRole = 'answer' | 'classifier' | 'embedding' | 'judge';
+export type AttemptRole = 'answer' | 'classifier' | 'embedding' | 'judge' | 'guard';
 
 export type CheckName = 'json_schema' | 'regex' | 'refusal' | 'min_length' | 'judge' | 'logprobs';
 

@@ -67,6 +67,35 @@ CREATE TRIGGER traces_delete_responses AFTER DELETE ON traces BEGIN
 END;
 `,
   },
+  {
+    // Virtual keys (`src/keys/`): in the trace store's database so that every instance sharing
+    // `storage.path` sees a revocation, and one file holds keys and the traces they own. Only the
+    // SHA-256 of a secret is stored, with a short non-secret prefix for display. The limits are
+    // stored and shown now; enforcing them comes with budgets and rate limits.
+    version: 3,
+    sql: `
+CREATE TABLE virtual_keys (
+  id TEXT PRIMARY KEY,
+  secret_sha256 TEXT NOT NULL UNIQUE,
+  secret_prefix TEXT NOT NULL,
+  name TEXT NOT NULL,
+  team TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER,
+  routers_json TEXT,
+  models_json TEXT,
+  metadata_json TEXT NOT NULL,
+  budget_usd REAL,
+  budget_period TEXT,
+  rpm INTEGER,
+  tpm INTEGER,
+  max_concurrent INTEGER
+);
+CREATE INDEX virtual_keys_team ON virtual_keys (team);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -30,9 +30,9 @@ const FIXTURES: Record<string, string> = {
   sticky: '{ sticky: { target: { fallback: [b, a] } } }',
 };
 
-/** The fields every Decision has, in order; a policy adds only optional ones (`sticky`, `promptTokens`). */
+/** The fields every Decision has, in order; a policy adds only optional ones (`sticky`, `promptTokens`; a router's `guard` adds `guard`). */
 const DECISION_FIELDS = ['requested', 'router', 'route', 'signals', 'policy', 'prediction', 'classification', 'similarity', 'balance', 'candidates', 'filtered', 'block', 'system', 'reference'];
-const OPTIONAL_FIELDS = ['sticky', 'promptTokens'];
+const OPTIONAL_FIELDS = ['sticky', 'guard', 'promptTokens'];
 
 const PROMPT = 'What is the capital of Austria?';
 

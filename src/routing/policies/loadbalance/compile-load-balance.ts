@@ -1,4 +1,6 @@
+import type { ChatRequest } from '../../../spec/chat-request.js';
 import type { Balance } from '../../../spec/decision.js';
+import type { ModelSpec } from '../../../spec/model-spec.js';
 import { buildStepPlan, type StepPlan, type PlanContext } from '../../build-step-plan.js';
 import type { DeploymentHealth } from '../../filter-candidates.js';
 
@@ -11,7 +13,8 @@ export interface DeploymentLoadView {
 
 export type BalanceInput = { load: DeploymentLoadView | undefined; health: DeploymentHealth | undefined; random: () => number };
 
-export type LoadBalancePolicy = (input: BalanceInput) => { plan: StepPlan; balance: Balance };
+/** `request`: checked against the quotas of deployments with `limits`, if any. */
+export type LoadBalancePolicy = (input: BalanceInput, request?: ChatRequest) => { plan: StepPlan; balance: Balance };
 
 export type LoadBalanceTarget = {
   policy: 'loadbalance';
@@ -22,7 +25,8 @@ export type LoadBalanceTarget = {
 /**
  * Compiles `loadbalance`: one plan per deployment that can come first (the others follow in
  * config order, then router fallbacks), built once. Per request only the first is chosen, among
- * deployments whose circuit is closed: by weight at random, by smoothed time to first token
+ * deployments whose circuit is closed and, of those with `limits`, whose quota has room for it
+ * (when none has, among the closed ones: filtering then says why): by weight at random, by smoothed time to first token
  * (unmeasured ones first, so each gets measured), or by fewest calls in flight (ties by weight).
  */
 export function compileLoadBalance(target: LoadBalanceTarget, fallbacks: ReadonlyMap<string, readonly string[]>, context: PlanContext): LoadBalancePolicy {
@@ -30,6 +34,12 @@ export function compileLoadBalance(target: LoadBalanceTarget, fallbacks: Readonl
   const weights = target.models.map((entry) => entry.weight);
   const plans = names.map((first) => buildStepPlan('loadbalance', [first, ...names.filter((name) => name !== first)], fallbacks, context, 'after'));
   const { strategy } = target;
+  /** The deployments with `limits` (undefined for the others): only these cost a quota check per request. */
+  const limited = names.map((name) => {
+    const spec = context.models.get(name);
+    return spec?.limits ? spec : undefined;
+  });
+  const anyLimited = limited.some((spec) => spec !== undefined);
 
   /** A draw by weight among `indices`. */
   const weighted = (indices: readonly number[], random: () => number): number => {
@@ -41,11 +51,19 @@ export function compileLoadBalance(target: LoadBalanceTarget, fallbacks: Readonl
     return indices[indices.length - 1] as number;
   };
 
-  return ({ load, health, random }) => {
+  /** Of `indices`, those whose quota has room for `request`. */
+  const withRoom = (indices: number[], health: DeploymentHealth | undefined, request: ChatRequest): number[] =>
+    indices.filter((index) => {
+      const spec = limited[index] as ModelSpec | undefined;
+      return spec === undefined || health?.quotaWait?.(spec, request) === undefined;
+    });
+
+  return ({ load, health, random }, request) => {
     const all = names.map((_, index) => index);
     const closed = all.filter((index) => health?.openUntil(names[index] as string) === undefined);
+    const roomy = anyLimited && request ? withRoom(closed, health, request) : closed;
     // Every circuit open: choose among all; filtering then tries the one that cools down first.
-    const pool = closed.length > 0 ? closed : all;
+    const pool = roomy.length > 0 ? roomy : closed.length > 0 ? closed : all;
     let chosen: number;
     let observed: Record<string, number> | undefined;
     if (strategy === 'weighted' || !load) {

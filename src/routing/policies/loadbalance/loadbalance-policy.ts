@@ -38,8 +38,8 @@ export const loadbalancePolicy = definePolicy({
     const choose = compileLoadBalance(target, context.router.fallbacks, context.plans);
     const live = { load: context.load, health: context.health, random: context.random };
     return {
-      choose: () => {
-        const { plan, balance } = choose(live);
+      choose: ({ request }) => {
+        const { plan, balance } = choose(live, request);
         return { steps: [plan], shows: { balance } };
       },
       run: sequenceRunner,

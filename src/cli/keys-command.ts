@@ -1,0 +1,233 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { keyView, type KeyView } from '../keys/key-view.js';
+import { parseBudget } from '../keys/parse-budget.js';
+import { SqliteKeyStore, type IssuedKey } from '../keys/sqlite-key-store.js';
+import type { VirtualKeyUpdate } from '../keys/virtual-key.js';
+import { configure, migrate } from '../telemetry/trace-store-schema.js';
+import { parseTimestamp } from '../util/parse-timestamp.js';
+import { reportFailure, UsageError, type CliIo } from './cli-io.js';
+import { parseNumberOption } from './number-option.js';
+import { formatTable } from './format-table.js';
+import { storePath } from './stats-command.js';
+
+export const KEYS_USAGE = `Usage: switchyard keys <create|list|show|update|revoke|rotate> [ID] [options]
+
+Virtual keys: each app or team its own gateway key, stored in the trace store (the config's
+storage.path) as a SHA-256 hash only. The secret (sk-swy-...) is printed once, by create and
+rotate, and never again; keep it then.
+
+  keys create --name NAME [options]   A new key; prints its secret once
+  keys list [--team TEAM]             Every key (never a secret)
+  keys show ID                        One key
+  keys update ID [options]            Change the options given; "none" clears one (--team none)
+  keys revoke ID                      Refuse the key from now on (for good)
+  keys rotate ID                      A new secret for the same key; the old one is refused
+
+Options of create and update:
+      --name NAME          What the key is for (shown in traces and logs, with its id)
+      --team TEAM          The team it belongs to
+      --routers A,B        The only routers it may use (default: any)
+      --models X,Y         The only concrete models it may ask for (default: any)
+      --expires WHEN       When it stops working: a duration from now (30d, 12h), an ISO time or epoch ms
+      --metadata K=V       A label to keep with the key (repeatable)
+      --budget USD/PERIOD  Spend limit per day, week or month (e.g. 25/month)
+      --rpm N              Requests per minute
+      --tpm N              Tokens per minute
+      --max-concurrent N   Requests in flight at once
+  The limits (--budget, --rpm, --tpm, --max-concurrent) are stored and shown now; they are not
+  enforced yet (budgets and rate limits come in a later release and will apply to these keys).
+
+Common options:
+  -c, --config FILE   Config whose storage.path holds the keys (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
+      --db FILE       Use this store instead
+      --json          Print JSON
+  -h, --help          Show this help`;
+
+const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+type KeysValues = {
+  name?: string | undefined;
+  team?: string | undefined;
+  routers?: string | undefined;
+  models?: string | undefined;
+  expires?: string | undefined;
+  metadata?: string[] | undefined;
+  budget?: string | undefined;
+  rpm?: string | undefined;
+  tpm?: string | undefined;
+  'max-concurrent'?: string | undefined;
+};
+
+export function keysCommand(args: string[], io: CliIo): number {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        db: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        name: { type: 'string' },
+        team: { type: 'string' },
+        routers: { type: 'string' },
+        models: { type: 'string' },
+        expires: { type: 'string' },
+        metadata: { type: 'string', multiple: true },
+        budget: { type: 'string' },
+        rpm: { type: 'string' },
+        tpm: { type: 'string' },
+        'max-concurrent': { type: 'string' },
+      },
+    });
+    const [action, id, ...extra] = positionals;
+    if (values.help || action === undefined) {
+      io.out(KEYS_USAGE);
+      return values.help ? 0 : 2;
+    }
+    if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+    const needsId = ['show', 'update', 'revoke', 'rotate'].includes(action);
+    if (needsId && id === undefined) throw new UsageError(`keys ${action} needs a key id (key_...)`);
+    if (!needsId && id !== undefined) throw new UsageError(`keys ${action} takes no key id, got "${id}"`);
+    const editing = action === 'create' || action === 'update';
+    if (!editing && hasEditOption(values)) throw new UsageError(`keys ${action} takes no key options (--name, --team, --budget, ...)`);
+    if (action === 'list' || action === 'create' || needsId) {
+      const now = Date.now();
+      const update = editing ? parseEdit(values, now) : undefined;
+      if (action === 'create' && update?.name === undefined) throw new UsageError('keys create needs --name NAME');
+      return withStore(storePath(values, io), action === 'create', (store) => {
+        switch (action) {
+          case 'create':
+            return printIssued(io, store.create(clean(update ?? {}), now), values.json, now);
+          case 'list':
+            return printKeys(io, store.list({ team: values.team }).map((key) => keyView(key, now)), values.json);
+          case 'rotate':
+            return printIssued(io, found(store.rotate(id ?? '', now), id), values.json, now);
+          default: {
+            const key = action === 'show' ? store.get(id ?? '') : action === 'revoke' ? store.revoke(id ?? '', now) : store.update(id ?? '', update ?? {}, now);
+            return printKey(io, keyView(found(key, id), now), values.json);
+          }
+        }
+      });
+    }
+    throw new UsageError(`unknown keys action "${action}"`);
+  } catch (error) {
+    return reportFailure(io, error, KEYS_USAGE);
+  }
+}
+
+function hasEditOption(values: KeysValues & { team?: string | undefined }): boolean {
+  const { team: _team, ...rest } = values;
+  return ['name', 'routers', 'models', 'expires', 'metadata', 'budget', 'rpm', 'tpm', 'max-concurrent'].some((option) => rest[option as keyof typeof rest] !== undefined);
+}
+
+/** The options given, as an update: `none` clears a field. */
+function parseEdit(values: KeysValues, now: number): VirtualKeyUpdate {
+  const cleared = (raw: string | undefined): raw is 'none' => raw === 'none';
+  const list = (raw: string | undefined): string[] | null | undefined => (raw === undefined ? undefined : cleared(raw) ? null : raw.split(',').map((item) => item.trim()).filter((item) => item !== ''));
+  const count = (option: string, raw: string | undefined): number | null | undefined => (raw === undefined ? undefined : cleared(raw) ? null : parseNumberOption(option, raw, 0, { integer: true, min: 1 }));
+  const budget = values.budget === undefined ? undefined : cleared(values.budget) ? null : parseBudget(values.budget);
+  if (budget !== undefined && budget !== null && 'error' in budget) throw new UsageError(`--budget: ${budget.error}`);
+  if (values.name !== undefined && values.name.trim() === '') throw new UsageError('--name must not be empty');
+  return {
+    name: values.name,
+    team: values.team === undefined ? undefined : cleared(values.team) ? null : values.team,
+    routers: list(values.routers),
+    models: list(values.models),
+    expiresAt: values.expires === undefined ? undefined : cleared(values.expires) ? null : parseExpires(values.expires, now),
+    metadata: values.metadata === undefined ? undefined : parseMetadata(values.metadata),
+    limits: { budget, rpm: count('--rpm', values.rpm), tpm: count('--tpm', values.tpm), maxConcurrent: count('--max-concurrent', values['max-concurrent']) },
+  };
+}
+
+/** An update's fields without the clearing `null`s: what `create` takes. */
+function clean(update: VirtualKeyUpdate): Parameters<SqliteKeyStore['create']>[0] {
+  const some = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
+  const limits = update.limits ?? {};
+  return {
+    name: update.name ?? '',
+    team: some(update.team),
+    routers: some(update.routers),
+    models: some(update.models),
+    expiresAt: some(update.expiresAt),
+    metadata: some(update.metadata),
+    limits: { budget: some(limits.budget), rpm: some(limits.rpm), tpm: some(limits.tpm), maxConcurrent: some(limits.maxConcurrent) },
+  };
+}
+
+function parseExpires(raw: string, now: number): number {
+  const relative = /^(\d+(?:\.\d+)?)([smhdw])$/.exec(raw.trim());
+  if (relative) return now + Number(relative[1]) * (UNITS[relative[2] as string] as number);
+  const time = parseTimestamp(raw);
+  if (time === undefined) throw new UsageError(`--expires expects a duration from now such as 30d or 12h, an ISO time, or epoch milliseconds; got "${raw}"`);
+  return time;
+}
+
+function parseMetadata(pairs: string[]): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const pair of pairs) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new UsageError(`--metadata expects KEY=VALUE, got "${pair}"`);
+    metadata[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return metadata;
+}
+
+function found<T>(value: T | undefined, id: string | undefined): T {
+  if (value === undefined) throw new UsageError(`no key "${id}" (see switchyard keys list)`);
+  return value;
+}
+
+/** Opens (creating only for `create`) and migrates the store, runs `body`, closes it. */
+function withStore(path: string, create: boolean, body: (store: SqliteKeyStore) => number): number {
+  if (!create && !existsSync(path)) throw new UsageError(`no store at ${path}: \`switchyard keys create\` or \`switchyard serve\` creates it at the config's storage.path; pass --config or --db`);
+  const db = new Database(path);
+  try {
+    configure(db);
+    migrate(db, path);
+    return body(new SqliteKeyStore(db));
+  } finally {
+    db.close();
+  }
+}
+
+function printIssued(io: CliIo, issued: IssuedKey, json: boolean | undefined, now: number): number {
+  const view = keyView(issued.key, now);
+  if (json) {
+    io.out(JSON.stringify({ ...view, secret: issued.secret }, null, 2));
+    return 0;
+  }
+  io.out(`${describe(view)}\n\nSecret (shown this once; store it now, it cannot be shown again):\n${issued.secret}`);
+  return 0;
+}
+
+function printKey(io: CliIo, view: KeyView, json: boolean | undefined): number {
+  io.out(json ? JSON.stringify(view, null, 2) : describe(view));
+  return 0;
+}
+
+function printKeys(io: CliIo, views: KeyView[], json: boolean | undefined): number {
+  if (json) io.out(JSON.stringify(views, null, 2));
+  else if (views.length === 0) io.out('No keys.');
+  else io.out(formatTable(['id', 'name', 'team', 'prefix', 'state', 'created'], views.map((view) => [view.id, view.name, view.team ?? '-', view.prefix, view.state, view.created_at])));
+  return 0;
+}
+
+function describe(view: KeyView): string {
+  const { budget, rpm, tpm, max_concurrent: maxConcurrent } = view.limits;
+  const metadata = Object.entries(view.metadata).map(([key, value]) => `${key}=${value}`);
+  return [
+    `${view.id}  ${view.name}  (${view.state})`,
+    `  team        ${view.team ?? '-'}`,
+    `  prefix      ${view.prefix}`,
+    `  created     ${view.created_at}`,
+    `  expires     ${view.expires_at ?? 'never'}`,
+    ...(view.revoked_at === null ? [] : [`  revoked     ${view.revoked_at}`]),
+    `  routers     ${view.routers?.join(', ') ?? 'any'}`,
+    `  models      ${view.models?.join(', ') ?? 'any'}`,
+    `  metadata    ${metadata.length === 0 ? '-' : metadata.join(', ')}`,
+    `  limits      budget ${budget === null ? '-' : `$${budget.usd}/${budget.period}`}, rpm ${rpm ?? '-'}, tpm ${tpm ?? '-'}, max concurrent ${maxConcurrent ?? '-'} (stored, not enforced yet)`,
+  ].join('\n');
+}

@@ -1,0 +1,32 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { SqliteKeyStore } from '../keys/sqlite-key-store.js';
+import { configure, migrate } from '../telemetry/trace-store-schema.js';
+import { virtualKeyLookup } from './virtual-key-lookup.js';
+
+function memoryStore(): SqliteKeyStore {
+  const db = new Database(':memory:');
+  configure(db);
+  migrate(db, ':memory:');
+  return new SqliteKeyStore(db);
+}
+
+describe('virtualKeyLookup', () => {
+  it('accepts virtual keys beside static keys, even those created after the start', () => {
+    const store = memoryStore();
+    const { lookup, warning } = virtualKeyLookup(store, true);
+    expect(warning).toBeUndefined();
+    const { secret } = store.create({ name: 'later' });
+    expect(lookup?.lookup(secret)?.name).toBe('later');
+  });
+
+  it('checks no key without static keys, and warns only when active virtual keys would go unchecked', () => {
+    const store = memoryStore();
+    expect(virtualKeyLookup(store, false)).toEqual({ lookup: undefined, warning: undefined });
+    const revoked = store.create({ name: 'old' });
+    store.revoke(revoked.key.id);
+    expect(virtualKeyLookup(store, false).warning).toBeUndefined();
+    store.create({ name: 'app' });
+    expect(virtualKeyLookup(store, false)).toEqual({ lookup: undefined, warning: expect.stringContaining('server.api_keys is empty, so no key is checked') });
+  });
+});

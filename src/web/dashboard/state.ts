@@ -1,0 +1,26 @@
+import type { Stats, Trace } from './api-types.js';
+
+export type Filters = { router: string; route: string; model: string; status: string; search: string };
+
+export const STATUSES = ['ok', 'error', 'blocked', 'aborted', 'shutdown'];
+
+export const emptyFilters = (): Filters => ({ router: '', route: '', model: '', status: '', search: '' });
+
+/** The page's one mutable state. The sequence numbers drop answers that a newer request overtook. */
+export const state = {
+  windowMs: 5 * 60 * 1000,
+  paused: false,
+  needKey: false,
+  stats: null as Stats | null,
+  range: null as { since: number; until: number; bucketMs: number } | null,
+  traces: [] as Trace[],
+  nextCursor: null as string | null,
+  filters: emptyFilters(),
+  statsSeq: 0,
+  tracesSeq: 0,
+  detailSeq: 0,
+  clockOffset: 0,
+  view: 'overview' as 'overview' | 'detail',
+  overviewScroll: 0,
+  cameFromOverview: false,
+};
