@@ -1,5 +1,5 @@
 import type { ConfigError } from './config-error.js';
-import type { AllAttemptsFailedError, DeploymentQuotaError, NoAvailableModelError, NoCompatibleModelError } from './execution-errors.js';
+import type { AllAttemptsFailedError, BudgetExceededError, DeploymentQuotaError, NoAvailableModelError, NoCompatibleModelError } from './execution-errors.js';
 import type { ProviderConnectionError, ProviderHttpError, ProviderProtocolError, ProviderTimeoutError } from './provider-errors.js';
 import type {
   AbortedError,
@@ -7,6 +7,7 @@ import type {
   ForbiddenError,
   InternalError,
   InvalidRequestError,
+  KeyRateLimitError,
   MethodNotAllowedError,
   MisdirectedRequestError,
   NotFoundError,
@@ -31,6 +32,8 @@ export type AnySwitchyardError =
   | OverloadedError
   | NoAvailableModelError
   | DeploymentQuotaError
+  | KeyRateLimitError
+  | BudgetExceededError
   | NoCompatibleModelError
   | ProviderHttpError
   | ProviderConnectionError

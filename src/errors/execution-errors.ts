@@ -1,5 +1,5 @@
 import type { Attempt, AttemptError } from '../spec/trace.js';
-import type { FilteredCandidate } from '../spec/decision.js';
+import type { BudgetState, FilteredCandidate } from '../spec/decision.js';
 import { SwitchyardError } from './switchyard-error.js';
 
 /** Every candidate of the plan was filtered out before any call (e.g. providers without keys, open circuits). */
@@ -70,4 +70,21 @@ export class AllAttemptsFailedError extends SwitchyardError {
 function describeAttemptError(error: AttemptError | undefined): string {
   if (!error) return 'no answer';
   return error.status === undefined ? error.message : `HTTP ${error.status}: ${error.message}`;
+}
+
+/**
+ * The request's worst case (its prompt and `max_tokens` at the dearest candidate's price) does not
+ * fit what is left of its key's or team's budget this period. `retryAfterMs`: until the period
+ * ends (or, for a rolling budget, until enough spend leaves the window).
+ */
+export class BudgetExceededError extends SwitchyardError {
+  readonly kind = 'budget_exceeded';
+  readonly budget: BudgetState;
+  readonly retryAfterMs: number;
+
+  constructor(message: string, options: { budget: BudgetState; retryAfterMs: number }) {
+    super(message);
+    this.budget = options.budget;
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }

@@ -1,3 +1,4 @@
+import type { RateLimitSnapshot } from '../spec/rate-limit.js';
 import { SwitchyardError } from './switchyard-error.js';
 
 /** The client's request is malformed or names an invalid field. `param` is the field's path. */
@@ -25,11 +26,14 @@ export class AuthenticationError extends SwitchyardError {
  * A browser request the API refuses: cross-origin without a CORS grant (`cross_origin`), or a body
  * type an HTML form can send from any site (`form_content_type`).
  */
+/** `model_not_allowed`: a virtual key asked for a router or model outside its allow lists; `admin_only`: a non-admin key called `/admin/…`. */
+export type ForbiddenCode = 'cross_origin' | 'form_content_type' | 'model_not_allowed' | 'admin_only';
+
 export class ForbiddenError extends SwitchyardError {
   readonly kind = 'forbidden';
-  readonly code: 'cross_origin' | 'form_content_type';
+  readonly code: ForbiddenCode;
 
-  constructor(message: string, code: 'cross_origin' | 'form_content_type') {
+  constructor(message: string, code: ForbiddenCode) {
     super(message);
     this.code = code;
   }
@@ -105,5 +109,22 @@ export class InternalError extends SwitchyardError {
   readonly kind = 'internal';
   constructor(message: string, cause?: unknown) {
     super(message, { cause });
+  }
+}
+
+/**
+ * A virtual key (or its team) is over one of its rate limits: requests or tokens per minute, or
+ * requests in flight. Nothing was routed or counted; `retryAfterMs` says when the limit that
+ * refused it has room again.
+ */
+export class KeyRateLimitError extends SwitchyardError {
+  readonly kind = 'rate_limited';
+  readonly retryAfterMs: number;
+  readonly rateLimit: RateLimitSnapshot;
+
+  constructor(message: string, options: { retryAfterMs: number; rateLimit: RateLimitSnapshot }) {
+    super(message, { retryable: true });
+    this.retryAfterMs = options.retryAfterMs;
+    this.rateLimit = options.rateLimit;
   }
 }

@@ -17,6 +17,8 @@ export type ErrorKind =
   | 'overloaded'
   | 'no_available_model'
   | 'deployment_quota'
+  | 'rate_limited'
+  | 'budget_exceeded'
   | 'no_compatible_model'
   | 'upstream_http'
   | 'upstream_connection'

@@ -23,6 +23,9 @@ import type { Provider } from '../spec/provider.js';
 import type { StreamPart } from '../spec/stream-part.js';
 import type { Attempt, Trace, TraceContext } from '../spec/trace.js';
 import type { TraceNote } from '../spec/trace-note.js';
+import type { RateLimitSnapshot } from '../spec/rate-limit.js';
+import type { KeyGovernor } from '../keys/admission.js';
+import { traceCallerOf, type Caller } from '../keys/caller.js';
 import { answeringAttempts } from '../spec/attempt-rules.js';
 import { promptRecord } from './prompt-record.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
@@ -61,6 +64,8 @@ export type GatewayOptions = {
    * new config did not change. Retire the predecessor (`retire()`) once its requests are done.
    */
   predecessor?: Gateway;
+  /** Admits requests of virtual keys under their allow lists, rate limits and budgets (a reload keeps the predecessor's). */
+  governor?: KeyGovernor;
 };
 
 export type CallContext = {
@@ -69,10 +74,12 @@ export type CallContext = {
   hints?: RoutingHints;
   /** The caller's W3C trace context (`traceparent`, `tracestate` headers), continued by the request's spans. */
   traceContext?: TraceContext | undefined;
+  /** Who sent it (the key it presented); undefined: a library call, with no key and no limits. */
+  caller?: Caller | undefined;
 };
 
-/** Fields every outcome has, so the edge can write the contract headers whatever happened. */
-type OutcomeBase = { traceId: string; decision: Decision };
+/** Fields every outcome has, so the edge can write the contract headers whatever happened. `rateLimit`: the caller's standing under its key's limits. */
+type OutcomeBase = { traceId: string; decision: Decision; rateLimit?: RateLimitSnapshot | undefined };
 
 export type GenerateOutcome = OutcomeBase &
   (
@@ -118,6 +125,8 @@ export class Gateway {
   readonly store: TraceStore;
   /** Prometheus metrics of every request (`GET /metrics`). */
   readonly metrics: GatewayMetrics;
+  /** Virtual keys' limits and budgets (shared along a reload chain); undefined: no request is limited. */
+  readonly governor: KeyGovernor | undefined;
   /** The gateway of a reload chain that serves now: the metrics the chain shares read its breakers. */
   private readonly serving: { gateway: Gateway };
 
@@ -134,6 +143,7 @@ export class Gateway {
       predecessor && sameDeployment(predecessor.config, config, model) && isDeepStrictEqual(predecessor.quotas.get(model)?.limits, limits) ? predecessor.quotas.get(model) : undefined,
     );
     this.random = options.random ?? Math.random;
+    this.governor = predecessor?.governor ?? options.governor;
     const { breakers, quotas } = this;
     // Without any `limits` routing reads the breakers alone, as it did before quotas existed.
     const health: DeploymentHealth = quotas.empty ? breakers : { openUntil: (model) => breakers.openUntil(model), quotaWait: (spec, request) => quotas.wait(spec, request) };
@@ -278,14 +288,27 @@ export class Gateway {
     | (OutcomeBase & ({ type: 'blocked'; trace: Trace; message: string } | { type: 'error'; trace: Trace; error: SwitchyardError }))
     | { type: 'plan'; routed: RoutingResult; builder: TraceBuilder; base: OutcomeBase }
   > {
-    const routed = await this.routing.route(request, context.hints, cancellation);
-    const builder = new TraceBuilder(request.model, promptRecord(request, this.config.storage.storePrompts), request.stream, routed.decision, this.config.models, routed.reference, context.traceContext);
-    const base: OutcomeBase = { traceId: builder.id, decision: routed.decision };
+    // Refused here (allow lists, rate limits) nothing is routed, counted or traced.
+    const admission = context.caller === undefined ? undefined : this.governor?.admit(context.caller, request);
+    let routed: RoutingResult;
+    try {
+      const hints = admission?.budget === undefined ? context.hints : { ...context.hints, budget: admission.budget };
+      routed = await this.routing.route(request, hints, cancellation);
+    } catch (error) {
+      admission?.settle(undefined);
+      throw error;
+    }
+    const builder = new TraceBuilder(request.model, promptRecord(request, this.config.storage.storePrompts), request.stream, routed.decision, this.config.models, routed.reference, context.traceContext, traceCallerOf(context.caller));
+    // Every way the request ends finishes its trace once: that settles its admission (slot, tokens, spend).
+    if (admission) builder.onFinish = (trace) => admission.settle(trace);
+    const base: OutcomeBase = { traceId: builder.id, decision: routed.decision, rateLimit: admission?.rateLimit };
     if (routed.decision.block) {
       const trace = this.record(builder.finish({ status: 'blocked', model: undefined, attempts: routed.attempts }));
       return { ...base, type: 'blocked', message: routed.decision.block.message, trace };
     }
     if (routed.steps.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts, routed.request) };
+    const overBudget = admission?.reserve(routed.steps.flatMap((step) => step.specs), routed.request);
+    if (overBudget) return { ...base, ...this.failed(builder, overBudget, routed.attempts) };
     return { type: 'plan', routed, builder, base };
   }
 

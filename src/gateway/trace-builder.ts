@@ -4,7 +4,7 @@ import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { toAttemptError } from '../execution/attempt-recorder.js';
 import type { Decision, FilteredCandidate } from '../spec/decision.js';
 import type { ModelSpec } from '../spec/model-spec.js';
-import type { Attempt, PromptRecord, Trace, TraceContext, TraceStatus } from '../spec/trace.js';
+import type { Attempt, PromptRecord, Trace, TraceCaller, TraceContext, TraceStatus } from '../spec/trace.js';
 import { createTraceId } from './create-trace-id.js';
 import { servedAttempt } from '../spec/attempt-rules.js';
 
@@ -13,6 +13,8 @@ export class TraceBuilder {
   readonly id: string;
   readonly startedAt = Date.now();
   private readonly start = performance.now();
+  /** Called with the trace each time `finish` builds one (the gateway settles the request's admission there). */
+  onFinish: ((trace: Trace) => void) | undefined;
 
   constructor(
     readonly requested: string,
@@ -22,6 +24,7 @@ export class TraceBuilder {
     private readonly specs: ReadonlyMap<string, ModelSpec>,
     private readonly reference: ModelSpec | undefined,
     private readonly traceContext: TraceContext | undefined = undefined,
+    private readonly caller: TraceCaller | undefined = undefined,
   ) {
     this.id = createTraceId(this.startedAt);
   }
@@ -50,7 +53,7 @@ export class TraceBuilder {
     }
     if (partial && partial.usage === undefined) costUsd = undefined;
     const referenceCostUsd = this.reference && usage ? computeCost(usage, this.reference.price) : undefined;
-    return {
+    const trace: Trace = {
       id: this.id,
       startedAt: this.startedAt,
       requested: this.requested,
@@ -72,7 +75,10 @@ export class TraceBuilder {
       latencyMs: performance.now() - this.start,
       // The attempt measures from its own start; the trace from the request's.
       firstTokenMs: served?.firstTokenMs === undefined ? undefined : served.firstTokenMs + (served.startedAt - this.startedAt),
+      ...(this.caller ? { caller: this.caller } : {}),
       ...(this.traceContext ? { traceContext: this.traceContext } : {}),
     };
+    this.onFinish?.(trace);
+    return trace;
   }
 }

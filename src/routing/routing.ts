@@ -4,7 +4,7 @@ import { listNames } from '../util/describe-value.js';
 import { InvalidRequestError, NotFoundError } from '../errors/request-errors.js';
 import { StartupError } from '../errors/startup-error.js';
 import type { ChatRequest } from '../spec/chat-request.js';
-import { DEFAULT_ROUTE, type Candidate, type Classification, type Decision, type FilteredCandidate, type GuardVerdict, type Signal } from '../spec/decision.js';
+import { DEFAULT_ROUTE, type BudgetState, type Candidate, type Classification, type Decision, type FilteredCandidate, type GuardVerdict, type Signal } from '../spec/decision.js';
 import type { Attempt } from '../spec/trace.js';
 import { emptyDecision } from '../spec/empty-decision.js';
 import { measureComplexity } from '../features/complexity.js';
@@ -36,6 +36,8 @@ import { quoteInput } from '../util/quote-input.js';
 export type RoutingHints = {
   /** `x-switchyard-route`: pick this route of the router by name. */
   route?: string | undefined;
+  /** The caller's tightest budget, when its key or team has one: what the router's `on_budget` reads. */
+  budget?: BudgetState | undefined;
 };
 
 export type RoutingResult = {

@@ -2,13 +2,15 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthenticationError } from '../errors/request-errors.js';
 import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
-import type { VirtualKey } from '../keys/virtual-key.js';
+import type { Caller } from '../keys/caller.js';
+
+const STATIC_CALLER: Caller = { kind: 'static' };
 
 // One-shot hashing: a third of createHash's cost per request.
 const digest = (key: string): Buffer => hash('sha256', key, 'buffer');
 
-/** Checks a request's key: the virtual key it presented, `undefined` for a static key; throws when neither. */
-export type ApiKeyCheck = (headers: IncomingHttpHeaders) => VirtualKey | undefined;
+/** Checks a request's key and says whose it is; throws when it is none of the gateway's keys. */
+export type ApiKeyCheck = (headers: IncomingHttpHeaders) => Caller;
 
 /**
  * Checks the gateway key (`Authorization: Bearer` as the OpenAI SDKs send it, or `x-api-key` as
@@ -27,10 +29,10 @@ export function createApiKeyCheck(keys: readonly string[], virtualKeys?: CachedK
     const candidate = digest(presented);
     let valid = false;
     for (const known of digests) valid = timingSafeEqual(candidate, known) || valid;
-    if (valid) return undefined;
+    if (valid) return STATIC_CALLER;
     const virtualKey = virtualKeys?.lookup(presented);
     if (virtualKey === undefined) throw new AuthenticationError('Invalid API key.');
-    return virtualKey;
+    return { kind: 'key', key: virtualKey };
   };
 }
 

@@ -1,7 +1,9 @@
 import { formatCost } from '../cost/compute-cost.js';
 import { answeringAttempts } from '../spec/attempt-rules.js';
 import type { Decision } from '../spec/decision.js';
+import type { RateLimitSnapshot } from '../spec/rate-limit.js';
 import type { Trace } from '../spec/trace.js';
+import { rateLimitHeaders } from './rate-limit-headers.js';
 
 /** Header value used when there is no router, route or model (a concrete model was requested, or none served). */
 export const NONE = 'none';
@@ -14,6 +16,8 @@ export function contractHeaders(options: {
   attempts: number;
   costUsd?: number | undefined;
   usageEstimated?: boolean;
+  /** The caller's standing under its key's rate limits: OpenAI's `x-ratelimit-*` headers. */
+  rateLimit?: RateLimitSnapshot | undefined;
 }): Record<string, string> {
   const headers: Record<string, string> = {
     'x-switchyard-trace-id': options.traceId,
@@ -24,17 +28,17 @@ export function contractHeaders(options: {
   };
   if (options.costUsd !== undefined) headers['x-switchyard-cost-usd'] = formatCost(options.costUsd);
   if (options.usageEstimated) headers['x-switchyard-usage-estimated'] = 'true';
-  return headers;
+  return options.rateLimit === undefined ? headers : Object.assign(headers, rateLimitHeaders(options.rateLimit));
 }
 
 /** The contract headers of a failed request (`x-should-retry` is decided with the status, in error-to-http.ts). */
-export function failureHeaders(outcome: { traceId: string; decision: Decision; trace: Trace }): Record<string, string> {
-  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: answeringAttempts(outcome.trace.attempts) });
+export function failureHeaders(outcome: { traceId: string; decision: Decision; trace: Trace; rateLimit?: RateLimitSnapshot | undefined }): Record<string, string> {
+  return contractHeaders({ traceId: outcome.traceId, decision: outcome.decision, model: null, attempts: answeringAttempts(outcome.trace.attempts), rateLimit: outcome.rateLimit });
 }
 
 /** The contract headers of an answer in one piece: who served it, after how many attempts, at what cost. */
-export function completionHeaders(outcome: { traceId: string; decision: Decision; trace: Trace; model: { name: string } }): Record<string, string> {
-  const { traceId, decision, trace, model } = outcome;
+export function completionHeaders(outcome: { traceId: string; decision: Decision; trace: Trace; model: { name: string }; rateLimit?: RateLimitSnapshot | undefined }): Record<string, string> {
+  const { traceId, decision, trace, model, rateLimit } = outcome;
   return contractHeaders({
     traceId,
     decision,
@@ -42,5 +46,6 @@ export function completionHeaders(outcome: { traceId: string; decision: Decision
     attempts: answeringAttempts(trace.attempts),
     costUsd: trace.costUsd,
     usageEstimated: trace.usage?.estimated === true,
+    rateLimit,
   });
 }

@@ -7,6 +7,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import { quoteInput } from '../util/quote-input.js';
 import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
 import { createApiKeyCheck } from './check-api-key.js';
+import { OPEN_CALLER } from '../keys/caller.js';
 import { boundAddress, createRequestGuard, type RequestGuard } from './guard-request.js';
 import { handleChatCompletions } from './handlers/chat-completions.js';
 import { handleEmbeddings } from './handlers/embeddings.js';
@@ -112,8 +113,8 @@ export function createServer(gateway: Gateway, logger: Logger, holder = new Gate
         if (allowed) throw new MethodNotAllowedError(method, path, Object.keys(allowed));
         throw new NotFoundError(`Unknown path ${quoteInput(path)}. Try POST /v1/chat/completions or POST /v1/messages.`, { code: 'not_found' });
       }
-      if (checkApiKey && !PUBLIC.has(path)) checkApiKey(request.headers);
-      await handler({ request, response, gateway: slot.gateway, logger, path, stopping: drain.stopping, readBody: () => readBody(request, response, { maxBytes: slot.gateway.config.server.maxBodyBytes, budget: bodyBudget }) });
+      const caller = checkApiKey && !PUBLIC.has(path) ? checkApiKey(request.headers) : OPEN_CALLER;
+      await handler({ request, response, gateway: slot.gateway, logger, path, caller, stopping: drain.stopping, readBody: () => readBody(request, response, { maxBytes: slot.gateway.config.server.maxBodyBytes, budget: bodyBudget }) });
     } catch (thrown) {
       const error = SwitchyardError.isInstance(thrown) ? thrown : new InternalError('Internal error in the gateway.', thrown);
       if (error.kind === 'internal') logger.error({ err: thrown, path }, 'request failed');

@@ -1,4 +1,5 @@
 import { asKnownError, type ErrorByKind } from '../errors/any-switchyard-error.js';
+import type { ForbiddenCode } from '../errors/request-errors.js';
 import type { ErrorKind, SwitchyardError } from '../errors/switchyard-error.js';
 import type { EdgeRejectionReason } from '../spec/edge-rejection.js';
 
@@ -23,13 +24,20 @@ function reasonOf<K extends ErrorKind>(kind: K, error: ErrorByKind[K]): EdgeReje
   return REASON_BY_KIND[kind](error);
 }
 
+const FORBIDDEN_REASONS: Record<ForbiddenCode, EdgeRejectionReason> = {
+  cross_origin: 'bad_origin',
+  form_content_type: 'form_content_type',
+  model_not_allowed: 'model_not_allowed',
+  admin_only: 'admin_only',
+};
+
 const notEdge = (): undefined => undefined;
 
 /** One entry per `ErrorKind`, as in error-to-http.ts: a new kind must say whether it is a refusal at the edge, or this does not compile. */
 const REASON_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => EdgeRejectionReason | undefined } = {
   invalid_request: (error) => BODY_REASONS.get(error.code) ?? 'invalid_request',
   authentication: () => 'unauthorized',
-  forbidden: (error) => (error.code === 'cross_origin' ? 'bad_origin' : 'form_content_type'),
+  forbidden: (error) => FORBIDDEN_REASONS[error.code],
   misdirected_request: () => 'bad_host',
   not_found: (error) => error.code ?? 'not_found',
   method_not_allowed: () => 'method_not_allowed',
@@ -39,6 +47,9 @@ const REASON_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => EdgeRejecti
   aborted: notEdge,
   no_available_model: notEdge,
   deployment_quota: notEdge,
+  rate_limited: () => 'rate_limited',
+  // Refused after routing, with its trace.
+  budget_exceeded: notEdge,
   no_compatible_model: notEdge,
   upstream_http: notEdge,
   upstream_connection: notEdge,

@@ -2,6 +2,7 @@ import { asKnownError, type ErrorByKind } from '../errors/any-switchyard-error.j
 import type { AllAttemptsFailedError } from '../errors/execution-errors.js';
 import type { ProviderHttpError } from '../errors/provider-errors.js';
 import type { ErrorKind, SwitchyardError } from '../errors/switchyard-error.js';
+import { rateLimitHeaders } from './rate-limit-headers.js';
 
 export type OpenAIErrorBody = {
   error: { message: string; type: string; param: string | null; code: string | null; [extra: string]: unknown };
@@ -45,6 +46,11 @@ const HTTP_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => HttpError } =
     withHeaders(answer(error, 503, 'service_unavailable_error', 'no_available_model'), { 'x-should-retry': 'false', ...retryAfterHeaders(error.retryAfterMs) }),
   // The provider quotas of the deployments (`limits`) are full for now: the client may retry once the first frees.
   deployment_quota: (error) => withHeaders(answer(error, 429, 'rate_limit_error', 'deployment_quota_exceeded'), retryAfterHeaders(error.retryAfterMs)),
+  // A key's own limits: its requests may go again when the window has room (`retry-after`), and the headers say how much.
+  rate_limited: (error) => withHeaders(answer(error, 429, 'rate_limit_error', 'rate_limit_exceeded'), { ...retryAfterHeaders(error.retryAfterMs), ...rateLimitHeaders(error.rateLimit) }),
+  // Not before the period ends: an SDK that retried by itself would only fail again.
+  budget_exceeded: (error) =>
+    withHeaders(answer(error, 429, 'insufficient_quota', 'budget_exceeded'), { ...retryAfterHeaders(error.retryAfterMs), 'x-should-retry': 'false' }),
   no_compatible_model: (error) => answer(error, 400, 'invalid_request_error', error.contextLength ? 'context_length_exceeded' : 'unsupported_request'),
   upstream_http: (error) => upstreamHttpError(error),
   upstream_connection: (error) => answer(error, 502, 'upstream_error', 'upstream_connection_error'),

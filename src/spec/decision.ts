@@ -132,6 +132,27 @@ export type GuardVerdict = {
   detail?: string;
 };
 
+/**
+ * A budget as it stood when the request arrived: the tightest of its key's and its team's (the
+ * highest `fraction`). `spentUsd`: settled cost this period; `reservedUsd`: the worst case of the
+ * requests in flight; `fraction`: (spent + reserved) / limit; `periodEnd`: epoch ms when it starts
+ * again (for a rolling budget, when enough of the spend leaves the window to make room).
+ */
+export type BudgetState = {
+  scope: 'key' | 'team';
+  /** The key's id (`key_…`) or the team's name. */
+  id: string;
+  limitUsd: number;
+  spentUsd: number;
+  reservedUsd: number;
+  fraction: number;
+  period: 'day' | 'week' | 'month';
+  periodEnd: number;
+};
+
+/** What a router's `on_budget` did with the budget state: `above` is the rule that held; `use` the router it switched to, or `block`. */
+export type BudgetDecision = BudgetState & { rule?: { above: number; use?: string; block?: string } };
+
 /** `Decision.route` when no rule matched (the router's `default`); no route of a config may take the name. */
 export const DEFAULT_ROUTE = 'default';
 
@@ -165,6 +186,8 @@ export type Decision = {
   reference: string | null;
   /** Set when the router has a safety `guard`: it runs before any route is chosen. */
   guard?: GuardVerdict;
+  /** Set when the request's key (or its team) has a budget: the state that `on_budget` read, and the rule it applied. */
+  budget?: BudgetDecision;
   /** Set when a model's context window was checked against more than the prompt's byte count. */
   promptTokens?: PromptTokens;
 };

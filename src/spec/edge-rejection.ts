@@ -12,6 +12,10 @@ export type EdgeRejectionReason =
   | 'bad_host'
   | 'bad_origin'
   | 'form_content_type'
+  // A virtual key's allow lists, the admin API, and the key's rate limits.
+  | 'model_not_allowed'
+  | 'admin_only'
+  | 'rate_limited'
   // The body.
   | 'body_too_large'
   | 'invalid_json'

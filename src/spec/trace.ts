@@ -66,6 +66,9 @@ export type TraceStatus = 'ok' | 'blocked' | 'error' | 'aborted' | 'shutdown';
 /** The caller's W3C trace context, as its headers carried it. */
 export type TraceContext = { traceparent: string; tracestate?: string };
 
+/** The virtual key a request came with: its id, name and team, never its secret. */
+export type TraceCaller = { keyId: string; keyName: string; team?: string };
+
 /** What a trace keeps of the prompt: a preview and a hash of the last user message, and the messages only if configured. */
 export type PromptRecord = {
   /** The first characters of the last user message. */
@@ -103,6 +106,8 @@ export type Trace = {
   error: AttemptError | undefined;
   latencyMs: number;
   firstTokenMs: number | undefined;
+  /** Set when the request came with a virtual key (not for a static or admin key, nor without a key). */
+  caller?: TraceCaller;
   /** Set when the caller sent a `traceparent`: the request's OpenTelemetry spans continue that trace. */
   traceContext?: TraceContext;
 };

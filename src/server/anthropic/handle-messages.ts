@@ -34,7 +34,7 @@ function sendMessage(response: ServerResponse, outcome: GenerateOutcome): void {
       return;
     }
     case 'blocked': {
-      const headers = contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
+      const headers = contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
       sendJson(response, 200, encodeBlockedMessage(outcome.message, BLOCKED_MODEL, traceId), { ...headers, 'request-id': requestId });
       return;
     }
@@ -64,13 +64,13 @@ async function streamMessage(response: ServerResponse, outcome: StreamOutcome): 
     return;
   }
   if (outcome.type === 'blocked') {
-    const headers = contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
+    const headers = contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
     response.writeHead(200, { ...SSE_HEADERS, ...headers, 'request-id': requestId });
     const encoder = new AnthropicStreamEncoder(messageId(undefined, traceId), BLOCKED_MODEL);
     response.end(blockedParts(outcome.message).map((part) => encoder.encode(part)).join('') + encoder.end());
     return;
   }
-  const headers = contractHeaders({ traceId, decision, model: outcome.model.name, attempts: outcome.attemptCount });
+  const headers = contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: outcome.model.name, attempts: outcome.attemptCount });
   response.writeHead(200, { ...SSE_HEADERS, ...headers, 'request-id': requestId });
   const encoder = new AnthropicStreamEncoder(messageId(undefined, traceId), outcome.model.name);
   const send = corkedWriter(response);

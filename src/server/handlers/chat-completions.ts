@@ -37,7 +37,7 @@ function sendCompletion(response: ServerResponse, outcome: GenerateOutcome): voi
     }
     case 'blocked': {
       // Usually 0; a block decided by a model call (an embeddings encoder) still cost that call.
-      const headers = contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
+      const headers = contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
       sendJson(response, 200, encodeBlockedCompletion(outcome.message, completionId(traceId)), headers);
       return;
     }
@@ -54,7 +54,7 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
     return;
   }
   if (outcome.type === 'blocked') {
-    response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd }) });
+    response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd }) });
     const encoder = new OpenAIStreamEncoder(id, BLOCKED_MODEL, chat.includeUsage);
     const parts: StreamPart[] = [
       { type: 'text-delta', choice: 0, text: outcome.message },
@@ -67,7 +67,7 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
     response.end(parts.map((part) => encoder.encode(part)).join('') + encoder.done());
     return;
   }
-  response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: outcome.model.name, attempts: outcome.attemptCount }) });
+  response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: outcome.model.name, attempts: outcome.attemptCount }) });
   const encoder = new OpenAIStreamEncoder(id, outcome.model.name, chat.includeUsage);
   const send = corkedWriter(response);
   for await (const part of outcome.parts) {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Gateway } from '../../gateway/gateway.js';
+import type { Caller } from '../../keys/caller.js';
 import type { Cancellation } from '../../util/cancellation.js';
 
 export type HandlerContext = {
@@ -8,6 +9,8 @@ export type HandlerContext = {
   response: ServerResponse;
   gateway: Gateway;
   logger: Logger;
+  /** Who sent the request, by its key (`open` when the gateway takes requests without one). */
+  caller: Caller;
   /** Path without the query string. */
   path: string;
   /** Aborts, with a ShutdownError, when the server's shutdown grace has run out: the request's own cancellation follows it. */

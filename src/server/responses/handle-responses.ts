@@ -68,7 +68,7 @@ function sendResponse(response: ServerResponse, { echo, keep }: Answering, outco
     }
     case 'blocked': {
       const sent = encodeBlockedResponse(outcome.message, frameOf(traceId, BLOCKED_MODEL, echo));
-      sendJson(response, 200, sent, contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd }));
+      sendJson(response, 200, sent, contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd }));
       keep?.(traceId, sent);
       return;
     }
@@ -97,13 +97,13 @@ async function streamResponse(response: ServerResponse, { echo, keep }: Answerin
     return;
   }
   if (outcome.type === 'blocked') {
-    response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd }) });
+    response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd }) });
     const encoder = new ResponsesStreamEncoder(frameOf(traceId, BLOCKED_MODEL, echo));
     response.end(blockedParts(outcome.message).map((part) => encoder.encode(part)).join('') + encoder.end());
     if (encoder.response) keep?.(traceId, encoder.response);
     return;
   }
-  response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, model: outcome.model.name, attempts: outcome.attemptCount }) });
+  response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: outcome.model.name, attempts: outcome.attemptCount }) });
   const encoder = new ResponsesStreamEncoder(frameOf(traceId, outcome.model.name, echo));
   const send = corkedWriter(response);
   for await (const part of outcome.parts) {

@@ -1,0 +1,37 @@
+import type { BudgetExceededError } from '../errors/execution-errors.js';
+import type { ChatRequest } from '../spec/chat-request.js';
+import type { BudgetState } from '../spec/decision.js';
+import type { ModelSpec } from '../spec/model-spec.js';
+import type { RateLimitSnapshot } from '../spec/rate-limit.js';
+import type { Trace } from '../spec/trace.js';
+import type { Caller } from './caller.js';
+
+/** One request let in under its key's (and team's) limits and budgets, until it settles. */
+export interface Admission {
+  /** The request's rate-limit standing once admitted: what the `x-ratelimit-*` headers say. */
+  readonly rateLimit: RateLimitSnapshot | undefined;
+  /** The tightest budget of the key and its team as the request arrived: what a router's `on_budget` reads. */
+  readonly budget: BudgetState | undefined;
+  /**
+   * Holds the request's worst case (its prompt plus `max_tokens` at the dearest of `candidates`'
+   * prices) against what is left of its budgets; the error, with nothing held, when it does not fit.
+   * Called once, after routing.
+   */
+  reserve(candidates: readonly ModelSpec[], request: ChatRequest): BudgetExceededError | undefined;
+  /**
+   * The request is over: frees its concurrency slot, replaces its admitted token estimate with the
+   * tokens it used, and settles its budgets with the trace's cost (nothing when `trace` is
+   * undefined: it ended before any call). Once; later calls do nothing.
+   */
+  settle(trace: Trace | undefined): void;
+}
+
+/** Lets requests in under their caller's limits: one per gateway chain (a config reload keeps it). */
+export interface KeyGovernor {
+  /**
+   * Admits a request of `caller`: throws a ForbiddenError (`model_not_allowed`) when its key may not
+   * use `request.model`, a KeyRateLimitError when a rate limit is full; `undefined` for a caller
+   * without limits (no key, a static or admin key, a key with no limits or budget).
+   */
+  admit(caller: Caller, request: ChatRequest): Admission | undefined;
+}
