@@ -8,6 +8,7 @@ import { ByteSizeSchema } from '../util/byte-size-schema.js';
 import { NonEmptyString, PositiveMilliseconds } from '../util/schema-parts.js';
 import type { ConditionInput } from '../routing/signals/condition-input.js';
 import { type ModelAliasesSchema, ModelGlobSchema } from './model-aliases-schema.js';
+import type { BudgetsSchema, TeamSchema } from './teams-schema.js';
 
 /**
  * The `switchyard.yaml` schema. Every object is strict: an unknown key is an error, because a
@@ -290,6 +291,9 @@ export const TopLevelSchema = z.strictObject({
   routers: z.record(z.string(), z.unknown()).optional(),
   /** Checked on its own (validate-config.ts), so a bad alias hides no other error. */
   model_aliases: z.unknown().optional(),
+  /** Limits and budgets shared by the virtual keys of each team. */
+  teams: z.record(z.string(), z.unknown()).optional(),
+  budgets: z.unknown().optional(),
 });
 
 export type ParsedProvider = z.output<typeof ProviderSchema>;
@@ -306,5 +310,7 @@ export type ParsedConfig = {
   routers: Record<string, ParsedRouter>;
   /** Requested model globs → router or model name, in the order written. */
   model_aliases: z.output<typeof ModelAliasesSchema>;
+  teams: Record<string, z.output<typeof TeamSchema>>;
+  budgets: z.output<typeof BudgetsSchema>;
   invalid: { providers: ReadonlySet<string>; models: ReadonlySet<string> };
 };

@@ -92,6 +92,8 @@ export function resolveConfig(
       models,
       routers,
       modelAliases,
+      teams: new Map(Object.entries(parsed.teams).map(([name, team]) => [name, { budget: team.budget, rpm: team.rpm, tpm: team.tpm, maxConcurrent: team.max_concurrent }])),
+      budgets: parsed.budgets,
       warnings,
     },
     issues,

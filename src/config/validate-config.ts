@@ -14,6 +14,7 @@ import {
   type ParsedRouter,
 } from './config-schema.js';
 import { ModelAliasesSchema } from './model-aliases-schema.js';
+import { BudgetsSchema, TeamSchema } from './teams-schema.js';
 
 /**
  * Validates a config entry by entry (each provider, model, router and route on its own), so the
@@ -48,6 +49,12 @@ export function validateConfig(value: unknown): { parsed: ParsedConfig; issues: 
     if (shell && nameOk) routers[name] = { ...shell, routes };
   }
 
+  const teams: ParsedConfig['teams'] = {};
+  for (const [name, raw] of Object.entries(top.teams ?? {})) {
+    const team = checkName('teams', name, issues) ? check(TeamSchema, raw, ['teams', name], issues) : undefined;
+    if (team) teams[name] = team;
+  }
+
   return {
     parsed: {
       server: check(ServerSchema, top.server ?? {}, ['server'], issues, z.object(ServerSchema.shape)) ?? ServerSchema.parse({}),
@@ -56,6 +63,8 @@ export function validateConfig(value: unknown): { parsed: ParsedConfig; issues: 
       models: entries('models', ModelEntrySchema, invalidModels, z.object(ModelEntrySchema.shape)),
       routers,
       model_aliases: check(ModelAliasesSchema, top.model_aliases ?? {}, ['model_aliases'], issues) ?? {},
+      teams,
+      budgets: check(BudgetsSchema, top.budgets ?? {}, ['budgets'], issues) ?? BudgetsSchema.parse({}),
       invalid: { providers: invalidProviders, models: invalidModels },
     },
     issues,

@@ -5,6 +5,7 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import type { RateLimitSnapshot } from '../spec/rate-limit.js';
 import type { Trace } from '../spec/trace.js';
 import type { Caller } from './caller.js';
+import type { KeyLimits, VirtualKey } from './virtual-key.js';
 
 /** One request let in under its key's (and team's) limits and budgets, until it settles. */
 export interface Admission {
@@ -34,4 +35,21 @@ export interface KeyGovernor {
    * without limits (no key, a static or admin key, a key with no limits or budget).
    */
   admit(caller: Caller, request: ChatRequest): Admission | undefined;
+}
+
+/** Whose budget a request counts against: its key's own and, when its team has one, its team's. */
+export type BudgetScopes = { key: VirtualKey; teamLimits: KeyLimits | undefined };
+
+/** A budget hold of one request, until its real cost is known. */
+export interface BudgetHold {
+  /** Replaces the held worst case with the real cost (`undefined`: the price or usage is unknown, nothing is charged). Once. */
+  settle(costUsd: number | undefined): void;
+}
+
+/** The budgets of keys and teams (`budget-ledger.ts`): what the governor asks before and after each request. */
+export interface BudgetGate {
+  /** The tightest budget of the key and its team now; `undefined` when neither has one. */
+  state(scopes: BudgetScopes): BudgetState | undefined;
+  /** Holds the worst case of the request against both budgets, or says which one it does not fit (nothing held then). */
+  reserve(scopes: BudgetScopes, candidates: readonly ModelSpec[], request: ChatRequest): BudgetHold | BudgetExceededError;
 }
