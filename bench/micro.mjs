@@ -207,7 +207,7 @@ const RULES_PROMPTS = [
 /**
  * The example's config with its providers swapped for mocks (same names): no keys needed, nothing
  * disabled. Its router file is trained into a temporary directory when a fresh clone has none (as
- * the README's `switchyard train` line does; about a second).
+ * the `switchyard train` line of docs/learned-routing.md does; about a second).
  */
 function routellmConfigText(file) {
   const document = parseDocument(readFileSync(file, 'utf8'));

@@ -11,6 +11,7 @@ export { RecentTraces, type TraceSink } from './gateway/trace-sink.js';
 export type { EmbedOutcome } from './gateway/gateway-embed.js';
 export type { EmbeddingInput, EmbeddingRequest } from './spec/embedding-request.js';
 export type { EmbeddingModel, EmbeddingVector, EmbedOptions } from './spec/embedding-model.js';
+export type { Moderation, ModerationModel } from './spec/moderation-model.js';
 export type { BatchItem, BatchOptions, BatchOutcome, BatchResult } from './gateway/gateway-batch.js';
 export { Cancellation, CancellationSource } from './util/cancellation.js';
 export { findConfig, loadConfig, loadConfigFile, loadQuickstartConfig, parseConfig, QUICKSTART_CONFIG_PATH } from './config/load-config.js';

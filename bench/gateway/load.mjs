@@ -32,6 +32,15 @@ const DIALECTS = {
 };
 const HEADERS = DIALECTS.openai.headers;
 
+/** A dialect's request with another gateway key (a virtual key) in place of the static one. */
+function withKey(dialect, key) {
+  if (key === undefined) return dialect;
+  const headers = { ...dialect.headers };
+  if ('authorization' in headers) headers.authorization = `Bearer ${key}`;
+  else headers['x-api-key'] = key;
+  return { ...dialect, headers };
+}
+
 /** Requests that cover the bench config's routes: a short question, code, creative, billing, a long hard one; in `dialect`'s shape. */
 export function requestBodies(stream, dialect = 'openai') {
   const hard =
@@ -143,9 +152,9 @@ export function jsonLoad(url, { connections, seconds, dialect = 'openai' }) {
  * Streaming requests from `connections` connections for `seconds`: each reads the whole SSE
  * stream and notes when its first content token arrived.
  */
-export async function streamLoad(url, { connections, seconds, dialect = 'openai' }) {
+export async function streamLoad(url, { connections, seconds, dialect = 'openai', key }) {
   const bodies = requestBodies(true, dialect);
-  const { path, headers, firstToken, end: clean } = DIALECTS[dialect];
+  const { path, headers, firstToken, end: clean } = withKey(DIALECTS[dialect], key);
   const pool = new Pool(url, { connections, keepAliveTimeout: 60_000, pipelining: 1 });
   const ttft = [];
   const total = [];

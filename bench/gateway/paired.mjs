@@ -29,8 +29,8 @@ export async function pairedRounds(starts, { rounds, seconds, connections, block
   try {
     for (let block = 0; block < blocks; block++) {
       for (const name of rotate(names, block)) running.set(name, await starts[name]());
-      // A target may speak another dialect (`dialect` on what its start returned).
-      const loadOf = (name, loadSeconds) => load(running.get(name).url, { connections, seconds: loadSeconds, dialect: running.get(name).dialect });
+      // A target may speak another dialect, or send a virtual key (`dialect`, `key` on what its start returned).
+      const loadOf = (name, loadSeconds) => load(running.get(name).url, { connections, seconds: loadSeconds, dialect: running.get(name).dialect, key: running.get(name).key });
       await Promise.all(names.map((name) => loadOf(name, warmUpSeconds)));
       const last = Math.round(((block + 1) * rounds) / blocks);
       for (let round = all.length; round < last; round++) {

@@ -59,8 +59,10 @@ function freePort() {
  * the bench config, a fresh trace database, info-level request logs to a file (`log`, with
  * whatever `nodeArgs` such as --trace-gc print). `spawnedAt` is on the performance.now() clock.
  */
-export async function startSwitchyard(upstream, { withoutTraces = false, main = join(root, 'dist/cli/main.js'), nodeArgs = [] } = {}) {
+export async function startSwitchyard(upstream, { withoutTraces = false, main = join(root, 'dist/cli/main.js'), nodeArgs = [], virtualKey } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
+  // A virtual key with limits (`virtualKey`: the `keys create` options), created in the store before the gateway opens it.
+  const key = virtualKey === undefined ? undefined : createVirtualKey(main, join(dir, 'traces.db'), virtualKey);
   const port = await freePort();
   const log = join(dir, 'gateway.log');
   const spawnedAt = performance.now();
@@ -80,7 +82,13 @@ export async function startSwitchyard(upstream, { withoutTraces = false, main = 
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { child, pid: child.pid, url, dir, log, db: join(dir, 'traces.db'), spawnedAt };
+  return { child, pid: child.pid, url, dir, log, db: join(dir, 'traces.db'), spawnedAt, ...(key === undefined ? {} : { key }) };
+}
+
+function createVirtualKey(main, db, options) {
+  const created = spawnSync(process.execPath, [main, 'keys', 'create', '--db', db, '--json', ...options], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`switchyard keys create failed: ${created.stderr}`);
+  return JSON.parse(created.stdout).secret;
 }
 
 export function stop({ child, dir }) {

@@ -45,8 +45,8 @@ describe('BUILTIN_MODELS', () => {
   it.each(entries)('%s: limits are sane', (key, entry) => {
     expect(Number.isInteger(entry.context_window), `${key}: context_window must be an integer`).toBe(true);
     expect(entry.context_window, `${key}: context_window must be >= 1000`).toBeGreaterThanOrEqual(1000);
-    if (entry.embedding) {
-      expect(entry.max_output, `${key}: an embedding model writes no tokens: no max_output`).toBeUndefined();
+    if (entry.embedding || entry.moderation) {
+      expect(entry.max_output, `${key}: an embedding or moderation model writes no tokens: no max_output`).toBeUndefined();
       return;
     }
     expect(Number.isInteger(entry.max_output), `${key}: max_output must be an integer`).toBe(true);
@@ -65,8 +65,8 @@ describe('BUILTIN_MODELS', () => {
     for (const [name, value] of Object.entries(entry.capabilities)) {
       expect(typeof value, `${key}: capabilities.${name} must be a boolean`).toBe('boolean');
     }
-    // Embedding models answer in one piece; chat models all stream, but for those OpenAI lists as not streaming.
-    const streams = !entry.embedding && !NOT_STREAMING.has(key);
+    // Embedding and moderation models answer in one piece; chat models all stream, but for those OpenAI lists as not streaming.
+    const streams = !entry.embedding && !entry.moderation && !NOT_STREAMING.has(key);
     expect(entry.capabilities.streaming, `${key}: capabilities.streaming must be ${streams}`).toBe(streams);
   });
 
@@ -74,5 +74,15 @@ describe('BUILTIN_MODELS', () => {
     expect(Number.isInteger(entry.embedding?.dimensions) && (entry.embedding?.dimensions ?? 0) > 0, `${key}: embedding.dimensions must be a positive integer`).toBe(true);
     expect(entry.price.output, `${key}: price.output must be 0`).toBe(0);
     expect(Object.values(entry.capabilities).some(Boolean), `${key}: no chat capability`).toBe(false);
+  });
+
+  it('lists OpenAI\'s moderation model, free, as a moderation model that can do nothing else', () => {
+    const moderation = entries.filter(([, entry]) => entry.moderation);
+    expect(moderation.map(([key]) => key)).toEqual(['omni-moderation-latest']);
+    for (const [key, entry] of moderation) {
+      expect(entry.price, `${key}: OpenAI does not charge for moderation`).toEqual({ input: 0, output: 0 });
+      expect(entry.embedding, `${key}: not an embedding model too`).toBeUndefined();
+      expect(Object.values(entry.capabilities).some(Boolean), `${key}: no chat capability`).toBe(false);
+    }
   });
 });

@@ -282,6 +282,18 @@ export const BUILTIN_MODELS = {
     embedding: { dimensions: 1536 },
   },
 
+  // Moderation models (`/v1/moderations`, never chat): for a router's `guard: { type: moderation }`.
+  // OpenAI does not charge for them (LiteLLM: mode "moderation", 0 per token, 32768 max input tokens),
+  // and its moderations answer reports no usage.
+  'omni-moderation-latest': {
+    provider: 'openai',
+    model: 'omni-moderation-latest',
+    price: { input: 0, output: 0 },
+    context_window: 32768,
+    capabilities: { tools: false, json_schema: false, vision: false, streaming: false, reasoning: false },
+    moderation: true,
+  },
+
   // ---------------------------------------------------------------------------------------------
   // Anthropic, through its native Messages API (a `type: anthropic` provider, https://api.anthropic.com).
   // Pricing: https://platform.claude.com/docs/en/about-claude/pricing

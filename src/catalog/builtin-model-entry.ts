@@ -23,6 +23,8 @@ export type BuiltinModelEntry = {
   };
   /** Embedding models only: the length of their vectors. They serve `/v1/embeddings`; chat routing never picks them. */
   embedding?: { dimensions: number };
+  /** Moderation models only (`/v1/moderations`): a router's `guard: { type: moderation }` calls them; chat routing never picks them. */
+  moderation?: true;
   /** `responses`: OpenAI serves it through the Responses API only (absent: Chat Completions, or the vendor's own API). */
   api?: 'responses';
 };

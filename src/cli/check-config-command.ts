@@ -36,12 +36,13 @@ function summarize(config: ResolvedConfig): string {
   const enabled = providers.filter((provider) => !provider.disabled).map((provider) => provider.name);
   const server = config.server;
   const keys = server.apiKeys.length;
+  const admins = server.adminKeys.length;
   const lines = [
     `${config.source}: OK`,
     `  providers: ${providers.length} (${enabled.length} enabled${enabled.length > 0 ? `: ${enabled.join(', ')}` : ''})`,
     `  models:    ${config.models.size}`,
     `  routers:   ${[...config.routers.values()].map((router) => `${router.name} (${router.routes.length} routes)`).join(', ') || '(none)'}`,
-    `  auth:      ${keys === 0 ? `none${server.auth === 'none' ? ' (auth: none)' : ''}` : `${keys} API key${keys === 1 ? '' : 's'} required`}`,
+    `  auth:      ${keys + admins === 0 ? `none${server.auth === 'none' ? ' (auth: none)' : ''}` : `${keys} API key${keys === 1 ? '' : 's'}${admins > 0 ? ` and ${admins} admin key${admins === 1 ? '' : 's'}` : ''} required`}`,
   ];
   for (const warning of config.warnings) lines.push(`  warning: ${warning}`);
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;

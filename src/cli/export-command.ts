@@ -6,7 +6,7 @@ import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { openForReading, storePath } from './stats-command.js';
 import { parseTimeOption } from './time-range.js';
 
-export const EXPORT_USAGE = `Usage: switchyard export --format jsonl [--config FILE] [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]
+export const EXPORT_USAGE = `Usage: switchyard export --format jsonl [--config FILE] [--db FILE] [--since WHEN] [--until WHEN] [--key ID] [--team NAME] [--out FILE]
 
 Writes the traces that received feedback (POST /v1/feedback) as scored data that \`switchyard
 train\` and \`eval\` read: one JSON object per line, {"id", "messages", "scores", "costs"?}. The
@@ -19,6 +19,8 @@ Options:
       --db FILE       Read this trace store instead
       --since WHEN    A duration back from now (30m, 24h, 7d), an ISO time or epoch ms
       --until WHEN    End, exclusive
+      --key ID        Only the traces of this virtual key (key_...)
+      --team NAME     Only the traces of this team's keys
   -o, --out FILE      Write here (default: standard output)
   -h, --help          Show this help`;
 
@@ -32,6 +34,8 @@ export function exportCommand(args: string[], io: CliIo): number {
         db: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
+        key: { type: 'string' },
+        team: { type: 'string' },
         out: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -47,7 +51,7 @@ export function exportCommand(args: string[], io: CliIo): number {
     const lines: string[] = [];
     const skipped: Record<Skip, number> = { no_prompt: 0, no_score: 0 };
     try {
-      for (const { trace, feedback } of store.withFeedback({ since: parseTimeOption('--since', values.since, now), until: parseTimeOption('--until', values.until, now) })) {
+      for (const { trace, feedback } of store.withFeedback({ since: parseTimeOption('--since', values.since, now), until: parseTimeOption('--until', values.until, now), keyId: values.key, team: values.team })) {
         const result = feedbackToScored(trace, feedback);
         if ('skip' in result) skipped[result.skip]++;
         else lines.push(JSON.stringify(result.line));

@@ -28,16 +28,17 @@ rotate, and never again; keep it then.
 Options of create and update:
       --name NAME          What the key is for (shown in traces and logs, with its id)
       --team TEAM          The team it belongs to
-      --routers A,B        The only routers it may use (default: any)
-      --models X,Y         The only concrete models it may ask for (default: any)
+      --routers A,B        The only routers it may use
+      --models X,Y         The only concrete models it may ask for
+                           (neither: any router or model; either one alone: only the names listed)
       --expires WHEN       When it stops working: a duration from now (30d, 12h), an ISO time or epoch ms
       --metadata K=V       A label to keep with the key (repeatable)
       --budget USD/PERIOD  Spend limit per day, week or month (e.g. 25/month)
       --rpm N              Requests per minute
       --tpm N              Tokens per minute
       --max-concurrent N   Requests in flight at once
-  The limits (--budget, --rpm, --tpm, --max-concurrent) are stored and shown now; they are not
-  enforced yet (budgets and rate limits come in a later release and will apply to these keys).
+  Limits apply to every request of the key (on top of its team's, from the config's teams:), on
+  each gateway that reads this store; a change reaches them within 5 s.
 
 Common options:
   -c, --config FILE   Config whose storage.path holds the keys (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
@@ -225,9 +226,15 @@ function describe(view: KeyView): string {
     `  created     ${view.created_at}`,
     `  expires     ${view.expires_at ?? 'never'}`,
     ...(view.revoked_at === null ? [] : [`  revoked     ${view.revoked_at}`]),
-    `  routers     ${view.routers?.join(', ') ?? 'any'}`,
-    `  models      ${view.models?.join(', ') ?? 'any'}`,
+    `  routers     ${allowed(view.routers, view.models)}`,
+    `  models      ${allowed(view.models, view.routers)}`,
     `  metadata    ${metadata.length === 0 ? '-' : metadata.join(', ')}`,
     `  limits      budget ${budget === null ? '-' : `$${budget.usd}/${budget.period}`}, rpm ${rpm ?? '-'}, tpm ${tpm ?? '-'}, max concurrent ${maxConcurrent ?? '-'} (stored, not enforced yet)`,
   ].join('\n');
+}
+
+/** An allow list as the key check reads it: with neither list any name goes; with one list, the other allows nothing. */
+function allowed(list: readonly string[] | null, other: readonly string[] | null): string {
+  if (list !== null) return list.length === 0 ? 'none' : list.join(', ');
+  return other === null ? 'any' : 'none';
 }

@@ -11,6 +11,9 @@ import { createLogSink } from '../telemetry/log-sink.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
 import { SqliteKeyStore } from '../keys/sqlite-key-store.js';
+import { Governor } from '../keys/key-governor.js';
+import { openBudgetLedger } from '../keys/open-budget-ledger.js';
+import { budgetAlertHandler } from './budget-alert-handler.js';
 import { virtualKeyLookup } from './virtual-key-lookup.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { reloadConfig } from './reload-config.js';
@@ -79,16 +82,23 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const sinks = [createLogSink(logger)];
   let gateway: Gateway;
   let virtualKeys: CachedKeyLookup | undefined;
+  let adminKeyStore: SqliteKeyStore | undefined;
   try {
     const store = SqliteTraceStore.open({
       path: config.storage.path,
       retention: config.storage.retention,
       onError: (message) => logger.error({ path: config.storage.path }, `trace store: ${message}`),
     });
-    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0 });
-    const keys = virtualKeyLookup(new SqliteKeyStore(store.db), config.server.apiKeys.length > 0);
+    const keyStore = new SqliteKeyStore(store.db);
+    // One governor for the process: its counters outlive reloads, and it reads the teams of the config serving now.
+    // Budgets start from the spend stored with the traces of the periods still open.
+    const budgets = openBudgetLedger(store.db, config.budgets, budgetAlertHandler(logger, () => gateway.metrics));
+    const governor = new Governor({ teams: () => gateway.config.teams, keys: () => keyStore.list(), budgets });
+    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor });
+    const keys = virtualKeyLookup(keyStore, config.server);
     if (keys.warning !== undefined) logger.warn(keys.warning);
     virtualKeys = keys.lookup;
+    adminKeyStore = keyStore;
   } catch (error) {
     process.off('SIGHUP', onHangup);
     // A trace store that cannot be opened, an encoder model that cannot embed the route examples: a clear error, not a stack trace.
@@ -101,6 +111,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       host: values.host ?? config.server.host,
       port: values.port === undefined ? config.server.port : Number(values.port),
       virtualKeys,
+      keyStore: adminKeyStore,
     });
   } catch (error) {
     process.off('SIGHUP', onHangup);

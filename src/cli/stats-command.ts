@@ -3,16 +3,16 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
-import { traceStats, type Percentiles, type TraceStats } from '../telemetry/trace-stats.js';
+import { STATS_GROUPINGS, traceStats, type GroupStats, type Percentiles, type StatsGrouping, type TraceStats } from '../telemetry/trace-stats.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { formatNumber, formatPercent, formatTable } from './format-table.js';
 import { parseTimeOption } from './time-range.js';
 
-export const STATS_USAGE = `Usage: switchyard stats [--config FILE] [--db FILE] [--since WHEN] [--until WHEN] [--router NAME] [--json]
+export const STATS_USAGE = `Usage: switchyard stats [--config FILE] [--db FILE] [--since WHEN] [--until WHEN] [--router NAME] [--key ID] [--team NAME] [--by key|team] [--json]
 
 What the routing did over a period, from the trace store: requests, the share of each route and
 model, fallback, retry and error rates, latency percentiles, total cost, what the routers'
-reference models would have cost, and the savings.
+reference models would have cost, and the savings; per virtual key or team with --by.
 
 Options:
   -c, --config FILE   Config whose storage.path to read (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
@@ -20,6 +20,9 @@ Options:
       --since WHEN    Start: a duration back from now (30m, 24h, 7d), an ISO time or epoch ms (default: everything)
       --until WHEN    End, exclusive (default: now)
       --router NAME   Only this router's requests
+      --key ID        Only this virtual key's requests (its id, key_…)
+      --team NAME     Only the requests of this team's keys
+      --by key|team   Also the figures per key or per team, the dearest first
       --json          Print the figures as JSON
   -h, --help          Show this help`;
 
@@ -33,6 +36,9 @@ export function statsCommand(args: string[], io: CliIo): number {
         since: { type: 'string' },
         until: { type: 'string' },
         router: { type: 'string' },
+        key: { type: 'string' },
+        team: { type: 'string' },
+        by: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -41,12 +47,20 @@ export function statsCommand(args: string[], io: CliIo): number {
       io.out(STATS_USAGE);
       return 0;
     }
+    const by = parseGrouping(values.by);
     const now = Date.now();
     const path = storePath(values, io);
     const store = openForReading(path);
     try {
-      const stats = traceStats(store.db, { since: parseTimeOption('--since', values.since, now), until: parseTimeOption('--until', values.until, now), router: values.router });
-      io.out(values.json ? JSON.stringify(stats, null, 2) : formatStats(stats, path));
+      const stats = traceStats(store.db, {
+        since: parseTimeOption('--since', values.since, now),
+        until: parseTimeOption('--until', values.until, now),
+        router: values.router,
+        keyId: values.key,
+        team: values.team,
+        by,
+      });
+      io.out(values.json ? JSON.stringify(stats, null, 2) : formatStats(stats, path, by));
       return 0;
     } finally {
       void store.close();
@@ -54,6 +68,12 @@ export function statsCommand(args: string[], io: CliIo): number {
   } catch (error) {
     return reportFailure(io, error, STATS_USAGE);
   }
+}
+
+function parseGrouping(value: string | undefined): StatsGrouping | undefined {
+  if (value === undefined) return undefined;
+  if (!STATS_GROUPINGS.includes(value as StatsGrouping)) throw new UsageError(`--by must be one of ${STATS_GROUPINGS.join(', ')}; got ${JSON.stringify(value)}`);
+  return value as StatsGrouping;
 }
 
 /** The trace store a command reads: `--db`, else the config's `storage.path`. */
@@ -72,7 +92,7 @@ export function openForReading(path: string): SqliteTraceStore {
   }
 }
 
-function formatStats(stats: TraceStats, path: string): string {
+function formatStats(stats: TraceStats, path: string, by: StatsGrouping | undefined): string {
   const range = `${stats.since === undefined ? 'the beginning' : new Date(stats.since).toISOString()} to ${stats.until === undefined ? 'now' : new Date(stats.until).toISOString()}`;
   if (stats.requests === 0) return `No requests in ${path} from ${range}.`;
   const lines = [
@@ -86,7 +106,26 @@ function formatStats(stats: TraceStats, path: string): string {
     '',
     formatTable(['model', 'requests', 'share', 'cost $'], stats.models.map((row) => [row.name, String(row.requests), formatPercent(row.share), formatNumber(row.costUsd, 6)])),
   ];
+  if (stats.groups !== undefined) lines.push('', formatGroups(stats.groups, by));
   return lines.join('\n');
+}
+
+/** One row per key or team, the dearest first; `(no key)` / `(no team)` for the requests without one. */
+function formatGroups(groups: readonly GroupStats[], by: StatsGrouping | undefined): string {
+  const figures = (group: GroupStats): string[] => [
+    String(group.requests),
+    formatPercent(group.errorRate),
+    formatNumber(group.costUsd, 6),
+    formatNumber(group.savingsUsd, 6),
+    formatNumber(group.referenceCostUsd, 6),
+    `${group.inputTokens}/${group.outputTokens}`,
+    group.latencyMs === undefined ? '-' : `${formatNumber(group.latencyMs.p50, 1)}/${formatNumber(group.latencyMs.p90, 1)}`,
+  ];
+  const header = ['requests', 'errors', 'cost $', 'savings $', 'reference $', 'tokens in/out', 'p50/p90 ms'];
+  if (by === 'key') {
+    return formatTable(['key', 'name', 'team', ...header], groups.map((group) => [group.id ?? '(no key)', group.name ?? '-', group.team ?? '-', ...figures(group)]));
+  }
+  return formatTable(['team', ...header], groups.map((group) => [group.id ?? '(no team)', ...figures(group)]));
 }
 
 function percentiles(value: Percentiles | undefined): string {

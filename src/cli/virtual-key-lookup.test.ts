@@ -11,10 +11,22 @@ function memoryStore(): SqliteKeyStore {
   return new SqliteKeyStore(db);
 }
 
+const STATIC = { apiKeys: ['static'], adminKeys: [] };
+const ADMIN_ONLY = { apiKeys: [], adminKeys: ['admin'] };
+const NONE = { apiKeys: [], adminKeys: [] };
+
 describe('virtualKeyLookup', () => {
+  it('accepts virtual keys beside admin keys alone: every client then needs a key', () => {
+    const store = memoryStore();
+    const { lookup, warning } = virtualKeyLookup(store, ADMIN_ONLY);
+    expect(warning).toBeUndefined();
+    const { secret } = store.create({ name: 'app' });
+    expect(lookup?.lookup(secret)?.name).toBe('app');
+  });
+
   it('accepts virtual keys beside static keys, even those created after the start', () => {
     const store = memoryStore();
-    const { lookup, warning } = virtualKeyLookup(store, true);
+    const { lookup, warning } = virtualKeyLookup(store, STATIC);
     expect(warning).toBeUndefined();
     const { secret } = store.create({ name: 'later' });
     expect(lookup?.lookup(secret)?.name).toBe('later');
@@ -22,11 +34,11 @@ describe('virtualKeyLookup', () => {
 
   it('checks no key without static keys, and warns only when active virtual keys would go unchecked', () => {
     const store = memoryStore();
-    expect(virtualKeyLookup(store, false)).toEqual({ lookup: undefined, warning: undefined });
+    expect(virtualKeyLookup(store, NONE)).toEqual({ lookup: undefined, warning: undefined });
     const revoked = store.create({ name: 'old' });
     store.revoke(revoked.key.id);
-    expect(virtualKeyLookup(store, false).warning).toBeUndefined();
+    expect(virtualKeyLookup(store, NONE).warning).toBeUndefined();
     store.create({ name: 'app' });
-    expect(virtualKeyLookup(store, false)).toEqual({ lookup: undefined, warning: expect.stringContaining('server.api_keys is empty, so no key is checked') });
+    expect(virtualKeyLookup(store, NONE)).toEqual({ lookup: undefined, warning: expect.stringContaining('server.api_keys and server.admin_keys are empty, so no key is checked') });
   });
 });

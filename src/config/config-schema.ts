@@ -5,6 +5,8 @@ import { PROVIDERS } from '../providers/provider-registry.js';
 import { TargetSchema } from '../routing/policies/policy-registry.js';
 import { StickyFields } from '../routing/policies/sticky/conversation-memory.js';
 import { ByteSizeSchema } from '../util/byte-size-schema.js';
+import { GuardSchema } from './guard-schema.js';
+import { OnBudgetSchema } from './on-budget-schema.js';
 import { NonEmptyString, PositiveMilliseconds } from '../util/schema-parts.js';
 import type { ConditionInput } from '../routing/signals/condition-input.js';
 import { type ModelAliasesSchema, ModelGlobSchema } from './model-aliases-schema.js';
@@ -36,6 +38,10 @@ export const ServerSchema = z.strictObject({
   auth: AuthModeSchema.default('api_keys'),
   /** Gateway keys clients must send as `Authorization: Bearer`. An empty entry (an unset `${VAR}`) is an error unless `auth: none`. */
   api_keys: z.array(z.string()).default([]),
+  /** Keys that may use the admin API (`/admin/keys…`) and read every caller's traces; the same rules as `api_keys`, and never one of them. */
+  admin_keys: z.array(z.string()).default([]),
+  /** Label the request and cost metrics with the virtual key's name and team (off: no such labels; one series per key when on). */
+  metrics_key_labels: z.boolean().default(false),
   /** Host names served besides localhost names and addresses (unset: any, unless bound to loopback). */
   allowed_hosts: z.array(AllowedHostSchema).optional(),
   cors: CorsSchema.optional(),
@@ -248,21 +254,10 @@ export const RouterShellSchema = z.strictObject({
       { error: 'expected { type: trained, path: FILE } (a file written by `switchyard train`) or { type: llm, model: MODEL }' },
     )
     .optional(),
-  /**
-   * A safety check before routing: a Llama Guard chat model reads the conversation; `on_unsafe`
-   * blocks (with `block_message`) or takes a route of this router; `categories` are the codes that
-   * count (S1..S14); `fail` is what a guard that times out or answers no verdict does.
-   */
-  guard: z
-    .strictObject({
-      model: nonEmpty,
-      on_unsafe: z.union([z.literal('block'), z.strictObject({ route: nonEmpty })], { error: 'expected `block` or { route: ROUTE }' }),
-      block_message: nonEmpty.default('This request was blocked by the safety check.'),
-      categories: z.array(z.string().regex(/^S\d{1,2}$/, { error: 'expected a category code such as S2' })).min(1, { error: 'expected at least one category code that counts as unsafe, e.g. [S1, S2]' }),
-      timeout_ms: PositiveMilliseconds.default(2_000),
-      fail: z.enum(['open', 'closed']),
-    })
-    .optional(),
+  /** A safety check before routing (Llama Guard or a moderation endpoint): see `guard-schema.ts`. */
+  guard: GuardSchema.optional(),
+  /** What to do as the caller's budget runs low: see `on-budget-schema.ts`. */
+  on_budget: OnBudgetSchema.optional(),
   /** What turns prompts into vectors for routes with `examples`: the built-in local encoder, or an embeddings model of the catalog. */
   encoder: z
     .union([

@@ -59,7 +59,7 @@ export function parseConfig(text: string, source: string, options: ParseOptions 
 
   const { value, unset } = interpolateEnv(raw, env);
   const isProviderVariable = (path: readonly (string | number)[]): boolean => path[0] === 'providers';
-  const isOptionalApiKey = (path: readonly (string | number)[]): boolean => path[0] === 'server' && path[1] === 'api_keys';
+  const isOptionalApiKey = (path: readonly (string | number)[]): boolean => path[0] === 'server' && (path[1] === 'api_keys' || path[1] === 'admin_keys');
   const issues: ValueIssue[] = unset
     .filter((item) => !isProviderVariable(item.path) && !isOptionalApiKey(item.path))
     .map((item) => ({

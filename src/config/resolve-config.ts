@@ -19,7 +19,8 @@ import { resolveTarget, type TargetResolveContext } from '../routing/policies/po
 import { toStickySettings } from '../routing/policies/sticky/conversation-memory.js';
 import type { ResolvedConfig } from './resolved-config.js';
 import { resolveModelAliases } from './resolve-model-aliases.js';
-import { resolveGuard } from './resolve-guard.js';
+import { checkGuardModel, resolveGuard } from './resolve-guard.js';
+import { resolveOnBudget } from './resolve-on-budget.js';
 import type { ValueIssue } from '../util/describe-zod-issues.js';
 
 /**
@@ -61,11 +62,13 @@ export function resolveConfig(
       issues.push({ path, message: `router name "${name}" is also a model name; a client's \`model: "${name}"\` would be ambiguous, rename one of them`, atKey: true });
     }
     const spec = resolveRouter(name, router, path, checkModel, issues, loadTrained);
-    if (spec) routers.set(name, spec);
+    if (spec?.guard) checkGuardModel(spec.guard, models, path, issues);
+    const onBudget = resolveOnBudget(router, path, Object.keys(parsed.routers), issues);
+    if (spec) routers.set(name, onBudget ? { ...spec, onBudget } : spec);
   }
   const modelAliases = resolveModelAliases(parsed, models, options.builtin, issues);
 
-  const apiKeys = resolveApiKeys(parsed.server, options.unset, issues);
+  const { apiKeys, adminKeys } = resolveApiKeys(parsed.server, options.unset, issues);
   const limits = resolveServerLimits(parsed.server, issues);
   if (issues.length > 0) return { config: undefined, issues };
   return {
@@ -76,6 +79,8 @@ export function resolveConfig(
         port: parsed.server.port,
         auth: parsed.server.auth,
         apiKeys,
+        adminKeys,
+        metricsKeyLabels: parsed.server.metrics_key_labels,
         allowedHosts: parsed.server.allowed_hosts,
         cors: parsed.server.cors ? { allowedOrigins: parsed.server.cors.allowed_origins } : undefined,
         maxBodyBytes: parsed.server.max_body_size,

@@ -79,6 +79,7 @@ export function resolveModels(
       ...(api === 'responses' ? { api } : {}),
       origin: 'config',
       ...(embedding ? { embedding: { dimensions: embedding.dimensions } } : {}),
+      ...(base?.moderation ? { moderation: true } : {}),
       ...(entry.limits ? { limits: deploymentLimits(entry.limits) } : {}),
     });
   }
@@ -107,6 +108,7 @@ export function resolveModels(
       ...(api === 'responses' ? { api } : {}),
       origin: 'builtin',
       ...(entry.embedding ? { embedding: { dimensions: entry.embedding.dimensions } } : {}),
+      ...(entry.moderation ? { moderation: true } : {}),
     });
   }
   return { models, issues };

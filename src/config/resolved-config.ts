@@ -19,6 +19,10 @@ export type ServerConfig = ServerLimits & {
   auth: 'api_keys' | 'none';
   /** Keys in force (never empty strings); none: no authentication. */
   apiKeys: readonly string[];
+  /** `server.admin_keys` in force: the admin API and every caller's traces (none: no admin API). */
+  adminKeys: readonly string[];
+  /** `server.metrics_key_labels`: `key` and `team` labels on the request and cost metrics (fixed at start: the metrics outlive reloads). */
+  metricsKeyLabels: boolean;
   /** Names (`api.example.com`, `*.example.com`, `*`) served besides localhost names and addresses; undefined: any, unless bound to loopback. */
   allowedHosts: readonly string[] | undefined;
   /** Undefined: browsers may call the API from its own origin only. */

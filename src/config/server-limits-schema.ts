@@ -6,7 +6,7 @@ const Milliseconds = z.number().int().positive();
 /**
  * `server:` keys that bound what clients can make the gateway hold: memory for bodies, work for
  * one body's shape, sockets and the time a socket may take to send its request. Each default is
- * explained in README.md ("Limits"). `max_inflight_body_size` is in ServerSchema, beside
+ * explained in docs/operations.md ("Limits"). `max_inflight_body_size` is in ServerSchema, beside
  * `max_body_size`, because it is a byte size.
  */
 export const ServerLimitFields = {

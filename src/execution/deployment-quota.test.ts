@@ -115,7 +115,7 @@ describe('DeploymentQuota', () => {
     }
     // Calls 7, 14, ... 56 s old are in the window.
     expect(quota.used().requests).toBe(8);
-    expect((quota as unknown as { entries: unknown[] }).entries.length).toBeLessThan(200);
+    expect((quota as unknown as { log: { entries: unknown[] } }).log.entries.length).toBeLessThan(200);
   });
 });
 

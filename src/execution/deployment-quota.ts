@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { DeploymentLimits, ModelSpec } from '../spec/model-spec.js';
 import { approximatePromptTokens } from '../tokens/estimate-usage.js';
+import { SlidingWindowLog } from '../util/sliding-window-log.js';
 
 /** The window providers count their per-minute limits over. */
 export const QUOTA_WINDOW_MS = 60_000;
@@ -20,19 +21,15 @@ export interface QuotaReservation {
   settle(tokens: number | undefined): void;
 }
 
-type Entry = { at: number; tokens: number; expired: boolean; settled: boolean };
-
 /**
- * One deployment's `limits` as a sliding log of the calls of the last minute: exact, since every
- * call admitted is an entry that leaves the window 60 s after it was admitted. Tokens are counted
- * at admission as the prompt's estimate plus the output it may write, and replaced by the real
- * usage when the call ends (never counted twice: an entry already out of the window stays out).
- * `admit` checks and reserves in one synchronous step, so calls of one process cannot overshoot.
+ * One deployment's `limits` over a sliding minute (`SlidingWindowLog`): exact, since every call
+ * admitted is an entry that leaves the window 60 s after it was admitted. Tokens are counted at
+ * admission as the prompt's estimate plus the output it may write, and replaced by the real usage
+ * when the call ends. `admit` checks and reserves in one synchronous step, so calls of one process
+ * cannot overshoot.
  */
 export class DeploymentQuota {
-  private entries: Entry[] = [];
-  private head = 0;
-  private tokens = 0;
+  private readonly log = new SlidingWindowLog(QUOTA_WINDOW_MS);
 
   constructor(
     readonly limits: DeploymentLimits,
@@ -42,25 +39,18 @@ export class DeploymentQuota {
   /** What is in the way of a call needing `tokens`, or undefined when it fits now. */
   wait(tokens: number): QuotaWait | undefined {
     const now = this.now();
-    this.expire(now);
     const { rpm, tpm } = this.limits;
-    const requests = this.entries.length - this.head;
-    if (rpm !== undefined && requests >= rpm) {
-      const until = (this.entries[this.head + requests - rpm] as Entry).at + QUOTA_WINDOW_MS;
-      return { limit: 'rpm', until, afterMs: until - now, detail: `its limit of ${rpm} requests per minute (limits.rpm) is reached; it frees at ${new Date(until).toISOString()}` };
+    if (rpm !== undefined) {
+      const until = this.log.requestRoomAt(rpm, now);
+      if (until > now) return { limit: 'rpm', until, afterMs: until - now, detail: `its limit of ${rpm} requests per minute (limits.rpm) is reached; it frees at ${new Date(until).toISOString()}` };
     }
     if (tpm === undefined) return undefined;
     // A call estimated over the whole limit waits for an empty window: the provider has the last word on it.
     const need = Math.min(tokens, tpm);
-    if (this.tokens + need <= tpm) return undefined;
-    let left = this.tokens;
-    let until = now;
-    for (let index = this.head; index < this.entries.length && left + need > tpm; index++) {
-      const entry = this.entries[index] as Entry;
-      left -= entry.tokens;
-      until = entry.at + QUOTA_WINDOW_MS;
-    }
-    const detail = `~${tokens} tokens for this request on top of ${this.tokens} in the last minute exceed its limit of ${tpm} tokens per minute (limits.tpm); room frees at ${new Date(until).toISOString()}`;
+    const used = this.log.tokens(now);
+    if (used + need <= tpm) return undefined;
+    const until = this.log.tokenRoomAt(need, tpm, now);
+    const detail = `~${tokens} tokens for this request on top of ${used} in the last minute exceed its limit of ${tpm} tokens per minute (limits.tpm); room frees at ${new Date(until).toISOString()}`;
     return { limit: 'tpm', until, afterMs: until - now, detail };
   }
 
@@ -68,38 +58,14 @@ export class DeploymentQuota {
   admit(tokens: number): { ok: true; reservation: QuotaReservation } | { ok: false; wait: QuotaWait } {
     const wait = this.wait(tokens);
     if (wait !== undefined) return { ok: false, wait };
-    const entry: Entry = { at: this.now(), tokens: Math.min(tokens, this.limits.tpm ?? tokens), expired: false, settled: false };
-    this.entries.push(entry);
-    this.tokens += entry.tokens;
-    return { ok: true, reservation: { settle: (used) => this.settle(entry, used) } };
+    const entry = this.log.add(this.now(), Math.min(tokens, this.limits.tpm ?? tokens));
+    return { ok: true, reservation: { settle: (used) => this.log.settle(entry, used) } };
   }
 
   /** Tokens counted in the last minute (for tests and the dashboard). */
   used(): { requests: number; tokens: number } {
-    this.expire(this.now());
-    return { requests: this.entries.length - this.head, tokens: this.tokens };
-  }
-
-  private settle(entry: Entry, used: number | undefined): void {
-    if (entry.settled) return;
-    entry.settled = true;
-    if (used === undefined || entry.expired) return;
-    this.tokens += used - entry.tokens;
-    entry.tokens = used;
-  }
-
-  private expire(now: number): void {
-    while (this.head < this.entries.length && (this.entries[this.head] as Entry).at <= now - QUOTA_WINDOW_MS) {
-      const entry = this.entries[this.head] as Entry;
-      entry.expired = true;
-      this.tokens -= entry.tokens;
-      this.head++;
-    }
-    // Drop the expired prefix once it is half the log: amortized O(1) per call.
-    if (this.head > 64 && this.head * 2 >= this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.head = 0;
-    }
+    const now = this.now();
+    return { requests: this.log.requests(now), tokens: this.log.tokens(now) };
   }
 }
 

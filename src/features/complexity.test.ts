@@ -175,7 +175,7 @@ describe('denseFeatures', () => {
   };
 
   it('returns one finite value per documented feature', () => {
-    // The README documents 25: the 8 complexity features and 17 statistics.
+    // docs/learned-routing.md documents 25: the 8 complexity features and 17 statistics.
     expect(DENSE_FEATURES.length).toBe(25);
     expect(DENSE_FEATURES.slice(0, COMPLEXITY_FEATURES.length)).toEqual([...COMPLEXITY_FEATURES]);
     expect(new Set(DENSE_FEATURES).size).toBe(DENSE_FEATURES.length);

@@ -5,7 +5,7 @@ import { countMatches, SCAN_LIMIT } from './count-matches.js';
  * Each feature is a count squashed with log1p so that one long paste does not drown the rest;
  * the score is a fixed logistic blend of them in [0, 1]. The weights were set by hand so that
  * a one-line question scores about 0.1 and a multi-part technical task with code about 0.8; they
- * are documented in the README ("Complexity signal") and are features for `switchyard train`.
+ * are documented in docs/learned-routing.md ("The complexity signal") and are features for `switchyard train`.
  */
 
 export const COMPLEXITY_FEATURES = [
@@ -38,7 +38,7 @@ const DOMAIN =
   /\b(?:theorem|lemma|integral|derivative|eigen\w*|matrix|probability|variance|regression|gradient|algorithm|complexity|asymptotic|recursion|concurren\w*|distributed|latency|kernel|compiler|protocol|cryptograph\w*|quantum|thermodynamic\w*|enzyme|molecul\w*|genom\w*|clinical|diagnos\w*|pharmac\w*|statute|liabilit\w*|contract|jurisdiction|tort|plaintiff|amortiz\w*|derivatives?|equity|arbitrage|valuation|econometric\w*|hypothesis|differential|topolog\w*|polynomial|optimi[sz]\w*)\b/gi;
 const NUMBER = /\d+(?:[.,]\d+)*/g;
 
-// Weights of the logistic blend (see the README for what each feature counts).
+// Weights of the logistic blend (see docs/learned-routing.md for what each feature counts).
 const BIAS = -3.2;
 const WEIGHTS: Record<ComplexityFeature, number> = {
   length: 1.0,

@@ -11,6 +11,8 @@ import { executeCall, executeGenerate, type ExecutionContext, type ExecutionOpti
 import { EmbeddingCache } from '../routing/signals/embedding-cache.js';
 import type { SignalCall, SignalModels } from '../routing/signal-models.js';
 import type { EmbeddingModel } from '../spec/embedding-model.js';
+import type { Moderation, ModerationModel } from '../spec/moderation-model.js';
+import { estimatedModerationUsage } from './moderation-usage.js';
 import { createProvider } from '../providers/provider-registry.js';
 import { Routing, type RoutingHints, type RoutingResult } from '../routing/routing.js';
 import type { DeploymentHealth } from '../routing/filter-candidates.js';
@@ -119,6 +121,8 @@ export class Gateway {
   private readonly random: () => number;
   private readonly models = new Map<string, LanguageModel>();
   private readonly embeddingModels = new Map<string, EmbeddingModel>();
+  /** The models routers' `guard: { type: moderation }` name, at their moderation endpoint. */
+  private readonly moderationModels = new Map<string, ModerationModel>();
   private readonly providers: Provider[] = [];
   private readonly sinks: TraceSink[];
   /** The trace store the traces API and stats read (through its interface: the database stays inside it). */
@@ -155,6 +159,7 @@ export class Gateway {
       new GatewayMetrics({
         processMetrics: options.processMetrics ?? false,
         traceStore: this.store,
+        keyLabels: config.server.metricsKeyLabels,
         breakers: {
           states: () =>
             [...serving.gateway.breakers.states()].map(([model, state]) => ({ model, provider: serving.gateway.config.models.get(model)?.provider ?? 'unknown', state })),
@@ -170,6 +175,8 @@ export class Gateway {
     }
     const encoders = new Set<string>();
     for (const router of config.routers.values()) if (router.encoder?.type === 'model') encoders.add(router.encoder.model);
+    const moderators = new Set<string>();
+    for (const router of config.routers.values()) if (router.guard?.type === 'moderation') moderators.add(router.guard.model);
     for (const spec of config.models.values()) {
       const provider = byName.get(spec.provider);
       if (!provider) continue;
@@ -180,6 +187,10 @@ export class Gateway {
         else if (encoders.has(spec.name) || spec.origin === 'config') {
           throw new StartupError(`model "${spec.name}" is ${encoders.has(spec.name) ? 'an encoder' : 'an embedding model'}, and its provider "${spec.provider}" has no embeddings endpoint`);
         }
+      }
+      if (moderators.has(spec.name)) {
+        if (!provider.moderationModel) throw new StartupError(`model "${spec.name}" is a moderation guard, and its provider "${spec.provider}" has no moderation endpoint`);
+        this.moderationModels.set(spec.name, provider.moderationModel(spec));
       }
     }
   }
@@ -211,12 +222,12 @@ export class Gateway {
     return this.routing.route(request, hints, signal);
   }
 
-  /** Routers, the chat models that can serve now (their provider is enabled; encoder models are not chat models), and the embedding models that can. */
+  /** Routers, the chat models that can serve now (their provider is enabled; encoder and moderation models are not chat models), and the embedding models that can. */
   listModels(): { routers: string[]; models: ModelSpec[]; embeddingModels: ModelSpec[] } {
     const enabled = [...this.config.models.values()].filter((spec) => this.models.has(spec.name));
     return {
       routers: [...this.config.routers.keys()],
-      models: enabled.filter((spec) => !spec.embedding && !this.embeddingModels.has(spec.name)),
+      models: enabled.filter((spec) => !spec.embedding && !spec.moderation && !this.embeddingModels.has(spec.name) && !this.moderationModels.has(spec.name)),
       embeddingModels: enabled.filter((spec) => spec.embedding && this.embeddingModels.has(spec.name)),
     };
   }
@@ -307,7 +318,7 @@ export class Gateway {
       return { ...base, type: 'blocked', message: routed.decision.block.message, trace };
     }
     if (routed.steps.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts, routed.request) };
-    const overBudget = admission?.reserve(routed.steps.flatMap((step) => step.specs), routed.request);
+    const overBudget = admission?.reserve(routed.steps, routed.request);
     if (overBudget) return { ...base, ...this.failed(builder, overBudget, routed.attempts) };
     return { type: 'plan', routed, builder, base };
   }
@@ -330,6 +341,14 @@ export class Gateway {
           const embedded = await (encoder as EmbeddingModel).doEmbed(texts, callOptions);
           // Unit vectors: similarity is then a dot product.
           return { value: embedded.vectors.map(unitVector), usage: embedded.usage };
+        });
+        return call.ok ? { ok: true, value: call.value, attempts: call.attempts } : { ok: false, error: call.error, attempts: call.attempts };
+      },
+      moderate: async (model, texts, signal): Promise<SignalCall<Moderation>> => {
+        const moderator = this.moderationModels.get(model);
+        const call = await executeCall(moderator ? plan(model) : [], this.executionContext(Cancellation.of(signal)), options('guard'), async (_spec, callOptions) => {
+          const moderation = await (moderator as ModerationModel).doModerate(texts, callOptions);
+          return { value: moderation, usage: moderation.usage ?? estimatedModerationUsage(texts) };
         });
         return call.ok ? { ok: true, value: call.value, attempts: call.attempts } : { ok: false, error: call.error, attempts: call.attempts };
       },

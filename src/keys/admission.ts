@@ -1,7 +1,7 @@
 import type { BudgetExceededError } from '../errors/execution-errors.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { BudgetState } from '../spec/decision.js';
-import type { ModelSpec } from '../spec/model-spec.js';
+import type { Step } from '../spec/step.js';
 import type { RateLimitSnapshot } from '../spec/rate-limit.js';
 import type { Trace } from '../spec/trace.js';
 import type { Caller } from './caller.js';
@@ -14,11 +14,10 @@ export interface Admission {
   /** The tightest budget of the key and its team as the request arrived: what a router's `on_budget` reads. */
   readonly budget: BudgetState | undefined;
   /**
-   * Holds the request's worst case (its prompt plus `max_tokens` at the dearest of `candidates`'
-   * prices) against what is left of its budgets; the error, with nothing held, when it does not fit.
-   * Called once, after routing.
+   * Holds the request's worst case along its plan (`worst-case-cost.ts`) against what is left of
+   * its budgets; the error, with nothing held, when it does not fit. Called once, after routing.
    */
-  reserve(candidates: readonly ModelSpec[], request: ChatRequest): BudgetExceededError | undefined;
+  reserve(steps: readonly Step[], request: ChatRequest): BudgetExceededError | undefined;
   /**
    * The request is over: frees its concurrency slot, replaces its admitted token estimate with the
    * tokens it used, and settles its budgets with the trace's cost (nothing when `trace` is
@@ -51,5 +50,7 @@ export interface BudgetGate {
   /** The tightest budget of the key and its team now; `undefined` when neither has one. */
   state(scopes: BudgetScopes): BudgetState | undefined;
   /** Holds the worst case of the request against both budgets, or says which one it does not fit (nothing held then). */
-  reserve(scopes: BudgetScopes, candidates: readonly ModelSpec[], request: ChatRequest): BudgetHold | BudgetExceededError;
+  reserve(scopes: BudgetScopes, steps: readonly Step[], request: ChatRequest): BudgetHold | BudgetExceededError;
+  /** Counts the cost of a request that held nothing (its key and team have no limits): a budget set later sees it. */
+  charge(scopes: BudgetScopes, costUsd: number | undefined): void;
 }

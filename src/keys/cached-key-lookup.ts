@@ -36,4 +36,9 @@ export class CachedKeyLookup {
     }
     return entry.key !== undefined && keyState(entry.key, now) === 'active' ? entry.key : undefined;
   }
+
+  /** Drops what is cached of a key (revoked, rotated or changed here): its next use reads the store. */
+  forget(keyId: string): void {
+    for (const [hash, entry] of this.entries) if (entry.key?.id === keyId) this.entries.delete(hash);
+  }
 }

@@ -72,6 +72,10 @@ export function filterCandidates(plan: StepPlan, request: ChatRequest, health: D
   const filtered: FilteredCandidate[] = [...plan.filtered];
   plan.specs.forEach((spec, index) => {
     const candidate = plan.candidates[index] as Candidate;
+    if (spec.moderation) {
+      filtered.push({ model: spec.name, reason: 'capability', detail: `"${spec.name}" is a moderation model (a router's \`guard: { type: moderation }\`), not ${request.embedding ? 'an embedding' : 'a chat'} model` });
+      return;
+    }
     if ((spec.embedding !== undefined) !== (request.embedding === true)) {
       const detail = spec.embedding
         ? `"${spec.name}" is an embedding model (POST /v1/embeddings), not a chat model`

@@ -1,6 +1,7 @@
 import type { MatchOn } from '../features/extract-routing-text.js';
 import type { TrainedRouter } from '../learning/trained-router.js';
 import type { SystemPromptMerge } from '../spec/decision.js';
+import type { OnBudgetRule } from './on-budget.js';
 import type { TargetSpec } from './policies/policy-registry.js';
 import type { ConditionInput } from './signals/condition-input.js';
 import type { StickySettings } from './policies/sticky/conversation-memory.js';
@@ -16,8 +17,10 @@ export type ClassifierSpec =
   | { type: 'llm'; model: string; prompt: string | undefined; timeoutMs: number; cache: CacheSpec; maxChars: number };
 
 /**
- * A safety check before routing: a chat model in the Llama Guard convention reads the conversation
- * and answers `safe` or `unsafe` with category codes. `categories`: the codes that count as unsafe.
+ * A safety check before routing. `llama_guard`: a chat model in the Llama Guard convention reads the
+ * conversation and answers `safe` or `unsafe` with category codes. `moderation`: a moderation
+ * endpoint scores the user's turns per category; with `threshold`, a category whose score reaches
+ * it counts as flagged, else the endpoint's own flags do. `categories`: those that count as unsafe.
  */
 export type GuardSpec = {
   model: string;
@@ -25,7 +28,7 @@ export type GuardSpec = {
   categories: readonly string[];
   timeoutMs: number;
   fail: 'open' | 'closed';
-};
+} & ({ type: 'llama_guard' } | { type: 'moderation'; threshold: number | undefined });
 
 /** What embeds prompts for routes with `examples`. */
 export type EncoderSpec = { type: 'local' } | { type: 'model'; model: string; timeoutMs: number; cache: CacheSpec };
@@ -53,6 +56,8 @@ export type RouterSpec = {
   classifier: ClassifierSpec | undefined;
   /** Set when the router checks each request with a safety guard before routing. */
   guard?: GuardSpec | undefined;
+  /** What to do as the caller's budget runs low, sorted by `above`. */
+  onBudget?: readonly OnBudgetRule[] | undefined;
   /** Set when a route has `examples`. */
   encoder: EncoderSpec | undefined;
   /** In declared order: the first match wins. */

@@ -18,6 +18,7 @@ import { fixedPolicy } from './policies/fixed-policy.js';
 import type { CompiledTarget, PolicyChoice, PolicyRunner } from './policies/policy-definition.js';
 import { compileTarget } from './policies/policy-registry.js';
 import { sequenceRunner } from './policies/sequence-runner.js';
+import { budgetDecision, onBudgetRule } from './on-budget.js';
 import { conversationTurns, extractRoutingText } from '../features/extract-routing-text.js';
 import { filterCandidates, type DeploymentHealth } from './filter-candidates.js';
 import { measurePrompt, type PromptMeasure } from './measure-prompt.js';
@@ -174,7 +175,7 @@ export class Routing {
     // An exact router or model name wins; any other name may be a `model_aliases` glob's. The Decision keeps the name sent.
     const name = this.routers.has(request.model) || this.directPolicies.has(request.model) ? request.model : (this.config.modelAliases?.lookup(request.model) ?? request.model);
     const router = this.routers.get(name);
-    if (router) return this.routeWithRouter(router, request, hints, toCancellation(signal));
+    if (router) return this.routeWithBudget(router, request, hints, toCancellation(signal));
     const direct = this.directPolicies.get(name);
     if (direct) {
       const chosen = { policy: direct, choice: direct.choose({ request, text: () => '' }) };
@@ -185,6 +186,26 @@ export class Routing {
       `The model ${quoteInput(request.model)} does not exist. Routers: ${listNames(routers)}. Models: ${listNames(models)}.`,
       { code: 'model_not_found', param: 'model' },
     );
+  }
+
+  /**
+   * A router's `on_budget` first: past a rule's share of the caller's budget the request is blocked,
+   * or routed by the rule's router (as is: its own `on_budget` is not applied, so no loop). The
+   * Decision shows the budget state and the rule that held.
+   */
+  private async routeWithBudget(router: CompiledRouter, request: ChatRequest, hints: RoutingHints, cancellation: Cancellation): Promise<RoutingResult> {
+    const budget = hints.budget;
+    if (budget === undefined) return this.routeWithRouter(router, request, hints, cancellation);
+    const rule = onBudgetRule(router.spec.onBudget, budget);
+    const shown = budgetDecision(budget, rule);
+    if (rule?.block !== undefined) {
+      const decision = emptyDecision({ requested: request.model, router: router.spec.name, policy: 'block', block: { message: rule.block }, reference: router.reference?.name ?? null, budget: shown });
+      return { decision, steps: [], run: sequenceRunner, served: undefined, request, reference: router.reference, failoverOnContentFilter: false, attempts: [] };
+    }
+    // The rule's router was checked at startup to be one of the config's.
+    const used = (rule?.use === undefined ? undefined : this.routers.get(rule.use)) ?? router;
+    const result = await this.routeWithRouter(used, request, hints, cancellation);
+    return { ...result, decision: { ...result.decision, budget: shown } };
   }
 
   private async routeWithRouter(router: CompiledRouter, request: ChatRequest, hints: RoutingHints, cancellation: Cancellation): Promise<RoutingResult> {

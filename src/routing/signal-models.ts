@@ -1,6 +1,7 @@
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { ChatResult } from '../spec/chat-result.js';
+import type { Moderation } from '../spec/moderation-model.js';
 import type { Attempt } from '../spec/trace.js';
 
 /** A model call made for routing, with every attempt it took (each is billed and traced). */
@@ -15,4 +16,6 @@ export interface SignalModels {
   /** `role`: what the attempts are traced as (the router's classifier by default, or its safety guard). */
   classify(model: string, request: ChatRequest, signal: AbortSignal, role?: 'classifier' | 'guard'): Promise<SignalCall<ChatResult>>;
   embed(model: string, texts: readonly string[], signal: AbortSignal): Promise<SignalCall<Float32Array[]>>;
+  /** A moderation endpoint's verdict on the texts (a router's `guard: { type: moderation }`); its attempts are traced with role `guard`. */
+  moderate(model: string, texts: readonly string[], signal: AbortSignal): Promise<SignalCall<Moderation>>;
 }

@@ -6,6 +6,8 @@ import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { quoteInput } from '../util/quote-input.js';
 import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
+import type { SqliteKeyStore } from '../keys/sqlite-key-store.js';
+import { ADMIN_PATH, createAdminKeysHandler } from './admin/handle-admin-keys.js';
 import { createApiKeyCheck } from './check-api-key.js';
 import { OPEN_CALLER } from '../keys/caller.js';
 import { boundAddress, createRequestGuard, type RequestGuard } from './guard-request.js';
@@ -26,6 +28,7 @@ import { handleRoute } from './handlers/route.js';
 import { handleMetrics } from './handlers/metrics.js';
 import { handleDashboard } from './handlers/dashboard.js';
 import { handleFeedback, handleGetTrace, handleListTraces, handleStats } from './handlers/traces.js';
+import { handleUsage } from './handlers/usage.js';
 import { readBody, sendError } from './http-io.js';
 import { trackConnections } from './track-connections.js';
 import { GatewayHolder } from './gateway-holder.js';
@@ -59,6 +62,7 @@ const ROUTES: Routes = {
   '/traces': { GET: handleListTraces },
   '/v1/feedback': { POST: handleFeedback },
   '/v1/stats': { GET: handleStats },
+  '/v1/usage': { GET: handleUsage },
   '/feedback': { POST: handleFeedback },
   '/healthz': { GET: handleHealth },
   '/metrics': { GET: handleMetrics },
@@ -84,8 +88,9 @@ function findHandler(method: string, path: string): Handler | undefined {
  * of a millisecond). Parses, authenticates, dispatches, and turns any failure into an error body
  * in the client's dialect (OpenAI's or Anthropic's): no input crashes it.
  */
-export function createServer(gateway: Gateway, logger: Logger, holder = new GatewayHolder(gateway), drain = new ServerDrain(), virtualKeys?: CachedKeyLookup): Server {
-  const checkApiKey = createApiKeyCheck(gateway.config.server.apiKeys, virtualKeys);
+export function createServer(gateway: Gateway, logger: Logger, holder = new GatewayHolder(gateway), drain = new ServerDrain(), virtualKeys?: CachedKeyLookup, keyStore?: SqliteKeyStore): Server {
+  const checkApiKey = createApiKeyCheck(gateway.config.server, virtualKeys);
+  const handleAdminKeys = createAdminKeysHandler(keyStore, virtualKeys);
   // Built at the first request: the bound address is known once the server listens (`localhost` is then 127.0.0.1 or ::1).
   let guard: RequestGuard | undefined;
   // Socket limits and the body budget are the server's: fixed when it starts (a config reload does not change them).
@@ -106,7 +111,7 @@ export function createServer(gateway: Gateway, logger: Logger, holder = new Gate
       }
       guard ??= createRequestGuard(gateway.config.server, boundAddress(server));
       if (guard(request, response, path)) return;
-      const handler = findHandler(method, path);
+      const handler = findHandler(method, path) ?? (ADMIN_PATH.test(path) ? handleAdminKeys : undefined);
       if (!handler) {
         request.resume();
         const allowed = ROUTES[path];
@@ -160,11 +165,15 @@ export type RunningServer = {
   close(options?: { graceMs?: number }): Promise<{ cut: number }>;
 };
 
-/** `virtualKeys`: the virtual keys clients may present besides `server.api_keys`. */
-export async function startServer(gateway: Gateway, logger: Logger, options: { host: string; port: number; virtualKeys?: CachedKeyLookup | undefined }): Promise<RunningServer> {
+/** `virtualKeys`: the virtual keys clients may present besides `server.api_keys`; `keyStore`: what the admin API (`/admin/keys…`) manages. */
+export async function startServer(
+  gateway: Gateway,
+  logger: Logger,
+  options: { host: string; port: number; virtualKeys?: CachedKeyLookup | undefined; keyStore?: SqliteKeyStore | undefined },
+): Promise<RunningServer> {
   const holder = new GatewayHolder(gateway);
   const drain = new ServerDrain();
-  const server = createServer(gateway, logger, holder, drain, options.virtualKeys);
+  const server = createServer(gateway, logger, holder, drain, options.virtualKeys, options.keyStore);
   const connections = trackConnections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -117,7 +117,7 @@ export type SystemPromptMerge = 'prepend' | 'append' | 'replace';
 
 /**
  * What the router's safety guard said before routing. `safe`/`unsafe`: its verdict (`categories`:
- * the codes it named that the config counts; `ignored`: codes it named that the config does not
+ * the codes (Llama Guard) or category names (a moderation endpoint) it flagged that the config counts; `ignored`: codes it named that the config does not
  * count, so the request passed). `timeout`/`error`: it gave no usable verdict, and the request
  * followed `fail` (`passed` says which way); `detail` says why. `latencyMs`: the guard's wall time.
  */
@@ -126,6 +126,8 @@ export type GuardVerdict = {
   outcome: 'safe' | 'unsafe' | 'timeout' | 'error';
   categories: string[];
   ignored?: string[];
+  /** A moderation guard (`type: moderation`): the score (0..1) the endpoint gave each category the config counts, to tune `threshold` by. */
+  scores?: Record<string, number>;
   /** Whether routing went on: false when the request was blocked or forced to the guard's `on_unsafe` route. */
   passed: boolean;
   latencyMs: number;

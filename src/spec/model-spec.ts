@@ -45,6 +45,8 @@ export type ModelSpec = {
   origin: 'builtin' | 'config';
   /** Set for embedding models (`embedding: { dimensions }`): they serve `/v1/embeddings`, and chat routing never picks them. */
   embedding?: EmbeddingTraits;
+  /** Set for moderation models (the catalog's `moderation: true`): a router's moderation guard calls them, and chat routing never picks them. */
+  moderation?: true;
   /** The provider's quota for this deployment (`limits:`): routing avoids it while the last minute's calls fill it. Absent: no limit. */
   limits?: DeploymentLimits;
 };

@@ -1,5 +1,6 @@
 import type { EmbeddingModel } from './embedding-model.js';
 import type { LanguageModel } from './language-model.js';
+import type { ModerationModel } from './moderation-model.js';
 import type { ModelApi, ModelSpec } from './model-spec.js';
 import type { ReliabilityOverrides } from './reliability.js';
 
@@ -25,6 +26,8 @@ export interface Provider {
   languageModel(spec: ModelSpec): LanguageModel;
   /** Absent when the wire format has no embeddings endpoint. Called once per embedding model (`embedding` set) and encoder model at startup. */
   embeddingModel?(spec: ModelSpec): EmbeddingModel;
+  /** Absent when the wire format has no moderation endpoint. Called once per model a router's `guard: { type: moderation }` names, at startup. */
+  moderationModel?(spec: ModelSpec): ModerationModel;
   /** Resolves when the provider can serve; the gateway awaits it at startup. */
   ready?(): Promise<void>;
   /** Closes the connection pool. */

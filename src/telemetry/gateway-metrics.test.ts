@@ -394,3 +394,26 @@ describe('GatewayMetrics', () => {
     expect(value(text, 'switchyard_circuit_breaker_state', { model: 'we\\"ird\\\\name', provider: 'acme' })).toBe(2);
   });
 });
+
+describe('GatewayMetrics key labels', () => {
+  const alice = { keyId: 'key_a', keyName: 'alice', team: 'red' };
+
+  it('labels requests and cost with the key name and team when allowed, none for a request without a key', async () => {
+    const gateway = metrics({ keyLabels: true });
+    gateway.record(trace({ caller: alice }));
+    gateway.record(trace());
+    const text = await gateway.render();
+    expect(value(text, 'switchyard_requests_total', { router: 'auto', route: 'code', model: 'coder', status: 'ok', key: 'alice', team: 'red' })).toBe(1);
+    expect(value(text, 'switchyard_requests_total', { router: 'auto', route: 'code', model: 'coder', status: 'ok', key: 'none', team: 'none' })).toBe(1);
+    expect(value(text, 'switchyard_cost_usd_total', { router: 'auto', model: 'coder', key: 'alice', team: 'red' })).toBeCloseTo(0.001, 9);
+    expect(text).not.toContain('key_a');
+  });
+
+  it('has no key or team label by default', async () => {
+    const gateway = metrics();
+    gateway.record(trace({ caller: alice }));
+    const text = await gateway.render();
+    expect(value(text, 'switchyard_requests_total', { router: 'auto', route: 'code', model: 'coder', status: 'ok' })).toBe(1);
+    expect(text).not.toMatch(/key="|team="/);
+  });
+});

@@ -21,7 +21,17 @@ export type GatewayMetricsOptions = {
   processMetrics?: boolean;
   /** The trace store, whose written, dropped and pending traces are read at scrape time. */
   traceStore?: { counts(): TraceStoreCounts };
+  /**
+   * Add `key` (the virtual key's name) and `team` labels to the request and cost counters
+   * (`server.metrics_key_labels`). Off by default: the names are bounded by the keys an operator
+   * creates, not by the config, so the operator decides. `none` for requests without a virtual key.
+   */
+  keyLabels?: boolean;
 };
+
+/** The labels a request and a call are counted by with `keyLabels`, after the usual ones. */
+type IdentityLabel = 'key' | 'team';
+const IDENTITY_LABELS: readonly IdentityLabel[] = ['key', 'team'];
 
 /**
  * Request latencies of LLM calls: tens of milliseconds (a cache, a tiny model) to minutes (long
@@ -55,11 +65,12 @@ export class GatewayMetrics implements TraceSink {
   readonly contentType: string;
 
   private readonly registry = new Registry();
-  private readonly requests: LabeledSums<'router' | 'route' | 'model' | 'status'>;
+  private readonly requests: LabeledSums<'router' | 'route' | 'model' | 'status' | IdentityLabel>;
   private readonly duration: Histogram<'router' | 'route' | 'model' | 'status'>;
   private readonly firstToken: Histogram<'router' | 'route' | 'model'>;
   private readonly tokens: LabeledSums<'model' | 'role' | 'direction'>;
-  private readonly cost: LabeledSums<'router' | 'model'>;
+  private readonly cost: LabeledSums<'router' | 'model' | IdentityLabel>;
+  private readonly keyLabels: boolean;
   private readonly referenceCost: LabeledSums<'router'>;
   private readonly routedCost: LabeledSums<'router'>;
   private readonly attempts: LabeledSums<'model' | 'provider' | 'role' | 'outcome'>;
@@ -67,6 +78,7 @@ export class GatewayMetrics implements TraceSink {
   private readonly fallbacks: LabeledSums<'router'>;
   private readonly recordErrors: Counter;
   private readonly edgeRejections: Counter<'dialect' | 'status' | 'reason'>;
+  private readonly budgetAlerts: Counter<'scope' | 'threshold'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -74,10 +86,12 @@ export class GatewayMetrics implements TraceSink {
     // Unprefixed on purpose: the standard process_* / nodejs_* names are what stock dashboards and alerts expect.
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
 
+    this.keyLabels = options.keyLabels ?? false;
+    const identity = this.keyLabels ? IDENTITY_LABELS : [];
     this.requests = summedCounter(registers, {
       name: 'switchyard_requests_total',
-      help: 'Requests that reached routing, by router, route, served model and final status (ok, blocked, error, aborted, shutdown).',
-      labelNames: ['router', 'route', 'model', 'status'],
+      help: `Requests that reached routing, by router, route, served model and final status (ok, blocked, error, aborted, shutdown)${this.keyLabels ? ', virtual key name and team' : ''}.`,
+      labelNames: ['router', 'route', 'model', 'status', ...identity],
     });
     this.duration = new Histogram({
       name: 'switchyard_request_duration_seconds',
@@ -100,8 +114,8 @@ export class GatewayMetrics implements TraceSink {
     });
     this.cost = summedCounter(registers, {
       name: 'switchyard_cost_usd_total',
-      help: 'What every priced model call cost, in US dollars, by router and the model that was called. Calls with unknown usage or price are not counted.',
-      labelNames: ['router', 'model'],
+      help: `What every priced model call cost, in US dollars, by router and the model that was called${this.keyLabels ? ', virtual key name and team' : ''}. Calls with unknown usage or price are not counted.`,
+      labelNames: ['router', 'model', ...identity],
     });
     this.referenceCost = summedCounter(registers, {
       name: 'switchyard_reference_cost_usd_total',
@@ -137,6 +151,12 @@ export class GatewayMetrics implements TraceSink {
       name: 'switchyard_edge_rejections_total',
       help: 'Requests refused before routing, so without a trace (unknown path, bad JSON, missing key, body too large, ...), by dialect of the answer, HTTP status and reason. Dialect is none for a refusal before HTTP was parsed (malformed HTTP, the connection cap), status none for a connection closed without an answer.',
       labelNames: ['dialect', 'status', 'reason'],
+      registers,
+    });
+    this.budgetAlerts = new Counter({
+      name: 'switchyard_budget_alerts_total',
+      help: 'Budgets whose settled spend crossed a share of their limit in a period (once per threshold and period), by scope (key, team) and threshold (0.5, 0.8, 1).',
+      labelNames: ['scope', 'threshold'],
       registers,
     });
 
@@ -176,6 +196,11 @@ export class GatewayMetrics implements TraceSink {
     this.edgeRejections.inc({ dialect: rejection.dialect ?? 'none', status: rejection.status === undefined ? 'none' : String(rejection.status), reason: rejection.reason });
   }
 
+  /** A key's or team's spend crossed `threshold` of its budget (rare: at most three times a period). */
+  recordBudgetAlert(scope: 'key' | 'team', threshold: number): void {
+    this.budgetAlerts.inc({ scope, threshold: String(threshold) });
+  }
+
   /** The exposition in the Prometheus text format; serve it with `contentType`. */
   render(): Promise<string> {
     return this.registry.metrics();
@@ -186,13 +211,15 @@ export class GatewayMetrics implements TraceSink {
     const route = label(trace.route);
     const model = label(trace.model);
 
-    this.requests.add([router, route, model, trace.status], 1);
+    // The key's name and team, when the operator allows them as labels (a closed set: the keys it created).
+    const who = this.keyLabels ? [label(trace.caller?.keyName), label(trace.caller?.team)] : undefined;
+    this.requests.add(who ? [router, route, model, trace.status, ...who] : [router, route, model, trace.status], 1);
     const latency = seconds(trace.latencyMs);
     if (latency !== undefined) this.duration.observe({ router, route, model, status: trace.status }, latency);
     const firstToken = seconds(trace.firstTokenMs);
     if (firstToken !== undefined) this.firstToken.observe({ router, route, model }, firstToken);
 
-    for (const attempt of trace.attempts) this.recordAttempt(router, attempt);
+    for (const attempt of trace.attempts) this.recordAttempt(router, attempt, who);
 
     // Savings can be negative (routing picked a model dearer than the reference), and a counter
     // cannot go down. So the two sides are exported as counters over the same requests (those whose
@@ -208,7 +235,7 @@ export class GatewayMetrics implements TraceSink {
     if (isFallback(trace)) this.fallbacks.add([router], 1);
   }
 
-  private recordAttempt(router: string, attempt: Attempt): void {
+  private recordAttempt(router: string, attempt: Attempt, who: readonly string[] | undefined): void {
     const model = label(attempt.model);
     this.attempts.add([model, label(attempt.provider), attempt.role, attempt.outcome], 1);
     if (attempt.retry > 0) this.retries.add([model], 1);
@@ -219,7 +246,7 @@ export class GatewayMetrics implements TraceSink {
     }
     // Per call rather than trace.costUsd: a request's cost mixes models (classifier, cascade steps,
     // judges), and the `model` label must name the model that billed it.
-    if (isAmount(attempt.costUsd)) this.cost.add([router, model], attempt.costUsd);
+    if (isAmount(attempt.costUsd)) this.cost.add(who ? [router, model, ...who] : [router, model], attempt.costUsd);
   }
 
 }
@@ -282,8 +309,8 @@ function summedCounter<Name extends string>(registers: Registry[], config: { nam
   return sums;
 }
 
-function label(value: string | null): string {
-  if (value === null) return 'none';
+function label(value: string | null | undefined): string {
+  if (value === null || value === undefined) return 'none';
   return value.length > MAX_LABEL_LENGTH ? value.slice(0, MAX_LABEL_LENGTH) : value;
 }
 

@@ -5,13 +5,15 @@ import type { Trace } from '../spec/trace.js';
 
 /**
  * One structured log line per request, when it ends: what happened, not what was said (no
- * prompt, no answer, never a key). Errors and aborted requests at `warn`.
+ * prompt, no answer, never a key: a virtual key's id and team only). Errors and aborted requests at `warn`.
  */
 export function createLogSink(logger: Logger): TraceSink {
   return {
     record(trace: Trace): void {
       const line = {
         trace_id: trace.id,
+        key_id: trace.caller?.keyId,
+        team: trace.caller?.team,
         requested: trace.requested,
         router: trace.router,
         route: trace.route,

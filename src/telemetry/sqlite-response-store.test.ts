@@ -7,7 +7,6 @@ import { emptyDecision } from '../spec/empty-decision.js';
 import type { Trace } from '../spec/trace.js';
 import type { StoredResponse } from './response-store.js';
 import { SqliteTraceStore } from './sqlite-trace-store.js';
-import { INSERT_TRACE, traceRow } from './trace-row.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './trace-store-schema.js';
 
 /** The Responses API's stored responses in the SQLite trace store: owner, deletion, retention, migration, restart. */
@@ -186,7 +185,10 @@ describe('stored responses on disk', () => {
       raw.exec(migration.sql);
       raw.prepare('INSERT INTO schema_migrations VALUES (?, ?)').run(migration.version, 0);
     }
-    raw.prepare(INSERT_TRACE).run(traceRow(trace('t-before', Date.now())));
+    // The previous version's columns (no key_id, team: migration 4 adds them).
+    raw
+      .prepare('INSERT INTO traces (id, started_at, requested, status, stream, attempts, retries, fallback, latency_ms, prompt_preview, prompt_sha256, trace_json) VALUES (?, ?, ?, ?, 0, 0, 0, 0, 1, ?, ?, ?)')
+      .run('t-before', Date.now(), 'auto', 'ok', 'p', 'a'.repeat(64), JSON.stringify(trace('t-before', Date.now())));
     raw.close();
 
     const store = SqliteTraceStore.open({ path, retention: LONG, batchMs: 5 });

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { InternalError, OverloadedError } from '../errors/request-errors.js';
 import type { Trace } from '../spec/trace.js';
 import { checkVersion, configure, INSERT_RESPONSE, migrate, READ_BUSY_TIMEOUT_MS, RETENTION_SQL } from './trace-store-schema.js';
-import { decodeCursor, encodeCursor, type TraceFilter, type TracePage } from './trace-filter.js';
+import { decodeCursor, encodeCursor, scopeConditions, type TraceFilter, type TracePage, type TraceScope } from './trace-filter.js';
 import { TraceLedger, type TraceStoreCounts } from './trace-ledger.js';
 import { INSERT_TRACE, traceColumns, traceRow } from './trace-row.js';
 import { traceStats, type TraceStats } from './trace-stats.js';
@@ -173,6 +173,9 @@ export class SqliteTraceStore implements TraceStore {
     add('status = ?', filter.status);
     add('started_at >= ?', filter.since);
     add('started_at < ?', filter.until);
+    const scoped = scopeConditions(filter);
+    where.push(...scoped.where);
+    params.push(...scoped.params);
     const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
     if (after) {
       where.push('(started_at < ? OR (started_at = ? AND id < ?))');
@@ -185,18 +188,22 @@ export class SqliteTraceStore implements TraceStore {
     return { traces, next: rows.length > filter.limit && last ? encodeCursor(last) : undefined };
   }
 
-  async get(id: string): Promise<{ trace: Trace; feedback: Feedback[] } | undefined> {
+  /** A trace by id, when it is in `scope` (another key's trace is as absent as an unknown one). */
+  async get(id: string, scope: TraceScope = {}): Promise<{ trace: Trace; feedback: Feedback[] } | undefined> {
     await this.flush(READ_WAIT_MS);
+    const scoped = scopeConditions(scope);
     return reading(() => {
-      const row = this.db.prepare('SELECT trace_json FROM traces WHERE id = ?').get(id) as { trace_json: string } | undefined;
+      const sql = ['SELECT trace_json FROM traces WHERE id = ?', ...scoped.where].join(' AND ');
+      const row = this.db.prepare(sql).get(id, ...scoped.params) as { trace_json: string } | undefined;
       return row ? { trace: JSON.parse(row.trace_json) as Trace, feedback: this.feedbackOf(id) } : undefined;
     });
   }
 
-  /** Adds feedback to a stored trace; undefined when there is no such trace. */
-  async addFeedback(input: FeedbackInput): Promise<Feedback | undefined> {
+  /** Adds feedback to a stored trace; undefined when there is no such trace in `scope`. */
+  async addFeedback(input: FeedbackInput, scope: TraceScope = {}): Promise<Feedback | undefined> {
     await this.flush(READ_WAIT_MS);
-    const exists = reading(() => this.db.prepare('SELECT 1 FROM traces WHERE id = ?').get(input.traceId));
+    const scoped = scopeConditions(scope);
+    const exists = reading(() => this.db.prepare(['SELECT 1 FROM traces WHERE id = ?', ...scoped.where].join(' AND ')).get(input.traceId, ...scoped.params));
     if (!exists) return undefined;
     if (this.readOnly !== undefined) throw new InternalError(`The trace store cannot be written (${this.readOnly}): feedback cannot be saved.`);
     const createdAt = Date.now();
@@ -213,14 +220,15 @@ export class SqliteTraceStore implements TraceStore {
     return rows.map(toFeedback);
   }
 
-  /** Traces with their feedback, oldest first, for `switchyard export`. */
-  *withFeedback(range: { since?: number | undefined; until?: number | undefined }): Generator<{ trace: Trace; feedback: Feedback[] }> {
+  /** Traces with their feedback, oldest first, for `switchyard export` (a key's or a team's with `--key`/`--team`). */
+  *withFeedback(range: { since?: number | undefined; until?: number | undefined } & TraceScope): Generator<{ trace: Trace; feedback: Feedback[] }> {
+    const scoped = scopeConditions(range, 't.');
     const rows = this.db
       .prepare(
         `SELECT DISTINCT t.id, t.trace_json FROM traces t JOIN feedback f ON f.trace_id = t.id
-         WHERE t.started_at >= ? AND t.started_at < ? ORDER BY t.started_at, t.id`,
+         WHERE ${['t.started_at >= ?', 't.started_at < ?', ...scoped.where].join(' AND ')} ORDER BY t.started_at, t.id`,
       )
-      .iterate(range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER) as Iterable<{ id: string; trace_json: string }>;
+      .iterate(range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER, ...scoped.params) as Iterable<{ id: string; trace_json: string }>;
     for (const row of rows) yield { trace: JSON.parse(row.trace_json) as Trace, feedback: this.feedbackOf(row.id) };
   }
 

@@ -1,7 +1,34 @@
 import type { Trace, TraceStatus } from '../spec/trace.js';
 
+/**
+ * Whose traces: a virtual key's (`keyId`), a team's, or only those made without a virtual key
+ * (`withoutKey`: what a static key may see). No field: everyone's. The `traces_key` and
+ * `traces_team` indexes serve the first two.
+ */
+export type TraceScope = {
+  keyId?: string | undefined;
+  team?: string | undefined;
+  withoutKey?: boolean | undefined;
+};
+
+/** The scope as SQL conditions on `traces` (`prefix` names the table's alias in a join) and their parameters. */
+export function scopeConditions(scope: TraceScope, prefix = ''): { where: string[]; params: string[] } {
+  const where: string[] = [];
+  const params: string[] = [];
+  if (scope.keyId !== undefined) {
+    where.push(`${prefix}key_id = ?`);
+    params.push(scope.keyId);
+  }
+  if (scope.team !== undefined) {
+    where.push(`${prefix}team = ?`);
+    params.push(scope.team);
+  }
+  if (scope.withoutKey === true) where.push(`${prefix}key_id IS NULL`);
+  return { where, params };
+}
+
 /** Which traces to list: every field narrows; newest first, `limit` at a time. */
-export type TraceFilter = {
+export type TraceFilter = TraceScope & {
   router?: string | undefined;
   route?: string | undefined;
   model?: string | undefined;

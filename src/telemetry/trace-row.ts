@@ -24,6 +24,8 @@ export type TraceColumns = [
   savingsUsd: number | null,
   promptPreview: string,
   promptSha256: string,
+  keyId: string | null,
+  team: string | null,
 ];
 
 /** One `traces` row: its columns, then the trace as JSON. */
@@ -35,8 +37,8 @@ export type TraceRow = [...TraceColumns, traceJson: string];
  * does): the cast stores them as TEXT.
  */
 export const INSERT_TRACE = `INSERT OR IGNORE INTO traces (id, started_at, requested, router, route, model, status, stream, attempts, retries, fallback,
-  latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, reference_cost_usd, savings_usd, prompt_preview, prompt_sha256, trace_json)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))`;
+  latency_ms, first_token_ms, input_tokens, output_tokens, cost_usd, reference_cost_usd, savings_usd, prompt_preview, prompt_sha256, key_id, team, trace_json)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))`;
 
 export function traceRow(trace: Trace): TraceRow {
   return [...traceColumns(trace), JSON.stringify(trace)];
@@ -66,5 +68,7 @@ export function traceColumns(trace: Trace): TraceColumns {
     trace.savingsUsd ?? null,
     trace.prompt.preview,
     trace.prompt.sha256,
+    trace.caller?.keyId ?? null,
+    trace.caller?.team ?? null,
   ];
 }

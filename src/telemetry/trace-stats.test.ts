@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Candidate, Decision } from '../spec/decision.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 import type { Usage } from '../spec/usage.js';
+import { SqliteKeyStore } from '../keys/sqlite-key-store.js';
 import { SqliteTraceStore } from './sqlite-trace-store.js';
 import { nearestRank, traceStats } from './trace-stats.js';
 import { emptyDecision } from '../spec/empty-decision.js';
@@ -299,5 +300,82 @@ describe('traceStats', () => {
       [base, 1],
       [base + 2 * minute, 1],
     ]);
+  });
+});
+
+describe('traceStats by key and team', () => {
+  const keyA = { keyId: 'key_a', keyName: 'app-a', team: 'billing' };
+  const keyB = { keyId: 'key_b', keyName: 'app-b', team: 'billing' };
+  const keyC = { keyId: 'key_c', keyName: 'app-c' };
+
+  /** Three keys (two in billing, one without a team) and two requests without a key. */
+  function recordTraffic(): void {
+    record(
+      trace({ caller: keyA, costUsd: 0.001, referenceCostUsd: 0.01, savingsUsd: 0.009, latencyMs: 100 }),
+      trace({ caller: keyA, costUsd: 0.002, referenceCostUsd: 0.02, savingsUsd: 0.018, latencyMs: 300, usage: usage(5, 7) }),
+      failed({ caller: keyA, latencyMs: 50 }),
+      trace({ caller: keyB, costUsd: 0.004, referenceCostUsd: 0.005, savingsUsd: 0.001, latencyMs: 200 }),
+      trace({ caller: keyC, costUsd: 0.0005, referenceCostUsd: 0.0005, savingsUsd: 0, latencyMs: 10 }),
+      trace({ costUsd: 0.01, referenceCostUsd: 0.02, savingsUsd: 0.01, latencyMs: 400 }),
+      trace({ costUsd: 0.02, referenceCostUsd: 0.02, savingsUsd: 0, latencyMs: 500, router: 'other' }),
+    );
+  }
+
+  it('splits the figures per key, the dearest first, with the key store\'s name and team, and the requests without a key apart', () => {
+    recordTraffic();
+    const keys = new SqliteKeyStore(store.db);
+    // The key store names a key as it is now: app-a was renamed since its requests.
+    const issued = keys.create({ name: 'first-name', team: 'billing' });
+    store.db.prepare('UPDATE virtual_keys SET id = ?, name = ? WHERE id = ?').run('key_a', 'app-a-renamed', issued.key.id);
+    const stats = traceStats(store.db, { by: 'key' });
+    expect(stats.requests).toBe(7);
+    expect(stats.groups?.map((group) => [group.id, group.name, group.team, group.requests])).toEqual([
+      [null, null, null, 2],
+      ['key_b', null, 'billing', 1],
+      ['key_a', 'app-a-renamed', 'billing', 3],
+      ['key_c', null, null, 1],
+    ]);
+    const a = stats.groups?.find((group) => group.id === 'key_a');
+    expect(a?.costUsd).toBeCloseTo(0.003, 12);
+    expect(a?.referenceCostUsd).toBeCloseTo(0.03, 12);
+    expect(a?.savingsUsd).toBeCloseTo(0.027, 12);
+    expect(a).toMatchObject({ errors: 1, errorRate: 1 / 3, unknownCost: 1, inputTokens: 15, outputTokens: 27 });
+    // 50 100 300 → p50 = 2nd, p90 = p99 = 3rd.
+    expect(a?.latencyMs).toEqual({ p50: 100, p90: 300, p99: 300 });
+    // The groups add up to the totals.
+    expect(stats.groups?.reduce((sum, group) => sum + group.requests, 0)).toBe(stats.requests);
+    expect(stats.groups?.reduce((sum, group) => sum + group.costUsd, 0)).toBeCloseTo(stats.costUsd, 12);
+    expect(stats.groups?.reduce((sum, group) => sum + group.savingsUsd, 0)).toBeCloseTo(stats.savingsUsd, 12);
+  });
+
+  it('splits the figures per team, a key without a team with the requests without a key', () => {
+    recordTraffic();
+    const groups = traceStats(store.db, { by: 'team' }).groups ?? [];
+    expect(groups.map((group) => [group.id, group.requests])).toEqual([
+      [null, 3],
+      ['billing', 4],
+    ]);
+    expect(groups[1]?.costUsd).toBeCloseTo(0.007, 12);
+    expect(groups[1]?.latencyMs).toEqual({ p50: 100, p90: 300, p99: 300 });
+    expect(groups[1]).not.toHaveProperty('name');
+    expect(traceStats(store.db, {}).groups).toBeUndefined();
+  });
+
+  it('narrows to one key, one team or the requests without a key, grouped or not', () => {
+    recordTraffic();
+    const own = traceStats(store.db, { keyId: 'key_a', by: 'key' });
+    expect(own.requests).toBe(3);
+    expect(own.costUsd).toBeCloseTo(0.003, 12);
+    expect(own.groups?.map((group) => group.id)).toEqual(['key_a']);
+    const team = traceStats(store.db, { team: 'billing', by: 'key' });
+    expect(team.requests).toBe(4);
+    expect(team.groups?.map((group) => group.id)).toEqual(['key_b', 'key_a']);
+    const keyless = traceStats(store.db, { withoutKey: true, by: 'team', bucketMs: 60_000 });
+    expect(keyless.requests).toBe(2);
+    expect(keyless.costUsd).toBeCloseTo(0.03, 12);
+    expect(keyless.timeline?.reduce((sum, bucket) => sum + bucket.requests, 0)).toBe(2);
+    // With the router filter as well.
+    expect(traceStats(store.db, { withoutKey: true, router: 'other' }).requests).toBe(1);
+    expect(traceStats(store.db, { keyId: 'key_missing' }).requests).toBe(0);
   });
 });

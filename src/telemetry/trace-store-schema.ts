@@ -96,6 +96,43 @@ CREATE TABLE virtual_keys (
 CREATE INDEX virtual_keys_team ON virtual_keys (team);
 `,
   },
+  {
+    // Who made a request (a virtual key's id and team; NULL without one): the traces API shows each
+    // key only its own, stats and budgets sum by key and team, all by time within one.
+    version: 4,
+    sql: `
+ALTER TABLE traces ADD COLUMN key_id TEXT;
+ALTER TABLE traces ADD COLUMN team TEXT;
+CREATE INDEX traces_key ON traces (key_id, started_at);
+CREATE INDEX traces_team ON traces (team, started_at);
+`,
+  },
+  {
+    // Settled spend per key and team in 15-minute buckets (keys/budget-period.ts), what budgets load
+    // at startup: retention deletes traces inside a budget period, so spend cannot be summed from them.
+    // The trigger writes it in the transaction of the trace that carries the cost (a batch of the
+    // writer): a crash loses both or neither. An ignored duplicate trace fires no trigger.
+    version: 5,
+    sql: `
+CREATE TABLE spend (
+  scope TEXT NOT NULL,
+  id TEXT NOT NULL,
+  bucket_start INTEGER NOT NULL,
+  micro_usd INTEGER NOT NULL,
+  PRIMARY KEY (scope, id, bucket_start)
+) WITHOUT ROWID;
+CREATE TRIGGER traces_spend AFTER INSERT ON traces WHEN NEW.key_id IS NOT NULL AND NEW.cost_usd IS NOT NULL
+BEGIN
+  INSERT INTO spend (scope, id, bucket_start, micro_usd)
+    VALUES ('key', NEW.key_id, CAST((NEW.started_at + NEW.latency_ms) / 900000 AS INTEGER) * 900000, CAST(ROUND(NEW.cost_usd * 1000000) AS INTEGER))
+    ON CONFLICT (scope, id, bucket_start) DO UPDATE SET micro_usd = micro_usd + excluded.micro_usd;
+  INSERT INTO spend (scope, id, bucket_start, micro_usd)
+    SELECT 'team', NEW.team, CAST((NEW.started_at + NEW.latency_ms) / 900000 AS INTEGER) * 900000, CAST(ROUND(NEW.cost_usd * 1000000) AS INTEGER)
+    WHERE NEW.team IS NOT NULL
+    ON CONFLICT (scope, id, bucket_start) DO UPDATE SET micro_usd = micro_usd + excluded.micro_usd;
+END;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -217,10 +217,10 @@ describe('the trace writer thread', () => {
   it('does not leave a flush waiting when the writer thread dies, reports why, and counts what it held as dropped', async () => {
     const errors: string[] = [];
     const writer = new TraceWriter({ path: join(tempPath(), 'no-such-directory', 'traces.db'), retention: RETENTION, onError: (message) => errors.push(message) });
-    writer.write(['id', 1, 'auto', null, null, null, 'ok', 0, 0, 0, 0, 1, null, null, null, null, null, null, '', ''], '{}');
+    writer.write(['id', 1, 'auto', null, null, null, 'ok', 0, 0, 0, 0, 1, null, null, null, null, null, null, '', '', null, null], '{}');
     await expect(writer.flush()).resolves.toBe(true);
     expect(errors.join(' ')).toMatch(/directory does not exist|unable to open/i);
-    writer.write(['id2', 1, 'auto', null, null, null, 'ok', 0, 0, 0, 0, 1, null, null, null, null, null, null, '', ''], '{}');
+    writer.write(['id2', 1, 'auto', null, null, null, 'ok', 0, 0, 0, 0, 1, null, null, null, null, null, null, '', '', null, null], '{}');
     expect(writer.counts()).toMatchObject({ recorded: 2, written: 0, pendingTraces: 0, pendingBytes: 0, dropped: { other: 2 } });
     await writer.close();
   });

@@ -121,6 +121,18 @@ describe('switchyard keys', () => {
     expect(keysInProcess(db, ['revoke'])).toMatchObject({ code: 2, err: expect.stringContaining('keys revoke needs a key id') });
   });
 
+  it('shows the allow lists as the key check reads them: one list alone allows nothing of the other kind', () => {
+    const db = join(storeDir(), 'traces.db');
+    const created = keysInProcess(db, ['create', '--name', 'r', '--routers', 'auto']);
+    expect(created.err).toBe('');
+    const routersOnly = created.out;
+    expect(routersOnly).toMatch(/routers +auto\n/);
+    expect(routersOnly).toMatch(/models +none\n/);
+    const open = keysInProcess(db, ['create', '--name', 'o']).out;
+    expect(open).toMatch(/routers +any\n/);
+    expect(open).toMatch(/models +any\n/);
+  });
+
   it('serve accepts a key created by the CLI in its storage.path beside the static keys, and refuses it within the 5 s cache TTL once revoked', async () => {
     const upstream = await startFakeUpstream();
     const dir = storeDir();

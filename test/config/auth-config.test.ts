@@ -54,6 +54,35 @@ describe('gateway keys fail closed', () => {
   });
 });
 
+describe('admin keys', () => {
+  it('reads them from variables like api_keys, and an unset one is an error naming its position', () => {
+    expect(parseConfig('server:\n  admin_keys: ["${ADMIN_KEY}"]\n', 'x.yaml', { env: { ADMIN_KEY: 'a1' } }).server).toMatchObject({ apiKeys: [], adminKeys: ['a1'] });
+    expect(parseConfig('server: {}\n', 'x.yaml', { env: {} }).server.adminKeys).toEqual([]);
+    const error = configErrorsOf('server:\n  api_keys: [client]\n  admin_keys: ["${ADMIN_KEY}"]\n');
+    expect(error.issues).toEqual([
+      {
+        path: 'server.admin_keys.0',
+        message:
+          'environment variable ADMIN_KEY is not set, so this admin key would be empty; expected a key: set the variable, or write `auth: none` under `server:` to run without gateway keys',
+        line: 3,
+        column: 16,
+      },
+    ]);
+  });
+
+  it('rejects an admin key that is also a client key, naming both positions', () => {
+    const error = configErrorsOf('server:\n  api_keys: [client, shared]\n  admin_keys: [admin, shared]\n');
+    expect(error.issues).toEqual([
+      {
+        path: 'server.admin_keys.1',
+        message: 'this admin key is also server.api_keys[1]; expected distinct keys: an admin key opens the admin API and every trace, so give clients another key',
+        line: 3,
+        column: 23,
+      },
+    ]);
+  });
+});
+
 describe('allowed hosts and CORS', () => {
   it('reads them', () => {
     const config = parseConfig('server:\n  allowed_hosts: [gw.example.com, "*.corp.example"]\n  cors: { allowed_origins: ["https://app.example.com", "http://localhost:5173"] }\n', 'x.yaml', { env: {} });

@@ -60,7 +60,7 @@ routers:
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]?.path).toBe('routers.auto.fallback');
     expect(error.issues[0]?.message).toBe(
-      'unknown key "fallback" (did you mean "fallbacks"?); allowed keys: description, reference, match_on, classifier, guard, encoder, routes, default, fallbacks, sticky',
+      'unknown key "fallback" (did you mean "fallbacks"?); allowed keys: description, reference, match_on, classifier, guard, on_budget, encoder, routes, default, fallbacks, sticky',
     );
     expect(error.issues[0]?.line).toBe(9);
   });

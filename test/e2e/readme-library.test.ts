@@ -9,7 +9,7 @@ import { fromChatCompletionsBody, fromMessagesBody } from '../../src/index.js';
 import { InvalidRequestError } from '../../src/errors/request-errors.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
 
-/** The README's "As a library" snippet, run as written against the built package (`npm test` builds it first). */
+/** The library snippet of docs/library.md (the README links it), run as written against the built package (`npm test` builds it first). */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -24,13 +24,13 @@ afterAll(async () => {
 });
 
 function librarySnippet(): string {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const code = readme.match(/## As a library\n\n```ts\n([\s\S]*?)\n```/)?.[1];
-  if (code === undefined) throw new Error('README.md has no ```ts block under "## As a library"');
+  const page = readFileSync(join(ROOT, 'docs/library.md'), 'utf8');
+  const code = page.match(/^# As a library\n[\s\S]*?\n```ts\n([\s\S]*?)\n```/)?.[1];
+  if (code === undefined) throw new Error('docs/library.md has no ```ts block under "# As a library"');
   return code;
 }
 
-describe("the README's library snippet", () => {
+describe('the library snippet of docs/library.md', () => {
   it('runs as written: routes, answers and traces a Chat Completions body', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-readme-'));
     writeFileSync(

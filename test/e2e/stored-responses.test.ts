@@ -46,7 +46,7 @@ function stored(id: string, owner: string | undefined): StoredResponse {
   };
 }
 
-const ownerOf = (key: string): string | undefined => responseOwner({ authorization: `Bearer ${key}` }, true);
+const ownerOf = (key: string): string | undefined => responseOwner({ kind: 'static' }, { authorization: `Bearer ${key}` });
 
 describe('stored responses without gateway keys', () => {
   let gateway: TestGateway;

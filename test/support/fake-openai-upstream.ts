@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { FakeScript, startFakeHttpServer, type ScriptedFake } from './fake-http-server.js';
+import { MODERATION_CATEGORIES } from '../../src/routing/guard/moderation-categories.js';
 
 /**
  * A fake OpenAI-compatible upstream: a real HTTP server on 127.0.0.1 that speaks the Chat
@@ -38,6 +39,8 @@ export type FakeResponse =
     }
   /** An `/embeddings` answer: the given vectors, or by default a deterministic bag-of-words vector per input. */
   | { type: 'embedding'; vectors?: number[][]; usage?: { prompt_tokens: number } | null; delayMs?: number }
+  /** A `/moderations` answer: one result per input, each flagged for `flagged` (score 0.9, others 0.01, unless `scores` says). */
+  | { type: 'moderation'; flagged?: string[]; scores?: Record<string, number>; delayMs?: number }
   /** An error status with an OpenAI error body (or `body` verbatim). */
   | { type: 'error'; status: number; message?: string; code?: string; body?: string; headers?: Record<string, string>; delayMs?: number }
   /** Any status, headers and body, verbatim (garbage, wrong content types, ...). */
@@ -75,7 +78,11 @@ export function defaultReply(model: string): string {
 export async function startFakeUpstream(): Promise<FakeUpstream> {
   const requests: RecordedRequest[] = [];
   const script = new FakeScript<RecordedRequest, FakeResponse>((request) =>
-    request.path.endsWith('/embeddings') ? { type: 'embedding' } : { type: 'completion', text: defaultReply(String(request.body?.['model'])) },
+    request.path.endsWith('/embeddings')
+      ? { type: 'embedding' }
+      : request.path.endsWith('/moderations')
+        ? { type: 'moderation' }
+        : { type: 'completion', text: defaultReply(String(request.body?.['model'])) },
   );
   const server = await startFakeHttpServer(async ({ method, path, headers, body, closed }, response) => {
     const recorded: RecordedRequest = { method, path, headers, body, closed, eventsWritten: 0 };
@@ -157,6 +164,20 @@ async function answer(scripted: FakeResponse, request: RecordedRequest, response
           ...(usage ? { usage: { ...usage, total_tokens: usage.prompt_tokens } } : {}),
         }),
       );
+      return;
+    }
+    case 'moderation': {
+      if (scripted.delayMs) await sleep(scripted.delayMs);
+      const raw = request.body?.['input'];
+      const inputs = Array.isArray(raw) ? raw : [raw];
+      const flagged = new Set(scripted.flagged ?? []);
+      const result = {
+        flagged: flagged.size > 0,
+        categories: Object.fromEntries(MODERATION_CATEGORIES.map((name) => [name, flagged.has(name)])),
+        category_scores: Object.fromEntries(MODERATION_CATEGORIES.map((name) => [name, scripted.scores?.[name] ?? (flagged.has(name) ? 0.9 : 0.01)])),
+      };
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ id: 'modr-fake123', model: request.body?.['model'], results: inputs.map(() => result) }));
       return;
     }
     case 'completion':

@@ -3,26 +3,35 @@ import { createLogSink } from '../../src/telemetry/log-sink.js';
 import { SqliteTraceStore } from '../../src/telemetry/sqlite-trace-store.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
+import { CachedKeyLookup } from '../../src/keys/cached-key-lookup.js';
+import { Governor } from '../../src/keys/key-governor.js';
+import { openBudgetLedger } from '../../src/keys/open-budget-ledger.js';
+import { SqliteKeyStore } from '../../src/keys/sqlite-key-store.js';
 import { startServer, type RunningServer } from '../../src/server/create-server.js';
 
-export type TestGateway = RunningServer & { gateway: Gateway; baseURL: string };
+/** `keys`: the virtual key store on the trace store's database (with `virtualKeys`). */
+export type TestGateway = RunningServer & { gateway: Gateway; baseURL: string; keys?: SqliteKeyStore };
 
 /**
  * A real gateway on 127.0.0.1, on a free port, from YAML config text. With `store`, it writes its
  * traces to the SQLite store at the config's `storage.path`, as `switchyard serve` does; `logger`
- * receives its per-request log lines.
+ * receives its per-request log lines. With `store` and `virtualKeys`, it takes the virtual keys of
+ * that store (besides the config's `server.api_keys`) under their limits, as `switchyard serve` does.
  */
 export async function startGateway(
   yaml: string,
   env: Record<string, string | undefined> = {},
-  options: { store?: boolean; logger?: Logger } = {},
+  options: { store?: boolean; logger?: Logger; virtualKeys?: boolean } = {},
 ): Promise<TestGateway> {
   const config = parseConfig(yaml, 'test.yaml', { env });
   const logger = options.logger ?? pino({ level: 'silent' });
   const store = options.store ? SqliteTraceStore.open({ path: config.storage.path, retention: config.storage.retention, batchMs: 5 }) : undefined;
-  const gateway = await Gateway.create(config, { ...(store ? { store } : {}), sinks: options.logger ? [createLogSink(logger)] : [] });
-  const running = await startServer(gateway, logger, { host: '127.0.0.1', port: 0 });
-  return { ...running, gateway, baseURL: `${running.url}/v1` };
+  const keys = store && options.virtualKeys ? new SqliteKeyStore(store.db) : undefined;
+  const governor = keys && store ? new Governor({ teams: () => gateway.config.teams, keys: () => keys.list(), budgets: openBudgetLedger(store.db, config.budgets) }) : undefined;
+  const gateway: Gateway = await Gateway.create(config, { ...(store ? { store } : {}), ...(governor ? { governor } : {}), sinks: options.logger ? [createLogSink(logger)] : [] });
+  const virtualKeys = keys ? new CachedKeyLookup((hash) => keys.findByHash(hash)) : undefined;
+  const running = await startServer(gateway, logger, { host: '127.0.0.1', port: 0, virtualKeys });
+  return { ...running, gateway, baseURL: `${running.url}/v1`, ...(keys ? { keys } : {}) };
 }
 
 /**

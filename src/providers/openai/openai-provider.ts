@@ -5,6 +5,7 @@ import { credentialRedactor } from '../shared/secret-redactor.js';
 import { USER_AGENT, upstreamPools } from '../shared/upstream-pools.js';
 import { OpenAIChatModel } from './openai-chat-model.js';
 import { OpenAIEmbeddingModel } from './openai-embedding-model.js';
+import { OpenAIModerationModel } from './openai-moderation-model.js';
 import { OpenAIResponsesModel } from './responses/openai-responses-model.js';
 
 /**
@@ -38,6 +39,16 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
         source: { provider: config.name, model: spec.name },
       };
       return new OpenAIEmbeddingModel(spec.name, spec.wireModel, transport);
+    },
+    moderationModel(spec: ModelSpec) {
+      const transport = {
+        pool: pools.poolFor(spec.reliability.timeout.connectMs),
+        path: endpoint('moderations'),
+        headers,
+        redact,
+        source: { provider: config.name, model: spec.name },
+      };
+      return new OpenAIModerationModel(spec.name, spec.wireModel, transport);
     },
     close: pools.close,
   };

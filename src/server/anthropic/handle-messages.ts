@@ -8,6 +8,7 @@ import { errorToAnthropicHttp } from '../error-to-anthropic-http.js';
 import { callContextOf } from '../handlers/call-context.js';
 import type { Handler } from '../handlers/handler-context.js';
 import { sendJson, SSE_HEADERS } from '../http-io.js';
+import { anthropicRateLimitHeaders } from './anthropic-rate-limit-headers.js';
 import { anthropicRequestId } from './anthropic-request-id.js';
 import { AnthropicStreamEncoder } from './anthropic-stream-encoder.js';
 import { encodeAnthropicMessage, encodeBlockedMessage, messageId } from './encode-anthropic-message.js';
@@ -30,16 +31,16 @@ function sendMessage(response: ServerResponse, outcome: GenerateOutcome): void {
     case 'completion': {
       const { result, model } = outcome;
       const headers = completionHeaders(outcome);
-      sendJson(response, 200, encodeAnthropicMessage(result, model.name, traceId), { ...headers, 'request-id': requestId });
+      sendJson(response, 200, encodeAnthropicMessage(result, model.name, traceId), { ...headers, ...anthropicRateLimitHeaders(outcome.rateLimit), 'request-id': requestId });
       return;
     }
     case 'blocked': {
       const headers = contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
-      sendJson(response, 200, encodeBlockedMessage(outcome.message, BLOCKED_MODEL, traceId), { ...headers, 'request-id': requestId });
+      sendJson(response, 200, encodeBlockedMessage(outcome.message, BLOCKED_MODEL, traceId), { ...headers, ...anthropicRateLimitHeaders(outcome.rateLimit), 'request-id': requestId });
       return;
     }
     case 'error':
-      if (!response.destroyed) sendAnthropicError(response, outcome.error, requestId, failureHeaders(outcome));
+      if (!response.destroyed) sendAnthropicError(response, outcome.error, requestId, { ...failureHeaders(outcome), ...anthropicRateLimitHeaders(outcome.rateLimit) });
   }
 }
 
@@ -60,18 +61,18 @@ async function streamMessage(response: ServerResponse, outcome: StreamOutcome): 
   const { traceId, decision } = outcome;
   const requestId = anthropicRequestId(traceId);
   if (outcome.type === 'error') {
-    if (!response.destroyed) sendAnthropicError(response, outcome.error, requestId, failureHeaders(outcome));
+    if (!response.destroyed) sendAnthropicError(response, outcome.error, requestId, { ...failureHeaders(outcome), ...anthropicRateLimitHeaders(outcome.rateLimit) });
     return;
   }
   if (outcome.type === 'blocked') {
     const headers = contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd });
-    response.writeHead(200, { ...SSE_HEADERS, ...headers, 'request-id': requestId });
+    response.writeHead(200, { ...SSE_HEADERS, ...headers, ...anthropicRateLimitHeaders(outcome.rateLimit), 'request-id': requestId });
     const encoder = new AnthropicStreamEncoder(messageId(undefined, traceId), BLOCKED_MODEL);
     response.end(blockedParts(outcome.message).map((part) => encoder.encode(part)).join('') + encoder.end());
     return;
   }
   const headers = contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: outcome.model.name, attempts: outcome.attemptCount });
-  response.writeHead(200, { ...SSE_HEADERS, ...headers, 'request-id': requestId });
+  response.writeHead(200, { ...SSE_HEADERS, ...headers, ...anthropicRateLimitHeaders(outcome.rateLimit), 'request-id': requestId });
   const encoder = new AnthropicStreamEncoder(messageId(undefined, traceId), outcome.model.name);
   const send = corkedWriter(response);
   for await (const part of outcome.parts) {

@@ -1,40 +1,45 @@
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors/request-errors.js';
 import type { TraceStatus } from '../../spec/trace.js';
-import { decodeCursor, type TraceFilter } from '../../telemetry/trace-filter.js';
+import { decodeCursor, type TraceFilter, type TraceScope } from '../../telemetry/trace-filter.js';
+import type { Caller } from '../../keys/caller.js';
+import { callerTraceScope } from '../caller-trace-scope.js';
 import { describeZodIssues } from '../../util/describe-zod-issues.js';
 import { parseTimestamp } from '../../util/parse-timestamp.js';
 import { listNames } from '../../util/describe-value.js';
 import { quoteInput } from '../../util/quote-input.js';
 import { sendJson } from '../http-io.js';
 import { parseJsonBody } from '../parse-chat-request.js';
+import { parseStatsGrouping } from './parse-stats-grouping.js';
 import type { Handler } from './handler-context.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
 const STATUSES: readonly TraceStatus[] = ['ok', 'blocked', 'error', 'aborted', 'shutdown'];
 
-/** `GET /v1/traces`: newest first, filtered by router, route, model, status and time, a page at a time. */
-export const handleListTraces: Handler = async ({ request, response, gateway }) => {
+/** `GET /v1/traces`: newest first, filtered by router, route, model, status, time, key and team, a page at a time; a caller sees only its own (`callerTraceScope`). */
+export const handleListTraces: Handler = async ({ request, response, gateway, caller }) => {
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
-  const filter = parseFilter(query);
+  const filter: TraceFilter = { ...parseFilter(query), ...scopeOf(caller, query) };
   const page = await gateway.store.list(filter);
   sendJson(response, 200, { object: 'list', data: page.traces, has_more: page.next !== undefined, next_cursor: page.next ?? null });
 };
 
 /** `GET /v1/traces/{id}`: one trace with its feedback. */
-export const handleGetTrace: Handler = async ({ response, gateway, path }) => {
+export const handleGetTrace: Handler = async ({ response, gateway, path, caller }) => {
   const id = decodePathSegment(path.replace(/^(\/v1)?\/traces\//, ''));
-  const found = await gateway.store.get(id);
+  // Another key's trace is as absent as an unknown one: its existence is not revealed.
+  const found = await gateway.store.get(id, callerTraceScope(caller, {}));
   if (!found) throw new NotFoundError(`No trace ${quoteInput(id)} is kept (traces older than the retention are deleted).`, { code: 'trace_not_found', param: 'id' });
   sendJson(response, 200, { ...found.trace, feedback: found.feedback });
 };
 
 /**
  * `GET /v1/stats`: what the routing did over a period (`since`, `until`, `router`), with a
- * timeline of `bucket_ms` buckets when asked: the figures of `switchyard stats` and the dashboard.
+ * timeline of `bucket_ms` buckets when asked, and per key or team with `by=key|team`: the figures of
+ * `switchyard stats` and the dashboard, of the traces the caller may see.
  */
-export const handleStats: Handler = async ({ request, response, gateway }) => {
+export const handleStats: Handler = async ({ request, response, gateway, caller }) => {
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
   const bucketText = query.get('bucket_ms');
   const bucketMs = bucketText === null || bucketText === '' ? undefined : Number(bucketText);
@@ -46,6 +51,8 @@ export const handleStats: Handler = async ({ request, response, gateway }) => {
     until: parseTime(query.get('until') ?? undefined, 'until'),
     router: query.get('router') ?? undefined,
     bucketMs,
+    by: parseStatsGrouping(query.get('by')),
+    ...scopeOf(caller, query),
   });
   // What became of the traces (written, waiting, dropped by cause): the figures above count only the stored ones.
   sendJson(response, 200, { object: 'stats', ...stats, traceStore: gateway.store.counts() });
@@ -65,7 +72,7 @@ const FeedbackSchema = z
   });
 
 /** `POST /v1/feedback`: the outcome of a routed request, kept with its trace. */
-export const handleFeedback: Handler = async ({ response, gateway, readBody }) => {
+export const handleFeedback: Handler = async ({ response, gateway, readBody, caller }) => {
   const json = parseJsonBody(await readBody(), gateway.config.server);
   const parsed = FeedbackSchema.safeParse(json);
   if (!parsed.success) {
@@ -77,7 +84,7 @@ export const handleFeedback: Handler = async ({ response, gateway, readBody }) =
   if (body.better_model !== undefined && !gateway.config.models.has(body.better_model)) {
     throw new InvalidRequestError(`better_model ${quoteInput(body.better_model)} is not a model of the catalog. Models: ${listNames(gateway.config.models.keys())}.`, { param: 'better_model' });
   }
-  const saved = await gateway.store.addFeedback({ traceId: body.trace_id, score: body.score, label: body.label, betterModel: body.better_model });
+  const saved = await gateway.store.addFeedback({ traceId: body.trace_id, score: body.score, label: body.label, betterModel: body.better_model }, callerTraceScope(caller, {}));
   if (!saved) throw new NotFoundError(`No trace ${quoteInput(body.trace_id)} is kept; feedback needs the trace it is about.`, { code: 'trace_not_found', param: 'trace_id' });
   sendJson(response, 201, { id: saved.id, object: 'feedback', trace_id: saved.traceId, created_at: saved.createdAt, score: saved.score, label: saved.label, better_model: saved.betterModel });
 };
@@ -106,6 +113,15 @@ function parseFilter(query: URLSearchParams): TraceFilter {
     cursor,
     limit,
   };
+}
+
+/** Whose traces the caller may read, narrowed by `?key=` / `?team=`. */
+function scopeOf(caller: Caller, query: URLSearchParams): TraceScope {
+  const text = (name: string): string | undefined => {
+    const value = query.get(name);
+    return value === null || value === '' ? undefined : value;
+  };
+  return callerTraceScope(caller, { key: text('key'), team: text('team') });
 }
 
 /** A percent-encoded path segment; one that is not valid (`%E0%A4%A`) is the client's mistake, a 400. */

@@ -34,7 +34,7 @@ export const handleResponses: Handler = async (context) => {
   const { request, response, gateway } = context;
   const server = gateway.config.server;
   const body = parseResponsesBody(parseJsonBody(await context.readBody(), server), server.maxMessages);
-  const owner = responseOwner(request.headers, server.apiKeys.length > 0);
+  const owner = responseOwner(context.caller, request.headers);
   const history = body.previous_response_id ? await loadPreviousResponse(gateway.store, body.previous_response_id, owner) : [];
   // References to items of the `previous_response_id` chain resolve against it: only the others are read from the store.
   const chained = new Set(history.flatMap((item) => (typeof item['id'] === 'string' ? [item['id']] : [])));

@@ -30,7 +30,7 @@ export const handleDeleteStoredResponse: Handler = async (context) => {
   sendJson(context.response, 200, { id, object: 'response', deleted: true });
 };
 
-function identify({ path, request, gateway }: HandlerContext): { id: string; owner: string | undefined } {
+function identify({ path, request, caller }: HandlerContext): { id: string; owner: string | undefined } {
   const segment = STORED_RESPONSE_PATH.exec(path)?.[1] ?? '';
   let id: string;
   try {
@@ -38,7 +38,7 @@ function identify({ path, request, gateway }: HandlerContext): { id: string; own
   } catch {
     throw new InvalidRequestError(`The response id in the path is not valid percent-encoding: ${quoteInput(segment)}.`, { param: 'response_id' });
   }
-  return { id, owner: responseOwner(request.headers, gateway.config.server.apiKeys.length > 0) };
+  return { id, owner: responseOwner(caller, request.headers) };
 }
 
 /** OpenAI's answer for a response it does not have: 404, no code. */

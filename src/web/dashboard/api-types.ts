@@ -30,7 +30,43 @@ export type Stats = {
   routes?: ShareRow[];
   models?: ShareRow[];
   timeline?: Bucket[];
+  /** Per key with `?by=key`: only the keys the caller may see. */
+  groups?: KeyGroup[];
 };
+
+/** One key's figures in the window (`id` null: the requests made without a virtual key). */
+export type KeyGroup = {
+  id: string | null;
+  name?: string | null;
+  team?: string | null;
+  requests: number;
+  errors?: number;
+  costUsd?: number;
+  referenceCostUsd?: number;
+  savingsUsd?: number;
+};
+
+/** `/v1/usage`: a key's or team's limits, its rate-limit window, refusals and budget in its period. */
+export type ScopeUsage = {
+  id: string;
+  name?: string;
+  team?: string | null;
+  limits?: { rpm?: number | null; tpm?: number | null; max_concurrent?: number | null; budget?: { usd?: number; period?: string } | null };
+  window?: { requests?: number; tokens?: number; in_flight?: number } | null;
+  refused?: { rate_limited?: number; budget_exceeded?: number };
+  budget?: BudgetUsage | null;
+};
+
+export type BudgetUsage = {
+  limit_usd: number;
+  spent_usd: number;
+  reserved_usd?: number;
+  fraction: number;
+  period?: string;
+  period_end?: string;
+};
+
+export type UsageReport = { keys?: ScopeUsage[]; teams?: ScopeUsage[] };
 
 export type Usage = {
   inputTokens?: number;

@@ -84,6 +84,7 @@ export function tracesPath(limit: number, cursor?: string): string {
       route: state.filters.route,
       model: state.filters.model,
       status: state.filters.status,
+      key: state.filters.key,
       limit,
       cursor,
     })

@@ -56,6 +56,8 @@ export function submitKey(event: Event): void {
     return;
   }
   state.needKey = false;
+  // Another key may see its usage where the last one could not.
+  state.usageUnavailable = false;
   document.body.classList.remove('needs-key');
   byId('key-view').hidden = true;
   byId('forget-key').hidden = false;

@@ -36,7 +36,7 @@ function init(): void {
   byId('refresh-now').addEventListener('click', () => void refresh());
   byId('forget-key').addEventListener('click', forgetKey);
   byId('key-form').addEventListener('submit', submitKey);
-  for (const name of ['router', 'route', 'model', 'status'] as const satisfies readonly (keyof Filters)[]) {
+  for (const name of ['router', 'route', 'model', 'status', 'key'] as const satisfies readonly (keyof Filters)[]) {
     byId('filter-' + name).addEventListener('change', (event) => {
       state.filters[name] = valueOf(event);
       if (name === 'router') state.filters.route = '';

@@ -1,5 +1,5 @@
-import type { Stats, TracePage } from './api-types.js';
-import { api, bucketFor, query, serverNow, tracesPath } from './api.js';
+import type { Stats, TracePage, UsageReport } from './api-types.js';
+import { api, ApiError, bucketFor, query, serverNow, tracesPath } from './api.js';
 import { byId, fill } from './dom.js';
 import { fmtClock } from './format.js';
 import { handleError, hideBanner } from './key-flow.js';
@@ -20,9 +20,14 @@ export async function refresh(): Promise<void> {
   const tracesSeq = ++state.tracesSeq;
   const limit = Math.min(MAX_PAGE, Math.max(PAGE_SIZE, state.traces.length));
   try {
-    const [stats, page] = await Promise.all([api<Stats>('v1/stats' + query({ since: range.since, bucket_ms: range.bucketMs })), api<TracePage>(tracesPath(limit))]);
+    const [stats, page, usage] = await Promise.all([
+      api<Stats>('v1/stats' + query({ since: range.since, bucket_ms: range.bucketMs, by: 'key' })),
+      api<TracePage>(tracesPath(limit)),
+      loadUsage(),
+    ]);
     if (statsSeq === state.statsSeq) {
       state.stats = stats;
+      state.usage = usage;
       renderStats();
     }
     if (tracesSeq === state.tracesSeq) {
@@ -35,6 +40,18 @@ export async function refresh(): Promise<void> {
     hideBanner();
   } catch (error) {
     handleError(error);
+  }
+}
+
+/** `/v1/usage`, or null when this caller has none (403: a static key) or the gateway has no such endpoint (404); then not asked again. */
+async function loadUsage(): Promise<UsageReport | null> {
+  if (state.usageUnavailable) return null;
+  try {
+    return await api<UsageReport>('v1/usage');
+  } catch (error) {
+    if (!(error instanceof ApiError) || (error.status !== 403 && error.status !== 404)) throw error;
+    state.usageUnavailable = true;
+    return null;
   }
 }
 

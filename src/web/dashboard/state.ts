@@ -1,10 +1,10 @@
-import type { Stats, Trace } from './api-types.js';
+import type { Stats, Trace, UsageReport } from './api-types.js';
 
-export type Filters = { router: string; route: string; model: string; status: string; search: string };
+export type Filters = { router: string; route: string; model: string; status: string; key: string; search: string };
 
 export const STATUSES = ['ok', 'error', 'blocked', 'aborted', 'shutdown'];
 
-export const emptyFilters = (): Filters => ({ router: '', route: '', model: '', status: '', search: '' });
+export const emptyFilters = (): Filters => ({ router: '', route: '', model: '', status: '', key: '', search: '' });
 
 /** The page's one mutable state. The sequence numbers drop answers that a newer request overtook. */
 export const state = {
@@ -12,6 +12,9 @@ export const state = {
   paused: false,
   needKey: false,
   stats: null as Stats | null,
+  /** Null when the gateway has no `/v1/usage` for this caller (older gateway, or a static key). */
+  usage: null as UsageReport | null,
+  usageUnavailable: false,
   range: null as { since: number; until: number; bucketMs: number } | null,
   traces: [] as Trace[],
   nextCursor: null as string | null,

@@ -1,6 +1,7 @@
 import type { ShareRow } from './api-types.js';
 import { drawCharts } from './charts.js';
 import { append, byId, clear, el, fill, svg } from './dom.js';
+import { renderKeys } from './keys-view.js';
 import { fmtDuration, fmtInt, fmtMs, fmtPct, fmtUsd, savingsRatio } from './format.js';
 import { reloadTraces } from './overview.js';
 import { STATUSES, state } from './state.js';
@@ -47,6 +48,7 @@ export function renderStats(): void {
   fill(byId('routes-total'), (stats.routes || []).length + ' routes');
   fill(byId('models-total'), (stats.models || []).length + ' models');
   renderFilterOptions();
+  renderKeys();
   drawCharts();
 }
 

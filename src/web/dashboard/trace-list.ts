@@ -11,9 +11,12 @@ function option(value: string, label: string, selected: boolean): HTMLOptionElem
   return node;
 }
 
-function fillSelect(select: HTMLElement, allLabel: string, values: string[], current: string): void {
+/** Options as values, or `[value, label]` where the label differs (a key's name for its id). */
+type Choice = string | readonly [string, string];
+
+function fillSelect(select: HTMLElement, allLabel: string, values: Choice[], current: string): void {
   const list = values.slice();
-  if (current && list.indexOf(current) === -1) list.push(current);
+  if (current && !list.some((choice) => (typeof choice === 'string' ? choice : choice[0]) === current)) list.push(current);
   // Refilling an unchanged select every refresh would close it under the user's pointer.
   const signature = JSON.stringify([list, current]);
   if (select.getAttribute('data-options') === signature) return;
@@ -21,7 +24,7 @@ function fillSelect(select: HTMLElement, allLabel: string, values: string[], cur
   fill(
     select,
     option('', allLabel, !current),
-    list.map((value) => option(value, value, value === current)),
+    list.map((choice) => (typeof choice === 'string' ? option(choice, choice, choice === current) : option(choice[0], choice[1], choice[0] === current))),
   );
 }
 
@@ -42,6 +45,11 @@ export function renderFilterOptions(): void {
   fillSelect(byId('filter-route'), 'All routes', routes.sort(), state.filters.route);
   fillSelect(byId('filter-model'), 'All models', models.sort(), state.filters.model);
   fillSelect(byId('filter-status'), 'Any status', STATUSES, state.filters.status);
+  // Only when virtual keys sent traffic the caller may see (an admin: every key's).
+  const keys = (stats.groups || []).filter((group) => group.id !== null).map((group) => [group.id ?? '', group.name ?? group.id ?? ''] as const);
+  const keySelect = byId('filter-key');
+  keySelect.hidden = keys.length === 0 && !state.filters.key;
+  fillSelect(keySelect, 'All keys', keys, state.filters.key);
 }
 
 function matchesSearch(trace: Trace, needle: string): boolean {

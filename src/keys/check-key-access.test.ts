@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ForbiddenError } from '../errors/request-errors.js';
+import { checkKeyAccess } from './check-key-access.js';
+import type { VirtualKey } from './virtual-key.js';
+
+const key = (routers: string[] | undefined, models: string[] | undefined): VirtualKey => ({
+  id: 'key_1', name: 'app', team: undefined, prefix: 'sk-swy-AbCd', createdAt: 0, updatedAt: 0, expiresAt: undefined, revokedAt: undefined, routers, models, metadata: {}, limits: {},
+});
+
+function refusal(check: () => void): ForbiddenError {
+  try {
+    check();
+  } catch (error) {
+    if (error instanceof ForbiddenError) return error;
+    throw error;
+  }
+  throw new Error('not refused');
+}
+
+describe('checkKeyAccess', () => {
+  it('lets a key without lists ask for anything', () => {
+    expect(() => checkKeyAccess(key(undefined, undefined), 'gpt-4o')).not.toThrow();
+  });
+
+  it('confines a key with lists to their names, and says what it may use', () => {
+    const routersOnly = key(['auto', 'cheap'], undefined);
+    expect(() => checkKeyAccess(routersOnly, 'cheap')).not.toThrow();
+    const error = refusal(() => checkKeyAccess(routersOnly, 'gpt-4o'));
+    expect(error.code).toBe('model_not_allowed');
+    expect(error.message).toBe('This key may use the routers auto, cheap and no concrete model; it asked for "gpt-4o".');
+    const both = key(['auto'], ['strong']);
+    expect(() => checkKeyAccess(both, 'strong')).not.toThrow();
+    expect(refusal(() => checkKeyAccess(both, 'cheap')).message).toBe('This key may use the router auto and the concrete model strong; it asked for "cheap".');
+    expect(refusal(() => checkKeyAccess(key(undefined, ['a', 'b']), 'auto')).message).toBe('This key may use no router and the concrete models a, b; it asked for "auto".');
+  });
+});
