@@ -3,7 +3,10 @@ import { InternalError, InvalidRequestError } from '../errors/request-errors.js'
 import { ProviderProtocolError } from '../errors/provider-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { executeCall, type ExecutionContext } from '../execution/executor.js';
-import type { Routing } from '../routing/routing.js';
+import type { Routing, RoutingResult } from '../routing/routing.js';
+import type { KeyGovernor } from '../keys/admission.js';
+import { traceCallerOf } from '../keys/caller.js';
+import type { RateLimitSnapshot } from '../spec/rate-limit.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import { createChatRequest } from '../spec/create-chat-request.js';
 import type { Decision, FilteredCandidate } from '../spec/decision.js';
@@ -20,7 +23,7 @@ import type { CallContext } from './gateway.js';
 import { promptRecord } from './prompt-record.js';
 import { TraceBuilder } from './trace-builder.js';
 
-export type EmbedOutcome = { traceId: string; decision: Decision } & (
+export type EmbedOutcome = { traceId: string; decision: Decision; rateLimit?: RateLimitSnapshot | undefined } & (
   | { type: 'embeddings'; trace: Trace; model: ModelSpec; vectors: EmbeddingVector[]; usage: Usage }
   | { type: 'error'; trace: Trace; error: SwitchyardError }
 );
@@ -32,6 +35,8 @@ export type EmbeddingGateway = {
   config: ResolvedConfig;
   routing: Routing;
   embeddingModels: ReadonlyMap<string, EmbeddingModel>;
+  /** Virtual keys' allow lists, rate limits and budgets, as for chat requests. */
+  governor: KeyGovernor | undefined;
   executionContext(cancellation: Cancellation, startedAt: number): ExecutionContext;
   record(trace: Trace): Trace;
   /** The answer when no candidate is left: 400 when the request ruled them out, 503 when the gateway's state did. */
@@ -51,7 +56,15 @@ export async function embed(gateway: EmbeddingGateway, request: EmbeddingRequest
   const arrived = performance.now();
   const cancellation = toCancellation(context.signal);
   const routingRequest = toRoutingRequest(request);
-  const routed = await gateway.routing.route(routingRequest, context.hints, cancellation);
+  // A key's limits and budgets count embeddings as they count chat: admitted here, settled with the trace.
+  const admission = context.caller === undefined ? undefined : gateway.governor?.admit(context.caller, routingRequest);
+  let routed: RoutingResult;
+  try {
+    routed = await gateway.routing.route(routingRequest, admission?.budget === undefined ? context.hints : { ...context.hints, budget: admission.budget }, cancellation);
+  } catch (error) {
+    admission?.settle(undefined);
+    throw error;
+  }
   const steps = routed.steps;
   const fitted = fitEmbeddingPlan(steps[0]?.specs ?? [], request, gateway.embeddingModels);
   const kept = new Set(fitted.specs.map((spec) => spec.name));
@@ -62,8 +75,9 @@ export async function embed(gateway: EmbeddingGateway, request: EmbeddingRequest
   };
   // The router's reference prices the same usage only when it is an embedding model too.
   const reference = routed.reference?.embedding ? routed.reference : undefined;
-  const builder = new TraceBuilder(request.model, promptRecord(routingRequest, gateway.config.storage.storePrompts), false, decision, gateway.config.models, reference, context.traceContext);
-  const base = { traceId: builder.id, decision };
+  const builder = new TraceBuilder(request.model, promptRecord(routingRequest, gateway.config.storage.storePrompts), false, decision, gateway.config.models, reference, context.traceContext, traceCallerOf(context.caller));
+  if (admission) builder.onFinish = (trace) => admission.settle(trace);
+  const base = { traceId: builder.id, decision, rateLimit: admission?.rateLimit };
   if (decision.block) {
     const trace = gateway.record(builder.finish({ status: 'blocked', model: undefined, attempts: routed.attempts }));
     const where = `route "${decision.route}" of router "${decision.router}"`;
@@ -78,6 +92,8 @@ export async function embed(gateway: EmbeddingGateway, request: EmbeddingRequest
     return { ...base, ...gateway.failed(builder, error, routed.attempts) };
   }
   if (fitted.specs.length === 0) return { ...base, ...gateway.noModel(builder, decision, routed.attempts, routingRequest) };
+  const overBudget = admission?.reserve([{ specs: fitted.specs }], routingRequest);
+  if (overBudget) return { ...base, ...gateway.failed(builder, overBudget, routed.attempts) };
 
   const { dimensions } = fitted;
   const call = await executeCall(fitted.specs, gateway.executionContext(cancellation, arrived), { failoverOnContentFilter: false }, async (spec, options) => {

@@ -58,7 +58,7 @@ describe('trace sinks', () => {
     // No turn of the event loop in between: the sinks have not run yet when the scrape starts.
     let body = '';
     const response = { writeHead: () => response, end: (text: string) => (body = text) };
-    await handleMetrics({ response, gateway } as unknown as HandlerContext);
+    await handleMetrics({ response, gateway, caller: { kind: 'open' } } as unknown as HandlerContext);
     expect(body).toMatch(/switchyard_requests_total\{[^}]*model="cheap"[^}]*\} 1/);
     await gateway.close();
   });

@@ -238,6 +238,7 @@ export class Gateway {
       config: this.config,
       routing: this.routing,
       embeddingModels: this.embeddingModels,
+      governor: this.governor,
       executionContext: (cancellation, startedAt) => this.executionContext(cancellation, startedAt),
       record: (trace) => this.record(trace),
       noModel: (builder, decision, attempts, request) => this.noModel(builder, decision, attempts, request),

@@ -20,7 +20,8 @@ beforeAll(async () => {
   upstream = await startFakeUpstream();
   const path = join(mkdtempSync(join(tmpdir(), 'switchyard-limits-')), 'traces.db');
   const extra = `server:\n  api_keys: ["${STATIC_KEY}"]\n  admin_keys: ["${ADMIN_KEY}"]\nstorage:\n  path: "${path}"\nteams:\n  shared: { rpm: 3 }\n  ops: { rpm: 100, max_concurrent: 10, budget: 100/month }\n`;
-  gateway = await startGateway(testConfig(upstream.url, extra), {}, { store: true, virtualKeys: true });
+  const config = testConfig(upstream.url, extra).replace('models:\n', 'models:\n  emb: { provider: fake, model: emb-wire, price: { input: 0.02 }, embedding: { dimensions: 64 } }\n');
+  gateway = await startGateway(config, {}, { store: true, virtualKeys: true });
   keys = gateway.keys as SqliteKeyStore;
 });
 
@@ -158,6 +159,23 @@ describe('per-key rate limits', () => {
       const plain = await ask(key);
       expect([...plain.response.headers.keys()].filter((name) => name.includes('ratelimit'))).toEqual([]);
     }
+  });
+});
+
+describe('embeddings', () => {
+  it('count against the key\'s limits and allow lists like chat requests, with the same headers', async () => {
+    upstream.respond({ type: 'embedding' });
+    const key = createKey({ limits: { rpm: 2 } });
+    const embed = () => openai(key).embeddings.create({ model: 'emb', input: ['one text', 'another'] }).withResponse();
+    const first = await embed();
+    expect(first.response.headers.get('x-ratelimit-limit-requests')).toBe('2');
+    expect(first.response.headers.get('x-ratelimit-remaining-requests')).toBe('1');
+    await embed();
+    const refused = await rateLimited(embed());
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+    const onlyAuto = createKey({ routers: ['auto'] });
+    const forbidden: unknown = await openai(onlyAuto).embeddings.create({ model: 'emb', input: 'x' }).then(() => undefined, (thrown: unknown) => thrown);
+    expect(forbidden).toBeInstanceOf(OpenAI.PermissionDeniedError);
   });
 });
 
