@@ -20,6 +20,14 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...config.headers };
   if (config.apiKey !== undefined) headers['authorization'] = `Bearer ${config.apiKey}`;
   const redact = credentialRedactor(config.apiKey, config.headers);
+  // The JSON endpoints beside chat (embeddings, moderations): one transport shape for each.
+  const transportTo = (name: string, spec: ModelSpec) => ({
+    pool: pools.poolFor(spec.reliability.timeout.connectMs),
+    path: endpoint(name),
+    headers,
+    redact,
+    source: { provider: config.name, model: spec.name },
+  });
 
   return {
     name: config.name,
@@ -31,24 +39,10 @@ export function createOpenAIProvider(config: OpenAIProviderConfig): Provider {
       return new OpenAIChatModel({ provider: config.name, name: spec.name, wireModel: spec.wireModel, pool, path, headers, redact });
     },
     embeddingModel(spec: ModelSpec) {
-      const transport = {
-        pool: pools.poolFor(spec.reliability.timeout.connectMs),
-        path: endpoint('embeddings'),
-        headers,
-        redact,
-        source: { provider: config.name, model: spec.name },
-      };
-      return new OpenAIEmbeddingModel(spec.name, spec.wireModel, transport);
+      return new OpenAIEmbeddingModel(spec.name, spec.wireModel, transportTo('embeddings', spec));
     },
     moderationModel(spec: ModelSpec) {
-      const transport = {
-        pool: pools.poolFor(spec.reliability.timeout.connectMs),
-        path: endpoint('moderations'),
-        headers,
-        redact,
-        source: { provider: config.name, model: spec.name },
-      };
-      return new OpenAIModerationModel(spec.name, spec.wireModel, transport);
+      return new OpenAIModerationModel(spec.name, spec.wireModel, transportTo('moderations', spec));
     },
     close: pools.close,
   };
