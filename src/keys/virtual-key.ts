@@ -13,6 +13,9 @@ export type KeyLimits = {
   maxConcurrent?: number | undefined;
 };
 
+/** A team's limits (config `teams:`), and whether each of its keys must go through a router with a safety guard. */
+export type TeamLimits = KeyLimits & { requireGuard?: boolean | undefined };
+
 /** A virtual key's record: everything but its secret, of which only the hash is stored. */
 export type VirtualKey = {
   /** `key_…`: stable across rotations; what traces and logs name. */
@@ -31,6 +34,8 @@ export type VirtualKey = {
   models: string[] | undefined;
   metadata: Record<string, string>;
   limits: KeyLimits;
+  /** `true`: it may only use routers with a safety `guard` (`check-key-access.ts`); unset is false. */
+  requireGuard?: boolean | undefined;
 };
 
 /** What `create` and `update` take: the record's editable fields. */
@@ -42,6 +47,7 @@ export type VirtualKeyInput = {
   models?: string[] | undefined;
   metadata?: Record<string, string> | undefined;
   limits?: KeyLimits | undefined;
+  requireGuard?: boolean | undefined;
 };
 
 /** A field of an update set to `null` is cleared; absent, it is kept. */

@@ -99,6 +99,22 @@ function requestAttributes(trace: Trace): Attributes {
   if (trace.decision.classification) attributes['switchyard.classification.outcome'] = trace.decision.classification.outcome;
   if (trace.decision.similarity) attributes['switchyard.similarity.outcome'] = trace.decision.similarity.outcome;
   if (trace.decision.block) attributes['switchyard.blocked'] = true;
+  // Who called (a virtual key's id and team, never its secret), what the guard said, what budget routing read.
+  if (trace.caller) {
+    attributes['switchyard.key_id'] = trace.caller.keyId;
+    if (trace.caller.team !== undefined) attributes['switchyard.team'] = trace.caller.team;
+  }
+  const { guard, budget } = trace.decision;
+  if (guard) {
+    attributes['switchyard.guard.outcome'] = guard.outcome;
+    attributes['switchyard.guard.passed'] = guard.passed;
+    if (guard.categories.length > 0) attributes['switchyard.guard.categories'] = guard.categories;
+  }
+  if (budget) {
+    attributes['switchyard.budget.scope'] = budget.scope;
+    attributes['switchyard.budget.fraction'] = budget.fraction;
+    if (budget.rule) attributes['switchyard.budget.rule_above'] = budget.rule.above;
+  }
   return attributes;
 }
 

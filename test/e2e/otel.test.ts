@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
 import { openaiClient } from '../support/policy-test-helpers.js';
 import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
+import { OtelSink } from '../../src/telemetry/otel-sink.js';
 
 /** OpenTelemetry: spans reach whatever SDK the operator registers, with GenAI attributes and the routing decision. */
 
@@ -47,6 +48,30 @@ describe('OpenTelemetry spans', () => {
     for (const child of children) expect(start(child.startTime)).toBeGreaterThanOrEqual(start(root?.startTime ?? [0, 0]) - 1);
     // Nothing of the key, even though the upstream echoed it.
     expect(JSON.stringify(spans.map((span) => ({ name: span.name, attributes: span.attributes, status: span.status })))).not.toContain('sk-test-secret-key-123456');
+  });
+
+  it('names the caller\'s key id and team, the guard\'s verdict and the budget state on the request span', async () => {
+    exporter.reset();
+    await openaiClient(gateway).chat.completions.create({ model: 'auto', messages: [{ role: 'user', content: 'hello' }] });
+    const real = gateway.gateway.traces.list()[0];
+    if (!real) throw new Error('no trace recorded');
+    const decision = {
+      ...real.decision,
+      guard: { model: 'guard', outcome: 'unsafe' as const, categories: ['S2'], passed: false, latencyMs: 3 },
+      budget: { scope: 'team' as const, id: 'ops', limitUsd: 1, spentUsd: 0.8, reservedUsd: 0.05, fraction: 0.85, period: 'month' as const, periodEnd: 0, rule: { above: 0.8, use: 'cheap' } },
+    };
+    new OtelSink(new Map(), new Map()).record({ ...real, id: 'otel-caller', decision, caller: { keyId: 'key_0123', keyName: 'app', team: 'ops' } });
+    const root = exporter.getFinishedSpans().find((span) => span.attributes['switchyard.trace_id'] === 'otel-caller');
+    expect(root?.attributes).toMatchObject({
+      'switchyard.key_id': 'key_0123',
+      'switchyard.team': 'ops',
+      'switchyard.guard.outcome': 'unsafe',
+      'switchyard.guard.passed': false,
+      'switchyard.guard.categories': ['S2'],
+      'switchyard.budget.scope': 'team',
+      'switchyard.budget.fraction': 0.85,
+      'switchyard.budget.rule_above': 0.8,
+    });
   });
 
   it('marks a failed request as an error span', async () => {
