@@ -37,6 +37,8 @@ Options of create and update:
       --rpm N              Requests per minute
       --tpm N              Tokens per minute
       --max-concurrent N   Requests in flight at once
+      --require-guard      Only routers with a safety guard (the config's routers' guard:);
+                           update: --require-guard none lifts it
   Limits apply to every request of the key (on top of its team's, from the config's teams:), on
   each gateway that reads this store; a change reaches them within 5 s.
 
@@ -59,12 +61,15 @@ type KeysValues = {
   rpm?: string | undefined;
   tpm?: string | undefined;
   'max-concurrent'?: string | undefined;
+  /** `--require-guard` is a flag, `--require-guard none` clears it: parsed apart (`requireGuardOf`). */
+  requireGuard?: boolean | null | undefined;
 };
 
 export function keysCommand(args: string[], io: CliIo): number {
   try {
-    const { values, positionals } = parseArgs({
-      args,
+    const guard = requireGuardOf(args);
+    const { values: parsed, positionals } = parseArgs({
+      args: guard.rest,
       allowPositionals: true,
       options: {
         config: { type: 'string', short: 'c' },
@@ -83,6 +88,7 @@ export function keysCommand(args: string[], io: CliIo): number {
         'max-concurrent': { type: 'string' },
       },
     });
+    const values = { ...parsed, requireGuard: guard.value };
     const [action, id, ...extra] = positionals;
     if (values.help || action === undefined) {
       io.out(KEYS_USAGE);
@@ -121,7 +127,7 @@ export function keysCommand(args: string[], io: CliIo): number {
 
 function hasEditOption(values: KeysValues & { team?: string | undefined }): boolean {
   const { team: _team, ...rest } = values;
-  return ['name', 'routers', 'models', 'expires', 'metadata', 'budget', 'rpm', 'tpm', 'max-concurrent'].some((option) => rest[option as keyof typeof rest] !== undefined);
+  return ['name', 'routers', 'models', 'expires', 'metadata', 'budget', 'rpm', 'tpm', 'max-concurrent', 'requireGuard'].some((option) => rest[option as keyof typeof rest] !== undefined);
 }
 
 /** The options given, as an update: `none` clears a field. */
@@ -139,6 +145,7 @@ function parseEdit(values: KeysValues, now: number): VirtualKeyUpdate {
     models: list(values.models),
     expiresAt: values.expires === undefined ? undefined : cleared(values.expires) ? null : parseExpires(values.expires, now),
     metadata: values.metadata === undefined ? undefined : parseMetadata(values.metadata),
+    requireGuard: values.requireGuard,
     limits: { budget, rpm: count('--rpm', values.rpm), tpm: count('--tpm', values.tpm), maxConcurrent: count('--max-concurrent', values['max-concurrent']) },
   };
 }
@@ -154,8 +161,25 @@ function clean(update: VirtualKeyUpdate): Parameters<SqliteKeyStore['create']>[0
     models: some(update.models),
     expiresAt: some(update.expiresAt),
     metadata: some(update.metadata),
+    requireGuard: some(update.requireGuard),
     limits: { budget: some(limits.budget), rpm: some(limits.rpm), tpm: some(limits.tpm), maxConcurrent: some(limits.maxConcurrent) },
   };
+}
+
+/** `--require-guard` (true) or `--require-guard none` / `=none` (null, cleared), taken out of `args`. */
+function requireGuardOf(args: readonly string[]): { rest: string[]; value: true | null | undefined } {
+  const rest: string[] = [];
+  let value: true | null | undefined;
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index];
+    if (arg === '--require-guard=none' || (arg === '--require-guard' && args[index + 1] === 'none')) {
+      value = null;
+      if (arg === '--require-guard') index++;
+    } else if (arg === '--require-guard') value = true;
+    else if (arg?.startsWith('--require-guard=')) throw new UsageError(`--require-guard takes no value but "none" (to clear it), got "${arg.slice('--require-guard='.length)}"`);
+    else if (arg !== undefined) rest.push(arg);
+  }
+  return { rest, value };
 }
 
 function parseExpires(raw: string, now: number): number {
@@ -229,7 +253,8 @@ function describe(view: KeyView): string {
     `  routers     ${allowed(view.routers, view.models)}`,
     `  models      ${allowed(view.models, view.routers)}`,
     `  metadata    ${metadata.length === 0 ? '-' : metadata.join(', ')}`,
-    `  limits      budget ${budget === null ? '-' : `$${budget.usd}/${budget.period}`}, rpm ${rpm ?? '-'}, tpm ${tpm ?? '-'}, max concurrent ${maxConcurrent ?? '-'} (stored, not enforced yet)`,
+    `  guard       ${view.require_guard ? 'required (only routers with a safety guard)' : '-'}`,
+    `  limits      budget ${budget === null ? '-' : `$${budget.usd}/${budget.period}`}, rpm ${rpm ?? '-'}, tpm ${tpm ?? '-'}, max concurrent ${maxConcurrent ?? '-'}`,
   ].join('\n');
 }
 

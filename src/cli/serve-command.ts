@@ -12,6 +12,7 @@ import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
 import { SqliteKeyStore } from '../keys/sqlite-key-store.js';
 import { Governor } from '../keys/key-governor.js';
+import { guardedRouters } from '../routing/guarded-routers.js';
 import { openBudgetLedger } from '../keys/open-budget-ledger.js';
 import { budgetAlertHandler } from './budget-alert-handler.js';
 import { virtualKeyLookup } from './virtual-key-lookup.js';
@@ -93,7 +94,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     // One governor for the process: its counters outlive reloads, and it reads the teams of the config serving now.
     // Budgets start from the spend stored with the traces of the periods still open.
     const budgets = openBudgetLedger(store.db, config.budgets, budgetAlertHandler(logger, () => gateway.metrics));
-    const governor = new Governor({ teams: () => gateway.config.teams, keys: () => keyStore.list(), budgets });
+    const governor = new Governor({ teams: () => gateway.config.teams, guardedRouters: () => guardedRouters(gateway.config.routers), keys: () => keyStore.list(), budgets });
     gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor });
     const keys = virtualKeyLookup(keyStore, config.server);
     if (keys.warning !== undefined) logger.warn(keys.warning);

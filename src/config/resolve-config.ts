@@ -97,7 +97,7 @@ export function resolveConfig(
       models,
       routers,
       modelAliases,
-      teams: new Map(Object.entries(parsed.teams).map(([name, team]) => [name, { budget: team.budget, rpm: team.rpm, tpm: team.tpm, maxConcurrent: team.max_concurrent }])),
+      teams: new Map(Object.entries(parsed.teams).map(([name, team]) => [name, { budget: team.budget, rpm: team.rpm, tpm: team.tpm, maxConcurrent: team.max_concurrent, requireGuard: team.require_guard }])),
       budgets: parsed.budgets,
       warnings,
     },

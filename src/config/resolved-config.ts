@@ -3,7 +3,7 @@ import type { RouterSpec } from '../routing/router-spec.js';
 import type { ModelAliases } from '../routing/model-aliases.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { ServerLimits } from './server-limits-schema.js';
-import type { KeyLimits } from '../keys/virtual-key.js';
+import type { TeamLimits } from '../keys/virtual-key.js';
 
 export type StorageConfig = {
   path: string;
@@ -43,8 +43,8 @@ export type ResolvedConfig = {
   routers: ReadonlyMap<string, RouterSpec>;
   /** `model_aliases`: requested model names (globs) → router or model, for names that are neither. */
   modelAliases: ModelAliases;
-  /** `teams:` each team's shared limits and budget (its keys count against them together). */
-  teams: ReadonlyMap<string, KeyLimits>;
+  /** `teams:` each team's shared limits and budget (its keys count against them together), and its guard policy. */
+  teams: ReadonlyMap<string, TeamLimits>;
   /** `budgets:` how budget periods are counted. */
   budgets: { reset: 'calendar' | 'rolling'; timezone: string };
   /** Things worth telling the operator that do not stop the gateway (disabled providers, ...). */

@@ -19,6 +19,8 @@ export const TeamSchema = z.strictObject({
   rpm: PositiveCount.optional(),
   tpm: PositiveCount.optional(),
   max_concurrent: PositiveCount.optional(),
+  /** Every key of the team may only use routers with a safety `guard`. */
+  require_guard: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 /**

@@ -9,7 +9,7 @@ import type { BudgetGate, BudgetScopes } from './admission.js';
 import type { Caller } from './caller.js';
 import { Governor, tokensUsed } from './key-governor.js';
 import { RATE_WINDOW_MS } from './key-rate-limits.js';
-import type { KeyLimits, VirtualKey } from './virtual-key.js';
+import type { KeyLimits, TeamLimits, VirtualKey } from './virtual-key.js';
 
 const START = 1_000_000;
 
@@ -49,6 +49,21 @@ describe('Governor', () => {
     const key = { ...virtualKey('key_a', { rpm: 1 }), routers: ['auto'] };
     expect(() => gov.admit(caller(key), createChatRequest('strong', 'hi'))).toThrow(ForbiddenError);
     expect(gov.admit(caller(key), request)).toBeDefined();
+  });
+
+  it('holds a key that requires a guard, by its own policy or its team\'s, to the guarded routers, even without limits', () => {
+    const teams = new Map<string, TeamLimits>([['careful', { requireGuard: true }], ['loose', { rpm: 100 }]]);
+    const gov = new Governor({ teams: () => teams, guardedRouters: () => new Set(['auto']) });
+    const own = { ...virtualKey('key_own', {}), requireGuard: true };
+    expect(gov.admit(caller(own), request)).toBeUndefined();
+    const refused = (key: VirtualKey, model: string) => () => gov.admit(caller(key), createChatRequest(model, 'hi'));
+    expect(refused(own, 'strong')).toThrow('This key must go through a safety guard: use a router with one (auto); "strong" has none.');
+    const ofTeam = virtualKey('key_team', {}, 'careful');
+    expect(refused(ofTeam, 'strong')).toThrow(ForbiddenError);
+    expect(gov.admit(caller(ofTeam), request)).toBeUndefined();
+    expect(refused(virtualKey('key_loose', {}, 'loose'), 'strong')).not.toThrow();
+    // Without the routers (a governor not told them), a key that requires a guard can use none.
+    expect(() => governor().governor.admit(caller(own), request)).toThrow('This key must go through a safety guard: none is available to it; "auto" has none.');
   });
 
   it('counts the prompt at admission, reconciles it with every billed call at settle, once', () => {

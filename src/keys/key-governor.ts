@@ -9,11 +9,13 @@ import type { Admission, BudgetGate, BudgetHold, BudgetScopes, KeyGovernor } fro
 import type { Caller } from './caller.js';
 import { checkKeyAccess } from './check-key-access.js';
 import { admitRate, RateScope, type LimitedScope, type RateTicket } from './key-rate-limits.js';
-import { keyState, type KeyLimits, type VirtualKey } from './virtual-key.js';
+import { keyState, type KeyLimits, type TeamLimits, type VirtualKey } from './virtual-key.js';
 
 export type GovernorOptions = {
   /** The teams' limits of the config serving now (read at each admission: a reload changes them, not the counters). */
-  teams: () => ReadonlyMap<string, KeyLimits>;
+  teams: () => ReadonlyMap<string, TeamLimits>;
+  /** The routers with a safety guard of the config serving now: all a key that requires a guard may use (none when absent). */
+  guardedRouters?: (() => ReadonlySet<string>) | undefined;
   /** The budgets of keys and teams; undefined: budgets are not enforced. */
   budgets?: BudgetGate | undefined;
   /** Every key of the store, for the admin's usage report (those without traffic too). */
@@ -56,8 +58,10 @@ export class Governor implements KeyGovernor {
   admit(caller: Caller, request: ChatRequest): Admission | undefined {
     if (caller.kind !== 'key') return undefined;
     const key = caller.key;
-    checkKeyAccess(key, request.model);
     const teamLimits = key.team === undefined ? undefined : this.options.teams().get(key.team);
+    // Before the fast path below: the allow lists and the guard policy bind keys without limits too.
+    const guard = { required: key.requireGuard === true || teamLimits?.requireGuard === true, guardedRouters: this.options.guardedRouters?.() ?? NO_ROUTERS };
+    checkKeyAccess(key, request.model, guard);
     // A key without limits in a team without any: nothing to admit, only its cost to count (a budget set later sees it).
     if (!hasLimits(key.limits) && !hasLimits(teamLimits)) return this.options.budgets === undefined ? undefined : new SpendAdmission(this.options.budgets, { key, teamLimits });
     const keyScope = this.keyScope(key);
@@ -139,6 +143,7 @@ export class Governor implements KeyGovernor {
 }
 
 const NO_REFUSALS = { rateLimited: 0, budgetExceeded: 0 };
+const NO_ROUTERS: ReadonlySet<string> = new Set();
 
 function hasLimits(limits: KeyLimits | undefined): boolean {
   return limits !== undefined && (limits.rpm !== undefined || limits.tpm !== undefined || limits.maxConcurrent !== undefined || limits.budget !== undefined);

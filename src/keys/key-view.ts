@@ -15,6 +15,8 @@ export type KeyView = {
   models: string[] | null;
   metadata: Record<string, string>;
   limits: { budget: { usd: number; period: string } | null; rpm: number | null; tpm: number | null; max_concurrent: number | null };
+  /** Whether it may only use routers with a safety guard (its own policy; its team's is in the config). */
+  require_guard: boolean;
 };
 
 const iso = (time: number | undefined): string | null => (time === undefined ? null : new Date(time).toISOString());
@@ -34,5 +36,6 @@ export function keyView(key: VirtualKey, now = Date.now()): KeyView {
     models: key.models ?? null,
     metadata: key.metadata,
     limits: { budget: key.limits.budget ?? null, rpm: key.limits.rpm ?? null, tpm: key.limits.tpm ?? null, max_concurrent: key.limits.maxConcurrent ?? null },
+    require_guard: key.requireGuard === true,
   };
 }

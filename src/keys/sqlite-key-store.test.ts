@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { configure, migrate } from '../telemetry/trace-store-schema.js';
+import { configure, migrate, MIGRATIONS } from '../telemetry/trace-store-schema.js';
 import { hashKeySecret } from './key-secret.js';
 import { SqliteKeyStore } from './sqlite-key-store.js';
 import { keyState } from './virtual-key.js';
@@ -47,6 +47,7 @@ describe('SqliteKeyStore', () => {
       models: undefined,
       metadata: { owner: 'ana' },
       limits: { budget: { usd: 25, period: 'month' }, rpm: 60, tpm: 10_000, maxConcurrent: 4 },
+      requireGuard: false,
     });
     expect(store.list().map(({ id }) => id)).toEqual([key.id, other.key.id]);
     expect(store.list({ team: 'billing' }).map(({ id }) => id)).toEqual([key.id]);
@@ -91,6 +92,40 @@ describe('SqliteKeyStore', () => {
     expect(updated).toEqual({ ...key, team: undefined, routers: ['auto', 'cheap'], updatedAt: 2_000, limits: { rpm: 20, budget: { usd: 1.5, period: 'day' } } });
     expect(store.get(key.id)).toEqual(updated);
     expect(store.update('key_missing', { name: 'x' })).toBeUndefined();
+    db.close();
+  });
+
+  it('stores whether a key requires a guard: set at create, kept by other updates, cleared by null, read back after a reopen', () => {
+    const first = openStore();
+    const { key } = first.store.create({ name: 'guarded', requireGuard: true }, 1_000);
+    const plain = first.store.create({ name: 'plain' }, 1_000).key;
+    expect(key.requireGuard).toBe(true);
+    expect(first.store.update(key.id, { name: 'renamed' }, 2_000)?.requireGuard).toBe(true);
+    first.db.close();
+    const second = openStore(first.dir);
+    expect(second.store.get(key.id)?.requireGuard).toBe(true);
+    expect(second.store.get(plain.id)?.requireGuard).toBe(false);
+    expect(second.store.update(key.id, { requireGuard: null }, 3_000)?.requireGuard).toBe(false);
+    expect(second.store.get(key.id)?.requireGuard).toBe(false);
+    expect(second.store.update(plain.id, { requireGuard: true }, 3_000)?.requireGuard).toBe(true);
+    expect(second.store.get(plain.id)?.requireGuard).toBe(true);
+    second.db.close();
+  });
+
+  it('gives the keys of a database written before migration 6 no guard requirement', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-keys-'));
+    const path = join(dir, 'traces.db');
+    const old = new Database(path);
+    configure(old);
+    old.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+    for (const migration of MIGRATIONS.filter(({ version }) => version < 6)) {
+      old.exec(migration.sql);
+      old.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(migration.version);
+    }
+    old.prepare("INSERT INTO virtual_keys (id, secret_sha256, secret_prefix, name, created_at, updated_at, metadata_json) VALUES ('key_old', 'hash', 'sk-swy-Old…', 'old', 1, 1, '{}')").run();
+    old.close();
+    const { db, store } = openStore(dir);
+    expect(store.get('key_old')?.requireGuard).toBe(false);
     db.close();
   });
 

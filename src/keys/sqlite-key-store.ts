@@ -22,12 +22,13 @@ type KeyRow = {
   rpm: number | null;
   tpm: number | null;
   max_concurrent: number | null;
+  require_guard: number;
 };
 
-const COLUMNS = 'id, secret_prefix, name, team, created_at, updated_at, expires_at, revoked_at, routers_json, models_json, metadata_json, budget_usd, budget_period, rpm, tpm, max_concurrent';
+const COLUMNS = 'id, secret_prefix, name, team, created_at, updated_at, expires_at, revoked_at, routers_json, models_json, metadata_json, budget_usd, budget_period, rpm, tpm, max_concurrent, require_guard';
 
 /**
- * The virtual keys, in the `virtual_keys` table of the trace store's database (migration 3 of
+ * The virtual keys, in the `virtual_keys` table of the trace store's database (migrations 3 and 6 of
  * `telemetry/trace-store-schema.ts`; the caller opens and migrates it). A secret is looked up by
  * its SHA-256 and never stored, logged or returned after `create`/`rotate`.
  */
@@ -43,7 +44,7 @@ export class SqliteKeyStore {
       all: db.prepare(`SELECT ${COLUMNS} FROM virtual_keys ORDER BY created_at, id`),
       byTeam: db.prepare(`SELECT ${COLUMNS} FROM virtual_keys WHERE team = ? ORDER BY created_at, id`),
       write: db.prepare(
-        'UPDATE virtual_keys SET name = ?, team = ?, updated_at = ?, expires_at = ?, routers_json = ?, models_json = ?, metadata_json = ?, budget_usd = ?, budget_period = ?, rpm = ?, tpm = ?, max_concurrent = ? WHERE id = ?',
+        'UPDATE virtual_keys SET name = ?, team = ?, updated_at = ?, expires_at = ?, routers_json = ?, models_json = ?, metadata_json = ?, budget_usd = ?, budget_period = ?, rpm = ?, tpm = ?, max_concurrent = ?, require_guard = ? WHERE id = ?',
       ),
       revoke: db.prepare('UPDATE virtual_keys SET revoked_at = COALESCE(revoked_at, ?), updated_at = ? WHERE id = ?'),
       rotate: db.prepare('UPDATE virtual_keys SET secret_sha256 = ?, secret_prefix = ?, updated_at = ? WHERE id = ?'),
@@ -65,6 +66,7 @@ export class SqliteKeyStore {
       models: input.models,
       metadata: input.metadata ?? {},
       limits: input.limits ?? {},
+      requireGuard: input.requireGuard === true,
     };
     const row = toRow(key);
     this.statements.insert.run(hashKeySecret(secret), ...COLUMNS.split(', ').map((column) => row[column as keyof KeyRow]));
@@ -119,9 +121,10 @@ export class SqliteKeyStore {
           tpm: pick(limits.tpm, current.limits.tpm),
           maxConcurrent: pick(limits.maxConcurrent, current.limits.maxConcurrent),
         },
+        requireGuard: pick(update.requireGuard, current.requireGuard) === true,
       };
       const row = toRow(next);
-      this.statements.write.run(row.name, row.team, row.updated_at, row.expires_at, row.routers_json, row.models_json, row.metadata_json, row.budget_usd, row.budget_period, row.rpm, row.tpm, row.max_concurrent, id);
+      this.statements.write.run(row.name, row.team, row.updated_at, row.expires_at, row.routers_json, row.models_json, row.metadata_json, row.budget_usd, row.budget_period, row.rpm, row.tpm, row.max_concurrent, row.require_guard, id);
       return next;
     })();
   }
@@ -159,6 +162,7 @@ function toRow(key: VirtualKey): KeyRow {
     rpm: key.limits.rpm ?? null,
     tpm: key.limits.tpm ?? null,
     max_concurrent: key.limits.maxConcurrent ?? null,
+    require_guard: key.requireGuard === true ? 1 : 0,
   };
 }
 
@@ -181,5 +185,6 @@ function fromRow(row: KeyRow): VirtualKey {
     models: row.models_json === null ? undefined : (JSON.parse(row.models_json) as string[]),
     metadata: JSON.parse(row.metadata_json) as Record<string, string>,
     limits,
+    requireGuard: row.require_guard === 1,
   };
 }

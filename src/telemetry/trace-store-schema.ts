@@ -70,8 +70,8 @@ END;
   {
     // Virtual keys (`src/keys/`): in the trace store's database so that every instance sharing
     // `storage.path` sees a revocation, and one file holds keys and the traces they own. Only the
-    // SHA-256 of a secret is stored, with a short non-secret prefix for display. The limits are
-    // stored and shown now; enforcing them comes with budgets and rate limits.
+    // SHA-256 of a secret is stored, with a short non-secret prefix for display, and its limits
+    // (`src/keys/key-governor.ts` enforces them).
     version: 3,
     sql: `
 CREATE TABLE virtual_keys (
@@ -132,6 +132,11 @@ BEGIN
     ON CONFLICT (scope, id, bucket_start) DO UPDATE SET micro_usd = micro_usd + excluded.micro_usd;
 END;
 `,
+  },
+  {
+    // A key whose policy requires a safety guard (keys/check-key-access.ts): 1, or 0 for the keys before it.
+    version: 6,
+    sql: 'ALTER TABLE virtual_keys ADD COLUMN require_guard INTEGER NOT NULL DEFAULT 0;',
   },
 ];
 

@@ -121,6 +121,24 @@ describe('switchyard keys', () => {
     expect(keysInProcess(db, ['revoke'])).toMatchObject({ code: 2, err: expect.stringContaining('keys revoke needs a key id') });
   });
 
+  it('requires a safety guard with --require-guard (create, update), clears it with --require-guard none, shows it', () => {
+    const db = join(storeDir(), 'traces.db');
+    const created = keysInProcess(db, ['create', '--name', 'careful', '--require-guard', '--json']);
+    expect(created.err).toBe('');
+    const issued = JSON.parse(created.out) as KeyView & { secret: string };
+    expect(issued.require_guard).toBe(true);
+    expect(keysInProcess(db, ['show', issued.id]).out).toMatch(/guard +required \(only routers with a safety guard\)\n/);
+    // Another option's update keeps it; `none` (either spelling) clears it; the flag sets it again.
+    expect(JSON.parse(keysInProcess(db, ['update', issued.id, '--rpm', '5', '--json']).out)).toMatchObject({ require_guard: true, limits: { rpm: 5 } });
+    expect(JSON.parse(keysInProcess(db, ['update', issued.id, '--require-guard', 'none', '--json']).out)).toMatchObject({ require_guard: false });
+    expect(keysInProcess(db, ['show', issued.id]).out).toMatch(/guard +-\n/);
+    expect(JSON.parse(keysInProcess(db, ['update', issued.id, '--require-guard', '--json']).out)).toMatchObject({ require_guard: true });
+    expect(JSON.parse(keysInProcess(db, ['update', issued.id, '--require-guard=none', '--json']).out)).toMatchObject({ require_guard: false });
+    expect(JSON.parse(keysInProcess(db, ['create', '--name', 'plain', '--json']).out)).toMatchObject({ require_guard: false });
+    expect(keysInProcess(db, ['update', issued.id, '--require-guard=yes'])).toMatchObject({ code: 2, err: expect.stringContaining('--require-guard takes no value but "none" (to clear it), got "yes"') });
+    expect(keysInProcess(db, ['show', issued.id, '--require-guard'])).toMatchObject({ code: 2, err: expect.stringContaining('keys show takes no key options') });
+  });
+
   it('shows the allow lists as the key check reads them: one list alone allows nothing of the other kind', () => {
     const db = join(storeDir(), 'traces.db');
     const created = keysInProcess(db, ['create', '--name', 'r', '--routers', 'auto']);

@@ -5,6 +5,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import { Gateway } from '../../src/gateway/gateway.js';
 import { CachedKeyLookup } from '../../src/keys/cached-key-lookup.js';
 import { Governor } from '../../src/keys/key-governor.js';
+import { guardedRouters } from '../../src/routing/guarded-routers.js';
 import { openBudgetLedger } from '../../src/keys/open-budget-ledger.js';
 import { SqliteKeyStore } from '../../src/keys/sqlite-key-store.js';
 import { startServer, type RunningServer } from '../../src/server/create-server.js';
@@ -16,7 +17,8 @@ export type TestGateway = RunningServer & { gateway: Gateway; baseURL: string; k
  * A real gateway on 127.0.0.1, on a free port, from YAML config text. With `store`, it writes its
  * traces to the SQLite store at the config's `storage.path`, as `switchyard serve` does; `logger`
  * receives its per-request log lines. With `store` and `virtualKeys`, it takes the virtual keys of
- * that store (besides the config's `server.api_keys`) under their limits, as `switchyard serve` does.
+ * that store (besides the config's `server.api_keys`) under their limits, and serves the admin API
+ * (`server.admin_keys`) on it, as `switchyard serve` does.
  */
 export async function startGateway(
   yaml: string,
@@ -27,10 +29,10 @@ export async function startGateway(
   const logger = options.logger ?? pino({ level: 'silent' });
   const store = options.store ? SqliteTraceStore.open({ path: config.storage.path, retention: config.storage.retention, batchMs: 5 }) : undefined;
   const keys = store && options.virtualKeys ? new SqliteKeyStore(store.db) : undefined;
-  const governor = keys && store ? new Governor({ teams: () => gateway.config.teams, keys: () => keys.list(), budgets: openBudgetLedger(store.db, config.budgets) }) : undefined;
+  const governor = keys && store ? new Governor({ teams: () => gateway.config.teams, guardedRouters: () => guardedRouters(gateway.config.routers), keys: () => keys.list(), budgets: openBudgetLedger(store.db, config.budgets) }) : undefined;
   const gateway: Gateway = await Gateway.create(config, { ...(store ? { store } : {}), ...(governor ? { governor } : {}), sinks: options.logger ? [createLogSink(logger)] : [] });
   const virtualKeys = keys ? new CachedKeyLookup((hash) => keys.findByHash(hash)) : undefined;
-  const running = await startServer(gateway, logger, { host: '127.0.0.1', port: 0, virtualKeys });
+  const running = await startServer(gateway, logger, { host: '127.0.0.1', port: 0, virtualKeys, ...(keys ? { keyStore: keys } : {}) });
   return { ...running, gateway, baseURL: `${running.url}/v1`, ...(keys ? { keys } : {}) };
 }
 

@@ -25,6 +25,7 @@ const CreateKeySchema = z.strictObject({
   models: Names.optional(),
   expires_at: z.union([z.string(), z.number().int().nonnegative()]).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
+  require_guard: z.boolean().optional(),
 });
 
 /** `PATCH /admin/keys/{id}`: the same fields, each optional; `null` clears one (but the name). */
@@ -39,6 +40,7 @@ const UpdateKeySchema = z.strictObject({
   models: Names.nullable().optional(),
   expires_at: z.union([z.string(), z.number().int().nonnegative()]).nullable().optional(),
   metadata: z.record(z.string(), z.string()).nullable().optional(),
+  require_guard: z.boolean().nullable().optional(),
 });
 
 export function parseCreateKey(json: unknown): VirtualKeyInput {
@@ -56,6 +58,7 @@ export function parseCreateKey(json: unknown): VirtualKeyInput {
     models: body.models,
     metadata: body.metadata,
     limits,
+    requireGuard: body.require_guard,
   };
 }
 
@@ -70,6 +73,7 @@ export function parseUpdateKey(json: unknown): VirtualKeyUpdate {
     routers: body.routers,
     models: body.models,
     metadata: body.metadata,
+    requireGuard: body.require_guard,
     limits: { budget: cleared(body.budget, budgetOf), rpm: cleared(body.rpm, same), tpm: cleared(body.tpm, same), maxConcurrent: cleared(body.max_concurrent, same) },
   };
 }
