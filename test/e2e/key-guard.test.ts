@@ -10,6 +10,7 @@ import type { KeyView } from '../../src/keys/key-view.js';
 import type { SqliteKeyStore } from '../../src/keys/sqlite-key-store.js';
 import type { VirtualKeyInput } from '../../src/keys/virtual-key.js';
 import { defaultReply, startFakeUpstream, type FakeResponse, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
+import { rejection } from '../support/rejection.js';
 import { startGateway, type TestGateway } from '../support/start-gateway.js';
 
 /**
@@ -86,14 +87,7 @@ const ask = (key: string, model: string, content = 'hello') => openai(key).chat.
 const wireModels = () => upstream.requests.map((request) => request.body?.['model']);
 const refusal = (model: string) => `This key must go through a safety guard: use a router with one (safe); "${model}" has none.`;
 
-async function forbidden(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.PermissionDeniedError>> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
-  return error as InstanceType<typeof OpenAI.PermissionDeniedError>;
-}
+const forbidden = (promise: Promise<unknown>) => rejection(promise, OpenAI.PermissionDeniedError);
 
 describe('a key whose policy requires a safety guard', () => {
   it('is answered through a guarded router, the guard asked first, and blocked by it when unsafe', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteKeyStore } from '../../src/keys/sqlite-key-store.js';
 import type { VirtualKeyInput } from '../../src/keys/virtual-key.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
+import { rejection } from '../support/rejection.js';
 import { startGateway, testConfig, type TestGateway } from '../support/start-gateway.js';
 
 const STATIC_KEY = 'static-gateway-key';
@@ -44,14 +45,7 @@ const openai = (key: string): OpenAI => new OpenAI({ baseURL: gateway.baseURL, a
 const anthropic = (key: string): Anthropic => new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
 const ask = (key: string, content = 'hello', model = 'auto') => openai(key).chat.completions.create({ model, messages: [{ role: 'user', content }] }).withResponse();
 
-async function rateLimited(promise: Promise<unknown>): Promise<InstanceType<typeof OpenAI.RateLimitError>> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(OpenAI.RateLimitError);
-  return error as InstanceType<typeof OpenAI.RateLimitError>;
-}
+const rateLimited = (promise: Promise<unknown>) => rejection(promise, OpenAI.RateLimitError);
 
 describe('per-key rate limits', () => {
   it('rpm 60: exactly 60 of 100 requests sent at once are answered, the rest 429 with retry-after and the x-ratelimit headers', async () => {
