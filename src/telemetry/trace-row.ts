@@ -28,6 +28,9 @@ export type TraceColumns = [
   team: string | null,
 ];
 
+/** Where the writer finds what a `spend` bucket needs in a row (positions in TraceColumns). */
+export const SPEND_COLUMNS = { startedAt: 1, latencyMs: 11, costUsd: 15, keyId: 20, team: 21 } as const;
+
 /** One `traces` row: its columns, then the trace as JSON. */
 export type TraceRow = [...TraceColumns, traceJson: string];
 

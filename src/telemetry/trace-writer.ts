@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { INSERT_TRACE, type TraceColumns } from './trace-row.js';
-import { INSERT_RESPONSE, PRAGMAS, RETENTION_SQL, type ResponseColumns } from './trace-store-schema.js';
+import { INSERT_TRACE, SPEND_COLUMNS, type TraceColumns } from './trace-row.js';
+import { ADD_SPEND, INSERT_RESPONSE, PRAGMAS, RETENTION_SQL, SPEND_BUCKET_MS, type ResponseColumns } from './trace-store-schema.js';
 import { TraceLedger, type DropCause, type TraceStoreCounts } from './trace-ledger.js';
 
 /**
@@ -20,8 +20,17 @@ for (const pragma of workerData.pragmas) db.pragma(pragma);
 db.pragma('busy_timeout = 0');
 const insert = db.prepare(workerData.insertSql);
 const insertResponse = db.prepare(workerData.insertResponseSql);
+const addSpend = db.prepare(workerData.addSpendSql);
+const at = workerData.spendColumns;
+// A keyed trace's cost goes to its key's and team's spend bucket in the same transaction (an ignored duplicate adds nothing).
 const insertAll = db.transaction((rows) => {
-  for (const row of rows.traces) insert.run(row);
+  for (const row of rows.traces) {
+    if (insert.run(row).changes === 0 || row[at.keyId] === null || row[at.costUsd] === null) continue;
+    const bucket = Math.floor((row[at.startedAt] + row[at.latencyMs]) / workerData.spendBucketMs) * workerData.spendBucketMs;
+    const micros = Math.round(row[at.costUsd] * 1000000);
+    addSpend.run('key', row[at.keyId], bucket, micros);
+    if (row[at.team] !== null) addSpend.run('team', row[at.team], bucket, micros);
+  }
   for (const row of rows.responses) insertResponse.run(row);
 });
 const byAge = db.prepare(workerData.retentionSql.byAge);
@@ -236,6 +245,9 @@ export class TraceWriter {
         path: options.path,
         insertSql: INSERT_TRACE,
         insertResponseSql: INSERT_RESPONSE,
+        addSpendSql: ADD_SPEND,
+        spendColumns: SPEND_COLUMNS,
+        spendBucketMs: SPEND_BUCKET_MS,
         responseTag: RESPONSE_TAG,
         pragmas: PRAGMAS,
         retentionSql: RETENTION_SQL,
