@@ -24,7 +24,7 @@ import { cpuSeconds, HEAP_PROBE_ARGS, liveHeapMb, machine, memory, pinSelfToLoad
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const WARMUP_SECONDS = 5;
-/** Before the 1,000 held streams are measured: as in the runs the README compares. */
+/** Before the 1,000 held streams are measured: as in the runs bench/HISTORY.md compares. */
 const HELD_WARMUP_SECONDS = 2;
 const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 5);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 300);
