@@ -8,6 +8,7 @@ import type { VirtualKeyUpdate } from '../keys/virtual-key.js';
 import { configure, migrate } from '../telemetry/trace-store-schema.js';
 import { parseTimestamp } from '../util/parse-timestamp.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
+import { parseMetadata } from './parse-metadata.js';
 import { parseNumberOption } from './number-option.js';
 import { formatTable } from './format-table.js';
 import { storePath } from './stats-command.js';
@@ -188,16 +189,6 @@ function parseExpires(raw: string, now: number): number {
   const time = parseTimestamp(raw);
   if (time === undefined) throw new UsageError(`--expires expects a duration from now such as 30d or 12h, an ISO time, or epoch milliseconds; got "${raw}"`);
   return time;
-}
-
-function parseMetadata(pairs: string[]): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const pair of pairs) {
-    const equals = pair.indexOf('=');
-    if (equals <= 0) throw new UsageError(`--metadata expects KEY=VALUE, got "${pair}"`);
-    metadata[pair.slice(0, equals)] = pair.slice(equals + 1);
-  }
-  return metadata;
 }
 
 function found<T>(value: T | undefined, id: string | undefined): T {

@@ -5,6 +5,7 @@ import { Gateway } from '../gateway/gateway.js';
 import { createChatRequest } from '../spec/create-chat-request.js';
 import { defaultRouterName } from '../evaluation/replay.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
+import { parseMetadata } from './parse-metadata.js';
 
 export const ROUTE_USAGE = `Usage: switchyard route [--config FILE] [--router NAME] [--metadata KEY=VALUE]... [--route NAME] TEXT
 
@@ -55,14 +56,4 @@ export async function routeCommand(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     return reportFailure(io, error, ROUTE_USAGE);
   }
-}
-
-function parseMetadata(pairs: string[]): Record<string, string> {
-  const metadata: Record<string, string> = {};
-  for (const pair of pairs) {
-    const equals = pair.indexOf('=');
-    if (equals <= 0) throw new UsageError(`--metadata expects KEY=VALUE, got "${pair}"`);
-    metadata[pair.slice(0, equals)] = pair.slice(equals + 1);
-  }
-  return metadata;
 }

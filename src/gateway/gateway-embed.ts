@@ -3,7 +3,7 @@ import { InternalError, InvalidRequestError } from '../errors/request-errors.js'
 import { ProviderProtocolError } from '../errors/provider-errors.js';
 import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { executeCall, type ExecutionContext } from '../execution/executor.js';
-import type { Routing, RoutingResult } from '../routing/routing.js';
+import type { Routing } from '../routing/routing.js';
 import type { KeyGovernor } from '../keys/admission.js';
 import { traceCallerOf } from '../keys/caller.js';
 import type { RateLimitSnapshot } from '../spec/rate-limit.js';
@@ -22,6 +22,7 @@ import { fitEmbeddingPlan } from './fit-embedding-plan.js';
 import type { CallContext } from './gateway.js';
 import { promptRecord } from './prompt-record.js';
 import { TraceBuilder } from './trace-builder.js';
+import { routeAdmitted } from './route-admitted.js';
 
 export type EmbedOutcome = { traceId: string; decision: Decision; rateLimit?: RateLimitSnapshot | undefined } & (
   | { type: 'embeddings'; trace: Trace; model: ModelSpec; vectors: EmbeddingVector[]; usage: Usage }
@@ -57,14 +58,7 @@ export async function embed(gateway: EmbeddingGateway, request: EmbeddingRequest
   const cancellation = toCancellation(context.signal);
   const routingRequest = toRoutingRequest(request);
   // A key's limits and budgets count embeddings as they count chat: admitted here, settled with the trace.
-  const admission = context.caller === undefined ? undefined : gateway.governor?.admit(context.caller, routingRequest);
-  let routed: RoutingResult;
-  try {
-    routed = await gateway.routing.route(routingRequest, admission?.budget === undefined ? context.hints : { ...context.hints, budget: admission.budget }, cancellation);
-  } catch (error) {
-    admission?.settle(undefined);
-    throw error;
-  }
+  const { admission, routed } = await routeAdmitted(gateway.governor, gateway.routing, routingRequest, context, cancellation);
   const steps = routed.steps;
   const fitted = fitEmbeddingPlan(steps[0]?.specs ?? [], request, gateway.embeddingModels);
   const kept = new Set(fitted.specs.map((spec) => spec.name));

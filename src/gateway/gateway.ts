@@ -40,6 +40,7 @@ import type { EmbeddingRequest } from '../spec/embedding-request.js';
 import { unitVector } from '../util/unit-vector.js';
 import { runBatch, type BatchItem, type BatchOptions, type BatchResult } from './gateway-batch.js';
 import { TraceBuilder } from './trace-builder.js';
+import { routeAdmitted } from './route-admitted.js';
 import { Cancellation, toCancellation } from '../util/cancellation.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
 
@@ -300,16 +301,7 @@ export class Gateway {
     | (OutcomeBase & ({ type: 'blocked'; trace: Trace; message: string } | { type: 'error'; trace: Trace; error: SwitchyardError }))
     | { type: 'plan'; routed: RoutingResult; builder: TraceBuilder; base: OutcomeBase }
   > {
-    // Refused here (allow lists, rate limits) nothing is routed, counted or traced.
-    const admission = context.caller === undefined ? undefined : this.governor?.admit(context.caller, request);
-    let routed: RoutingResult;
-    try {
-      const hints = admission?.budget === undefined ? context.hints : { ...context.hints, budget: admission.budget };
-      routed = await this.routing.route(request, hints, cancellation);
-    } catch (error) {
-      admission?.settle(undefined);
-      throw error;
-    }
+    const { admission, routed } = await routeAdmitted(this.governor, this.routing, request, context, cancellation);
     const builder = new TraceBuilder(request.model, promptRecord(request, this.config.storage.storePrompts), request.stream, routed.decision, this.config.models, routed.reference, context.traceContext, traceCallerOf(context.caller));
     // Every way the request ends finishes its trace once: that settles its admission (slot, tokens, spend).
     if (admission) builder.onFinish = (trace) => admission.settle(trace);
