@@ -14,7 +14,7 @@ const LAYERS = [
   ['config'],
   ['routing'],
   ['execution', 'telemetry', 'keys'],
-  ['learning'],
+  ['learning', 'state'],
   ['features', 'providers'],
   ['tokens', 'cost', 'catalog', 'web'],
   ['spec', 'errors'],

@@ -11,6 +11,7 @@ import { NonEmptyString, PositiveMilliseconds } from '../util/schema-parts.js';
 import type { ConditionInput } from '../routing/signals/condition-input.js';
 import { type ModelAliasesSchema, ModelGlobSchema } from './model-aliases-schema.js';
 import type { BudgetsSchema, TeamSchema } from './teams-schema.js';
+import type { StateSchema } from './state-schema.js';
 
 /**
  * The `switchyard.yaml` schema. Every object is strict: an unknown key is an error, because a
@@ -60,6 +61,8 @@ export const ServerSchema = z.strictObject({
 export const StorageSchema = z.strictObject({
   /** The SQLite trace store `switchyard serve` writes (`:memory:` keeps traces for the process only). */
   path: nonEmpty.default('./switchyard.db'),
+  /** A PostgreSQL database instead of `path`, for traces, feedback, keys, spend and stored responses: what many gateways share. */
+  postgres: z.strictObject({ url: z.string().regex(/^postgres(ql)?:\/\/./, { error: 'expected a postgres:// or postgresql:// URL' }) }).optional(),
   /** Keep the client's messages with each trace (off: a short preview of the last user message and its hash). */
   store_prompts: z.boolean().default(false),
   /** Traces older than this, or beyond this many, are deleted (with their feedback). */
@@ -289,6 +292,8 @@ export const TopLevelSchema = z.strictObject({
   /** Limits and budgets shared by the virtual keys of each team. */
   teams: z.record(z.string(), z.unknown()).optional(),
   budgets: z.unknown().optional(),
+  /** Shared state for many gateways (`state-schema.ts`). */
+  state: z.unknown().optional(),
 });
 
 export type ParsedProvider = z.output<typeof ProviderSchema>;
@@ -307,5 +312,6 @@ export type ParsedConfig = {
   model_aliases: z.output<typeof ModelAliasesSchema>;
   teams: Record<string, z.output<typeof TeamSchema>>;
   budgets: z.output<typeof BudgetsSchema>;
+  state: z.output<typeof StateSchema>;
   invalid: { providers: ReadonlySet<string>; models: ReadonlySet<string> };
 };

@@ -91,6 +91,7 @@ export function resolveConfig(
         path: parsed.storage.path,
         embeddingCache: parsed.storage.embedding_cache ?? resolvePath(parsed.storage.path === ':memory:' ? '.' : dirname(parsed.storage.path), 'switchyard-embeddings.jsonl'),
         storePrompts: parsed.storage.store_prompts,
+        postgres: parsed.storage.postgres && { url: parsed.storage.postgres.url },
         retention: { maxAgeMs: parsed.storage.retention.max_age_days * 86_400_000, maxRows: parsed.storage.retention.max_rows },
       },
       providers,
@@ -99,6 +100,10 @@ export function resolveConfig(
       modelAliases,
       teams: new Map(Object.entries(parsed.teams).map(([name, team]) => [name, { budget: team.budget, rpm: team.rpm, tpm: team.tpm, maxConcurrent: team.max_concurrent, requireGuard: team.require_guard }])),
       budgets: parsed.budgets,
+      state: {
+        redis: parsed.state.redis && { url: parsed.state.redis.url, keyPrefix: parsed.state.redis.key_prefix, timeoutMs: parsed.state.redis.timeout_ms, leaseMs: parsed.state.redis.lease_ms },
+        onFailure: { rateLimits: parsed.state.on_failure.rate_limits, budgets: parsed.state.on_failure.budgets },
+      },
       warnings,
     },
     issues,

@@ -10,6 +10,17 @@ export type StorageConfig = {
   embeddingCache: string;
   storePrompts: boolean;
   retention: { maxAgeMs: number; maxRows: number };
+  /** Traces, keys and spend in PostgreSQL instead of the SQLite file at `path`. */
+  postgres: { url: string } | undefined;
+};
+
+/** What fails open (serve, count in this process) or closed (503 `state_unavailable`) when Redis cannot answer. */
+export type StateFailureMode = 'open' | 'closed';
+
+/** `state:` where the counters every gateway shares live: in this process, or in Redis. */
+export type StateConfig = {
+  redis: { url: string; keyPrefix: string; timeoutMs: number; leaseMs: number } | undefined;
+  onFailure: { rateLimits: StateFailureMode; budgets: StateFailureMode };
 };
 
 export type ServerConfig = ServerLimits & {
@@ -47,6 +58,8 @@ export type ResolvedConfig = {
   teams: ReadonlyMap<string, TeamLimits>;
   /** `budgets:` how budget periods are counted. */
   budgets: { reset: 'calendar' | 'rolling'; timezone: string };
+  /** `state:` shared counters (Redis) and what happens when they cannot be reached. */
+  state: StateConfig;
   /** Things worth telling the operator that do not stop the gateway (disabled providers, ...). */
   warnings: readonly string[];
 };

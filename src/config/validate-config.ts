@@ -15,6 +15,7 @@ import {
 } from './config-schema.js';
 import { ModelAliasesSchema } from './model-aliases-schema.js';
 import { BudgetsSchema, TeamSchema } from './teams-schema.js';
+import { StateSchema } from './state-schema.js';
 
 /**
  * Validates a config entry by entry (each provider, model, router and route on its own), so the
@@ -65,6 +66,7 @@ export function validateConfig(value: unknown): { parsed: ParsedConfig; issues: 
       model_aliases: check(ModelAliasesSchema, top.model_aliases ?? {}, ['model_aliases'], issues) ?? {},
       teams,
       budgets: check(BudgetsSchema, top.budgets ?? {}, ['budgets'], issues) ?? BudgetsSchema.parse({}),
+      state: check(StateSchema, top.state ?? {}, ['state'], issues) ?? StateSchema.parse({}),
       invalid: { providers: invalidProviders, models: invalidModels },
     },
     issues,

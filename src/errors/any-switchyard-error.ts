@@ -13,6 +13,7 @@ import type {
   NotFoundError,
   OverloadedError,
   PayloadTooLargeError,
+  StateUnavailableError,
 } from './request-errors.js';
 import type { ShutdownError } from './shutdown-error.js';
 import type { StartupError } from './startup-error.js';
@@ -34,6 +35,7 @@ export type AnySwitchyardError =
   | DeploymentQuotaError
   | KeyRateLimitError
   | BudgetExceededError
+  | StateUnavailableError
   | NoCompatibleModelError
   | ProviderHttpError
   | ProviderConnectionError

@@ -96,6 +96,20 @@ export class OverloadedError extends SwitchyardError {
   }
 }
 
+/**
+ * The shared state (Redis) did not answer within its timeout, and the concern in the way fails
+ * closed (`state.on_failure`): the gateway refuses rather than count money or limits it cannot see.
+ */
+export class StateUnavailableError extends SwitchyardError {
+  readonly kind = 'state_unavailable';
+  readonly retryAfterMs: number;
+
+  constructor(message: string, retryAfterMs = 1_000) {
+    super(message, { retryable: true });
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** The request was cancelled, usually because the client disconnected. */
 export class AbortedError extends SwitchyardError {
   readonly kind = 'aborted';

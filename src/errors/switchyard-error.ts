@@ -19,6 +19,7 @@ export type ErrorKind =
   | 'deployment_quota'
   | 'rate_limited'
   | 'budget_exceeded'
+  | 'state_unavailable'
   | 'no_compatible_model'
   | 'upstream_http'
   | 'upstream_connection'

@@ -48,6 +48,8 @@ const REASON_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => EdgeRejecti
   no_available_model: notEdge,
   deployment_quota: notEdge,
   rate_limited: () => 'rate_limited',
+  // Refused at admission, before routing: no trace.
+  state_unavailable: () => 'state_unavailable',
   // Refused after routing, with its trace.
   budget_exceeded: notEdge,
   no_compatible_model: notEdge,

@@ -51,6 +51,9 @@ const HTTP_BY_KIND: { [K in ErrorKind]: (error: ErrorByKind[K]) => HttpError } =
   // Not before the period ends: an SDK that retried by itself would only fail again.
   budget_exceeded: (error) =>
     withHeaders(answer(error, 429, 'insufficient_quota', 'budget_exceeded'), { ...retryAfterHeaders(error.retryAfterMs), 'x-should-retry': 'false' }),
+  // Redis did not answer and the concern fails closed: another try (or another gateway) may succeed shortly.
+  state_unavailable: (error) =>
+    withHeaders(answer(error, 503, 'service_unavailable_error', 'state_unavailable'), { ...retryAfterHeaders(error.retryAfterMs), 'x-should-retry': 'true' }),
   no_compatible_model: (error) => answer(error, 400, 'invalid_request_error', error.contextLength ? 'context_length_exceeded' : 'unsupported_request'),
   upstream_http: (error) => upstreamHttpError(error),
   upstream_connection: (error) => answer(error, 502, 'upstream_error', 'upstream_connection_error'),

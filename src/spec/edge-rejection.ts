@@ -16,6 +16,7 @@ export type EdgeRejectionReason =
   | 'model_not_allowed'
   | 'admin_only'
   | 'rate_limited'
+  | 'state_unavailable'
   // The body.
   | 'body_too_large'
   | 'invalid_json'
