@@ -9,6 +9,8 @@
 //   pinning   each target alone on the last core; load generator and fake upstream on the others
 //   paired    at c=64, also every target under load at once, round after round (gateway/paired.mjs):
 //             CPU ratios steadier within a run, reported next to the budget's
+//   state     a keyed gateway on Redis state and the PostgreSQL store against the embedded default
+//             (gateway/state-stage.mjs; real redis-server and postgres on loopback; `npm run bench:state` alone)
 //
 // Environment: BENCH_SECONDS (per run, default 2), BENCH_REPETITIONS (5), BENCH_SOAK_SECONDS (300),
 // BENCH_CONCURRENCY (1,16,64,256). Writes bench/results/gateway.json.
@@ -18,6 +20,7 @@ import { runMicroBenchmarks } from './micro.mjs';
 import { jsonLoad, pacedLoad, streamLoad } from './gateway/load.mjs';
 import { dialectStage } from './gateway/dialect-stage.mjs';
 import { keysStage } from './gateway/keys-stage.mjs';
+import { STATE_BUDGET, stateStage, stateStageMissing } from './gateway/state-stage.mjs';
 import { readGcEvents } from './gateway/gc-log.mjs';
 import { pairedRounds, quartiles } from './gateway/paired.mjs';
 import { cpuSeconds, HEAP_PROBE_ARGS, liveHeapMb, machine, memory, pinSelfToLoadCores, root, startMinimalProxy, startSwitchyard, startUpstream, stop, TARGET_CORE } from './gateway/processes.mjs';
@@ -278,6 +281,9 @@ log(`\nThe Anthropic and Responses edges against the OpenAI edge, paired at c=64
 const dialects = await dialectStage(upstream, { rounds: PAIRED_ROUNDS, seconds: PAIRED_SECONDS, log });
 log(`\nA virtual key with a budget and limits against the static key, paired at c=64: ${PAIRED_ROUNDS} rounds of ${PAIRED_SECONDS} s`);
 const keys = await keysStage(upstream, { rounds: PAIRED_ROUNDS, seconds: PAIRED_SECONDS, log });
+log(`\nRedis state and the PostgreSQL store against the embedded default, keyed: ${PAIRED_ROUNDS} paired rounds of ${PAIRED_SECONDS} s at c=64, then alternating at c=1`);
+if (stateStageMissing !== undefined) log(`  skipped: ${stateStageMissing}`);
+const state = stateStageMissing === undefined ? await stateStage(upstream, { rounds: PAIRED_ROUNDS, seconds: PAIRED_SECONDS, log }) : undefined;
 log('\nSSE');
 const stream = await matrix('stream', upstream, STREAM_CONCURRENCY, () => ['proxy', 'switchyard']);
 log(`\n${HELD_STREAMS} streams held open`);
@@ -329,6 +335,10 @@ const checks = [
   ['Responses edge: added CPU vs the OpenAI edge (JSON, c=64, paired)', dialects.json.responsesAddedRatio.median, `≤ ${BUDGET.responsesEdgeRatio}×`, (v) => v <= BUDGET.responsesEdgeRatio, 2, '×'],
   ['Responses edge: added CPU vs the OpenAI edge (SSE, c=64, paired)', dialects.stream.responsesAddedRatio.median, `≤ ${BUDGET.responsesEdgeRatio}×`, (v) => v <= BUDGET.responsesEdgeRatio, 2, '×'],
   ['virtual key with budget and limits: CPU vs the static key (JSON, c=64, paired)', keys.keyedRatio.median, `≤ ${BUDGET.keyedRatio}×`, (v) => v <= BUDGET.keyedRatio, 2, `×   quartiles ${fmt(keys.keyedRatio.low, 2)}–${fmt(keys.keyedRatio.high, 2)}`],
+  // Issue 21: what sharing state across replicas costs each one. Without redis-server or PostgreSQL here, reported as missing.
+  ['Redis + PostgreSQL: CPU per request vs embedded (keyed, c=64, paired)', state?.cpuRatio.median ?? NaN, state ? `≤ ${STATE_BUDGET.cpuRatio}×` : 'report', (v) => v <= STATE_BUDGET.cpuRatio, 2, state ? `×   quartiles ${fmt(state.cpuRatio.low, 2)}–${fmt(state.cpuRatio.high, 2)}` : '×'],
+  ['Redis + PostgreSQL: added p50 vs embedded (keyed, c=1)', state?.addedP50Ms ?? NaN, state ? `≤ ${STATE_BUDGET.addedP50Ms} ms` : 'report', (v) => v <= STATE_BUDGET.addedP50Ms, 3, ' ms'],
+  ['Redis + PostgreSQL: requests refused (503 state_unavailable: Redis past timeout_ms)', state?.refused.shared ?? NaN, state ? '= 0' : 'report', (v) => v === 0, 0, ''],
   ['trace store: throughput, stored vs dropped (c=64, saturated)', pairedRatio(json.runs, 'switchyard', 'switchyard-no-traces', 64, 'perSecond'), 'report', () => true, 2, '×'],
 ];
 log('\nBudget');
@@ -343,5 +353,5 @@ log(`\n${verdicts.filter((v) => v.pass === false).length === 0 ? 'Every budget m
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(
   join(root, 'bench/results/gateway.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), machine: info, seconds: SECONDS, repetitions: REPETITIONS, budget: BUDGET, verdicts, micro, json, paired, dialects, keys, steady, stream, held, soak: soaked }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), machine: info, seconds: SECONDS, repetitions: REPETITIONS, budget: BUDGET, verdicts, micro, json, paired, dialects, keys, state, steady, stream, held, soak: soaked }, null, 2)}\n`,
 );

@@ -6,7 +6,7 @@ import { pairedRounds, quartiles } from './paired.mjs';
 import { startMinimalProxy, startSwitchyard } from './processes.mjs';
 
 /** Limits high enough never to refuse a benchmark request, so every check runs and none ends the run. */
-const KEY_OPTIONS = ['--name', 'bench', '--team', 'bench', '--budget', '1000000/month', '--rpm', '100000000', '--tpm', '10000000000', '--max-concurrent', '100000'];
+export const KEY_OPTIONS = ['--name', 'bench', '--team', 'bench', '--budget', '1000000/month', '--rpm', '100000000', '--tpm', '10000000000', '--max-concurrent', '100000'];
 
 /** Rounds of paired JSON load at c=64; the quartiles of the keyed gateway's CPU per request over the static-key gateway's, round by round. */
 export async function keysStage(upstream, { rounds, seconds, log }) {

@@ -119,11 +119,11 @@ export async function pacedLoad(url, { connections, seconds, rate }) {
   return { requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), non2xx, errors };
 }
 
-/** JSON requests from `connections` keep-alive connections for `seconds`, each sent when the last answered. */
-export function jsonLoad(url, { connections, seconds, dialect = 'openai' }) {
+/** JSON requests from `connections` keep-alive connections for `seconds`, each sent when the last answered; with `key` (a virtual key) in place of the static one. */
+export function jsonLoad(url, { connections, seconds, dialect = 'openai', key }) {
   const latencies = [];
   const bodies = requestBodies(false, dialect);
-  const { path, headers } = DIALECTS[dialect];
+  const { path, headers } = withKey(DIALECTS[dialect], key);
   let non2xx = 0;
   return new Promise((resolve, reject) => {
     const started = performance.now();

@@ -56,19 +56,21 @@ function freePort() {
 
 /**
  * `switchyard serve` as a user runs it (from this checkout's dist/, or `main` of another build):
- * the bench config, a fresh trace database, info-level request logs to a file (`log`, with
- * whatever `nodeArgs` such as --trace-gc print). `spawnedAt` is on the performance.now() clock.
+ * the bench config (or `config`, with `env` added), a fresh trace database, info-level request logs
+ * to a file (`log`, with whatever `nodeArgs` such as --trace-gc print). `spawnedAt` is on the
+ * performance.now() clock.
  */
-export async function startSwitchyard(upstream, { withoutTraces = false, main = join(root, 'dist/cli/main.js'), nodeArgs = [], virtualKey } = {}) {
+export async function startSwitchyard(upstream, { withoutTraces = false, main = join(root, 'dist/cli/main.js'), nodeArgs = [], virtualKey, config = join(root, 'bench/gateway/switchyard.yaml'), env = {}, keyStore } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
-  // A virtual key with limits (`virtualKey`: the `keys create` options), created in the store before the gateway opens it.
-  const key = virtualKey === undefined ? undefined : createVirtualKey(main, join(dir, 'traces.db'), virtualKey);
+  // A virtual key with limits (`virtualKey`: the `keys create` options), created in the store before the gateway opens it
+  // (`keyStore`: where, as `keys` options; default the fresh trace database).
+  const key = virtualKey === undefined ? undefined : createVirtualKey(main, keyStore ?? ['--db', join(dir, 'traces.db')], virtualKey);
   const port = await freePort();
   const log = join(dir, 'gateway.log');
   const spawnedAt = performance.now();
-  const child = spawnOn(TARGET_CORE, [...nodeArgs, withoutTraces ? join(root, 'bench/gateway/serve-without-traces.mjs') : main, 'serve', '--config', join(root, 'bench/gateway/switchyard.yaml'), '--port', String(port)], {
+  const child = spawnOn(TARGET_CORE, [...nodeArgs, withoutTraces ? join(root, 'bench/gateway/serve-without-traces.mjs') : main, 'serve', '--config', config, '--port', String(port)], {
     stdio: ['ignore', openSync(log, 'w'), 'inherit'],
-    env: { ...process.env, BENCH_UPSTREAM: upstream, BENCH_DB: join(dir, 'traces.db'), SWITCHYARD_LOG_LEVEL: 'info' },
+    env: { ...process.env, BENCH_UPSTREAM: upstream, BENCH_DB: join(dir, 'traces.db'), SWITCHYARD_LOG_LEVEL: 'info', ...env },
   });
   let exited = false;
   child.once('exit', () => (exited = true));
@@ -85,8 +87,8 @@ export async function startSwitchyard(upstream, { withoutTraces = false, main = 
   return { child, pid: child.pid, url, dir, log, db: join(dir, 'traces.db'), spawnedAt, ...(key === undefined ? {} : { key }) };
 }
 
-function createVirtualKey(main, db, options) {
-  const created = spawnSync(process.execPath, [main, 'keys', 'create', '--db', db, '--json', ...options], { encoding: 'utf8' });
+function createVirtualKey(main, store, options) {
+  const created = spawnSync(process.execPath, [main, 'keys', 'create', ...store, '--json', ...options], { encoding: 'utf8' });
   if (created.status !== 0) throw new Error(`switchyard keys create failed: ${created.stderr}`);
   return JSON.parse(created.stdout).secret;
 }

@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { feedbackToScored, type Skip } from '../telemetry/feedback-to-scored.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
-import { openForReading, storePath } from './stats-command.js';
+import { openForReading, storeSource } from './stats-command.js';
 import { parseTimeOption } from './time-range.js';
 
-export const EXPORT_USAGE = `Usage: switchyard export --format jsonl [--config FILE] [--db FILE] [--since WHEN] [--until WHEN] [--key ID] [--team NAME] [--out FILE]
+export const EXPORT_USAGE = `Usage: switchyard export --format jsonl [--config FILE] [--db FILE | --postgres URL] [--since WHEN] [--until WHEN] [--key ID] [--team NAME] [--out FILE]
 
 Writes the traces that received feedback (POST /v1/feedback) as scored data that \`switchyard
 train\` and \`eval\` read: one JSON object per line, {"id", "messages", "scores", "costs"?}. The
@@ -15,8 +15,9 @@ a score says otherwise). Needs the prompts: set storage.store_prompts: true in t
 
 Options:
       --format jsonl  The output format (the only one)
-  -c, --config FILE   Config whose storage.path to read (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
-      --db FILE       Read this trace store instead
+  -c, --config FILE   Config whose trace store to read: storage.postgres when set, else storage.path (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
+      --db FILE       Read this SQLite trace store instead
+      --postgres URL  Read the trace store in this PostgreSQL database instead
       --since WHEN    A duration back from now (30m, 24h, 7d), an ISO time or epoch ms
       --until WHEN    End, exclusive
       --key ID        Only the traces of this virtual key (key_...)
@@ -24,7 +25,7 @@ Options:
   -o, --out FILE      Write here (default: standard output)
   -h, --help          Show this help`;
 
-export function exportCommand(args: string[], io: CliIo): number {
+export async function exportCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const { values } = parseArgs({
       args,
@@ -32,6 +33,7 @@ export function exportCommand(args: string[], io: CliIo): number {
         format: { type: 'string' },
         config: { type: 'string', short: 'c' },
         db: { type: 'string' },
+        postgres: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
         key: { type: 'string' },
@@ -46,18 +48,17 @@ export function exportCommand(args: string[], io: CliIo): number {
     }
     if (values.format !== 'jsonl') throw new UsageError(values.format === undefined ? 'missing --format jsonl' : `unsupported --format "${values.format}"; supported: jsonl`);
     const now = Date.now();
-    const path = storePath(values, io);
-    const store = openForReading(path);
+    const store = await openForReading(storeSource(values, io));
     const lines: string[] = [];
     const skipped: Record<Skip, number> = { no_prompt: 0, no_score: 0 };
     try {
-      for (const { trace, feedback } of store.withFeedback({ since: parseTimeOption('--since', values.since, now), until: parseTimeOption('--until', values.until, now), keyId: values.key, team: values.team })) {
+      for await (const { trace, feedback } of store.withFeedback({ since: parseTimeOption('--since', values.since, now), until: parseTimeOption('--until', values.until, now), keyId: values.key, team: values.team })) {
         const result = feedbackToScored(trace, feedback);
         if ('skip' in result) skipped[result.skip]++;
         else lines.push(JSON.stringify(result.line));
       }
     } finally {
-      void store.close();
+      await store.close();
     }
     const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
     if (values.out !== undefined) writeFileSync(resolve(io.cwd, values.out), text);

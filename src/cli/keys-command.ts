@@ -1,22 +1,29 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { loadConfig } from '../config/load-config.js';
+import { StartupError } from '../errors/startup-error.js';
+import { announceKeyChangeFromCli } from './announce-key-change.js';
+import type { IssuedKey, KeyStore } from '../keys/key-store.js';
 import { keyView, type KeyView } from '../keys/key-view.js';
 import { parseBudget } from '../keys/parse-budget.js';
-import { SqliteKeyStore, type IssuedKey } from '../keys/sqlite-key-store.js';
-import type { VirtualKeyUpdate } from '../keys/virtual-key.js';
+import { PostgresKeyStore } from '../keys/postgres-key-store.js';
+import { SqliteKeyStore } from '../keys/sqlite-key-store.js';
+import type { VirtualKeyInput, VirtualKeyUpdate } from '../keys/virtual-key.js';
+import { migratePostgres } from '../telemetry/postgres/postgres-migrate.js';
+import { postgresPool, redactedUrl } from '../telemetry/postgres/postgres-pool.js';
 import { configure, migrate } from '../telemetry/trace-store-schema.js';
 import { parseTimestamp } from '../util/parse-timestamp.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { parseMetadata } from './parse-metadata.js';
 import { parseNumberOption } from './number-option.js';
 import { formatTable } from './format-table.js';
-import { storePath } from './stats-command.js';
 
 export const KEYS_USAGE = `Usage: switchyard keys <create|list|show|update|revoke|rotate> [ID] [options]
 
 Virtual keys: each app or team its own gateway key, stored in the trace store (the config's
-storage.path) as a SHA-256 hash only. The secret (sk-swy-...) is printed once, by create and
+storage.path, or its storage.postgres database) as a SHA-256 hash only. The secret (sk-swy-...) is printed once, by create and
 rotate, and never again; keep it then.
 
   keys create --name NAME [options]   A new key; prints its secret once
@@ -41,11 +48,12 @@ Options of create and update:
       --require-guard      Only routers with a safety guard (the config's routers' guard:);
                            update: --require-guard none lifts it
   Limits apply to every request of the key (on top of its team's, from the config's teams:), on
-  each gateway that reads this store; a change reaches them within 5 s.
+  each gateway that reads this store; a change reaches them within 5 s (PostgreSQL: at once).
 
 Common options:
-  -c, --config FILE   Config whose storage.path holds the keys (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
-      --db FILE       Use this store instead
+  -c, --config FILE   Config whose storage.path (or storage.postgres) holds the keys (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
+      --db FILE       Use this SQLite store instead
+      --postgres URL  Use this PostgreSQL database instead
       --json          Print JSON
   -h, --help          Show this help`;
 
@@ -66,7 +74,7 @@ type KeysValues = {
   requireGuard?: boolean | null | undefined;
 };
 
-export function keysCommand(args: string[], io: CliIo): number {
+export async function keysCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const guard = requireGuardOf(args);
     const { values: parsed, positionals } = parseArgs({
@@ -75,6 +83,7 @@ export function keysCommand(args: string[], io: CliIo): number {
       options: {
         config: { type: 'string', short: 'c' },
         db: { type: 'string' },
+        postgres: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         name: { type: 'string' },
@@ -105,20 +114,22 @@ export function keysCommand(args: string[], io: CliIo): number {
       const now = Date.now();
       const update = editing ? parseEdit(values, now) : undefined;
       if (action === 'create' && update?.name === undefined) throw new UsageError('keys create needs --name NAME');
-      return withStore(storePath(values, io), action === 'create', (store) => {
+      const code = await withStore(storeLocation(values, io), action === 'create', async (store) => {
         switch (action) {
           case 'create':
-            return printIssued(io, store.create(clean(update ?? {}), now), values.json, now);
+            return printIssued(io, await store.create(clean(update ?? {}), now), values.json, now);
           case 'list':
             return printKeys(io, store.list({ team: values.team }).map((key) => keyView(key, now)), values.json);
           case 'rotate':
-            return printIssued(io, found(store.rotate(id ?? '', now), id), values.json, now);
+            return printIssued(io, found(await store.rotate(id ?? '', now), id), values.json, now);
           default: {
-            const key = action === 'show' ? store.get(id ?? '') : action === 'revoke' ? store.revoke(id ?? '', now) : store.update(id ?? '', update ?? {}, now);
+            const key = action === 'show' ? store.get(id ?? '') : action === 'revoke' ? await store.revoke(id ?? '', now) : await store.update(id ?? '', update ?? {}, now);
             return printKey(io, keyView(found(key, id), now), values.json);
           }
         }
       });
+      if (code === 0 && (action === 'revoke' || action === 'rotate' || action === 'update')) await announceKeyChangeFromCli(values, io, id ?? '');
+      return code;
     }
     throw new UsageError(`unknown keys action "${action}"`);
   } catch (error) {
@@ -152,7 +163,7 @@ function parseEdit(values: KeysValues, now: number): VirtualKeyUpdate {
 }
 
 /** An update's fields without the clearing `null`s: what `create` takes. */
-function clean(update: VirtualKeyUpdate): Parameters<SqliteKeyStore['create']>[0] {
+function clean(update: VirtualKeyUpdate): VirtualKeyInput {
   const some = <T>(value: T | null | undefined): T | undefined => value ?? undefined;
   const limits = update.limits ?? {};
   return {
@@ -196,14 +207,45 @@ function found<T>(value: T | undefined, id: string | undefined): T {
   return value;
 }
 
+type StoreLocation = { sqlite: string } | { postgres: string };
+
+/** `--db`, `--postgres`, else the config's `storage.postgres`, else its `storage.path`. */
+function storeLocation(values: { db?: string | undefined; postgres?: string | undefined; config?: string | undefined }, io: CliIo): StoreLocation {
+  if (values.db !== undefined && values.postgres !== undefined) throw new UsageError('--db and --postgres name two stores: pass one');
+  if (values.db !== undefined) return { sqlite: resolve(io.cwd, values.db) };
+  if (values.postgres !== undefined) {
+    if (!/^postgres(ql)?:\/\/./.test(values.postgres)) throw new UsageError('--postgres expects a postgres:// or postgresql:// URL');
+    return { postgres: values.postgres };
+  }
+  const config = loadConfig({ explicit: values.config, env: io.env, cwd: io.cwd });
+  return config.storage.postgres === undefined ? { sqlite: resolve(io.cwd, config.storage.path) } : { postgres: config.storage.postgres.url };
+}
+
 /** Opens (creating only for `create`) and migrates the store, runs `body`, closes it. */
-function withStore(path: string, create: boolean, body: (store: SqliteKeyStore) => number): number {
+async function withStore(location: StoreLocation, create: boolean, body: (store: KeyStore) => Promise<number>): Promise<number> {
+  if ('postgres' in location) {
+    const pool = postgresPool(location.postgres, { max: 1 });
+    try {
+      await migratePostgres(pool, redactedUrl(location.postgres));
+    } catch (error) {
+      throw error instanceof StartupError ? error : new StartupError(`cannot open the key store in PostgreSQL ${redactedUrl(location.postgres)}: ${error instanceof Error ? error.message : String(error)}`, error);
+    } finally {
+      await pool.end();
+    }
+    const store = await PostgresKeyStore.open({ url: location.postgres, watch: false });
+    try {
+      return await body(store);
+    } finally {
+      await store.close();
+    }
+  }
+  const path = location.sqlite;
   if (!create && !existsSync(path)) throw new UsageError(`no store at ${path}: \`switchyard keys create\` or \`switchyard serve\` creates it at the config's storage.path; pass --config or --db`);
   const db = new Database(path);
   try {
     configure(db);
     migrate(db, path);
-    return body(new SqliteKeyStore(db));
+    return await body(new SqliteKeyStore(db));
   } finally {
     db.close();
   }

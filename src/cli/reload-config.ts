@@ -26,7 +26,7 @@ export type ReloadContext = {
  * deployments carry over. Resolves with the gateway serving afterwards.
  *
  * The `server` block (listener, auth, limits: built once when the server starts) and the store's
- * `storage.path` and `retention` are kept as they were: a change to them is logged as needing a
+ * `storage.path`, `retention` and `postgres` are kept as they were: a change to them is logged as needing a
  * restart.
  */
 export async function reloadConfig(current: Gateway, context: ReloadContext): Promise<Gateway> {
@@ -63,7 +63,7 @@ export async function reloadConfig(current: Gateway, context: ReloadContext): Pr
 
 /** The new config, with the settings that need a restart taken from the running one. */
 function keepFixedSettings(loaded: ResolvedConfig, running: ResolvedConfig): ResolvedConfig {
-  return { ...loaded, server: running.server, storage: { ...loaded.storage, path: running.storage.path, retention: running.storage.retention } };
+  return { ...loaded, server: running.server, storage: { ...loaded.storage, path: running.storage.path, retention: running.storage.retention, postgres: running.storage.postgres } };
 }
 
 /** Names (as written in the config) of the settings that changed but need a restart; never their values (keys are secret). */
@@ -76,6 +76,7 @@ function changedFixedSettings(loaded: ResolvedConfig, running: ResolvedConfig): 
   }
   if (loaded.storage.path !== running.storage.path) changed.push('storage.path');
   if (!isDeepStrictEqual(loaded.storage.retention, running.storage.retention)) changed.push('storage.retention');
+  if (!isDeepStrictEqual(loaded.storage.postgres, running.storage.postgres)) changed.push('storage.postgres');
   return changed;
 }
 

@@ -8,16 +8,25 @@ import { boundAddress } from '../server/guard-request.js';
 import { missingAuthWarning } from '../server/missing-auth-warning.js';
 import { BatchedLines } from '../telemetry/batched-lines.js';
 import { createLogSink } from '../telemetry/log-sink.js';
-import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
+import type { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
+import { openTraceStore } from './open-trace-store.js';
 import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
-import { SqliteKeyStore } from '../keys/sqlite-key-store.js';
+import type { KeyStore } from '../keys/key-store.js';
 import { Governor } from '../keys/key-governor.js';
 import { guardedRouters } from '../routing/guarded-routers.js';
-import { openBudgetLedger } from '../keys/open-budget-ledger.js';
+import { openServeKeys } from './open-serve-keys.js';
 import { budgetAlertHandler } from './budget-alert-handler.js';
+import { shareKeyLimits } from './share-key-limits.js';
+import type { SpendRecord } from '../keys/budget-ledger.js';
+import { loadSpend } from '../keys/load-spend.js';
+import { loadPostgresSpend } from '../keys/load-postgres-spend.js';
 import { virtualKeyLookup } from './virtual-key-lookup.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { reloadConfig } from './reload-config.js';
+import { openSharedState, shareState } from './open-shared-state.js';
+import { SharedBreakers } from '../state/shared-breakers.js';
+import { SharedCache } from '../state/shared-cache.js';
+import { SharedLoad } from '../state/shared-load.js';
 
 export const SERVE_USAGE = `Usage: switchyard serve [--config FILE] [--port N] [--host H]
 
@@ -81,27 +90,45 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   // A bug in one request must not take the others down with the process.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   const sinks = [createLogSink(logger)];
+  // state.redis: one connection for every concern this process shares with the other gateways.
+  const sharedState = await openSharedState(config.state, logger);
+  const sharedBreakers = sharedState && new SharedBreakers(sharedState);
+  const sharedAnswers = sharedState && new SharedCache(sharedState);
+  const sharedLoad = sharedState && new SharedLoad(sharedState);
   let gateway: Gateway;
   let virtualKeys: CachedKeyLookup | undefined;
-  let adminKeyStore: SqliteKeyStore | undefined;
+  let adminKeyStore: KeyStore | undefined;
+  let closeKeys = async (): Promise<void> => undefined;
   try {
-    const store = SqliteTraceStore.open({
-      path: config.storage.path,
-      retention: config.storage.retention,
-      onError: (message) => logger.error({ path: config.storage.path }, `trace store: ${message}`),
+    const store = await openTraceStore(config.storage, logger);
+    // Keys and spend in storage.postgres when set (shared by every gateway on it), else in the trace file.
+    const served = await openServeKeys(config.storage, () => (store as SqliteTraceStore).db, {
+      clock: config.budgets,
+      // With shared budgets the alerts come from Redis (once across the gateways), not from this process's ledger.
+      onAlert: sharedState === undefined ? budgetAlertHandler(logger, () => gateway.metrics) : () => undefined,
+      onError: (message) => logger.error(`key store: ${message}`),
     });
-    const keyStore = new SqliteKeyStore(store.db);
+    closeKeys = served.close;
+    const keyStore = served.store;
     // One governor for the process: its counters outlive reloads, and it reads the teams of the config serving now.
     // Budgets start from the spend stored with the traces of the periods still open.
-    const budgets = openBudgetLedger(store.db, config.budgets, budgetAlertHandler(logger, () => gateway.metrics));
-    const governor = new Governor({ teams: () => gateway.config.teams, guardedRouters: () => guardedRouters(gateway.config.routers), keys: () => keyStore.list(), budgets });
-    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor });
+    // state.redis: rate limits and budgets counted for every gateway on it, this ledger their fallback.
+    const postgres = config.storage.postgres;
+    const storedSpend = async (): Promise<SpendRecord[]> => (postgres ? loadPostgresSpend(postgres.url, Date.now()) : loadSpend((store as SqliteTraceStore).db, Date.now()));
+    const sharedLimits =
+      sharedState && (await shareKeyLimits(sharedState, { config: config.state, clock: config.budgets, ledger: served.budgets, storedSpend, logger, onAlert: budgetAlertHandler(logger, () => gateway.metrics) }));
+    const budgets = sharedLimits?.budgets ?? served.budgets;
+    const governor = new Governor({ teams: () => gateway.config.teams, guardedRouters: () => guardedRouters(gateway.config.routers), keys: () => keyStore.list(), budgets, rates: sharedLimits?.rates });
+    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor, sharedBreakers, sharedAnswers, sharedLoad });
     const keys = virtualKeyLookup(keyStore, config.server);
     if (keys.warning !== undefined) logger.warn(keys.warning);
     virtualKeys = keys.lookup;
+    if (sharedState) shareState(sharedState, gateway.metrics, virtualKeys);
     adminKeyStore = keyStore;
   } catch (error) {
     process.off('SIGHUP', onHangup);
+    await closeKeys();
+    await sharedState?.close();
     // A trace store that cannot be opened, an encoder model that cannot embed the route examples: a clear error, not a stack trace.
     return reportFailure(io, error, SERVE_USAGE);
   }
@@ -117,6 +144,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     process.off('SIGHUP', onHangup);
     await gateway.close();
+    await closeKeys();
+    await sharedState?.close();
     return reportFailure(io, error, SERVE_USAGE);
   }
   const enabled = [...config.providers.values()].filter((provider) => !provider.disabled).map((provider) => provider.name);
@@ -171,7 +200,12 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
           process.off('SIGINT', shutdown);
           process.off('SIGTERM', shutdown);
           process.off('SIGHUP', onHangup);
-          resolve(0);
+          void closeKeys()
+            .then(() => {
+              sharedLoad?.stop();
+              return sharedState?.close();
+            })
+            .finally(() => resolve(0));
         });
     };
     process.on('SIGINT', shutdown);

@@ -45,11 +45,11 @@ function trace(caller: TraceCaller | undefined, costUsd: number): Trace {
   };
 }
 
-function run(args: string[]): { code: number; out: string; err: string } {
+async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io: CliIo = { out: (text) => (out += `${text}\n`), err: (text) => (err += `${text}\n`), env: {}, cwd: dir };
-  const code = statsCommand(['--db', path, ...args], io);
+  const code = await statsCommand(['--db', path, ...args], io);
   return { code, out, err };
 }
 
@@ -71,8 +71,8 @@ afterAll(() => {
 });
 
 describe('switchyard stats by key and team', () => {
-  it('prints a row per key with its name, team, requests and cost, the dearest first', () => {
-    const { code, out } = run(['--by', 'key']);
+  it('prints a row per key with its name, team, requests and cost, the dearest first', async () => {
+    const { code, out } = await run(['--by', 'key']);
     expect(code).toBe(0);
     expect(out).toContain('4 requests');
     const rows = out.split('\n').filter((line) => line.startsWith('key_') || line.startsWith('(no key)'));
@@ -85,22 +85,22 @@ describe('switchyard stats by key and team', () => {
     expect(rows[1]).toContain('20/40');
   });
 
-  it('prints the groups in JSON, per team, and narrows to one key or team', () => {
-    const byTeam = JSON.parse(run(['--by', 'team', '--json']).out) as TraceStats;
+  it('prints the groups in JSON, per team, and narrows to one key or team', async () => {
+    const byTeam = JSON.parse((await run(['--by', 'team', '--json'])).out) as TraceStats;
     expect(byTeam.groups?.map((group) => [group.id, group.requests])).toEqual([
       [null, 2],
       ['payments', 2],
     ]);
     expect(byTeam.groups?.[0]?.costUsd).toBeCloseTo(0.011, 12);
-    const own = JSON.parse(run(['--key', keyA, '--json']).out) as TraceStats;
+    const own = JSON.parse((await run(['--key', keyA, '--json'])).out) as TraceStats;
     expect(own.requests).toBe(2);
     expect(own.costUsd).toBeCloseTo(0.005, 12);
     expect(own.groups).toBeUndefined();
-    expect((JSON.parse(run(['--team', 'payments', '--by', 'key', '--json']).out) as TraceStats).groups?.map((group) => group.id)).toEqual([keyA]);
+    expect((JSON.parse((await run(['--team', 'payments', '--by', 'key', '--json'])).out) as TraceStats).groups?.map((group) => group.id)).toEqual([keyA]);
   });
 
-  it('refuses an unknown grouping with the usage', () => {
-    const { code, err } = run(['--by', 'model']);
+  it('refuses an unknown grouping with the usage', async () => {
+    const { code, err } = await run(['--by', 'model']);
     expect(code).toBe(2);
     expect(err).toContain('--by must be one of key, team; got "model"');
     expect(err).toContain('Usage: switchyard stats');

@@ -2,21 +2,24 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
+import { PostgresTraceStore } from '../telemetry/postgres/postgres-trace-store.js';
+import { redactedUrl } from '../telemetry/postgres/postgres-pool.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
-import { STATS_GROUPINGS, traceStats, type GroupStats, type Percentiles, type StatsGrouping, type TraceStats } from '../telemetry/trace-stats.js';
+import { STATS_GROUPINGS, type GroupStats, type Percentiles, type StatsGrouping, type TraceStats } from '../telemetry/trace-stats.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { formatNumber, formatPercent, formatTable } from './format-table.js';
 import { parseTimeOption } from './time-range.js';
 
-export const STATS_USAGE = `Usage: switchyard stats [--config FILE] [--db FILE] [--since WHEN] [--until WHEN] [--router NAME] [--key ID] [--team NAME] [--by key|team] [--json]
+export const STATS_USAGE = `Usage: switchyard stats [--config FILE] [--db FILE | --postgres URL] [--since WHEN] [--until WHEN] [--router NAME] [--key ID] [--team NAME] [--by key|team] [--json]
 
 What the routing did over a period, from the trace store: requests, the share of each route and
 model, fallback, retry and error rates, latency percentiles, total cost, what the routers'
 reference models would have cost, and the savings; per virtual key or team with --by.
 
 Options:
-  -c, --config FILE   Config whose storage.path to read (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
-      --db FILE       Read this trace store instead
+  -c, --config FILE   Config whose trace store to read: storage.postgres when set, else storage.path (default: $SWITCHYARD_CONFIG, ./switchyard.yaml, or the quickstart config)
+      --db FILE       Read this SQLite trace store instead
+      --postgres URL  Read the trace store in this PostgreSQL database instead
       --since WHEN    Start: a duration back from now (30m, 24h, 7d), an ISO time or epoch ms (default: everything)
       --until WHEN    End, exclusive (default: now)
       --router NAME   Only this router's requests
@@ -26,13 +29,14 @@ Options:
       --json          Print the figures as JSON
   -h, --help          Show this help`;
 
-export function statsCommand(args: string[], io: CliIo): number {
+export async function statsCommand(args: string[], io: CliIo): Promise<number> {
   try {
     const { values } = parseArgs({
       args,
       options: {
         config: { type: 'string', short: 'c' },
         db: { type: 'string' },
+        postgres: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
         router: { type: 'string' },
@@ -49,10 +53,10 @@ export function statsCommand(args: string[], io: CliIo): number {
     }
     const by = parseGrouping(values.by);
     const now = Date.now();
-    const path = storePath(values, io);
-    const store = openForReading(path);
+    const source = storeSource(values, io);
+    const store = await openForReading(source);
     try {
-      const stats = traceStats(store.db, {
+      const stats = await store.stats({
         since: parseTimeOption('--since', values.since, now),
         until: parseTimeOption('--until', values.until, now),
         router: values.router,
@@ -60,10 +64,10 @@ export function statsCommand(args: string[], io: CliIo): number {
         team: values.team,
         by,
       });
-      io.out(values.json ? JSON.stringify(stats, null, 2) : formatStats(stats, path, by));
+      io.out(values.json ? JSON.stringify(stats, null, 2) : formatStats(stats, source.label, by));
       return 0;
     } finally {
-      void store.close();
+      await store.close();
     }
   } catch (error) {
     return reportFailure(io, error, STATS_USAGE);
@@ -76,15 +80,33 @@ function parseGrouping(value: string | undefined): StatsGrouping | undefined {
   return value as StatsGrouping;
 }
 
-/** The trace store a command reads: `--db`, else the config's `storage.path`. */
-export function storePath(values: { db?: string | undefined; config?: string | undefined }, io: CliIo): string {
-  if (values.db !== undefined) return resolve(io.cwd, values.db);
+/** Where a command reads traces: a SQLite file, or a PostgreSQL database (`label` names it in messages, without a password). */
+export type StoreSource = { sqlite: string; label: string } | { postgres: string; label: string };
+
+/** The trace store a command reads: `--db`, `--postgres`, else the config's `storage.postgres`, else its `storage.path`. */
+export function storeSource(values: { db?: string | undefined; postgres?: string | undefined; config?: string | undefined }, io: CliIo): StoreSource {
+  if (values.db !== undefined && values.postgres !== undefined) throw new UsageError('pass --db or --postgres, not both');
+  if (values.db !== undefined) return sqliteSource(resolve(io.cwd, values.db));
+  if (values.postgres !== undefined) return { postgres: values.postgres, label: redactedUrl(values.postgres) };
   const config = loadConfig({ explicit: values.config, env: io.env, cwd: io.cwd });
-  return resolve(io.cwd, config.storage.path);
+  if (config.storage.postgres !== undefined) return { postgres: config.storage.postgres.url, label: redactedUrl(config.storage.postgres.url) };
+  return sqliteSource(resolve(io.cwd, config.storage.path));
 }
 
-export function openForReading(path: string): SqliteTraceStore {
-  if (!existsSync(path)) throw new UsageError(`no trace store at ${path}: \`switchyard serve\` creates it at the config's storage.path; pass --config or --db`);
+function sqliteSource(path: string): StoreSource {
+  return { sqlite: path, label: path };
+}
+
+export async function openForReading(source: StoreSource): Promise<SqliteTraceStore | PostgresTraceStore> {
+  if ('postgres' in source) {
+    try {
+      return await PostgresTraceStore.open({ url: source.postgres, retention: undefined });
+    } catch (error) {
+      throw new UsageError(`cannot read the trace store in PostgreSQL ${source.label}: ${(error as Error).message}`);
+    }
+  }
+  const path = source.sqlite;
+  if (!existsSync(path)) throw new UsageError(`no trace store at ${path}: \`switchyard serve\` creates it at the config's storage.path; pass --config, --db or --postgres`);
   try {
     return SqliteTraceStore.read(path);
   } catch (error) {

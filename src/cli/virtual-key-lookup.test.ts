@@ -32,6 +32,18 @@ describe('virtualKeyLookup', () => {
     expect(lookup?.lookup(secret)?.name).toBe('later');
   });
 
+  it('caches nothing of a store that keeps every key in memory (PostgreSQL): a revocation there counts at once', async () => {
+    const cached = memoryStore();
+    const inMemory = Object.assign(memoryStore(), { inMemory: true });
+    for (const [store, refusedAtOnce] of [[cached, false], [inMemory, true]] as const) {
+      const { lookup } = virtualKeyLookup(store, STATIC);
+      const { key, secret } = store.create({ name: 'app' });
+      expect(lookup?.lookup(secret)?.name).toBe('app');
+      store.revoke(key.id);
+      expect(lookup?.lookup(secret) === undefined).toBe(refusedAtOnce);
+    }
+  });
+
   it('checks no key without static keys, and warns only when active virtual keys would go unchecked', () => {
     const store = memoryStore();
     expect(virtualKeyLookup(store, NONE)).toEqual({ lookup: undefined, warning: undefined });

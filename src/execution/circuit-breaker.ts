@@ -14,6 +14,21 @@ const MAX_COOLDOWN_FACTOR = 10;
 export type CircuitPermit = { readonly epoch: number; readonly probe: boolean };
 
 /**
+ * Told what happens to one breaker here, so that other gateways can learn it (`execution/share-circuit-breakers.ts`).
+ * Not told of what a peer imposed (`openFor`, `closeByPeer`): a peer's news is not echoed back.
+ */
+export type BreakerObserver = {
+  /** The circuit opened here (from closed, or after a failed probe) for `durationMs`. Settles when the others were told (or could not be). */
+  onOpen(durationMs: number): Promise<void>;
+  /** A probe succeeded here: the circuit closed. */
+  onClose(): void;
+  /** A failure while closed that did not open the circuit. Settles when it was counted (or could not be). */
+  onFailure(): Promise<void>;
+  /** A success while closed. */
+  onSuccess(): void;
+};
+
+/**
  * A circuit breaker for one model deployment. Closed, it counts outcomes; it opens after
  * `consecutiveFailures` failures in a row, or when the failure rate over a sliding window (10
  * time buckets) reaches `errorRate` with at least `minRequests` calls in it. Open, it refuses calls
@@ -33,9 +48,11 @@ export class CircuitBreaker {
   private readonly totals = new Array<number>(BUCKETS).fill(0);
   private readonly failures = new Array<number>(BUCKETS).fill(0);
   private readonly starts = new Array<number>(BUCKETS).fill(-Infinity);
+  /** Undefined unless the state is shared (Redis): the embedded default pays nothing for it. */
+  observer: BreakerObserver | undefined;
 
   constructor(
-    private readonly settings: CircuitBreakerSettings,
+    readonly settings: CircuitBreakerSettings,
     private readonly now: () => number = Date.now,
   ) {
     this.bucketMs = Math.max(1, Math.ceil(settings.windowMs / BUCKETS));
@@ -64,24 +81,48 @@ export class CircuitBreaker {
     if (this.isStale(permit)) return;
     if (this.opened) {
       this.reset();
+      this.observer?.onClose();
       return;
     }
     this.consecutive = 0;
     this.count(false);
+    this.observer?.onSuccess();
   }
 
-  recordFailure(permit?: CircuitPermit): void {
-    if (this.isStale(permit)) return;
+  /**
+   * With an observer (shared state), a promise that settles once the other gateways were told (never
+   * rejects): a caller about to fail over awaits it, so that the next request, on any gateway, already
+   * knows. Undefined otherwise.
+   */
+  recordFailure(permit?: CircuitPermit): Promise<void> | undefined {
+    if (this.isStale(permit)) return undefined;
     if (this.opened) {
       // A failed probe: another cooldown, longer than the last.
       this.failedProbes++;
-      this.open();
-      return;
+      return this.open();
     }
     this.consecutive++;
     const { total, failed } = this.count(true);
     const rateTripped = total >= this.settings.minRequests && failed / total >= this.settings.errorRate;
-    if (this.consecutive >= this.settings.consecutiveFailures || rateTripped) this.open();
+    if (this.consecutive >= this.settings.consecutiveFailures || rateTripped) return this.open();
+    return this.observer?.onFailure();
+  }
+
+  /**
+   * Another gateway found the deployment down: open for `remainingMs`, then probe as usual. Outcomes of
+   * calls let through before are stale from now on, as after a local opening.
+   */
+  openFor(remainingMs: number): void {
+    this.opened = true;
+    this.epoch++;
+    this.probeInFlight = false;
+    this.consecutive = 0;
+    this.openUntil = this.now() + remainingMs;
+  }
+
+  /** Another gateway's probe succeeded: closed, counting afresh. */
+  closeByPeer(): void {
+    this.reset();
   }
 
   /** A call that ended without saying anything about the deployment (the client went away, the request was invalid). */
@@ -93,12 +134,14 @@ export class CircuitBreaker {
     return permit !== undefined && permit.epoch !== this.epoch;
   }
 
-  private open(): void {
+  private open(): Promise<void> | undefined {
     this.opened = true;
     this.epoch++;
     this.probeInFlight = false;
     const { cooldownMs } = this.settings;
-    this.openUntil = this.now() + Math.min(cooldownMs * 2 ** this.failedProbes, cooldownMs * MAX_COOLDOWN_FACTOR);
+    const durationMs = Math.min(cooldownMs * 2 ** this.failedProbes, cooldownMs * MAX_COOLDOWN_FACTOR);
+    this.openUntil = this.now() + durationMs;
+    return this.observer?.onOpen(durationMs);
   }
 
   private reset(): void {
@@ -153,6 +196,10 @@ export class CircuitBreakers {
 
   get(model: string): CircuitBreaker | undefined {
     return this.breakers.get(model);
+  }
+
+  entries(): IterableIterator<[string, CircuitBreaker]> {
+    return this.breakers.entries();
   }
 
   /** For routing: when an open circuit's cooldown ends; undefined when the model can be called. */

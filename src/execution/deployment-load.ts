@@ -6,6 +6,8 @@
 export class DeploymentLoad {
   private readonly inFlightCount = new Map<string, number>();
   private readonly latency = new Map<string, number>();
+  /** The other gateways' calls in flight (shared state); undefined: this process's alone. */
+  peers: { inFlight(model: string): number } | undefined;
 
   /**
    * @param alpha Weight of the newest sample in the moving average: 0.2 follows a shift within
@@ -27,8 +29,15 @@ export class DeploymentLoad {
     this.latency.set(model, previous === undefined ? firstTokenMs : previous + this.alpha * (firstTokenMs - previous));
   }
 
+  /** Calls in flight to `model`: this gateway's, and the other gateways' as they last said. */
   inFlight(model: string): number {
-    return this.inFlightCount.get(model) ?? 0;
+    const own = this.inFlightCount.get(model) ?? 0;
+    return this.peers ? own + this.peers.inFlight(model) : own;
+  }
+
+  /** This gateway's own calls in flight, per deployment with any. */
+  snapshot(): Map<string, number> {
+    return new Map(this.inFlightCount);
   }
 
   /** Undefined until the model has answered once. */

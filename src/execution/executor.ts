@@ -169,8 +169,11 @@ class PlanRun<Refusal> {
       return 'stop';
     }
     const action = failureAction(error);
-    if (isDeploymentFailure(action)) target.breaker?.recordFailure(target.permit);
-    else target.breaker?.release(target.permit);
+    if (isDeploymentFailure(action)) {
+      // Shared breakers: the other gateways hear of it before this request moves on (no await without them).
+      const told = target.breaker?.recordFailure(target.permit);
+      if (told) await told;
+    } else target.breaker?.release(target.permit);
     switch (action) {
       case 'final':
         return 'stop';

@@ -86,7 +86,7 @@ export async function embed(gateway: EmbeddingGateway, request: EmbeddingRequest
     return { ...base, ...gateway.failed(builder, error, routed.attempts) };
   }
   if (fitted.specs.length === 0) return { ...base, ...gateway.noModel(builder, decision, routed.attempts, routingRequest) };
-  const overBudget = admission?.reserve([{ specs: fitted.specs }], routingRequest);
+  const overBudget = admission === undefined ? undefined : await admission.reserve([{ specs: fitted.specs }], routingRequest);
   if (overBudget) return { ...base, ...gateway.failed(builder, overBudget, routed.attempts) };
 
   const { dimensions } = fitted;

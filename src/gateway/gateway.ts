@@ -5,6 +5,10 @@ import { AbortedError } from '../errors/request-errors.js';
 import { StartupError } from '../errors/startup-error.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { CircuitBreakers } from '../execution/circuit-breaker.js';
+import { shareCircuitBreakers } from '../execution/share-circuit-breakers.js';
+import type { SharedBreakers } from '../state/shared-breakers.js';
+import type { SharedLoad } from '../state/shared-load.js';
+import type { SharedAnswers } from '../routing/signals/shared-answers.js';
 import { DeploymentLoad } from '../execution/deployment-load.js';
 import { DeploymentQuotas } from '../execution/deployment-quota.js';
 import { executeCall, executeGenerate, type ExecutionContext, type ExecutionOptions } from '../execution/executor.js';
@@ -69,6 +73,12 @@ export type GatewayOptions = {
   predecessor?: Gateway;
   /** Admits requests of virtual keys under their allow lists, rate limits and budgets (a reload keeps the predecessor's). */
   governor?: KeyGovernor;
+  /** Circuit breakers shared with the other gateways on one Redis (a reload keeps the predecessor's); undefined: this process's own. */
+  sharedBreakers?: SharedBreakers | undefined;
+  /** Classifier labels and request embeddings shared with the other gateways on one Redis (a reload keeps the predecessor's). */
+  sharedAnswers?: SharedAnswers | undefined;
+  /** Calls in flight of the other gateways on one Redis, for `loadbalance` (a reload keeps the predecessor's). */
+  sharedLoad?: SharedLoad | undefined;
 };
 
 export type CallContext = {
@@ -132,6 +142,9 @@ export class Gateway {
   readonly metrics: GatewayMetrics;
   /** Virtual keys' limits and budgets (shared along a reload chain); undefined: no request is limited. */
   readonly governor: KeyGovernor | undefined;
+  private readonly sharedBreakers: SharedBreakers | undefined;
+  private readonly sharedAnswers: SharedAnswers | undefined;
+  private readonly sharedLoad: SharedLoad | undefined;
   /** The gateway of a reload chain that serves now: the metrics the chain shares read its breakers. */
   private readonly serving: { gateway: Gateway };
 
@@ -149,10 +162,18 @@ export class Gateway {
     );
     this.random = options.random ?? Math.random;
     this.governor = predecessor?.governor ?? options.governor;
+    this.sharedBreakers = predecessor?.sharedBreakers ?? options.sharedBreakers;
+    if (this.sharedBreakers) shareCircuitBreakers(this.breakers, this.sharedBreakers);
+    this.sharedAnswers = predecessor?.sharedAnswers ?? options.sharedAnswers;
+    this.sharedLoad = predecessor?.sharedLoad ?? options.sharedLoad;
+    if (this.sharedLoad) {
+      this.load.peers = this.sharedLoad;
+      this.sharedLoad.attach(this.load);
+    }
     const { breakers, quotas } = this;
     // Without any `limits` routing reads the breakers alone, as it did before quotas existed.
     const health: DeploymentHealth = quotas.empty ? breakers : { openUntil: (model) => breakers.openUntil(model), quotaWait: (spec, request) => quotas.wait(spec, request) };
-    this.routing = new Routing(config, { health, load: this.load, models: this.signalModels(), random: this.random });
+    this.routing = new Routing(config, { health, load: this.load, models: this.signalModels(), random: this.random, sharedAnswers: this.sharedAnswers });
     this.store = predecessor?.store ?? options.store ?? SqliteTraceStore.open({ path: ':memory:', retention: { maxAgeMs: 86_400_000, maxRows: 1_000 } });
     const serving = (this.serving = predecessor?.serving ?? { gateway: this });
     this.metrics =
@@ -311,7 +332,7 @@ export class Gateway {
       return { ...base, type: 'blocked', message: routed.decision.block.message, trace };
     }
     if (routed.steps.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts, routed.request) };
-    const overBudget = admission?.reserve(routed.steps, routed.request);
+    const overBudget = admission === undefined ? undefined : await admission.reserve(routed.steps, routed.request);
     if (overBudget) return { ...base, ...this.failed(builder, overBudget, routed.attempts) };
     return { type: 'plan', routed, builder, base };
   }

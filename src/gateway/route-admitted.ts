@@ -17,7 +17,8 @@ export async function routeAdmitted(
   context: CallContext,
   cancellation: Cancellation,
 ): Promise<{ admission: Admission | undefined; routed: RoutingResult }> {
-  const admission = context.caller === undefined ? undefined : governor?.admit(context.caller, request);
+  // Only a virtual key has limits to admit under: other callers do not wait on the governor's promise.
+  const admission = context.caller?.kind === 'key' && governor !== undefined ? await governor.admit(context.caller, request) : undefined;
   try {
     const hints = admission?.budget === undefined ? context.hints : { ...context.hints, budget: admission.budget };
     return { admission, routed: await routing.route(request, hints, cancellation) };

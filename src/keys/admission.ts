@@ -1,4 +1,5 @@
 import type { BudgetExceededError } from '../errors/execution-errors.js';
+import type { StateUnavailableError } from '../errors/request-errors.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { BudgetState } from '../spec/decision.js';
 import type { Step } from '../spec/step.js';
@@ -15,13 +16,15 @@ export interface Admission {
   readonly budget: BudgetState | undefined;
   /**
    * Holds the request's worst case along its plan (`worst-case-cost.ts`) against what is left of
-   * its budgets; the error, with nothing held, when it does not fit. Called once, after routing.
+   * its budgets; the error, with nothing held, when it does not fit (or, budgets shared in Redis with
+   * `on_failure.budgets: closed`, when Redis cannot say). Called once, after routing.
    */
-  reserve(steps: readonly Step[], request: ChatRequest): BudgetExceededError | undefined;
+  reserve(steps: readonly Step[], request: ChatRequest): Promise<BudgetExceededError | StateUnavailableError | undefined>;
   /**
    * The request is over: frees its concurrency slot, replaces its admitted token estimate with the
    * tokens it used, and settles its budgets with the trace's cost (nothing when `trace` is
-   * undefined: it ended before any call). Once; later calls do nothing.
+   * undefined: it ended before any call). Once; later calls do nothing. Never waits: with shared
+   * state the settle goes to Redis in the background (a failed one is counted; its lease expires).
    */
   settle(trace: Trace | undefined): void;
 }
@@ -30,10 +33,11 @@ export interface Admission {
 export interface KeyGovernor {
   /**
    * Admits a request of `caller`: throws a ForbiddenError (`model_not_allowed`) when its key may not
-   * use `request.model`, a KeyRateLimitError when a rate limit is full; `undefined` for a caller
-   * without limits (no key, a static or admin key, a key with no limits or budget).
+   * use `request.model`, a KeyRateLimitError when a rate limit is full, a StateUnavailableError when
+   * shared state is away and configured to fail closed; `undefined` for a caller without limits (no
+   * key, a static or admin key, a key with no limits or budget).
    */
-  admit(caller: Caller, request: ChatRequest): Admission | undefined;
+  admit(caller: Caller, request: ChatRequest): Promise<Admission | undefined>;
 }
 
 /** Whose budget a request counts against: its key's own and, when its team has one, its team's. */
@@ -45,12 +49,16 @@ export interface BudgetHold {
   settle(costUsd: number | undefined): void;
 }
 
-/** The budgets of keys and teams (`budget-ledger.ts`): what the governor asks before and after each request. */
+/**
+ * The budgets of keys and teams: what the governor asks before and after each request. In this
+ * process (`budget-ledger.ts`) it answers at once; shared in Redis (`shared-budget-gate.ts`) it
+ * answers with a promise, rejected with a StateUnavailableError when Redis cannot say and budgets fail closed.
+ */
 export interface BudgetGate {
   /** The tightest budget of the key and its team now; `undefined` when neither has one. */
-  state(scopes: BudgetScopes): BudgetState | undefined;
+  state(scopes: BudgetScopes): BudgetState | undefined | Promise<BudgetState | undefined>;
   /** Holds the worst case of the request against both budgets, or says which one it does not fit (nothing held then). */
-  reserve(scopes: BudgetScopes, steps: readonly Step[], request: ChatRequest): BudgetHold | BudgetExceededError;
+  reserve(scopes: BudgetScopes, steps: readonly Step[], request: ChatRequest): BudgetHold | BudgetExceededError | Promise<BudgetHold | BudgetExceededError>;
   /** Counts the cost of a request that held nothing (its key and team have no limits): a budget set later sees it. */
   charge(scopes: BudgetScopes, costUsd: number | undefined): void;
 }

@@ -60,6 +60,21 @@ describe('BudgetLedger', () => {
     expect(ledger.reserve(scopes, [{ specs: [spec] }], request)).not.toBeInstanceOf(BudgetExceededError);
   });
 
+  it('lists its buckets of spend, the stored ones and those since, for a shared state to learn', () => {
+    const clock = { now: START };
+    const ledger = new BudgetLedger({ clock: { reset: 'calendar', timezone: 'UTC' }, now: () => clock.now, spent: [{ scope: 'team', id: 'ops', bucketStart: START - 900_000, micros: 7 }] });
+    ledger.charge({ key: key('key_a', {}, 'ops'), teamLimits: undefined }, 0.000005);
+    const records = ledger.records();
+    expect(records).toHaveLength(3);
+    expect(records).toEqual(
+      expect.arrayContaining([
+        { scope: 'team', id: 'ops', bucketStart: START - 900_000, micros: 7 },
+        { scope: 'team', id: 'ops', bucketStart: START, micros: 5 },
+        { scope: 'key', id: 'key_a', bucketStart: START, micros: 5 },
+      ]),
+    );
+  });
+
   it('settles a hold once, and an unknown cost charges nothing', () => {
     const ledger = ledgerAt({ now: START });
     const scopes: BudgetScopes = { key: key('key_a', { budget: { usd: 1, period: 'month' } }), teamLimits: undefined };

@@ -41,7 +41,7 @@ export const ALERT_THRESHOLDS = [0.5, 0.8, 1] as const;
 // Buckets older than the longest period (a 31-day month, a 30-day rolling window) count nowhere.
 const KEEP_MS = 32 * 24 * 3_600_000;
 
-type Budget = { micros: number; usd: number; period: BudgetPeriod };
+export type Budget = { micros: number; usd: number; period: BudgetPeriod };
 
 /** One key's or team's spend: settled, by bucket, and held by requests in flight. */
 class Account {
@@ -109,7 +109,7 @@ export class BudgetLedger implements BudgetGate {
   state(scopes: BudgetScopes): BudgetState | undefined {
     const now = this.now();
     let tightest: BudgetState | undefined;
-    for (const { scope, id, budget } of this.budgetsOf(scopes)) {
+    for (const { scope, id, budget } of budgetsOf(scopes)) {
       const state = this.stateOf(scope, id, budget, now);
       if (!tightest || state.fraction > tightest.fraction) tightest = state;
     }
@@ -119,19 +119,14 @@ export class BudgetLedger implements BudgetGate {
   reserve(scopes: BudgetScopes, steps: readonly Step[], request: ChatRequest): BudgetHold | BudgetExceededError {
     const now = this.now();
     const needed = worstCaseMicros(steps, request) ?? 0;
-    for (const { scope, id, budget } of this.budgetsOf(scopes)) {
+    for (const { scope, id, budget } of budgetsOf(scopes)) {
       const account = this.account(scope, id);
       const { spent, end } = account.spentIn(budget.period, now);
       if (spent + account.held + needed > budget.micros) {
-        const state = this.stateOf(scope, id, budget, now);
-        const name = scope === 'key' ? `key ${scopes.key.name} (${id})` : `team ${id}`;
-        return new BudgetExceededError(
-          `the ${PERIOD_WORDS[budget.period]} budget of ${name} is $${budget.usd}: $${usd(spent)} is spent and $${usd(account.held)} held by requests in flight, and this request may cost up to $${usd(needed)}`,
-          { budget: state, retryAfterMs: Math.max(0, end - now) },
-        );
+        return budgetExceeded(scopes, this.stateOf(scope, id, budget, now), { spent, held: account.held, needed }, Math.max(0, end - now));
       }
     }
-    const held = this.scopesOf(scopes).map(({ scope, id }) => this.account(scope, id));
+    const held = scopesOf(scopes).map(({ scope, id }) => this.account(scope, id));
     for (const account of held) account.held += needed;
     let open = true;
     return {
@@ -144,6 +139,17 @@ export class BudgetLedger implements BudgetGate {
     };
   }
 
+  /** Every bucket of settled spend this ledger knows (the store's at start, and since), e.g. to seed a shared state that lost its own. */
+  records(): SpendRecord[] {
+    const records: SpendRecord[] = [];
+    for (const [name, account] of this.accounts) {
+      const colon = name.indexOf(':');
+      const scope = name.slice(0, colon) as SpendScope;
+      for (const [bucketStart, micros] of account.buckets) records.push({ scope, id: name.slice(colon + 1), bucketStart, micros });
+    }
+    return records;
+  }
+
   /** Settled spend of a key or team in its period at now, in micro-dollars (`period`: the budget's, else a month). */
   spentMicros(scope: SpendScope, id: string, period: BudgetPeriod = 'month'): number {
     return this.accounts.get(`${scope}:${id}`)?.spentIn(period, this.now()).spent ?? 0;
@@ -153,18 +159,15 @@ export class BudgetLedger implements BudgetGate {
     if (costUsd === undefined) return;
     const micros = toMicros(costUsd);
     const now = this.now();
-    const budgets = this.budgetsOf(scopes);
-    for (const { scope, id } of this.scopesOf(scopes)) {
+    const budgets = budgetsOf(scopes);
+    for (const { scope, id } of scopesOf(scopes)) {
       const account = this.account(scope, id);
       const budget = budgets.find((entry) => entry.scope === scope)?.budget;
       const before = budget ? account.spentIn(budget.period, now).spent : 0;
       account.add(micros, now);
       if (!budget || !this.options.onAlert) continue;
-      for (const threshold of ALERT_THRESHOLDS) {
-        const line = threshold * budget.micros;
-        if (before < line && before + micros >= line) {
-          this.options.onAlert({ scope, id, keyId: scopes.key.id, keyName: scopes.key.name, team: scopes.key.team, threshold, spentUsd: (before + micros) / 1_000_000, limitUsd: budget.usd, period: budget.period });
-        }
+      for (const threshold of crossedThresholds(before, before + micros, budget.micros)) {
+        this.options.onAlert({ scope, id, keyId: scopes.key.id, keyName: scopes.key.name, team: scopes.key.team, threshold, spentUsd: (before + micros) / 1_000_000, limitUsd: budget.usd, period: budget.period });
       }
     }
   }
@@ -172,23 +175,7 @@ export class BudgetLedger implements BudgetGate {
   private stateOf(scope: SpendScope, id: string, budget: Budget, now: number): BudgetState {
     const account = this.account(scope, id);
     const { spent, end } = account.spentIn(budget.period, now);
-    const used = spent + account.held;
-    const fraction = budget.micros === 0 ? (used > 0 ? Infinity : 0) : used / budget.micros;
-    return { scope, id, limitUsd: budget.usd, spentUsd: spent / 1_000_000, reservedUsd: account.held / 1_000_000, fraction, period: budget.period, periodEnd: end };
-  }
-
-  private scopesOf(scopes: BudgetScopes): { scope: SpendScope; id: string }[] {
-    const team = scopes.key.team;
-    return team === undefined ? [{ scope: 'key', id: scopes.key.id }] : [{ scope: 'key', id: scopes.key.id }, { scope: 'team', id: team }];
-  }
-
-  private budgetsOf(scopes: BudgetScopes): { scope: SpendScope; id: string; budget: Budget }[] {
-    const found: { scope: SpendScope; id: string; budget: Budget }[] = [];
-    const own = scopes.key.limits.budget;
-    if (own) found.push({ scope: 'key', id: scopes.key.id, budget: { micros: toMicros(own.usd), usd: own.usd, period: own.period } });
-    const team = scopes.teamLimits?.budget;
-    if (team && scopes.key.team !== undefined) found.push({ scope: 'team', id: scopes.key.team, budget: { micros: toMicros(team.usd), usd: team.usd, period: team.period } });
-    return found;
+    return budgetState(scope, id, budget, spent, account.held, end);
   }
 
   private account(scope: SpendScope, id: string): Account {
@@ -200,6 +187,43 @@ export class BudgetLedger implements BudgetGate {
     }
     return account;
   }
+}
+
+/** A budget's standing with `spent` settled and `held` by requests in flight (micro-dollars), its period ending at `end`. */
+export function budgetState(scope: SpendScope, id: string, budget: Budget, spent: number, held: number, end: number): BudgetState {
+  const used = spent + held;
+  const fraction = budget.micros === 0 ? (used > 0 ? Infinity : 0) : used / budget.micros;
+  return { scope, id, limitUsd: budget.usd, spentUsd: spent / 1_000_000, reservedUsd: held / 1_000_000, fraction, period: budget.period, periodEnd: end };
+}
+
+/** Where a request's spend counts: its key and, when it has one, its team. */
+export function scopesOf(scopes: BudgetScopes): { scope: SpendScope; id: string }[] {
+  const team = scopes.key.team;
+  return team === undefined ? [{ scope: 'key', id: scopes.key.id }] : [{ scope: 'key', id: scopes.key.id }, { scope: 'team', id: team }];
+}
+
+/** The budgets a request counts against: its key's and its team's, those that are set. */
+export function budgetsOf(scopes: BudgetScopes): { scope: SpendScope; id: string; budget: Budget }[] {
+  const found: { scope: SpendScope; id: string; budget: Budget }[] = [];
+  const own = scopes.key.limits.budget;
+  if (own) found.push({ scope: 'key', id: scopes.key.id, budget: { micros: toMicros(own.usd), usd: own.usd, period: own.period } });
+  const team = scopes.teamLimits?.budget;
+  if (team && scopes.key.team !== undefined) found.push({ scope: 'team', id: scopes.key.team, budget: { micros: toMicros(team.usd), usd: team.usd, period: team.period } });
+  return found;
+}
+
+/** The refusal of a request whose worst case (`needed`) does not fit beside what is `spent` and `held` of the budget `state` describes. */
+export function budgetExceeded(scopes: BudgetScopes, state: BudgetState, figures: { spent: number; held: number; needed: number }, retryAfterMs: number): BudgetExceededError {
+  const name = state.scope === 'key' ? `key ${scopes.key.name} (${state.id})` : `team ${state.id}`;
+  return new BudgetExceededError(
+    `the ${PERIOD_WORDS[state.period]} budget of ${name} is $${state.limitUsd}: $${usd(figures.spent)} is spent and $${usd(figures.held)} held by requests in flight, and this request may cost up to $${usd(figures.needed)}`,
+    { budget: state, retryAfterMs },
+  );
+}
+
+/** Which of `ALERT_THRESHOLDS` a settle from `before` to `after` micro-dollars crossed, of a budget of `limit`. */
+export function crossedThresholds(before: number, after: number, limit: number): number[] {
+  return ALERT_THRESHOLDS.filter((threshold) => before < threshold * limit && after >= threshold * limit);
 }
 
 function usd(micros: number): string {

@@ -52,6 +52,21 @@ describe('CachedKeyLookup', () => {
     expect(lookup.lookup('sk-swy-secret', 2_000)).toBeUndefined();
   });
 
+  it('forget (a change made here) drops the key and tells the others; drop (a change heard) only drops it', () => {
+    const store = fakeStore('sk-swy-secret');
+    const lookup = new CachedKeyLookup(store.find, 5_000);
+    const told: string[] = [];
+    lookup.announce = (keyId) => told.push(keyId);
+    lookup.lookup('sk-swy-secret', 0);
+    store.record.key = { ...KEY, revokedAt: 10 };
+    lookup.drop('key_1');
+    expect(lookup.lookup('sk-swy-secret', 20)).toBeUndefined();
+    expect(told).toEqual([]);
+    lookup.forget('key_1');
+    expect(store.reads()).toBe(2);
+    expect(told).toEqual(['key_1']);
+  });
+
   it('caches unknown secrets too, and starts over past its size bound', () => {
     const store = fakeStore('sk-swy-secret');
     const lookup = new CachedKeyLookup(store.find, 5_000, 2);

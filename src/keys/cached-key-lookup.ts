@@ -37,8 +37,20 @@ export class CachedKeyLookup {
     return entry.key !== undefined && keyState(entry.key, now) === 'active' ? entry.key : undefined;
   }
 
-  /** Drops what is cached of a key (revoked, rotated or changed here): its next use reads the store. */
+  /**
+   * Told of each key changed here, so that other gateways drop it too (`state/revocations.ts`, with
+   * `state.redis`); undefined: no one else is told, and they see the change within `ttlMs`.
+   */
+  announce: ((keyId: string) => void) | undefined;
+
+  /** Drops what is cached of a key (revoked, rotated or changed here): its next use reads the store. Other gateways are told (`announce`). */
   forget(keyId: string): void {
+    this.drop(keyId);
+    this.announce?.(keyId);
+  }
+
+  /** Drops what is cached of a key another gateway changed: as `forget`, without telling anyone. */
+  drop(keyId: string): void {
     for (const [hash, entry] of this.entries) if (entry.key?.id === keyId) this.entries.delete(hash);
   }
 }

@@ -35,77 +35,77 @@ function governor(teams: Map<string, KeyLimits> = new Map(), budgets?: BudgetGat
   return { time, governor: new Governor({ teams: () => teams, budgets, now: () => time.now }) };
 }
 
-describe('Governor', () => {
-  it('lets callers without limits through without counting them', () => {
+describe('Governor', async () => {
+  it('lets callers without limits through without counting them', async () => {
     const { governor: gov } = governor();
-    expect(gov.admit({ kind: 'static' }, request)).toBeUndefined();
-    expect(gov.admit({ kind: 'open' }, request)).toBeUndefined();
-    expect(gov.admit(caller(virtualKey('key_free', {})), request)).toBeUndefined();
-    expect(gov.usage({ stored: false })).toEqual({ keys: [], teams: [] });
+    expect(await gov.admit({ kind: 'static' }, request)).toBeUndefined();
+    expect(await gov.admit({ kind: 'open' }, request)).toBeUndefined();
+    expect(await gov.admit(caller(virtualKey('key_free', {})), request)).toBeUndefined();
+    expect(await gov.usage({ stored: false })).toEqual({ keys: [], teams: [] });
   });
 
-  it('refuses a model outside the key allow lists before counting anything', () => {
+  it('refuses a model outside the key allow lists before counting anything', async () => {
     const { governor: gov } = governor();
     const key = { ...virtualKey('key_a', { rpm: 1 }), routers: ['auto'] };
-    expect(() => gov.admit(caller(key), createChatRequest('strong', 'hi'))).toThrow(ForbiddenError);
-    expect(gov.admit(caller(key), request)).toBeDefined();
+    await expect(gov.admit(caller(key), createChatRequest('strong', 'hi'))).rejects.toThrow(ForbiddenError);
+    expect(await gov.admit(caller(key), request)).toBeDefined();
   });
 
-  it('holds a key that requires a guard, by its own policy or its team\'s, to the guarded routers, even without limits', () => {
+  it('holds a key that requires a guard, by its own policy or its team\'s, to the guarded routers, even without limits', async () => {
     const teams = new Map<string, TeamLimits>([['careful', { requireGuard: true }], ['loose', { rpm: 100 }]]);
     const gov = new Governor({ teams: () => teams, guardedRouters: () => new Set(['auto']) });
     const own = { ...virtualKey('key_own', {}), requireGuard: true };
-    expect(gov.admit(caller(own), request)).toBeUndefined();
-    const refused = (key: VirtualKey, model: string) => () => gov.admit(caller(key), createChatRequest(model, 'hi'));
-    expect(refused(own, 'strong')).toThrow('This key must go through a safety guard: use a router with one (auto); "strong" has none.');
+    expect(await gov.admit(caller(own), request)).toBeUndefined();
+    const refused = (key: VirtualKey, model: string) => gov.admit(caller(key), createChatRequest(model, 'hi'));
+    await expect(refused(own, 'strong')).rejects.toThrow('This key must go through a safety guard: use a router with one (auto); "strong" has none.');
     const ofTeam = virtualKey('key_team', {}, 'careful');
-    expect(refused(ofTeam, 'strong')).toThrow(ForbiddenError);
-    expect(gov.admit(caller(ofTeam), request)).toBeUndefined();
-    expect(refused(virtualKey('key_loose', {}, 'loose'), 'strong')).not.toThrow();
+    await expect(refused(ofTeam, 'strong')).rejects.toThrow(ForbiddenError);
+    expect(await gov.admit(caller(ofTeam), request)).toBeUndefined();
+    await expect(refused(virtualKey('key_loose', {}, 'loose'), 'strong')).resolves.toBeDefined();
     // Without the routers (a governor not told them), a key that requires a guard can use none.
-    expect(() => governor().governor.admit(caller(own), request)).toThrow('This key must go through a safety guard: none is available to it; "auto" has none.');
+    await expect(governor().governor.admit(caller(own), request)).rejects.toThrow('This key must go through a safety guard: none is available to it; "auto" has none.');
   });
 
-  it('counts the prompt at admission, reconciles it with every billed call at settle, once', () => {
+  it('counts the prompt at admission, reconciles it with every billed call at settle, once', async () => {
     const { governor: gov, time } = governor();
     const key = virtualKey('key_a', { tpm: 1_000, maxConcurrent: 1 });
-    const admission = gov.admit(caller(key), request);
+    const admission = await gov.admit(caller(key), request);
     expect(admission?.rateLimit?.tokens?.remaining).toBe(1_000 - PROMPT_TOKENS);
-    expect(() => gov.admit(caller(key), request)).toThrow(KeyRateLimitError);
+    await expect(gov.admit(caller(key), request)).rejects.toThrow(KeyRateLimitError);
     // A classifier call and the answer: both billed, both counted.
     admission?.settle(traceOf([usage(100, 5), undefined, usage(300, 200)]));
     admission?.settle(traceOf([usage(10_000, 0)]));
-    const [entry] = gov.usage({ stored: false }).keys;
+    const [entry] = (await gov.usage({ stored: false })).keys;
     expect(entry?.window).toEqual({ requests: 1, tokens: 605, inFlight: 0 });
     expect(entry?.refused).toEqual({ rateLimited: 1, budgetExceeded: 0 });
     time.now += RATE_WINDOW_MS;
-    expect(gov.usage({ stored: false }).keys[0]?.window).toEqual({ requests: 0, tokens: 0, inFlight: 0 });
+    expect((await gov.usage({ stored: false })).keys[0]?.window).toEqual({ requests: 0, tokens: 0, inFlight: 0 });
   });
 
-  it('keeps the estimate when no call reported usage, counts nothing when no call was made', () => {
+  it('keeps the estimate when no call reported usage, counts nothing when no call was made', async () => {
     expect(tokensUsed(traceOf([undefined]))).toBeUndefined();
     expect(tokensUsed(traceOf([]))).toBe(0);
     expect(tokensUsed(traceOf([usage(3, 4), { ...usage(1, 1), inputTokens: undefined }]))).toBe(8);
   });
 
-  it('shares a team limit between keys, read from the config serving now, counters kept across a reload', () => {
+  it('shares a team limit between keys, read from the config serving now, counters kept across a reload', async () => {
     const teams = new Map<string, KeyLimits>([['billing', { rpm: 2 }]]);
     const { governor: gov } = governor(teams);
     const a = virtualKey('key_a', {}, 'billing');
     const b = virtualKey('key_b', {}, 'billing');
-    gov.admit(caller(a), request);
-    gov.admit(caller(b), request);
-    expect(() => gov.admit(caller(a), request)).toThrow(/team "billing"'s limit of 2 requests per minute/);
+    await gov.admit(caller(a), request);
+    await gov.admit(caller(b), request);
+    await expect(gov.admit(caller(a), request)).rejects.toThrow(/team "billing"'s limit of 2 requests per minute/);
     // A reload raises the team's limit: the two already counted stay counted.
     teams.set('billing', { rpm: 3 });
-    expect(gov.admit(caller(b), request)?.rateLimit?.requests).toMatchObject({ limit: 3, remaining: 0 });
-    expect(() => gov.admit(caller(b), request)).toThrow(KeyRateLimitError);
-    const report = gov.usage({ stored: false, team: 'billing' });
+    expect((await gov.admit(caller(b), request))?.rateLimit?.requests).toMatchObject({ limit: 3, remaining: 0 });
+    await expect(gov.admit(caller(b), request)).rejects.toThrow(KeyRateLimitError);
+    const report = await gov.usage({ stored: false, team: 'billing' });
     expect(report.teams).toEqual([{ id: 'billing', limits: { rpm: 3 }, window: { requests: 3, tokens: 3 * PROMPT_TOKENS, inFlight: 3 }, refused: { rateLimited: 2, budgetExceeded: 0 }, budget: undefined }]);
     expect(report.keys.map((key) => [key.id, key.refused.rateLimited])).toEqual([['key_a', 1], ['key_b', 1]]);
   });
 
-  it('is exact under interleaved admissions and settles of several keys of a team', () => {
+  it('is exact under interleaved admissions and settles of several keys of a team', async () => {
     const teams = new Map<string, KeyLimits>([['t', { maxConcurrent: 4, rpm: 1_000 }]]);
     const { governor: gov, time } = governor(teams);
     const keys = [virtualKey('k1', { maxConcurrent: 2 }, 't'), virtualKey('k2', { maxConcurrent: 3 }, 't'), virtualKey('k3', {}, 't')];
@@ -115,7 +115,7 @@ describe('Governor', () => {
       time.now += 50;
       const key = keys[step % 3] as VirtualKey;
       try {
-        const admission = gov.admit(caller(key), request);
+        const admission = await gov.admit(caller(key), request);
         admitted++;
         open.push({ key: key.id, settle: () => admission?.settle(traceOf([usage(1, 1)])) });
       } catch (error) {
@@ -123,19 +123,19 @@ describe('Governor', () => {
       }
       if (step % 2 === 0) open.splice(step % Math.max(1, open.length), 1)[0]?.settle();
       const inFlight = (id: string): number => open.filter((entry) => entry.key === id).length;
-      const report = gov.usage({ stored: false });
+      const report = await gov.usage({ stored: false });
       expect(report.teams[0]?.window?.inFlight).toBe(open.length);
       expect(open.length).toBeLessThanOrEqual(4);
       expect(inFlight('k1')).toBeLessThanOrEqual(2);
       for (const entry of report.keys) expect(entry.window?.inFlight).toBe(inFlight(entry.id));
     }
-    const report = gov.usage({ stored: false });
+    const report = await gov.usage({ stored: false });
     const refused = report.keys.reduce((sum, entry) => sum + entry.refused.rateLimited, 0);
     expect(admitted + refused).toBe(600);
     expect(report.teams[0]?.refused.rateLimited).toBe(refused);
   });
 
-  it('holds budgets through the gate, counts a budget refusal, settles the hold with the trace cost', () => {
+  it('holds budgets through the gate, counts a budget refusal, settles the hold with the trace cost', async () => {
     const settled: (number | undefined)[] = [];
     const charged: (number | undefined)[] = [];
     const state: BudgetState = { scope: 'key', id: 'key_a', limitUsd: 1, spentUsd: 0.5, reservedUsd: 0, fraction: 0.5, period: 'month', periodEnd: START + 1_000 };
@@ -148,35 +148,35 @@ describe('Governor', () => {
     };
     const { governor: gov } = governor(new Map(), gate);
     const key = virtualKey('key_a', { budget: { usd: 1, period: 'month' } });
-    const admission = gov.admit(caller(key), request);
+    const admission = await gov.admit(caller(key), request);
     expect(admission?.budget).toBe(state);
     expect(admission?.rateLimit).toBeUndefined();
-    expect(admission?.reserve([], request)).toBeUndefined();
+    expect(await admission?.reserve([], request)).toBeUndefined();
     admission?.settle(traceOf([usage(1, 1)], 0.25));
     admission?.settle(traceOf([usage(1, 1)], 0.25));
     expect(settled).toEqual([0.25]);
     fits = false;
-    const refused = gov.admit(caller(key), request);
-    expect(refused?.reserve([], request)).toBeInstanceOf(BudgetExceededError);
+    const refused = await gov.admit(caller(key), request);
+    expect(await refused?.reserve([], request)).toBeInstanceOf(BudgetExceededError);
     refused?.settle(undefined);
-    expect(gov.usage({ stored: false }).keys[0]).toMatchObject({ refused: { rateLimited: 0, budgetExceeded: 1 }, budget: state, window: { inFlight: 0 } });
+    expect((await gov.usage({ stored: false })).keys[0]).toMatchObject({ refused: { rateLimited: 0, budgetExceeded: 1 }, budget: state, window: { inFlight: 0 } });
     // A key with no limits holds nothing, but its cost is counted once, so a budget set on it later sees this spend.
-    const free = gov.admit(caller(virtualKey('key_free', {})), request);
-    expect(free?.reserve([], request)).toBeUndefined();
+    const free = await gov.admit(caller(virtualKey('key_free', {})), request);
+    expect(await free?.reserve([], request)).toBeUndefined();
     free?.settle(traceOf([usage(1, 1)], 0.125));
     free?.settle(traceOf([usage(1, 1)], 0.125));
     expect(charged).toEqual([0.125]);
     expect(settled).toEqual([0.25]);
   });
 
-  it('lists every active key of the store for the admin, filtered by key or team', () => {
+  it('lists every active key of the store for the admin, filtered by key or team', async () => {
     const stored = [virtualKey('key_s', { rpm: 5 }, 'ops'), { ...virtualKey('key_r', {}), revokedAt: 1 }, virtualKey('key_f', {})];
     const teams = new Map<string, KeyLimits>([['ops', { tpm: 10 }]]);
     const gov = new Governor({ teams: () => teams, keys: () => stored, now: () => START });
-    const report = gov.usage({ stored: true });
+    const report = await gov.usage({ stored: true });
     expect(report.keys.map((key) => [key.id, key.window])).toEqual([['key_s', { requests: 0, tokens: 0, inFlight: 0 }], ['key_f', undefined]]);
     expect(report.teams.map((team) => team.id)).toEqual(['ops']);
-    expect(gov.usage({ stored: true, key: 'name-key_f' }).keys.map((key) => key.id)).toEqual(['key_f']);
-    expect(gov.usage({ stored: true, key: 'name-key_f' }).teams).toEqual([]);
+    expect((await gov.usage({ stored: true, key: 'name-key_f' })).keys.map((key) => key.id)).toEqual(['key_f']);
+    expect((await gov.usage({ stored: true, key: 'name-key_f' })).teams).toEqual([]);
   });
 });

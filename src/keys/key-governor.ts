@@ -1,4 +1,5 @@
 import type { BudgetExceededError } from '../errors/execution-errors.js';
+import { StateUnavailableError } from '../errors/request-errors.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { BudgetState } from '../spec/decision.js';
 import type { Step } from '../spec/step.js';
@@ -8,7 +9,7 @@ import { approximatePromptTokens } from '../tokens/estimate-usage.js';
 import type { Admission, BudgetGate, BudgetHold, BudgetScopes, KeyGovernor } from './admission.js';
 import type { Caller } from './caller.js';
 import { checkKeyAccess } from './check-key-access.js';
-import { admitRate, RateScope, type LimitedScope, type RateTicket } from './key-rate-limits.js';
+import { admitRate, RateScope, type LimitedScope, type RateTicket, type ScopeWindow, type SharedRates } from './key-rate-limits.js';
 import { keyState, type KeyLimits, type TeamLimits, type VirtualKey } from './virtual-key.js';
 
 export type GovernorOptions = {
@@ -18,6 +19,8 @@ export type GovernorOptions = {
   guardedRouters?: (() => ReadonlySet<string>) | undefined;
   /** The budgets of keys and teams; undefined: budgets are not enforced. */
   budgets?: BudgetGate | undefined;
+  /** Rate limits shared with other gateways (Redis); undefined: counted in this process only. */
+  rates?: SharedRates | undefined;
   /** Every key of the store, for the admin's usage report (those without traffic too). */
   keys?: (() => readonly VirtualKey[]) | undefined;
   now?: () => number;
@@ -55,7 +58,7 @@ export class Governor implements KeyGovernor {
     this.now = options.now ?? Date.now;
   }
 
-  admit(caller: Caller, request: ChatRequest): Admission | undefined {
+  async admit(caller: Caller, request: ChatRequest): Promise<Admission | undefined> {
     if (caller.kind !== 'key') return undefined;
     const key = caller.key;
     const teamLimits = key.team === undefined ? undefined : this.options.teams().get(key.team);
@@ -68,17 +71,32 @@ export class Governor implements KeyGovernor {
     const teamScope = teamLimits === undefined || key.team === undefined ? undefined : this.teamScope(key.team);
     const scopes: LimitedScope[] = [{ scope: keyScope, limits: key.limits }];
     if (teamScope && teamLimits) scopes.push({ scope: teamScope, limits: teamLimits });
-    const rate = admitRate(scopes, approximatePromptTokens(request), this.now());
+    const budgetScopes: BudgetScopes = { key, teamLimits };
+    // Read while the rate limits are checked: with shared state, two round trips to Redis at once.
+    const budgetRead = this.options.budgets?.state(budgetScopes);
+    // Refused by a rate limit first, its failure is nobody's to hear (awaited below, it still throws).
+    if (budgetRead instanceof Promise) budgetRead.catch(() => undefined);
+    const tokens = approximatePromptTokens(request);
+    // Only scopes with a rate limit go to the shared counters: a key with just a budget never waits on the rate script.
+    const shared = this.options.rates !== undefined && scopes.some(({ limits }) => limits.rpm !== undefined || limits.tpm !== undefined || limits.maxConcurrent !== undefined);
+    const rate = shared ? await (this.options.rates as SharedRates).admit(scopes, tokens, this.now()) : admitRate(scopes, tokens, this.now());
     if (!rate.ok) {
       for (const { scope } of scopes) scope.refused.rateLimited++;
       throw rate.error;
     }
-    const budgetScopes: BudgetScopes = { key, teamLimits };
-    return new KeyAdmission(rate.ticket, rate.rateLimit, this.options.budgets, budgetScopes, scopes);
+    let budget: BudgetState | undefined;
+    try {
+      budget = await budgetRead;
+    } catch (error) {
+      // Budgets that cannot be read (shared, failing closed): the request is refused, its rate count freed.
+      rate.ticket.settle(undefined);
+      throw error;
+    }
+    return new KeyAdmission(rate.ticket, rate.rateLimit, budget, this.options.budgets, budgetScopes, scopes);
   }
 
   /** Limits, windows, refusals and budgets of the keys and teams `filter` names. */
-  usage(filter: UsageFilter): UsageReport {
+  async usage(filter: UsageFilter): Promise<UsageReport> {
     const now = this.now();
     const teams = this.options.teams();
     const keys = new Map<string, VirtualKey>();
@@ -99,9 +117,9 @@ export class Governor implements KeyGovernor {
         name: key.name,
         team: key.team,
         limits: key.limits,
-        window: counted ? windowOf(this.keys.get(key.id)?.scope, now) : undefined,
+        window: counted ? await this.windowOf(this.keys.get(key.id)?.scope ?? new RateScope('key', key.id, `key "${key.name}"`), now) : undefined,
         refused: { ...(this.keys.get(key.id)?.scope.refused ?? NO_REFUSALS) },
-        budget: this.options.budgets?.state({ key, teamLimits }),
+        budget: await this.options.budgets?.state({ key, teamLimits }),
       });
     }
     if (filter.key === undefined && filter.stored) for (const name of teams.keys()) if (filter.team === undefined || filter.team === name) teamNames.add(name);
@@ -109,16 +127,22 @@ export class Governor implements KeyGovernor {
     for (const name of teamNames) {
       const limits = teams.get(name) ?? {};
       const scope = this.teamScopes.get(name);
-      teamUsage.push({ id: name, limits, window: windowOf(scope, now), refused: { ...(scope?.refused ?? NO_REFUSALS) }, budget: this.teamBudget(name, limits) });
+      teamUsage.push({ id: name, limits, window: await this.windowOf(scope ?? new RateScope('team', name, `team "${name}"`), now), refused: { ...(scope?.refused ?? NO_REFUSALS) }, budget: await this.teamBudget(name, limits) });
     }
     return { keys: keyUsage, teams: teamUsage };
   }
 
   /** The team's own budget: asked of the gate for a stand-in key of the team with no budget of its own. */
-  private teamBudget(team: string, limits: KeyLimits): BudgetState | undefined {
+  private async teamBudget(team: string, limits: KeyLimits): Promise<BudgetState | undefined> {
     if (this.options.budgets === undefined || limits.budget === undefined) return undefined;
     const standIn: VirtualKey = { id: `team:${team}`, name: team, team, prefix: '', createdAt: 0, updatedAt: 0, expiresAt: undefined, revokedAt: undefined, routers: undefined, models: undefined, metadata: {}, limits: {} };
     return this.options.budgets.state({ key: standIn, teamLimits: limits });
+  }
+
+  /** A scope's window: shared (every gateway's) when rate limits are, else this process's. */
+  private async windowOf(scope: RateScope, now: number): Promise<ScopeWindow> {
+    if (this.options.rates !== undefined) return this.options.rates.window(scope, now);
+    return { requests: scope.log.requests(now), tokens: scope.log.tokens(now), inFlight: scope.inFlight };
   }
 
   private keyScope(key: VirtualKey): RateScope {
@@ -149,10 +173,6 @@ function hasLimits(limits: KeyLimits | undefined): boolean {
   return limits !== undefined && (limits.rpm !== undefined || limits.tpm !== undefined || limits.maxConcurrent !== undefined || limits.budget !== undefined);
 }
 
-function windowOf(scope: RateScope | undefined, now: number): { requests: number; tokens: number; inFlight: number } {
-  return scope === undefined ? { requests: 0, tokens: 0, inFlight: 0 } : { requests: scope.log.requests(now), tokens: scope.log.tokens(now), inFlight: scope.inFlight };
-}
-
 /**
  * Input plus output tokens of every call of the request that reported them (every call is billed):
  * 0 when it made none (blocked, over budget), undefined when none of its calls said.
@@ -169,23 +189,32 @@ export function tokensUsed(trace: Trace): number | undefined {
 
 /** A request admitted by the governor, until it settles. */
 class KeyAdmission implements Admission {
-  readonly budget: BudgetState | undefined;
   private hold: BudgetHold | undefined;
   private settled = false;
 
   constructor(
     private readonly ticket: RateTicket,
     readonly rateLimit: RateLimitSnapshot | undefined,
+    readonly budget: BudgetState | undefined,
     private readonly budgets: BudgetGate | undefined,
     private readonly scopes: BudgetScopes,
     private readonly counted: readonly LimitedScope[],
-  ) {
-    this.budget = budgets?.state(scopes);
-  }
+  ) {}
 
-  reserve(steps: readonly Step[], request: ChatRequest): BudgetExceededError | undefined {
+  async reserve(steps: readonly Step[], request: ChatRequest): Promise<BudgetExceededError | StateUnavailableError | undefined> {
     if (this.budgets === undefined || this.settled) return undefined;
-    const held = this.budgets.reserve(this.scopes, steps, request);
+    let held;
+    try {
+      held = await this.budgets.reserve(this.scopes, steps, request);
+    } catch (error) {
+      if (error instanceof StateUnavailableError) return error;
+      throw error;
+    }
+    // Settled while the reserve was on its way (the client went away): the hold goes at once.
+    if ('settle' in held && this.settled) {
+      held.settle(undefined);
+      return undefined;
+    }
     if ('settle' in held) {
       this.hold = held;
       return undefined;
@@ -213,7 +242,7 @@ class SpendAdmission implements Admission {
     private readonly scopes: BudgetScopes,
   ) {}
 
-  reserve(): undefined {
+  async reserve(): Promise<undefined> {
     return undefined;
   }
 

@@ -36,8 +36,23 @@ export interface RateTicket {
   settle(tokens: number | undefined): void;
 }
 
-type Limit = 'rpm' | 'tpm' | 'max_concurrent';
-type Refusal = { scope: RateScope; limit: Limit; until: number; size: number };
+export type Limit = 'rpm' | 'tpm' | 'max_concurrent';
+/** A limit in a request's way: whose, which, its size, and when it has room again (epoch ms). */
+export type Refusal = { scope: RateScope; limit: Limit; until: number; size: number };
+
+/** What admitting a request under its rate limits gave: its ticket and standing, or the refusal (nothing counted). */
+export type RateAdmission = { ok: true; ticket: RateTicket; rateLimit: RateLimitSnapshot | undefined } | { ok: false; error: KeyRateLimitError };
+
+/** A scope's window now: requests and tokens in it, requests in flight. */
+export type ScopeWindow = { requests: number; tokens: number; inFlight: number };
+
+/** Rate limits counted beyond this process (`shared-rate-limiter.ts`: in Redis, for every gateway on it). */
+export interface SharedRates {
+  /** As `admitRate`, in every gateway's counters; rejects with a StateUnavailableError when Redis is away and rate limits fail closed. */
+  admit(scopes: readonly LimitedScope[], tokens: number, now: number): Promise<RateAdmission>;
+  /** The shared window of one scope (this process's when Redis cannot say). */
+  window(scope: RateScope, now: number): Promise<ScopeWindow>;
+}
 
 /**
  * Admits a request estimated at `tokens` input tokens when every scope has room in every limit:
@@ -47,7 +62,7 @@ type Refusal = { scope: RateScope; limit: Limit; until: number; size: number };
  * limit on tokens a request may never write would refuse short answers for long ceilings; the
  * real output is counted when the request settles.
  */
-export function admitRate(scopes: readonly LimitedScope[], tokens: number, now: number): { ok: true; ticket: RateTicket; rateLimit: RateLimitSnapshot | undefined } | { ok: false; error: KeyRateLimitError } {
+export function admitRate(scopes: readonly LimitedScope[], tokens: number, now: number): RateAdmission {
   const refusals: Refusal[] = [];
   for (const { scope, limits } of scopes) {
     const { rpm, tpm, maxConcurrent } = limits;
@@ -61,12 +76,7 @@ export function admitRate(scopes: readonly LimitedScope[], tokens: number, now: 
     }
     if (maxConcurrent !== undefined && scope.inFlight >= maxConcurrent) refusals.push({ scope, limit: 'max_concurrent', until: now + CONCURRENCY_RETRY_MS, size: maxConcurrent });
   }
-  if (refusals.length > 0) {
-    const until = Math.max(...refusals.map((refusal) => refusal.until));
-    const retryAfterMs = Math.max(0, until - now);
-    const error = new KeyRateLimitError(refusalMessage(refusals, retryAfterMs), { retryAfterMs, rateLimit: rateLimitSnapshot(scopes, now) ?? {} });
-    return { ok: false, error };
-  }
+  if (refusals.length > 0) return { ok: false, error: rateLimitError(refusals, now, rateLimitSnapshot(scopes, now)) };
   const entries: { scope: RateScope; entry: WindowEntry }[] = [];
   for (const { scope, limits } of scopes) {
     entries.push({ scope, entry: scope.log.add(now, Math.min(tokens, limits.tpm ?? tokens)) });
@@ -86,13 +96,26 @@ export function admitRate(scopes: readonly LimitedScope[], tokens: number, now: 
   return { ok: true, ticket, rateLimit: rateLimitSnapshot(scopes, now) };
 }
 
+/** The refusal of a request: the limits in its way, and when the last of them has room again. */
+export function rateLimitError(refusals: readonly Refusal[], now: number, rateLimit: RateLimitSnapshot | undefined): KeyRateLimitError {
+  const until = Math.max(...refusals.map((refusal) => refusal.until));
+  const retryAfterMs = Math.max(0, until - now);
+  return new KeyRateLimitError(refusalMessage(refusals, retryAfterMs), { retryAfterMs, rateLimit: rateLimit ?? {} });
+}
+
+/** `snapshot` with `window` as its `kind` when it has fewer left than the one there (a new snapshot when undefined). */
+export function tighterSnapshot(snapshot: RateLimitSnapshot | undefined, kind: keyof RateLimitSnapshot, window: RateLimitWindow): RateLimitSnapshot {
+  const kept = snapshot ?? {};
+  const held = kept[kind];
+  if (held === undefined || window.remaining < held.remaining) kept[kind] = window;
+  return kept;
+}
+
 /** The tightest standing of each kind of limit over `scopes` (the fewest left); undefined when none has a limit. */
 export function rateLimitSnapshot(scopes: readonly LimitedScope[], now: number): RateLimitSnapshot | undefined {
   let snapshot: RateLimitSnapshot | undefined;
   const keep = (kind: keyof RateLimitSnapshot, window: RateLimitWindow): void => {
-    snapshot ??= {};
-    const held = snapshot[kind];
-    if (held === undefined || window.remaining < held.remaining) snapshot[kind] = window;
+    snapshot = tighterSnapshot(snapshot, kind, window);
   };
   for (const { scope, limits } of scopes) {
     const { rpm, tpm, maxConcurrent } = limits;

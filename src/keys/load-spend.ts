@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import type { SpendRecord } from './budget-ledger.js';
 
-// Older buckets count in no period (the longest is a 31-day month or a 30-day rolling window).
-const KEEP_MS = 32 * 24 * 3_600_000;
+/** Older buckets count in no period (the longest is a 31-day month or a 30-day rolling window). */
+export const SPEND_KEEP_MS = 32 * 24 * 3_600_000;
 
 /**
  * The settled spend of keys and teams still inside a budget period at `now`, from the trace store's
@@ -10,7 +10,7 @@ const KEEP_MS = 32 * 24 * 3_600_000;
  * buckets are deleted first; at startup, so the request path never waits on it.
  */
 export function loadSpend(db: Database, now: number): SpendRecord[] {
-  const since = now - KEEP_MS;
+  const since = now - SPEND_KEEP_MS;
   db.prepare('DELETE FROM spend WHERE bucket_start < ?').run(since);
   const rows = db.prepare('SELECT scope, id, bucket_start AS bucketStart, micro_usd AS micros FROM spend WHERE bucket_start >= ?').all(since) as SpendRecord[];
   return rows;

@@ -26,6 +26,7 @@ import { compileCondition, tokenThresholds, type Evidence, type MatchInput, type
 import { tokensForRules } from './tokens-for-rules.js';
 import { requestTraits } from './signals/request-traits.js';
 import { LlmClassifier } from './signals/llm-classifier.js';
+import type { SharedAnswers } from './signals/shared-answers.js';
 import { SafetyGuard } from './guard/safety-guard.js';
 import { ExampleRoutes, type SimilarityResult } from './signals/example-routes.js';
 import type { EmbeddingCache } from './signals/embedding-cache.js';
@@ -72,6 +73,8 @@ export type RoutingOptions = {
   random?: () => number;
   /** Decide as if every provider had credentials (offline replays: `switchyard eval`). */
   ignoreDisabledProviders?: boolean;
+  /** Classifier labels and request embeddings shared with the other gateways (Redis); undefined: this process's caches alone. */
+  sharedAnswers?: SharedAnswers | undefined;
 };
 
 type CompiledRouter = {
@@ -107,6 +110,7 @@ export class Routing {
   private readonly load: DeploymentLoadView | undefined;
   private readonly models: SignalModels | undefined;
   private readonly random: () => number;
+  private readonly sharedAnswers: SharedAnswers | undefined;
   private readonly planContext: PlanContext;
 
   constructor(
@@ -117,6 +121,7 @@ export class Routing {
     this.load = options.load;
     this.models = options.models;
     this.random = options.random ?? Math.random;
+    this.sharedAnswers = options.sharedAnswers;
     this.planContext = { models: config.models, providers: config.providers, ignoreDisabledProviders: options.ignoreDisabledProviders ?? false };
     const noFallbacks = new Map<string, string[]>();
     for (const name of config.models.keys()) {
@@ -399,6 +404,7 @@ export class Routing {
             withExamples.map((route) => ({ route: route.name, examples: route.when?.examples ?? [], threshold: route.when?.threshold })),
             spec.encoder,
             spec.encoder.type === 'model' ? this.config.models.get(spec.encoder.model) : undefined,
+            this.sharedAnswers,
           )
         : undefined;
     const compiled = spec.routes.map(
@@ -419,6 +425,7 @@ export class Routing {
               { name: DEFAULT_ROUTE, description: spec.description ?? 'anything the other routes do not cover' },
             ],
             this.config.models.get(classifier.model) as ModelSpec,
+            this.sharedAnswers,
           )
         : undefined;
     return {

@@ -6,7 +6,7 @@ import { SwitchyardError } from '../errors/switchyard-error.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { quoteInput } from '../util/quote-input.js';
 import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
-import type { SqliteKeyStore } from '../keys/sqlite-key-store.js';
+import type { KeyStore } from '../keys/key-store.js';
 import { ADMIN_PATH, createAdminKeysHandler } from './admin/handle-admin-keys.js';
 import { createApiKeyCheck } from './check-api-key.js';
 import { OPEN_CALLER } from '../keys/caller.js';
@@ -88,7 +88,7 @@ function findHandler(method: string, path: string): Handler | undefined {
  * of a millisecond). Parses, authenticates, dispatches, and turns any failure into an error body
  * in the client's dialect (OpenAI's or Anthropic's): no input crashes it.
  */
-export function createServer(gateway: Gateway, logger: Logger, holder = new GatewayHolder(gateway), drain = new ServerDrain(), virtualKeys?: CachedKeyLookup, keyStore?: SqliteKeyStore): Server {
+export function createServer(gateway: Gateway, logger: Logger, holder = new GatewayHolder(gateway), drain = new ServerDrain(), virtualKeys?: CachedKeyLookup, keyStore?: KeyStore): Server {
   const checkApiKey = createApiKeyCheck(gateway.config.server, virtualKeys);
   const handleAdminKeys = createAdminKeysHandler(keyStore, virtualKeys);
   // Built at the first request: the bound address is known once the server listens (`localhost` is then 127.0.0.1 or ::1).
@@ -107,7 +107,9 @@ export function createServer(gateway: Gateway, logger: Logger, holder = new Gate
     try {
       if (drain.draining) {
         request.resume();
-        throw drain.refusal();
+        const refusal = drain.refuse(path, response);
+        if (refusal === undefined) return;
+        throw refusal;
       }
       guard ??= createRequestGuard(gateway.config.server, boundAddress(server));
       if (guard(request, response, path)) return;
@@ -169,7 +171,7 @@ export type RunningServer = {
 export async function startServer(
   gateway: Gateway,
   logger: Logger,
-  options: { host: string; port: number; virtualKeys?: CachedKeyLookup | undefined; keyStore?: SqliteKeyStore | undefined },
+  options: { host: string; port: number; virtualKeys?: CachedKeyLookup | undefined; keyStore?: KeyStore | undefined },
 ): Promise<RunningServer> {
   const holder = new GatewayHolder(gateway);
   const drain = new ServerDrain();

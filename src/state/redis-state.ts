@@ -14,7 +14,7 @@ export type RedisStateOptions = {
 };
 
 /** What may fall back when Redis cannot answer: counted per concern in `switchyard_state_fallbacks_total`. */
-export type StateConcern = 'rate_limits' | 'budgets' | 'breakers' | 'caches' | 'revocations';
+export type StateConcern = 'rate_limits' | 'budgets' | 'breakers' | 'caches' | 'revocations' | 'load';
 
 /** A Lua script, run with EVALSHA and loaded on first use (and again after a Redis restart). */
 export type RedisScript = { readonly name: string; readonly keys: number; readonly lua: string };
@@ -74,7 +74,9 @@ export class RedisState {
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+        // Rejected from setImmediate, after the poll phase: on a saturated event loop an expired timer
+        // runs before the socket is read, and an answer already in its buffer must still win.
+        timer = setTimeout(() => setImmediate(() => reject(new Error(`no answer within ${this.options.timeoutMs} ms`))), this.options.timeoutMs);
       });
       const result = await Promise.race([command(this.client), timeout]);
       if (this.down) this.markUp();
@@ -142,7 +144,8 @@ export class RedisState {
 
   private subscriberConnection(): Redis {
     if (this.subscriber) return this.subscriber;
-    const subscriber = new Redis(this.options.url, { ...redisOptions(this.options.timeoutMs), commandTimeout: undefined });
+    // Its SUBSCRIBE may wait for the connection (queued): only it, never a request, waits on it.
+    const subscriber = new Redis(this.options.url, { ...redisOptions(this.options.timeoutMs), enableOfflineQueue: true });
     subscriber.on('error', () => undefined);
     subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) handler(message);
@@ -174,7 +177,6 @@ function redisOptions(timeoutMs: number) {
   return {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: timeoutMs,
     connectTimeout: Math.max(1_000, timeoutMs * 10),
     // Reconnect forever, at most every 2 s: the gateway serves meanwhile, by its fallbacks.
     retryStrategy: (times: number) => Math.min(times * 100, 2_000),

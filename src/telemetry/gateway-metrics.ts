@@ -5,6 +5,7 @@ import type { EdgeRejection } from '../spec/edge-rejection.js';
 import type { TraceSink } from '../spec/trace-sink.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 import { DROP_CAUSES, type TraceStoreCounts } from './trace-ledger.js';
+import { registerStateMetrics, type StateStatus } from '../state/state-metrics.js';
 
 /** What the metrics read from the circuit breakers at scrape time. */
 export interface BreakerStates {
@@ -199,6 +200,11 @@ export class GatewayMetrics implements TraceSink {
   /** A key's or team's spend crossed `threshold` of its budget (rare: at most three times a period). */
   recordBudgetAlert(scope: 'key' | 'team', threshold: number): void {
     this.budgetAlerts.inc({ scope, threshold: String(threshold) });
+  }
+
+  /** Adds the shared state's gauges (`switchyard_state_up`, `switchyard_state_fallbacks_total`): once per process, when `state.redis` is set. */
+  observeState(state: StateStatus): void {
+    registerStateMetrics(this.registry, state);
   }
 
   /** The exposition in the Prometheus text format; serve it with `contentType`. */

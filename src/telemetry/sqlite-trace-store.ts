@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { InternalError, OverloadedError } from '../errors/request-errors.js';
 import type { Trace } from '../spec/trace.js';
 import { checkVersion, configure, INSERT_RESPONSE, migrate, READ_BUSY_TIMEOUT_MS, RETENTION_SQL } from './trace-store-schema.js';
-import { decodeCursor, encodeCursor, scopeConditions, type TraceFilter, type TracePage, type TraceScope } from './trace-filter.js';
+import { encodeCursor, scopeConditions, type TraceFilter, type TracePage, type TraceScope } from './trace-filter.js';
+import { traceListQuery } from './trace-list-query.js';
 import { TraceLedger, type TraceStoreCounts } from './trace-ledger.js';
 import { INSERT_TRACE, traceColumns, traceRow } from './trace-row.js';
 import { traceStats, type TraceStats } from './trace-stats.js';
@@ -160,29 +161,8 @@ export class SqliteTraceStore implements TraceStore {
 
   async list(filter: TraceFilter): Promise<TracePage> {
     await this.flush(READ_WAIT_MS);
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    const add = (sql: string, value: string | number | undefined): void => {
-      if (value === undefined) return;
-      where.push(sql);
-      params.push(value);
-    };
-    add('router = ?', filter.router);
-    add('route = ?', filter.route);
-    add('model = ?', filter.model);
-    add('status = ?', filter.status);
-    add('started_at >= ?', filter.since);
-    add('started_at < ?', filter.until);
-    const scoped = scopeConditions(filter);
-    where.push(...scoped.where);
-    params.push(...scoped.params);
-    const after = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
-    if (after) {
-      where.push('(started_at < ? OR (started_at = ? AND id < ?))');
-      params.push(after.startedAt, after.startedAt, after.id);
-    }
-    const sql = `SELECT trace_json FROM traces ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, id DESC LIMIT ?`;
-    const rows = reading(() => this.db.prepare(sql).all(...params, filter.limit + 1) as { trace_json: string }[]);
+    const { sql, params } = traceListQuery(filter);
+    const rows = reading(() => this.db.prepare(sql).all(...params) as { trace_json: string }[]);
     const traces = rows.slice(0, filter.limit).map((row) => JSON.parse(row.trace_json) as Trace);
     const last = traces[traces.length - 1];
     return { traces, next: rows.length > filter.limit && last ? encodeCursor(last) : undefined };

@@ -84,19 +84,58 @@ export type TimelineBucket = {
 
 export type Percentiles = { p50: number; p90: number; p99: number };
 
-/** The aggregates of a set of traces, for the totals and for each group alike. */
-const TOTALS = `COUNT(*) AS requests,
-  SUM(status = 'ok') AS ok, SUM(status = 'error') AS error, SUM(status = 'blocked') AS blocked, SUM(status = 'aborted') AS aborted, SUM(status = 'shutdown') AS shutdown,
-  SUM(fallback) AS fallbacks, SUM(model IS NOT NULL) AS served, SUM(retries > 0) AS retried,
-  TOTAL(cost_usd) AS cost, TOTAL(reference_cost_usd) AS reference, TOTAL(savings_usd) AS savings, SUM(cost_usd IS NULL) AS unknown,
-  TOTAL(input_tokens) AS inputTokens, TOTAL(output_tokens) AS outputTokens`;
+/**
+ * What differs between the two stores' SQL for these figures. SQLite's renders exactly the SQL it
+ * always ran; PostgreSQL has no SUM of a boolean nor TOTAL, folds unquoted aliases to lower case,
+ * and numbers its placeholders.
+ */
+export type StatsDialect = {
+  /** How many rows satisfy a condition (0 over no rows is fine: `count` reads a NULL as 0). */
+  countIf(condition: string): string;
+  /** A sum that is 0, not NULL, over no rows. */
+  total(expression: string): string;
+  /** `value` rounded down to a multiple of `size` (both integers). */
+  floorTo(value: string, size: string): string;
+  /** The statement as the driver takes it. */
+  render(sql: string): string;
+};
 
-type Totals = Record<string, number | string | null>;
+export const SQLITE_STATS: StatsDialect = {
+  countIf: (condition) => `SUM(${condition})`,
+  total: (expression) => `TOTAL(${expression})`,
+  floorTo: (value, size) => `CAST(${value} / ${size} AS INTEGER) * ${size}`,
+  render: (sql) => sql,
+};
+
+/** A statement to run and its parameters; the plan gets its rows back. */
+export type StatsQueryStep = { sql: string; params: (string | number)[] };
+type Row = Record<string, unknown>;
+/** The figures as a sequence of queries, run by either store's driver (`traceStats` runs it on SQLite). */
+export type StatsPlan = Generator<StatsQueryStep, TraceStats, Row[]>;
+
+/** The aggregates of a set of traces, for the totals and for each group alike. */
+function totals(d: StatsDialect): string {
+  return `COUNT(*) AS requests,
+  ${d.countIf("status = 'ok'")} AS ok, ${d.countIf("status = 'error'")} AS error, ${d.countIf("status = 'blocked'")} AS blocked, ${d.countIf("status = 'aborted'")} AS aborted, ${d.countIf("status = 'shutdown'")} AS shutdown,
+  SUM(fallback) AS fallbacks, ${d.countIf('model IS NOT NULL')} AS served, ${d.countIf('retries > 0')} AS retried,
+  ${d.total('cost_usd')} AS cost, ${d.total('reference_cost_usd')} AS reference, ${d.total('savings_usd')} AS savings, ${d.countIf('cost_usd IS NULL')} AS unknown,
+  ${d.total('input_tokens')} AS inputTokens, ${d.total('output_tokens')} AS outputTokens`;
+}
+
+type Totals = Record<string, unknown>;
 
 const GROUP_COLUMN: Record<StatsGrouping, string> = { key: 'key_id', team: 'team' };
 
 /** Aggregates stored traces in SQLite; latency percentiles read the sorted column (nearest rank). */
 export function traceStats(db: Database.Database, query: StatsQuery): TraceStats {
+  const plan = statsPlan(SQLITE_STATS, query);
+  let step = plan.next();
+  while (!step.done) step = plan.next(db.prepare(step.value.sql).all(...step.value.params) as Row[]);
+  return step.value;
+}
+
+/** The figures of `traceStats` as queries in `dialect`: the one place they are counted, for either store. */
+export function* statsPlan(d: StatsDialect, query: StatsQuery): StatsPlan {
   const where = ['started_at >= ?', 'started_at < ?'];
   const params: (string | number)[] = [query.since ?? 0, query.until ?? Number.MAX_SAFE_INTEGER];
   if (query.router !== undefined) {
@@ -107,66 +146,68 @@ export function traceStats(db: Database.Database, query: StatsQuery): TraceStats
   where.push(...scoped.where);
   params.push(...scoped.params);
   const clause = `WHERE ${where.join(' AND ')}`;
-  const totals = db.prepare(`SELECT ${TOTALS} FROM traces ${clause}`).get(...params) as Totals;
-  const requests = count(totals, 'requests');
+  const step = (sql: string, stepParams = params): StatsQueryStep => ({ sql: d.render(sql), params: stepParams });
+  const totalsRow = ((yield step(`SELECT ${totals(d)} FROM traces ${clause}`))[0] ?? {}) as Totals;
+  const requests = count(totalsRow, 'requests');
   const share = (value: number): number => (requests === 0 ? 0 : value / requests);
-  const routes = (db.prepare(`SELECT COALESCE(router, 'none') || '/' || COALESCE(route, 'none') AS name, COUNT(*) AS requests FROM traces ${clause} GROUP BY name ORDER BY requests DESC, name`).all(...params) as { name: string; requests: number }[]).map(
+  const routes = ((yield step(`SELECT COALESCE(router, 'none') || '/' || COALESCE(route, 'none') AS name, COUNT(*) AS requests FROM traces ${clause} GROUP BY name ORDER BY requests DESC, name`)) as { name: string; requests: number }[]).map(
     (row) => ({ ...row, share: share(row.requests) }),
   );
   const models = (
-    db.prepare(`SELECT COALESCE(model, 'none') AS name, COUNT(*) AS requests, TOTAL(cost_usd) AS costUsd FROM traces ${clause} GROUP BY name ORDER BY requests DESC, name`).all(...params) as {
+    (yield step(`SELECT COALESCE(model, 'none') AS name, COUNT(*) AS requests, ${d.total('cost_usd')} AS costUsd FROM traces ${clause} GROUP BY name ORDER BY requests DESC, name`)) as {
       name: string;
       requests: number;
       costUsd: number;
     }[]
   ).map((row) => ({ ...row, share: share(row.requests) }));
-  const column = (name: 'latency_ms' | 'first_token_ms'): Percentiles | undefined =>
-    percentilesOf((db.prepare(`SELECT ${name} AS value FROM traces ${clause} AND ${name} IS NOT NULL ORDER BY ${name}`).all(...params) as { value: number }[]).map((row) => row.value));
-  const served = count(totals, 'served');
+  const column = function* (name: 'latency_ms' | 'first_token_ms'): Generator<StatsQueryStep, Percentiles | undefined, Row[]> {
+    return percentilesOf(((yield step(`SELECT ${name} AS value FROM traces ${clause} AND ${name} IS NOT NULL ORDER BY ${name}`)) as { value: number }[]).map((row) => row.value));
+  };
+  const served = count(totalsRow, 'served');
   const stats: TraceStats = {
     since: query.since,
     until: query.until,
     requests,
-    statuses: { ok: count(totals, 'ok'), error: count(totals, 'error'), blocked: count(totals, 'blocked'), aborted: count(totals, 'aborted'), shutdown: count(totals, 'shutdown') },
+    statuses: { ok: count(totalsRow, 'ok'), error: count(totalsRow, 'error'), blocked: count(totalsRow, 'blocked'), aborted: count(totalsRow, 'aborted'), shutdown: count(totalsRow, 'shutdown') },
     routes,
     models,
-    fallbackRate: served === 0 ? 0 : count(totals, 'fallbacks') / served,
-    retryRate: share(count(totals, 'retried')),
-    errorRate: share(count(totals, 'error')),
-    latencyMs: column('latency_ms'),
-    firstTokenMs: column('first_token_ms'),
-    costUsd: count(totals, 'cost'),
-    referenceCostUsd: count(totals, 'reference'),
-    savingsUsd: count(totals, 'savings'),
-    unknownCost: count(totals, 'unknown'),
-    inputTokens: count(totals, 'inputTokens'),
-    outputTokens: count(totals, 'outputTokens'),
+    fallbackRate: served === 0 ? 0 : count(totalsRow, 'fallbacks') / served,
+    retryRate: share(count(totalsRow, 'retried')),
+    errorRate: share(count(totalsRow, 'error')),
+    latencyMs: yield* column('latency_ms'),
+    firstTokenMs: yield* column('first_token_ms'),
+    costUsd: count(totalsRow, 'cost'),
+    referenceCostUsd: count(totalsRow, 'reference'),
+    savingsUsd: count(totalsRow, 'savings'),
+    unknownCost: count(totalsRow, 'unknown'),
+    inputTokens: count(totalsRow, 'inputTokens'),
+    outputTokens: count(totalsRow, 'outputTokens'),
   };
   if (query.bucketMs !== undefined) {
-    stats.timeline = db
-      .prepare(
-        `SELECT CAST(started_at / ? AS INTEGER) * ? AS start, COUNT(*) AS requests, SUM(status = 'error') AS errors, SUM(fallback) AS fallbacks,
-          TOTAL(cost_usd) AS costUsd, TOTAL(reference_cost_usd) AS referenceCostUsd, AVG(latency_ms) AS meanLatencyMs
+    const size = Math.floor(query.bucketMs);
+    stats.timeline = (yield step(
+      `SELECT ${d.floorTo('started_at', '?')} AS start, COUNT(*) AS requests, ${d.countIf("status = 'error'")} AS errors, SUM(fallback) AS fallbacks,
+          ${d.total('cost_usd')} AS costUsd, ${d.total('reference_cost_usd')} AS referenceCostUsd, AVG(latency_ms) AS meanLatencyMs
          FROM traces ${clause} GROUP BY start ORDER BY start`,
-      )
-      .all(Math.floor(query.bucketMs), Math.floor(query.bucketMs), ...params) as TimelineBucket[];
+      [size, size, ...params],
+    )) as TimelineBucket[];
   }
-  if (query.by !== undefined) stats.groups = groupStats(db, query.by, clause, params);
+  if (query.by !== undefined) stats.groups = yield* groupStats(d, query.by, clause, params);
   return stats;
 }
 
 /** The figures per key or team over the same traces, the dearest first (then the busiest, then by id). */
-function groupStats(db: Database.Database, by: StatsGrouping, clause: string, params: (string | number)[]): GroupStats[] {
+function* groupStats(d: StatsDialect, by: StatsGrouping, clause: string, params: (string | number)[]): Generator<StatsQueryStep, GroupStats[], Row[]> {
   const group = GROUP_COLUMN[by];
-  const rows = db.prepare(`SELECT ${group} AS grp, MAX(team) AS lastTeam, ${TOTALS} FROM traces ${clause} GROUP BY grp ORDER BY cost DESC, requests DESC, grp`).all(...params) as Totals[];
+  const rows = (yield { sql: d.render(`SELECT ${group} AS grp, MAX(team) AS lastTeam, ${totals(d)} FROM traces ${clause} GROUP BY grp ORDER BY cost DESC, requests DESC, grp`), params }) as Totals[];
   const latencies = new Map<string | null, number[]>();
-  for (const row of db.prepare(`SELECT ${group} AS grp, latency_ms AS value FROM traces ${clause} ORDER BY latency_ms`).all(...params) as { grp: string | null; value: number }[]) {
+  for (const row of (yield { sql: d.render(`SELECT ${group} AS grp, latency_ms AS value FROM traces ${clause} ORDER BY latency_ms`), params }) as { grp: string | null; value: number }[]) {
     const values = latencies.get(row.grp) ?? [];
     values.push(row.value);
     latencies.set(row.grp, values);
   }
-  const keyOf = db.prepare('SELECT name, team FROM virtual_keys WHERE id = ?');
-  return rows.map((row) => {
+  const result: GroupStats[] = [];
+  for (const row of rows) {
     const id = row['grp'] as string | null;
     const requests = count(row, 'requests');
     const figures: GroupStats = {
@@ -182,10 +223,14 @@ function groupStats(db: Database.Database, by: StatsGrouping, clause: string, pa
       outputTokens: count(row, 'outputTokens'),
       latencyMs: percentilesOf(latencies.get(id) ?? []),
     };
-    if (by !== 'key') return figures;
-    const key = id === null ? undefined : (keyOf.get(id) as { name: string; team: string | null } | undefined);
-    return { ...figures, name: key?.name ?? null, team: key ? key.team : ((row['lastTeam'] as string | null) ?? null) };
-  });
+    if (by !== 'key') {
+      result.push(figures);
+      continue;
+    }
+    const key = id === null ? undefined : ((yield { sql: d.render('SELECT name, team FROM virtual_keys WHERE id = ?'), params: [id] })[0] as { name: string; team: string | null } | undefined);
+    result.push({ ...figures, name: key?.name ?? null, team: key ? key.team : ((row['lastTeam'] as string | null) ?? null) });
+  }
+  return result;
 }
 
 function count(row: Totals, name: string): number {

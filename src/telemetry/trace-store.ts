@@ -8,7 +8,7 @@ import type { traceStats, TraceStats } from './trace-stats.js';
  * The trace store as the gateway and its handlers see it: it records traces, answers the traces
  * API and stats, keeps the Responses API's stored responses under the same retention, counts what
  * became of each trace, and closes. How it keeps them (the SQLite
- * database of `SqliteTraceStore`) stays behind it.
+ * database of `SqliteTraceStore`, or the PostgreSQL one of `PostgresTraceStore`) stays behind it.
  */
 export interface TraceStore extends TraceSink, TraceQueries, ResponseStore {
   /** What the routing did over a period (`/v1/stats`). */

@@ -3,7 +3,9 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (typeof value === 'string') {
-    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
+    // A URL's password (`redis://user:secret@host`, even malformed) never reaches an error message.
+    const redacted = value.replace(/:[^:@\s/]+@/g, ':***@');
+    const shown = redacted.length > 60 ? `${redacted.slice(0, 57)}...` : redacted;
     return JSON.stringify(shown);
   }
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;

@@ -31,11 +31,11 @@ function keys(db: string, args: string[]): Promise<{ code: number | null; out: s
 }
 
 /** The same command in-process: quicker, for the refusals that never reach the store. */
-function keysInProcess(db: string, args: string[]): { code: number; out: string; err: string } {
+async function keysInProcess(db: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const io: CliIo = { out: (text) => (out += `${text}\n`), err: (text) => (err += `${text}\n`), env: {}, cwd: ROOT };
-  const code = keysCommand([...args, '--db', db], io);
+  const code = await keysCommand([...args, '--db', db], io);
   return { code, out, err };
 }
 
@@ -94,7 +94,7 @@ describe('switchyard keys', () => {
   it('updates (none clears), rotates (the old secret stops matching) and revokes', async () => {
     const db = join(storeDir(), 'traces.db');
     const issued = JSON.parse((await keys(db, ['create', '--name', 'app', '--team', 'a', '--rpm', '10', '--json'])).out) as KeyView & { secret: string };
-    const updated = keysInProcess(db, ['update', issued.id, '--team', 'none', '--rpm', 'none', '--tpm', '500', '--json']);
+    const updated = (await keysInProcess(db, ['update', issued.id, '--team', 'none', '--rpm', 'none', '--tpm', '500', '--json']));
     expect(updated.code).toBe(0);
     expect(JSON.parse(updated.out)).toMatchObject({ id: issued.id, name: 'app', team: null, limits: { rpm: null, tpm: 500 } });
 
@@ -104,7 +104,7 @@ describe('switchyard keys', () => {
     expect(findBySecret(db, issued.secret)).toBeUndefined();
     expect(findBySecret(db, rotated.secret)).toBe(issued.id);
 
-    const revoked = keysInProcess(db, ['revoke', issued.id]);
+    const revoked = (await keysInProcess(db, ['revoke', issued.id]));
     expect(revoked.code).toBe(0);
     expect(revoked.out).toMatch(new RegExp(`^${issued.id}  app  \\(revoked\\)`));
     expect(revoked.out).not.toContain(rotated.secret);
@@ -112,41 +112,41 @@ describe('switchyard keys', () => {
 
   it('refuses wrong invocations with exit code 2 and a precise message', async () => {
     const db = join(storeDir(), 'traces.db');
-    expect(keysInProcess(db, ['list'])).toMatchObject({ code: 2, err: expect.stringContaining(`no store at ${db}`) });
-    expect(keysInProcess(db, ['create', '--name', 'x', '--budget', '25/year'])).toMatchObject({ code: 2, err: expect.stringContaining('--budget: a budget is USD/PERIOD with PERIOD one of day, week, month (e.g. 25/month), got "25/year"') });
-    expect(keysInProcess(db, ['create', '--team', 't'])).toMatchObject({ code: 2, err: expect.stringContaining('keys create needs --name NAME') });
-    expect(keysInProcess(db, ['create', '--name', 'x', '--rpm', '0'])).toMatchObject({ code: 2, err: expect.stringContaining('--rpm expects an integer >= 1, got "0"') });
-    expect((keysInProcess(db, ['create', '--name', 'x'])).code).toBe(0);
-    expect(keysInProcess(db, ['show', 'key_nope'])).toMatchObject({ code: 2, err: expect.stringContaining('no key "key_nope"') });
-    expect(keysInProcess(db, ['revoke'])).toMatchObject({ code: 2, err: expect.stringContaining('keys revoke needs a key id') });
+    expect((await keysInProcess(db, ['list']))).toMatchObject({ code: 2, err: expect.stringContaining(`no store at ${db}`) });
+    expect((await keysInProcess(db, ['create', '--name', 'x', '--budget', '25/year']))).toMatchObject({ code: 2, err: expect.stringContaining('--budget: a budget is USD/PERIOD with PERIOD one of day, week, month (e.g. 25/month), got "25/year"') });
+    expect((await keysInProcess(db, ['create', '--team', 't']))).toMatchObject({ code: 2, err: expect.stringContaining('keys create needs --name NAME') });
+    expect((await keysInProcess(db, ['create', '--name', 'x', '--rpm', '0']))).toMatchObject({ code: 2, err: expect.stringContaining('--rpm expects an integer >= 1, got "0"') });
+    expect(((await keysInProcess(db, ['create', '--name', 'x']))).code).toBe(0);
+    expect((await keysInProcess(db, ['show', 'key_nope']))).toMatchObject({ code: 2, err: expect.stringContaining('no key "key_nope"') });
+    expect((await keysInProcess(db, ['revoke']))).toMatchObject({ code: 2, err: expect.stringContaining('keys revoke needs a key id') });
   });
 
-  it('requires a safety guard with --require-guard (create, update), clears it with --require-guard none, shows it', () => {
+  it('requires a safety guard with --require-guard (create, update), clears it with --require-guard none, shows it', async () => {
     const db = join(storeDir(), 'traces.db');
-    const created = keysInProcess(db, ['create', '--name', 'careful', '--require-guard', '--json']);
+    const created = (await keysInProcess(db, ['create', '--name', 'careful', '--require-guard', '--json']));
     expect(created.err).toBe('');
     const issued = JSON.parse(created.out) as KeyView & { secret: string };
     expect(issued.require_guard).toBe(true);
-    expect(keysInProcess(db, ['show', issued.id]).out).toMatch(/guard +required \(only routers with a safety guard\)\n/);
+    expect((await keysInProcess(db, ['show', issued.id])).out).toMatch(/guard +required \(only routers with a safety guard\)\n/);
     // Another option's update keeps it; `none` (either spelling) clears it; the flag sets it again.
-    expect(JSON.parse(keysInProcess(db, ['update', issued.id, '--rpm', '5', '--json']).out)).toMatchObject({ require_guard: true, limits: { rpm: 5 } });
-    expect(JSON.parse(keysInProcess(db, ['update', issued.id, '--require-guard', 'none', '--json']).out)).toMatchObject({ require_guard: false });
-    expect(keysInProcess(db, ['show', issued.id]).out).toMatch(/guard +-\n/);
-    expect(JSON.parse(keysInProcess(db, ['update', issued.id, '--require-guard', '--json']).out)).toMatchObject({ require_guard: true });
-    expect(JSON.parse(keysInProcess(db, ['update', issued.id, '--require-guard=none', '--json']).out)).toMatchObject({ require_guard: false });
-    expect(JSON.parse(keysInProcess(db, ['create', '--name', 'plain', '--json']).out)).toMatchObject({ require_guard: false });
-    expect(keysInProcess(db, ['update', issued.id, '--require-guard=yes'])).toMatchObject({ code: 2, err: expect.stringContaining('--require-guard takes no value but "none" (to clear it), got "yes"') });
-    expect(keysInProcess(db, ['show', issued.id, '--require-guard'])).toMatchObject({ code: 2, err: expect.stringContaining('keys show takes no key options') });
+    expect(JSON.parse((await keysInProcess(db, ['update', issued.id, '--rpm', '5', '--json'])).out)).toMatchObject({ require_guard: true, limits: { rpm: 5 } });
+    expect(JSON.parse((await keysInProcess(db, ['update', issued.id, '--require-guard', 'none', '--json'])).out)).toMatchObject({ require_guard: false });
+    expect((await keysInProcess(db, ['show', issued.id])).out).toMatch(/guard +-\n/);
+    expect(JSON.parse((await keysInProcess(db, ['update', issued.id, '--require-guard', '--json'])).out)).toMatchObject({ require_guard: true });
+    expect(JSON.parse((await keysInProcess(db, ['update', issued.id, '--require-guard=none', '--json'])).out)).toMatchObject({ require_guard: false });
+    expect(JSON.parse((await keysInProcess(db, ['create', '--name', 'plain', '--json'])).out)).toMatchObject({ require_guard: false });
+    expect((await keysInProcess(db, ['update', issued.id, '--require-guard=yes']))).toMatchObject({ code: 2, err: expect.stringContaining('--require-guard takes no value but "none" (to clear it), got "yes"') });
+    expect((await keysInProcess(db, ['show', issued.id, '--require-guard']))).toMatchObject({ code: 2, err: expect.stringContaining('keys show takes no key options') });
   });
 
-  it('shows the allow lists as the key check reads them: one list alone allows nothing of the other kind', () => {
+  it('shows the allow lists as the key check reads them: one list alone allows nothing of the other kind', async () => {
     const db = join(storeDir(), 'traces.db');
-    const created = keysInProcess(db, ['create', '--name', 'r', '--routers', 'auto']);
+    const created = (await keysInProcess(db, ['create', '--name', 'r', '--routers', 'auto']));
     expect(created.err).toBe('');
     const routersOnly = created.out;
     expect(routersOnly).toMatch(/routers +auto\n/);
     expect(routersOnly).toMatch(/models +none\n/);
-    const open = keysInProcess(db, ['create', '--name', 'o']).out;
+    const open = (await keysInProcess(db, ['create', '--name', 'o'])).out;
     expect(open).toMatch(/routers +any\n/);
     expect(open).toMatch(/models +any\n/);
   });
@@ -157,7 +157,7 @@ describe('switchyard keys', () => {
     const db = join(dir, 'traces.db');
     const configFile = join(dir, 'switchyard.yaml');
     writeFileSync(configFile, testConfig(upstream.url, `server:\n  api_keys: ["static-key"]\nstorage:\n  path: "${db}"\n`));
-    const issued = JSON.parse(keysInProcess(db, ['create', '--name', 'app', '--json']).out) as KeyView & { secret: string };
+    const issued = JSON.parse((await keysInProcess(db, ['create', '--name', 'app', '--json'])).out) as KeyView & { secret: string };
     const ask = (url: string, key: string): Promise<number> =>
       fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }) }).then((response) => response.status);
     const serve = await spawnServe(configFile);
@@ -166,7 +166,7 @@ describe('switchyard keys', () => {
       expect(await ask(serve.url, 'static-key')).toBe(200);
       expect(await ask(serve.url, 'sk-swy-unknown')).toBe(401);
       const revokedAt = Date.now();
-      expect(keysInProcess(db, ['revoke', issued.id]).code).toBe(0);
+      expect((await keysInProcess(db, ['revoke', issued.id])).code).toBe(0);
       while ((await ask(serve.url, issued.secret)) === 200 && Date.now() - revokedAt < KEY_CACHE_TTL_MS + 3_000) await new Promise((resolve) => setTimeout(resolve, 100));
       // KEY_CACHE_TTL_MS, plus a margin for a loaded machine.
       expect(Date.now() - revokedAt).toBeLessThan(KEY_CACHE_TTL_MS + 1_500);

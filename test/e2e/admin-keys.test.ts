@@ -159,15 +159,15 @@ describe('traces, stats and feedback per caller', () => {
 
   it('exports one key’s or one team’s scored traces with switchyard export --key / --team', async () => {
     expect((await call('POST', '/v1/feedback', ADMIN_KEY, { trace_id: mine.bob[0], score: 0.5 })).status).toBe(201);
-    const exported = (args: string[]): string[] => {
+    const exported = async (args: string[]): Promise<string[]> => {
       let out = '';
       const io: CliIo = { out: (text) => (out += `${text}\n`), err: () => undefined, env: {}, cwd: dir };
-      expect(exportCommand(['--format', 'jsonl', '--db', join(dir, 'traces.db'), ...args], io)).toBe(0);
+      expect(await exportCommand(['--format', 'jsonl', '--db', join(dir, 'traces.db'), ...args], io)).toBe(0);
       return out.trim() === '' ? [] : out.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
     };
-    expect(exported(['--key', alice.key.id])).toEqual([mine.alice[0]]);
-    expect(exported(['--team', 'blue'])).toEqual(mine.bob);
-    expect(exported([]).sort()).toEqual([mine.alice[0], mine.bob[0]].sort());
+    expect(await exported(['--key', alice.key.id])).toEqual([mine.alice[0]]);
+    expect(await exported(['--team', 'blue'])).toEqual(mine.bob);
+    expect((await exported([])).sort()).toEqual([mine.alice[0], mine.bob[0]].sort());
   });
 });
 

@@ -107,6 +107,9 @@ export type RedisServer = {
   url: string;
   /** kill -9: the server dies with whatever it held (no save). */
   kill(): Promise<void>;
+  /** SIGSTOP: connections stay open and nothing answers (a stalled server); `thaw` resumes it. */
+  freeze(): void;
+  thaw(): void;
   /** Starts it again on the same port (empty, as a crashed Redis without persistence comes back). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -134,6 +137,8 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     url: `redis://127.0.0.1:${port}`,
     kill,
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     restart: launch,
     stop: async () => {
       await kill();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EncoderSpec } from '../router-spec.js';
 import { StartupError } from '../../errors/startup-error.js';
 import { LOCAL_ENCODER_ID, LocalEncoder } from '../../features/local-encoder.js';
@@ -7,6 +8,7 @@ import type { Attempt } from '../../spec/trace.js';
 import { LruCache } from '../../util/lru-cache.js';
 import type { SignalModels } from '../signal-models.js';
 import { EmbeddingCache } from './embedding-cache.js';
+import type { SharedAnswers } from './shared-answers.js';
 
 /** A route defined (in part) by example prompts. */
 export type ExampleRoute = { route: string; examples: readonly string[]; threshold: number | undefined };
@@ -37,6 +39,8 @@ export class ExampleRoutes {
   private readonly thresholds = new Map<string, number>();
   private readonly local: LocalEncoder | undefined;
   private readonly requestCache: LruCache<Float32Array> | undefined;
+  /** Request embeddings other gateways got (model encoder, shared state), under `namespace`. */
+  private readonly shared: { answers: SharedAnswers; namespace: string; ttlMs: number } | undefined;
   /** Why examples are not embedded yet (a model encoder before `prepare`, or a failed `prepare`). */
   private unavailable: string | undefined;
   readonly encoderName: string;
@@ -45,6 +49,7 @@ export class ExampleRoutes {
     readonly routes: readonly ExampleRoute[],
     private readonly encoder: EncoderSpec,
     private readonly encoderModel: ModelSpec | undefined,
+    shared?: SharedAnswers,
   ) {
     const fallback = encoder.type === 'local' ? DEFAULT_THRESHOLDS.local : DEFAULT_THRESHOLDS.model;
     for (const route of routes) this.thresholds.set(route.route, route.threshold ?? fallback);
@@ -57,6 +62,10 @@ export class ExampleRoutes {
       this.encoderName = encoder.model;
       this.requestCache = new LruCache(encoder.cache.size, encoder.cache.ttlMs);
       this.unavailable = 'the examples have not been embedded yet';
+      if (shared && encoderModel && encoder.cache.size > 0 && encoder.cache.ttlMs > 0) {
+        const namespace = createHash('sha256').update(`embedding\0${encoderModel.provider}\0${encoderModel.wireModel}`).digest('hex').slice(0, 16);
+        this.shared = { answers: shared, namespace, ttlMs: encoder.cache.ttlMs };
+      }
     }
   }
 
@@ -112,7 +121,7 @@ export class ExampleRoutes {
     if (this.unavailable !== undefined) return failed('error', this.unavailable, []);
     if (this.encoder.type !== 'model' || !models) return failed('error', 'this router needs its embeddings model, and no model can be called here', []);
     const input = text.slice(0, MODEL_MAX_CHARS);
-    const cached = this.requestCache?.get(input);
+    const cached = this.requestCache?.get(input) ?? (this.shared && (await this.sharedVector(this.shared, input)));
     if (cached) return this.rank(cached, 'cached', []);
     const timeout = AbortSignal.timeout(this.encoder.timeoutMs);
     const call = await models.embed(this.encoder.model, [input], AbortSignal.any([signal, timeout]));
@@ -125,7 +134,21 @@ export class ExampleRoutes {
       return failed('error', `the request's embedding has ${vector.length} dimensions, the examples' ${this.stored[0]?.vector.length ?? 0}`, call.attempts);
     }
     this.requestCache?.set(input, vector);
+    this.shared?.answers.set(this.shared.namespace, input, Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64'), this.shared.ttlMs);
     return this.rank(vector, 'ok', call.attempts);
+  }
+
+  /** Another gateway's embedding of the same text, if it has the examples' length (kept here too). */
+  private async sharedVector(shared: NonNullable<ExampleRoutes['shared']>, input: string): Promise<Float32Array | undefined> {
+    const stored = await shared.answers.get(shared.namespace, input);
+    if (stored === undefined) return undefined;
+    const bytes = Buffer.from(stored, 'base64');
+    if (bytes.byteLength % 4 !== 0 || bytes.byteLength / 4 !== this.stored[0]?.vector.length) return undefined;
+    // A copy: the Buffer's memory may be a slice of a shared pool, not aligned for floats.
+    const vector = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(vector.buffer).set(bytes);
+    this.requestCache?.set(input, vector);
+    return vector;
   }
 
   private rank(vector: Float32Array, outcome: 'ok' | 'cached', attempts: Attempt[]): SimilarityResult {

@@ -4,8 +4,10 @@ import type { Classification } from '../../spec/decision.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Attempt } from '../../spec/trace.js';
 import { createStructuredRequest, firstChoiceText } from '../../spec/create-chat-request.js';
+import { createHash } from 'node:crypto';
 import { LruCache } from '../../util/lru-cache.js';
 import type { SignalModels } from '../signal-models.js';
+import type { SharedAnswers } from './shared-answers.js';
 
 type LlmClassifierSpec = Extract<ClassifierSpec, { type: 'llm' }>;
 
@@ -36,11 +38,16 @@ export class LlmClassifier {
   private readonly instructions: string;
   /** The enum of route names, when the model is known to support structured output. */
   private readonly schema: { name: string; schema: Record<string, unknown> } | undefined;
+  /** The answers other gateways got, when the state is shared and this classifier caches. */
+  private readonly shared: SharedAnswers | undefined;
+  /** Names this classifier's answers in the shared cache: another model, prompt or route list misses. */
+  private readonly namespace: string;
 
   constructor(
     private readonly spec: LlmClassifierSpec,
     private readonly labels: readonly Label[],
     model: ModelSpec,
+    shared?: SharedAnswers,
   ) {
     this.cache = new LruCache(spec.cache.size, spec.cache.ttlMs);
     this.byLowerName = new Map(labels.map((label) => [label.name.toLowerCase(), label.name]));
@@ -49,6 +56,8 @@ export class LlmClassifier {
     this.instructions = template.includes('{routes}') ? template.replace('{routes}', list) : `${template}\n\nRoutes:\n${list}`;
     // Unknown support is not assumed: an unsupported response_format would fail every call.
     this.schema = model.capabilities.jsonSchema === true ? routeSchema(labels) : undefined;
+    this.shared = spec.cache.size > 0 && spec.cache.ttlMs > 0 ? shared : undefined;
+    this.namespace = createHash('sha256').update(`${spec.model}\0${this.instructions}\0${this.schema ? 'json' : 'text'}`).digest('hex').slice(0, 16);
   }
 
   get model(): string {
@@ -63,15 +72,26 @@ export class LlmClassifier {
     // Another request is asking about the same text right now: its answer is ours, its cost is its own.
     if (shared) return shared.then((answer) => ({ classification: sharedOutcome(answer.classification), attempts: [] }));
     // Bounded by its own timeout, not by this client: other requests may be waiting on the same answer.
-    const call = this.ask(key, models);
+    const call = this.shared ? this.askShared(key, models, this.shared) : this.ask(key, models);
     this.pending.set(key, call);
     try {
       const answer = await call;
-      if (answer.classification.outcome === 'ok' && answer.classification.label !== null) this.cache.set(key, answer.classification.label);
+      const { outcome, label } = answer.classification;
+      if ((outcome === 'ok' || outcome === 'cached') && label !== null) this.cache.set(key, label);
       return answer;
     } finally {
       this.pending.delete(key);
     }
+  }
+
+  /** Another gateway may have asked already: its label (checked against this router's routes); else a call whose label the others may use. */
+  private async askShared(text: string, models: SignalModels, shared: SharedAnswers): Promise<ClassifierAnswer> {
+    const stored = await shared.get(this.namespace, text);
+    const label = stored === undefined ? undefined : this.byLowerName.get(stored.toLowerCase());
+    if (label !== undefined) return { classification: { model: this.spec.model, outcome: 'cached', label }, attempts: [] };
+    const answer = await this.ask(text, models);
+    if (answer.classification.outcome === 'ok' && answer.classification.label !== null) shared.set(this.namespace, text, answer.classification.label, this.spec.cache.ttlMs);
+    return answer;
   }
 
   private async ask(text: string, models: SignalModels): Promise<ClassifierAnswer> {

@@ -2,7 +2,7 @@ import { ForbiddenError, InvalidRequestError, MethodNotAllowedError, NotFoundErr
 import type { CachedKeyLookup } from '../../keys/cached-key-lookup.js';
 import type { Caller } from '../../keys/caller.js';
 import { keyView } from '../../keys/key-view.js';
-import type { IssuedKey, SqliteKeyStore } from '../../keys/sqlite-key-store.js';
+import type { IssuedKey, KeyStore } from '../../keys/key-store.js';
 import type { VirtualKey } from '../../keys/virtual-key.js';
 import { quoteInput } from '../../util/quote-input.js';
 import type { Handler } from '../handlers/handler-context.js';
@@ -18,9 +18,9 @@ export const ADMIN_PATH = /^\/admin\/keys(?:\/([^/]+)(?:\/(revoke|rotate))?)?$/;
  * (`server.admin_keys`) over HTTP, with the same views (`keyView`). A secret is in the answer of
  * create and rotate only. Revoking or rotating drops the key from this instance's cache
  * (`virtualKeys`), so the old secret is refused here at once; other instances sharing the store
- * refuse it within their cache's TTL.
+ * refuse it within their cache's TTL (SQLite), or as soon as they hear of it (PostgreSQL).
  */
-export function createAdminKeysHandler(store: SqliteKeyStore | undefined, virtualKeys: CachedKeyLookup | undefined): Handler {
+export function createAdminKeysHandler(store: KeyStore | undefined, virtualKeys: CachedKeyLookup | undefined): Handler {
   return async ({ request, response, gateway, caller, path, readBody }) => {
     checkAdmin(caller);
     const match = ADMIN_PATH.exec(path);
@@ -44,24 +44,24 @@ export function createAdminKeysHandler(store: SqliteKeyStore | undefined, virtua
         sendJson(response, 200, { object: 'list', data: store.list({ team: team === '' ? undefined : team }).map((key) => keyView(key, now)) });
         return;
       }
-      sendIssued(response, 201, store.create(parseCreateKey(await body()), now), now);
+      sendIssued(response, 201, await store.create(parseCreateKey(await body()), now), now);
       return;
     }
     const id = decodeId(rawId);
     if (action === 'rotate') {
-      const issued = found(store.rotate(id, now), id);
+      const issued = found(await store.rotate(id, now), id);
       virtualKeys?.forget(id);
       sendIssued(response, 200, issued, now);
       return;
     }
     let key: VirtualKey | undefined;
     if (action === 'revoke') {
-      key = store.revoke(id, now);
+      key = await store.revoke(id, now);
       virtualKeys?.forget(id);
     } else if (method === 'PATCH') {
       // Parsed before the lookup: a malformed body is a 400 whether or not the key exists.
       const update = parseUpdateKey(await body());
-      key = store.update(id, update, now);
+      key = await store.update(id, update, now);
       virtualKeys?.forget(id);
     } else {
       key = store.get(id);

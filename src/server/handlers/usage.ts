@@ -12,7 +12,7 @@ import type { Handler, HandlerContext } from './handler-context.js';
 export const handleUsage: Handler = async ({ request, response, gateway, caller }) => {
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
   const filter = usageFilter(caller, query);
-  const report: UsageReport = gateway.governor instanceof Governor ? gateway.governor.usage(filter) : { keys: [], teams: [] };
+  const report: UsageReport = gateway.governor instanceof Governor ? await gateway.governor.usage(filter) : { keys: [], teams: [] };
   sendJson(response, 200, { object: 'usage', keys: report.keys.map(keyJson), teams: report.teams.map(scopeJson) });
 };
 
