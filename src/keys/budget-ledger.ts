@@ -3,7 +3,7 @@ import type { ChatRequest } from '../spec/chat-request.js';
 import type { BudgetState } from '../spec/decision.js';
 import type { Step } from '../spec/step.js';
 import type { BudgetGate, BudgetHold, BudgetScopes } from './admission.js';
-import { bucketOf, budgetPeriodAt, SPEND_BUCKET_MS, type BudgetClock } from './budget-period.js';
+import { bucketOf, budgetPeriodAt, SPEND_BUCKET_MS, SPEND_KEEP_MS, type BudgetClock } from './budget-period.js';
 import type { BudgetPeriod } from './virtual-key.js';
 import { toMicros, worstCaseMicros } from './worst-case-cost.js';
 
@@ -38,8 +38,6 @@ const PERIOD_WORDS: Record<BudgetPeriod, string> = { day: 'daily', week: 'weekly
 
 export const ALERT_THRESHOLDS = [0.5, 0.8, 1] as const;
 
-// Buckets older than the longest period (a 31-day month, a 30-day rolling window) count nowhere.
-const KEEP_MS = 32 * 24 * 3_600_000;
 
 export type Budget = { micros: number; usd: number; period: BudgetPeriod };
 
@@ -74,7 +72,7 @@ class Account {
     let spent = 0;
     let oldest: number | undefined;
     for (const [bucket, micros] of this.buckets) {
-      if (bucket < now - KEEP_MS) this.buckets.delete(bucket);
+      if (bucket < now - SPEND_KEEP_MS) this.buckets.delete(bucket);
       else if (bucket >= span.start && bucket < span.end) {
         spent += micros;
         if (micros > 0 && (oldest === undefined || bucket < oldest)) oldest = bucket;

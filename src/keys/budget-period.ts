@@ -4,7 +4,7 @@ import type { BudgetPeriod } from './virtual-key.js';
 export type BudgetClock = { reset: 'calendar' | 'rolling'; timezone: string };
 
 /** The span a budget counts spend over at some instant: `[start, end)` in epoch ms. */
-export type PeriodSpan = { start: number; end: number };
+export type PeriodSpan = { readonly start: number; readonly end: number };
 
 /**
  * Spend is kept in buckets of this many ms. Every time zone in use today is a whole number of
@@ -14,6 +14,9 @@ export type PeriodSpan = { start: number; end: number };
 export const SPEND_BUCKET_MS = 15 * 60_000;
 
 const DAY_MS = 24 * 3_600_000;
+
+/** Spend older than the longest period (a 31-day month, a 30-day rolling window) counts nowhere and is dropped. */
+export const SPEND_KEEP_MS = 32 * DAY_MS;
 const ROLLING_MS: Record<BudgetPeriod, number> = { day: DAY_MS, week: 7 * DAY_MS, month: 30 * DAY_MS };
 
 /** The start of the spend bucket holding `at`. */
@@ -32,16 +35,29 @@ export function budgetPeriodAt(period: BudgetPeriod, clock: BudgetClock, now: nu
     const start = bucketOf(now) + SPEND_BUCKET_MS - ROLLING_MS[period];
     return { start, end: start + ROLLING_MS[period] };
   }
-  const local = localDate(now, clock.timezone);
+  // The calendar arithmetic (Intl's time zones) costs microseconds: a period is computed once and
+  // reused while `now` is inside it (every request of a keyed gateway asks).
+  const key = `${period} ${clock.timezone}`;
+  const held = calendarSpans.get(key);
+  if (held !== undefined && now >= held.start && now < held.end) return held;
+  const span = calendarPeriodAt(period, clock.timezone, now);
+  calendarSpans.set(key, span);
+  return span;
+}
+
+const calendarSpans = new Map<string, PeriodSpan>();
+
+function calendarPeriodAt(period: BudgetPeriod, timezone: string, now: number): PeriodSpan {
+  const local = localDate(now, timezone);
   if (period === 'day') {
-    return { start: localMidnight(local.year, local.month, local.day, clock.timezone), end: localMidnight(local.year, local.month, local.day + 1, clock.timezone) };
+    return { start: localMidnight(local.year, local.month, local.day, timezone), end: localMidnight(local.year, local.month, local.day + 1, timezone) };
   }
   if (period === 'week') {
     const sinceMonday = (local.weekday + 6) % 7;
     const monday = local.day - sinceMonday;
-    return { start: localMidnight(local.year, local.month, monday, clock.timezone), end: localMidnight(local.year, local.month, monday + 7, clock.timezone) };
+    return { start: localMidnight(local.year, local.month, monday, timezone), end: localMidnight(local.year, local.month, monday + 7, timezone) };
   }
-  return { start: localMidnight(local.year, local.month, 1, clock.timezone), end: localMidnight(local.year, local.month + 1, 1, clock.timezone) };
+  return { start: localMidnight(local.year, local.month, 1, timezone), end: localMidnight(local.year, local.month + 1, 1, timezone) };
 }
 
 type LocalDate = { year: number; month: number; day: number; weekday: number };

@@ -6,7 +6,7 @@ import { StartupError } from '../errors/startup-error.js';
 import { migratePostgres } from '../telemetry/postgres/postgres-migrate.js';
 import { SPEND_BUCKET_MS } from './budget-period.js';
 import { loadPostgresSpend } from './load-postgres-spend.js';
-import { SPEND_KEEP_MS } from './load-spend.js';
+import { SPEND_KEEP_MS } from './budget-period.js';
 import { openBudgetLedger } from './open-budget-ledger.js';
 
 let server: PostgresServer;

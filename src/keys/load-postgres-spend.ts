@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { StartupError } from '../errors/startup-error.js';
 import type { SpendRecord } from './budget-ledger.js';
-import { SPEND_KEEP_MS } from './load-spend.js';
+import { SPEND_KEEP_MS } from './budget-period.js';
 
 /**
  * `loadSpend` on PostgreSQL's `spend` table (the same rows, written with each keyed trace by every

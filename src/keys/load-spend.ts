@@ -1,8 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { SpendRecord } from './budget-ledger.js';
-
-/** Older buckets count in no period (the longest is a 31-day month or a 30-day rolling window). */
-export const SPEND_KEEP_MS = 32 * 24 * 3_600_000;
+import { SPEND_KEEP_MS } from './budget-period.js';
 
 /**
  * The settled spend of keys and teams still inside a budget period at `now`, from the trace store's

@@ -3,14 +3,12 @@ import { RedisBudgets } from '../state/redis-budgets.js';
 import { RedisRateLimits } from '../state/redis-rate-limits.js';
 import type { RedisState } from '../state/redis-state.js';
 import type { BudgetAlert, BudgetLedger, SpendRecord } from './budget-ledger.js';
-import type { BudgetClock } from './budget-period.js';
+import { SPEND_KEEP_MS, type BudgetClock } from './budget-period.js';
 import { CONCURRENCY_RETRY_MS, RATE_WINDOW_MS } from './key-rate-limits.js';
 import { SharedBudgetGate } from './shared-budget-gate.js';
 import { SharedRateLimiter } from './shared-rate-limiter.js';
 import { StateFallback, type FailureMode, type FallbackListener } from './state-fallback.js';
 
-// Spend older than the longest period (a 31-day month, a 30-day rolling window) counts nowhere.
-const KEEP_MS = 32 * 24 * 3_600_000;
 
 export type SharedKeyLimitsOptions = {
   onFailure: { rateLimits: FailureMode; budgets: FailureMode };
@@ -39,7 +37,7 @@ export type SharedKeyLimits = {
 export function sharedKeyLimits(state: RedisState, options: SharedKeyLimitsOptions): SharedKeyLimits {
   const now = options.now ?? Date.now;
   const renewer = new LeaseRenewer(state, now);
-  const redisBudgets = new RedisBudgets(state, renewer, KEEP_MS);
+  const redisBudgets = new RedisBudgets(state, renewer, SPEND_KEEP_MS);
   const rates = new SharedRateLimiter(new RedisRateLimits(state, renewer, RATE_WINDOW_MS, CONCURRENCY_RETRY_MS), new StateFallback(state, 'rate_limits', options.onFailure.rateLimits, options.onFallback));
   const budgets = new SharedBudgetGate({
     redis: redisBudgets,

@@ -10,6 +10,7 @@ import { traceStats, type TraceStats } from './trace-stats.js';
 import { TraceWriter, type TraceWriterOptions } from './trace-writer.js';
 import type { Feedback, FeedbackInput } from './trace-queries.js';
 import type { StoredResponse } from './response-store.js';
+import { toFeedback, toStoredResponse, type FeedbackRow, type ResponseRow } from './store-rows.js';
 import type { TraceStore } from './trace-store.js';
 
 /**
@@ -113,10 +114,7 @@ export class SqliteTraceStore implements TraceStore {
       await this.flush(READ_WAIT_MS);
       row = read();
     }
-    if (!row) return undefined;
-    const input = JSON.parse(row.input_json) as unknown[];
-    const response = JSON.parse(row.response_json) as Record<string, unknown>;
-    return { id: row.id, traceId: row.trace_id, createdAt: row.created_at, owner: row.owner ?? undefined, input, response };
+    return row && toStoredResponse(row);
   }
 
   async deleteResponse(id: string, owner: string | undefined): Promise<boolean> {
@@ -301,10 +299,3 @@ function prepared(db: Database.Database, path: string): Database.Database {
 /** A stored response by id, for its owner (NULL when the gateway has no keys), not past the retention age. */
 const KEPT_RESPONSE = 'id = ? AND owner IS ? AND created_at >= ?';
 
-type ResponseRow = { id: string; trace_id: string; created_at: number; owner: string | null; input_json: string; response_json: string };
-
-type FeedbackRow = { id: number; trace_id: string; created_at: number; score: number | null; label: string | null; better_model: string | null };
-
-function toFeedback(row: FeedbackRow): Feedback {
-  return { id: row.id, traceId: row.trace_id, createdAt: row.created_at, score: row.score, label: row.label, betterModel: row.better_model };
-}

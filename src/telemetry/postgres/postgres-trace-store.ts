@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { OverloadedError } from '../../errors/request-errors.js';
 import type { Trace } from '../../spec/trace.js';
 import type { StoredResponse } from '../response-store.js';
+import { toFeedback, toStoredResponse, type FeedbackRow, type ResponseRow } from '../store-rows.js';
 import { encodeCursor, scopeConditions, type TraceFilter, type TracePage, type TraceScope } from '../trace-filter.js';
 import { traceListQuery } from '../trace-list-query.js';
 import type { TraceStoreCounts } from '../trace-ledger.js';
@@ -150,8 +151,7 @@ export class PostgresTraceStore implements TraceStore {
       await this.flush(READ_WAIT_MS);
       row = await read();
     }
-    if (!row) return undefined;
-    return { id: row.id, traceId: row.trace_id, createdAt: row.created_at, owner: row.owner ?? undefined, input: JSON.parse(row.input_json) as unknown[], response: JSON.parse(row.response_json) as Record<string, unknown> };
+    return row && toStoredResponse(row);
   }
 
   async deleteResponse(id: string, owner: string | undefined): Promise<boolean> {
@@ -217,9 +217,3 @@ export class PostgresTraceStore implements TraceStore {
 /** A stored response by id, for its owner (NULL when the gateway has no keys), not past the retention age. */
 const KEPT_RESPONSE = 'id = $1 AND owner IS NOT DISTINCT FROM $2 AND created_at >= $3';
 
-type ResponseRow = { id: string; trace_id: string; created_at: number; owner: string | null; input_json: string; response_json: string };
-type FeedbackRow = { id: number; trace_id: string; created_at: number; score: number | null; label: string | null; better_model: string | null };
-
-function toFeedback(row: FeedbackRow): Feedback {
-  return { id: row.id, traceId: row.trace_id, createdAt: row.created_at, score: row.score, label: row.label, betterModel: row.better_model };
-}

@@ -3,7 +3,6 @@ import type { TraceColumns } from '../trace-row.js';
 import type { ResponseColumns } from '../trace-store-schema.js';
 import { TraceLedger, type TraceStoreCounts } from '../trace-ledger.js';
 import { INSERT_TRACES, UPSERT_RESPONSES } from './postgres-sql.js';
-import { TRACE_COLUMN_NAMES } from './postgres-trace-columns.js';
 import { isUnreachable } from './postgres-errors.js';
 
 export type PostgresWriterOptions = {
@@ -209,7 +208,7 @@ export class PostgresTraceWriter {
     const traces = batch.filter((row): row is Extract<Held, { trace: true }> => row.trace);
     const responses = new Map<string, Extract<Held, { trace: false }>>();
     for (const row of batch) if (!row.trace) responses.set(row.columns[0], row);
-    const insertTraces = { name: 'switchyard_insert_traces', text: INSERT_TRACES, values: traceArrays(traces) };
+    const insertTraces = { name: 'switchyard_insert_traces', text: INSERT_TRACES, values: traceRows(traces) };
     // One statement (the traces and their spend) is atomic by itself: no transaction, two round trips fewer.
     if (responses.size === 0) {
       await this.pool.query(insertTraces);
@@ -232,14 +231,9 @@ export class PostgresTraceWriter {
   }
 }
 
-/** A column per array, in `TRACE_COLUMN_NAMES` order. PostgreSQL text cannot hold NUL: it is stored as U+FFFD. */
-function traceArrays(rows: readonly { columns: TraceColumns; json: string }[]): unknown[][] {
-  const arrays: unknown[][] = TRACE_COLUMN_NAMES.map(() => new Array<unknown>(rows.length));
-  rows.forEach((row, r) => {
-    row.columns.forEach((value, c) => ((arrays[c] as unknown[])[r] = text(value)));
-    (arrays[TRACE_COLUMN_NAMES.length - 1] as unknown[])[r] = row.json;
-  });
-  return arrays;
+/** The batch as `INSERT_TRACES`'s one parameter: each row an array in `TRACE_COLUMN_NAMES` order. PostgreSQL text cannot hold NUL: it is stored as U+FFFD. */
+function traceRows(rows: readonly { columns: TraceColumns; json: string }[]): [string] {
+  return [JSON.stringify(rows.map((row) => [...row.columns.map(text), row.json]))];
 }
 
 function responseArrays(rows: readonly { columns: ResponseColumns; input: string; body: string }[]): unknown[][] {
