@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3';
 import type { StorageConfig } from '../config/resolved-config.js';
 import { StartupError } from '../errors/startup-error.js';
-import type { BudgetAlert, BudgetLedger } from '../keys/budget-ledger.js';
+import type { BudgetAlert, BudgetLedger, SpendRecord } from '../keys/budget-ledger.js';
 import type { BudgetClock } from '../keys/budget-period.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { loadPostgresSpend } from '../keys/load-postgres-spend.js';
+import { loadSpend } from '../keys/load-spend.js';
 import { openBudgetLedger } from '../keys/open-budget-ledger.js';
 import { PostgresKeyStore } from '../keys/postgres-key-store.js';
 import { SqliteKeyStore } from '../keys/sqlite-key-store.js';
@@ -15,6 +16,8 @@ export type ServeKeys = {
   store: KeyStore;
   /** Budgets from the spend stored with the traces of the periods still open. */
   budgets: BudgetLedger;
+  /** That stored spend read again (every gateway's, as written since): what Redis is seeded with when it comes back. */
+  storedSpend(): Promise<SpendRecord[]>;
   /** Ends the store's connections (PostgreSQL), so the process can exit. */
   close(): Promise<void>;
 };
@@ -31,7 +34,7 @@ export async function openServeKeys(
 ): Promise<ServeKeys> {
   if (storage.postgres === undefined) {
     const db = sqlite();
-    return { store: new SqliteKeyStore(db), budgets: openBudgetLedger(db, options.clock, options.onAlert), close: async () => undefined };
+    return { store: new SqliteKeyStore(db), budgets: openBudgetLedger(db, options.clock, options.onAlert), storedSpend: async () => loadSpend(db, Date.now()), close: async () => undefined };
   }
   const { url } = storage.postgres;
   // The trace store migrates the same database at its open; once more costs one query, and keys do not depend on the order.
@@ -46,7 +49,7 @@ export async function openServeKeys(
   const store = await PostgresKeyStore.open({ url, onError: options.onError });
   try {
     const budgets = openBudgetLedger(await loadPostgresSpend(url, Date.now()), options.clock, options.onAlert);
-    return { store, budgets, close: () => store.close() };
+    return { store, budgets, storedSpend: () => loadPostgresSpend(url, Date.now()), close: () => store.close() };
   } catch (error) {
     await store.close();
     throw error;

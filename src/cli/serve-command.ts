@@ -17,9 +17,6 @@ import { guardedRouters } from '../routing/guarded-routers.js';
 import { openServeKeys } from './open-serve-keys.js';
 import { budgetAlertHandler } from './budget-alert-handler.js';
 import { shareKeyLimits } from './share-key-limits.js';
-import type { SpendRecord } from '../keys/budget-ledger.js';
-import { loadSpend } from '../keys/load-spend.js';
-import { loadPostgresSpend } from '../keys/load-postgres-spend.js';
 import { virtualKeyLookup } from './virtual-key-lookup.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { reloadConfig } from './reload-config.js';
@@ -113,10 +110,8 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     // One governor for the process: its counters outlive reloads, and it reads the teams of the config serving now.
     // Budgets start from the spend stored with the traces of the periods still open.
     // state.redis: rate limits and budgets counted for every gateway on it, this ledger their fallback.
-    const postgres = config.storage.postgres;
-    const storedSpend = async (): Promise<SpendRecord[]> => (postgres ? loadPostgresSpend(postgres.url, Date.now()) : loadSpend((store as SqliteTraceStore).db, Date.now()));
     const sharedLimits =
-      sharedState && (await shareKeyLimits(sharedState, { config: config.state, clock: config.budgets, ledger: served.budgets, storedSpend, logger, onAlert: budgetAlertHandler(logger, () => gateway.metrics) }));
+      sharedState && (await shareKeyLimits(sharedState, { config: config.state, clock: config.budgets, ledger: served.budgets, storedSpend: served.storedSpend, logger, onAlert: budgetAlertHandler(logger, () => gateway.metrics) }));
     const budgets = sharedLimits?.budgets ?? served.budgets;
     const governor = new Governor({ teams: () => gateway.config.teams, guardedRouters: () => guardedRouters(gateway.config.routers), keys: () => keyStore.list(), budgets, rates: sharedLimits?.rates });
     gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor, sharedBreakers, sharedAnswers, sharedLoad });
