@@ -29,7 +29,6 @@ export const StateSchema = z.strictObject({
       rate_limits: FailureMode.default('open'),
       budgets: FailureMode.default('closed'),
     })
-    .default({ rate_limits: 'open', budgets: 'closed' }),
+    // Absent, it is parsed as `{}`: the defaults above are written once.
+    .prefault({}),
 });
-
-export type StateOptions = z.output<typeof StateSchema>;

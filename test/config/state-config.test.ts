@@ -14,6 +14,8 @@ describe('state: and storage.postgres', () => {
     const config = parseConfig(MODELS, 'switchyard.yaml', { env: {} });
     expect(config.state).toEqual({ redis: undefined, onFailure: { rateLimits: 'open', budgets: 'closed' } });
     expect(config.storage.postgres).toBeUndefined();
+    const partial = parseConfig(`state:\n  on_failure: { rate_limits: closed }\n${MODELS}`, 'switchyard.yaml', { env: {} });
+    expect(partial.state.onFailure).toEqual({ rateLimits: 'closed', budgets: 'closed' });
   });
 
   it('resolves Redis with its defaults, the failure modes as written, and a PostgreSQL store', () => {
