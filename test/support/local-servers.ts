@@ -95,6 +95,40 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
+function running(child: ChildProcess | undefined): boolean {
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
+/** The last few KB a child wrote to stderr; reading it also keeps a chatty server from blocking on a full pipe. */
+function tail(child: ChildProcess): () => string {
+  let text = '';
+  child.stderr?.on('data', (chunk: Buffer) => (text = (text + chunk.toString()).slice(-4_096)));
+  return () => text.trim();
+}
+
+/** Ready once `child` answers; fails at once, with what it said, if it exits first. */
+async function untilServing(child: ChildProcess, said: () => string, ready: () => Promise<boolean>, what: string, timeoutMs?: number): Promise<void> {
+  await waitUntil(async () => {
+    if (!running(child)) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it answered: ${said()}`);
+    // An older process on the same port may still answer while it shuts down: the answer counts only while ours runs.
+    return (await ready()) && running(child);
+  }, what, timeoutMs);
+}
+
+/** Until no process has `pid` (a signal 0 probe); EPERM means it exists under another user. */
+async function gone(pid: number, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return;
+    }
+    if (Date.now() > deadline) throw new Error(`${what} (pid ${pid}) did not stop within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -121,9 +155,12 @@ export async function startRedis(): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined;
+  // Idempotent: a second launch while one runs would fail to bind and leave `child` pointing at the dead one.
   const launch = async (): Promise<void> => {
-    child = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
-    await waitUntil(() => accepts(port), `redis-server on port ${port}`);
+    if (running(child)) return;
+    const current = spawn(REDIS, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = current;
+    await untilServing(current, tail(current), () => accepts(port), `redis-server on port ${port}`);
   };
   await launch();
   const kill = async (): Promise<void> => {
@@ -178,9 +215,12 @@ export async function startPostgres(): Promise<PostgresServer> {
   const code = await new Promise<number | null>((resolve) => init.once('exit', resolve));
   if (code !== 0) throw new Error(`initdb failed (${code}): ${initError}`);
   let child: ChildProcess | undefined;
+  // Idempotent (tests call it from `finally` too): a second postmaster on the same data dir exits at once on the lock file.
   const start = async (): Promise<void> => {
-    child = run(POSTGRES, ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
-    await waitUntil(() => answers(port), `postgres on port ${port}`, 30_000);
+    if (running(child)) return;
+    const current = run(POSTGRES, ['-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200']);
+    child = current;
+    await untilServing(current, tail(current), () => answers(port), `postgres on port ${port}`, 30_000);
   };
   await start();
   // The postmaster's own pid (runuser may not pass signals on): SIGINT is PostgreSQL's fast shutdown.
@@ -190,8 +230,11 @@ export async function startPostgres(): Promise<PostgresServer> {
     child = undefined;
     const pidFile = join(data, 'postmaster.pid');
     const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : undefined;
-    if (pid) process.kill(pid, 'SIGINT');
-    else current.kill('SIGINT');
+    if (pid) {
+      process.kill(pid, 'SIGINT');
+      // The postmaster itself, not runuser: a restart before it is gone finds the lock file and exits.
+      await gone(pid, `postgres on port ${port}`);
+    } else current.kill('SIGINT');
     await exited(current);
   };
   return {
