@@ -8,6 +8,10 @@
  */
 export { Gateway, type CallContext, type GatewayOptions, type GenerateOutcome, type StreamOutcome } from './gateway/gateway.js';
 export { RecentTraces, type TraceSink } from './gateway/trace-sink.js';
+export { DriftMonitor, type CalibratedLevel, type DriftAlarm, type DriftMonitorOptions, type DriftSettings } from './learning/drift-monitor.js';
+export { calibratedLevel } from './gateway/calibrated-level.js';
+export type * from './spec/quality-observation.js';
+export type * from './spec/quality-reading.js';
 export type { EmbedOutcome } from './gateway/gateway-embed.js';
 export type { EmbeddingInput, EmbeddingRequest } from './spec/embedding-request.js';
 export type { EmbeddingModel, EmbeddingVector, EmbedOptions } from './spec/embedding-model.js';

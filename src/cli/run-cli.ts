@@ -6,6 +6,7 @@ import { serveCommand } from './serve-command.js';
 import { trainCommand } from './train-command.js';
 import { evalCommand } from './eval-command.js';
 import { calibrateCommand } from './calibrate-command.js';
+import { retrainCommand } from './retrain-command.js';
 import { fitRoutesCommand } from './fit-routes-command.js';
 import { exportCommand } from './export-command.js';
 import { statsCommand } from './stats-command.js';
@@ -23,6 +24,7 @@ Commands:
   eval DATA      Replay scored data through a router offline: cost, quality, APGR
   train DATA     Train a router that predicts each model's score from the prompt
   calibrate DATA Pick the min_quality / threshold that meets a quality or cost target
+  retrain        Retrain a router's classifier file on its scored traffic; promote it only if better
   fit-routes DATA  Tune example routes' similarity thresholds from labelled prompts
   stats          What the routing did over a period, from the trace store
   export         Traces with feedback as scored data for train and eval
@@ -46,6 +48,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return evalCommand(args, io);
     case 'calibrate':
       return calibrateCommand(args, io);
+    case 'retrain':
+      return retrainCommand(args, io);
     case 'fit-routes':
       return fitRoutesCommand(args, io);
     case 'stats':

@@ -16,10 +16,12 @@ import { Governor } from '../keys/key-governor.js';
 import { guardedRouters } from '../routing/guarded-routers.js';
 import { openServeKeys } from './open-serve-keys.js';
 import { budgetAlertHandler } from './budget-alert-handler.js';
+import { createDriftMonitor } from './create-drift-monitor.js';
 import { shareKeyLimits } from './share-key-limits.js';
 import { virtualKeyLookup } from './virtual-key-lookup.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';
 import { reloadConfig } from './reload-config.js';
+import { watchRouterFiles } from './watch-router-files.js';
 import { openSharedState, shareState } from './open-shared-state.js';
 import { SharedBreakers } from '../state/shared-breakers.js';
 import { SharedCache } from '../state/shared-cache.js';
@@ -31,6 +33,8 @@ Runs the gateway: an OpenAI-compatible endpoint at /v1/chat/completions that rou
 
 The config comes from --config, else $SWITCHYARD_CONFIG, else ./switchyard.yaml, else the
 built-in quickstart config (which enables every vendor whose API key variable is set).
+SIGHUP reloads it, as does a change to a trained router file it names (\`switchyard retrain\`);
+requests in flight finish on the config they started with.
 
 Options:
   -c, --config FILE   Config file
@@ -114,7 +118,9 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
       sharedState && (await shareKeyLimits(sharedState, { config: config.state, clock: config.budgets, ledger: served.budgets, storedSpend: served.storedSpend, logger, onAlert: budgetAlertHandler(logger, () => gateway.metrics) }));
     const budgets = sharedLimits?.budgets ?? served.budgets;
     const governor = new Governor({ teams: () => gateway.config.teams, guardedRouters: () => guardedRouters(gateway.config.routers), keys: () => keyStore.list(), budgets, rates: sharedLimits?.rates });
-    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor, sharedBreakers, sharedAnswers, sharedLoad });
+    // One drift monitor for the process: it outlives reloads (the gateway chain keeps it), its levels follow the config serving now.
+    const qualityObserver = createDriftMonitor(config, logger, () => gateway.config);
+    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor, sharedBreakers, sharedAnswers, sharedLoad, qualityObserver });
     const keys = virtualKeyLookup(keyStore, config.server);
     if (keys.warning !== undefined) logger.warn(keys.warning);
     virtualKeys = keys.lookup;
@@ -163,15 +169,19 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   let stopping = false;
   // One reload at a time, in the order the signals came.
   let reloading = Promise.resolve();
-  hangup = () => {
+  // SIGHUP, or a trained router file of the config that changed (`switchyard retrain` promoted one).
+  const reload = (cause: { signal: 'SIGHUP' } | { changed: string[] }): void => {
     if (stopping) return;
-    logger.info({ signal: 'SIGHUP', config: file ?? config.source }, 'reloading the config');
+    logger.info({ ...cause, config: file ?? config.source }, 'reloading the config');
     reloading = reloading
       .then(async () => {
         gateway = await reloadConfig(gateway, { file, env: io.env, logger, running: server, sinks, stopping: () => stopping });
+        routerFiles.update(gateway.config);
       })
       .catch((error: unknown) => logger.error({ err: error }, 'config reload failed, the running config keeps serving'));
   };
+  const routerFiles = watchRouterFiles(config, logger, (changed) => reload({ changed }));
+  hangup = () => reload({ signal: 'SIGHUP' });
   if (hangupBeforeStart) hangup();
 
   return new Promise((resolve) => {
@@ -183,6 +193,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
         process.exit(128 + (osConstants.signals[signal] ?? 0));
       }
       stopping = true;
+      routerFiles.close();
       logger.info({ signal, grace_ms: graceMs }, 'shutting down: no new requests; those in flight get the grace to finish');
       void server
         .close({ graceMs })

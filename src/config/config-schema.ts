@@ -7,11 +7,13 @@ import { StickyFields } from '../routing/policies/sticky/conversation-memory.js'
 import { ByteSizeSchema } from '../util/byte-size-schema.js';
 import { GuardSchema } from './guard-schema.js';
 import { OnBudgetSchema } from './on-budget-schema.js';
+import { ShadowSchema } from './shadow-schema.js';
 import { NonEmptyString, PositiveMilliseconds } from '../util/schema-parts.js';
 import type { ConditionInput } from '../routing/signals/condition-input.js';
 import { type ModelAliasesSchema, ModelGlobSchema } from './model-aliases-schema.js';
 import type { BudgetsSchema, TeamSchema } from './teams-schema.js';
 import type { StateSchema } from './state-schema.js';
+import type { DriftSchema } from './drift-schema.js';
 
 /**
  * The `switchyard.yaml` schema. Every object is strict: an unknown key is an error, because a
@@ -234,8 +236,8 @@ export const RouterShellSchema = z.strictObject({
   /** Which text the rules read. */
   match_on: z.enum(['last_user', 'user', 'all']).default('last_user'),
   /**
-   * `trained`: predicts each model's score for a prompt (needed by `cheapest_above` and
-   * `strong_weak`). `llm`: a model names the route from the routes' descriptions.
+   * `trained`: predicts each model's score for a prompt (needed by `cheapest_above`,
+   * `strong_weak` and `utility`). `llm`: a model names the route from the routes' descriptions.
    */
   classifier: z
     .discriminatedUnion(
@@ -261,6 +263,8 @@ export const RouterShellSchema = z.strictObject({
   guard: GuardSchema.optional(),
   /** What to do as the caller's budget runs low: see `on-budget-schema.ts`. */
   on_budget: OnBudgetSchema.optional(),
+  /** Shadow evaluation: a sample of requests answered again by other models, judged in the background (`shadow-schema.ts`). */
+  shadow: ShadowSchema.optional(),
   /** What turns prompts into vectors for routes with `examples`: the built-in local encoder, or an embeddings model of the catalog. */
   encoder: z
     .union([
@@ -294,6 +298,8 @@ export const TopLevelSchema = z.strictObject({
   budgets: z.unknown().optional(),
   /** Shared state for many gateways (`state-schema.ts`). */
   state: z.unknown().optional(),
+  /** The drift alarm (`drift-schema.ts`). */
+  drift: z.unknown().optional(),
 });
 
 export type ParsedProvider = z.output<typeof ProviderSchema>;
@@ -313,5 +319,6 @@ export type ParsedConfig = {
   teams: Record<string, z.output<typeof TeamSchema>>;
   budgets: z.output<typeof BudgetsSchema>;
   state: z.output<typeof StateSchema>;
+  drift: z.output<typeof DriftSchema>;
   invalid: { providers: ReadonlySet<string>; models: ReadonlySet<string> };
 };

@@ -21,6 +21,8 @@ import type { ResolvedConfig } from './resolved-config.js';
 import { resolveModelAliases } from './resolve-model-aliases.js';
 import { checkGuardModel, resolveGuard } from './resolve-guard.js';
 import { resolveOnBudget } from './resolve-on-budget.js';
+import { resolveShadow } from './resolve-shadow.js';
+import { resolveDrift } from './resolve-drift.js';
 import type { ValueIssue } from '../util/describe-zod-issues.js';
 
 /**
@@ -64,12 +66,14 @@ export function resolveConfig(
     const spec = resolveRouter(name, router, path, checkModel, issues, loadTrained);
     if (spec?.guard) checkGuardModel(spec.guard, models, path, issues);
     const onBudget = resolveOnBudget(router, path, Object.keys(parsed.routers), issues);
-    if (spec) routers.set(name, onBudget ? { ...spec, onBudget } : spec);
+    const shadow = resolveShadow(router, path, checkModel);
+    if (spec) routers.set(name, { ...spec, ...(onBudget ? { onBudget } : {}), ...(shadow ? { shadow } : {}) });
   }
   const modelAliases = resolveModelAliases(parsed, models, options.builtin, issues);
 
   const { apiKeys, adminKeys } = resolveApiKeys(parsed.server, options.unset, issues);
   const limits = resolveServerLimits(parsed.server, issues);
+  const drift = resolveDrift(parsed.drift, checkModel);
   if (issues.length > 0) return { config: undefined, issues };
   return {
     config: {
@@ -104,6 +108,7 @@ export function resolveConfig(
         redis: parsed.state.redis && { url: parsed.state.redis.url, keyPrefix: parsed.state.redis.key_prefix, timeoutMs: parsed.state.redis.timeout_ms, leaseMs: parsed.state.redis.lease_ms },
         onFailure: { rateLimits: parsed.state.on_failure.rate_limits, budgets: parsed.state.on_failure.budgets },
       },
+      drift,
       warnings,
     },
     issues,

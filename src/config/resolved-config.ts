@@ -4,6 +4,7 @@ import type { ModelAliases } from '../routing/model-aliases.js';
 import type { ModelSpec } from '../spec/model-spec.js';
 import type { ServerLimits } from './server-limits-schema.js';
 import type { TeamLimits } from '../keys/virtual-key.js';
+import type { DriftConfig } from './resolve-drift.js';
 
 export type StorageConfig = {
   path: string;
@@ -60,6 +61,8 @@ export type ResolvedConfig = {
   budgets: { reset: 'calendar' | 'rolling'; timezone: string };
   /** `state:` shared counters (Redis) and what happens when they cannot be reached. */
   state: StateConfig;
+  /** `drift:` the quality alarm's settings (fixed at start: the monitor outlives reloads) and calibrated levels (read from the config serving now). */
+  drift: DriftConfig;
   /** Things worth telling the operator that do not stop the gateway (disabled providers, ...). */
   warnings: readonly string[];
 };

@@ -16,6 +16,7 @@ import {
 import { ModelAliasesSchema } from './model-aliases-schema.js';
 import { BudgetsSchema, TeamSchema } from './teams-schema.js';
 import { StateSchema } from './state-schema.js';
+import { DriftSchema } from './drift-schema.js';
 
 /**
  * Validates a config entry by entry (each provider, model, router and route on its own), so the
@@ -67,6 +68,7 @@ export function validateConfig(value: unknown): { parsed: ParsedConfig; issues: 
       teams,
       budgets: check(BudgetsSchema, top.budgets ?? {}, ['budgets'], issues) ?? BudgetsSchema.parse({}),
       state: check(StateSchema, top.state ?? {}, ['state'], issues) ?? StateSchema.parse({}),
+      drift: check(DriftSchema, top.drift ?? {}, ['drift'], issues) ?? DriftSchema.parse({}),
       invalid: { providers: invalidProviders, models: invalidModels },
     },
     issues,

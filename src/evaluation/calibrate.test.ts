@@ -9,6 +9,7 @@ import type { ModelSpec } from '../spec/model-spec.js';
 import { DEFAULT_RELIABILITY } from '../spec/reliability.js';
 import { seededRandom } from '../util/seeded-random.js';
 import { calibrate } from './calibrate.js';
+import { CANDIDATE_QUANTILES } from './certified-setting.js';
 import { evaluateAt, onlyPredictedTarget, predictedTargets, redecider, sweepValues, type PolicyLocation, type SweepPoint } from './policy-sweep.js';
 import type { Replay, ReplayRow } from './replay.js';
 
@@ -74,7 +75,7 @@ function makeReplay(): Replay {
 
 const REPLAY = makeReplay();
 const LOCATION = onlyPredictedTarget(REPLAY) as PolicyLocation;
-const OPTIONS = { split: 0.3, seed: 11 };
+const OPTIONS = { split: 0.3, seed: 11, confidence: 0.95 };
 const CALIBRATION_ROWS = REPLAY.rows.filter((entry) => !inHoldout(entry.example.id, OPTIONS.split, OPTIONS.seed));
 const CHECK_ROWS = REPLAY.rows.filter((entry) => inHoldout(entry.example.id, OPTIONS.split, OPTIONS.seed));
 
@@ -90,11 +91,11 @@ function direct(rows: readonly ReplayRow[], threshold: number): { quality: numbe
   return { quality: quality / rows.length, cost: cost / rows.length };
 }
 
-/** Every point calibrate may choose from, by brute force over its sweep values. */
+/** Every point calibrate may choose from, on the calibration prompts, by brute force over its sweep values (from the held-back prompts' predictions). */
 function calibrationPoints(): SweepPoint[] {
   const redecide = redecider(REPLAY, LOCATION);
-  const defaults = CALIBRATION_ROWS.filter((entry) => entry.route === 'default');
-  return sweepValues(defaults, LOCATION.target, 201).map((value) => evaluateAt(CALIBRATION_ROWS, 2, redecide, value));
+  const defaults = CHECK_ROWS.filter((entry) => entry.route === 'default');
+  return sweepValues(defaults, LOCATION.target, CANDIDATE_QUANTILES).map((value) => evaluateAt(CALIBRATION_ROWS, 2, redecide, value));
 }
 
 describe('calibrate', () => {
@@ -104,7 +105,7 @@ describe('calibrate', () => {
     expect(CHECK_ROWS.length).toBeGreaterThan(30);
   });
 
-  it('picks the cheapest threshold that meets a quality target on the calibration split', () => {
+  it('picks a certified threshold, dearer than the cheapest that meets a quality target on the calibration split', () => {
     const points = calibrationPoints();
     const allWeak = direct(CALIBRATION_ROWS, 1);
     const allStrong = direct(CALIBRATION_ROWS, -1);
@@ -116,7 +117,9 @@ describe('calibrate', () => {
     const result = calibrate(REPLAY, LOCATION, { kind: 'quality', quality: required }, OPTIONS);
     expect(result.parameter).toBe('threshold');
     expect(result.requiredQuality).toBe(required);
+    expect(result.confidence).toBe(0.95);
     expect(result.calibration.examples).toBe(CALIBRATION_ROWS.length);
+    expect(result.certified).toBe(true);
     expect(result.calibration.met).toBe(true);
     expect(result.calibration.quality).toBeGreaterThanOrEqual(required);
     expect(result.value).toBeGreaterThan(-0.2);
@@ -125,10 +128,13 @@ describe('calibrate', () => {
     const at = direct(CALIBRATION_ROWS, result.value);
     expect(result.calibration.quality).toBeCloseTo(at.quality, 12);
     expect(result.calibration.cost).toBeCloseTo(at.cost, 15);
-    // No sweep point that meets the target is cheaper.
+    // The point estimate is the cheapest sweep point that meets the target on these prompts; the certified choice pays for its margin.
     const feasible = points.filter((point) => point.quality >= required);
     const cheapest = Math.min(...feasible.map((point) => point.cost));
-    expect(result.calibration.cost).toBe(cheapest);
+    expect(result.pointEstimate?.cost).toBe(cheapest);
+    expect(result.pointEstimate?.quality).toBeGreaterThanOrEqual(required);
+    expect(result.calibration.cost).toBeGreaterThan(cheapest);
+    expect(result.calibration.quality).toBeGreaterThan(result.pointEstimate?.quality as number);
     expect(points.some((point) => point.value === result.value)).toBe(true);
     expect(result.calibration.cost).toBeLessThan(allStrong.cost);
   });
@@ -150,7 +156,10 @@ describe('calibrate', () => {
     const result = calibrate(REPLAY, LOCATION, { kind: 'reference_share', share: 0.9 }, OPTIONS);
     expect(result.requiredQuality).toBeCloseTo(0.9 * bigOnCalibration, 12);
     const feasible = calibrationPoints().filter((point) => point.quality >= 0.9 * bigOnCalibration - 1e-12);
-    expect(result.calibration.cost).toBe(Math.min(...feasible.map((point) => point.cost)));
+    expect(result.pointEstimate?.cost).toBe(Math.min(...feasible.map((point) => point.cost)));
+    expect(result.certified).toBe(true);
+    expect(result.calibration.cost).toBeGreaterThanOrEqual(result.pointEstimate?.cost as number);
+    expect(result.calibration.quality).toBeGreaterThanOrEqual(result.requiredQuality as number);
   });
 
   it('picks the best quality within a budget', () => {
@@ -160,29 +169,37 @@ describe('calibrate', () => {
     const usdPer1k = ((allWeak.cost + allStrong.cost) / 2) * 1000;
     const result = calibrate(REPLAY, LOCATION, { kind: 'budget', usdPer1k }, OPTIONS);
     expect(result.requiredQuality).toBeUndefined();
+    expect(result.certified).toBe(true);
     expect(result.calibration.met).toBe(true);
-    expect(result.calibration.cost * 1000).toBeLessThanOrEqual(usdPer1k);
+    expect(result.calibration.cost * 1000).toBeLessThan(usdPer1k);
+    // The guarantee assumes no request costs more than the dearest answer in the data.
+    expect(result.costCeiling).toBe(Math.max(...REPLAY.rows.map((entry) => Math.max(...entry.cost))));
     const within = points.filter((point) => point.cost * 1000 <= usdPer1k);
     const best = Math.max(...within.map((point) => point.quality));
-    expect(result.calibration.quality).toBe(best);
-    // Among equally good points within budget, the cheapest.
-    expect(result.calibration.cost).toBe(Math.min(...within.filter((point) => point.quality === best).map((point) => point.cost)));
+    // The point estimate is the best within budget, and among equally good points the cheapest.
+    expect(result.pointEstimate?.quality).toBe(best);
+    expect(result.pointEstimate?.cost).toBe(Math.min(...within.filter((point) => point.quality === best).map((point) => point.cost)));
+    // The certified choice keeps a margin below the budget.
+    expect(result.calibration.cost).toBeLessThan(result.pointEstimate?.cost as number);
     expect(result.calibration.quality).toBeGreaterThan(allWeak.quality);
   });
 
-  it('returns the best quality, not met, when no threshold reaches the quality target', () => {
+  it('returns the best quality, not certified, when no threshold reaches the quality target', () => {
     const points = calibrationPoints();
     const result = calibrate(REPLAY, LOCATION, { kind: 'quality', quality: 1.5 }, OPTIONS);
     const best = Math.max(...points.map((point) => point.quality));
+    expect(result.certified).toBe(false);
     expect(result.calibration.met).toBe(false);
+    expect(result.pointEstimate).toBeUndefined();
     expect(result.check.met).toBe(false);
     expect(result.calibration.quality).toBe(best);
     expect(result.calibration.cost).toBe(Math.min(...points.filter((point) => point.quality === best).map((point) => point.cost)));
   });
 
-  it('returns the cheapest point, not met, when no threshold fits the budget', () => {
+  it('returns the cheapest point, not certified, when no threshold fits the budget', () => {
     const result = calibrate(REPLAY, LOCATION, { kind: 'budget', usdPer1k: 0.0001 }, OPTIONS);
     const allWeak = direct(CALIBRATION_ROWS, 1);
+    expect(result.certified).toBe(false);
     expect(result.calibration.met).toBe(false);
     expect(result.check.met).toBe(false);
     // Only the top extreme, above every gain here, sends every prompt of the policy to the weak model.
@@ -205,9 +222,31 @@ describe('calibrate', () => {
     expect(first.check.quality.high - first.check.quality.low).toBeLessThan(0.5);
   });
 
+  // Fixed-sequence testing spends the whole error budget on each test only because it stops at the
+  // first failure; testing on past it would need a correction for the number of tests.
+  it('certifies nothing past the first value that fails, even when a cheaper one would pass', () => {
+    // Gain 0.5: only big is right; gain 0.3: only small is right; gain 0.1: both. No noise.
+    const bands = [
+      { gain: 0.5, quality: [0, 1] as [number, number] },
+      { gain: 0.3, quality: [1, 0] as [number, number] },
+      { gain: 0.1, quality: [1, 1] as [number, number] },
+    ];
+    const rows = Array.from({ length: 300 }, (_, index) => {
+      const band = bands[index % 3] as (typeof bands)[number];
+      return row(`b${index}`, 'default', band.gain >= 0.1 ? BIG : SMALL, strongWeak(band.gain, 0.1), band.quality, [0.0002, 0.002]);
+    });
+    const banded: Replay = { ...REPLAY, router: router(STRONG_WEAK, []), rows };
+    const result = calibrate(banded, LOCATION, { kind: 'quality', quality: 0.9 }, { split: 0.5, seed: 3, confidence: 0.9 });
+    // The dearest values (big for the 0.3 band) reach 2/3 and fail first; values in (0.3, 0.5] would reach 1.
+    expect(result.pointEstimate?.value).toBeGreaterThan(0.3);
+    expect(result.pointEstimate?.value).toBeLessThanOrEqual(0.5);
+    expect(result.pointEstimate?.quality).toBe(1);
+    expect(result.certified).toBe(false);
+  });
+
   it('rejects a split that leaves one side empty', () => {
-    expect(() => calibrate(REPLAY, LOCATION, { kind: 'quality', quality: 0.8 }, { split: 0, seed: 11 })).toThrow(RangeError);
-    expect(() => calibrate(REPLAY, LOCATION, { kind: 'quality', quality: 0.8 }, { split: 1, seed: 11 })).toThrow(RangeError);
+    expect(() => calibrate(REPLAY, LOCATION, { kind: 'quality', quality: 0.8 }, { ...OPTIONS, split: 0 })).toThrow(RangeError);
+    expect(() => calibrate(REPLAY, LOCATION, { kind: 'quality', quality: 0.8 }, { ...OPTIONS, split: 1 })).toThrow(RangeError);
   });
 
   it('rejects a reference share when the router has no scored reference', () => {

@@ -199,6 +199,21 @@ describe('buildEvalReport with other shapes', () => {
     expect(report.baselines.oracle.cost).toBeCloseTo((1 + 10 + 5 + 2 + 10) / 5, 12);
   });
 
+  it('uses the predicted gain of the strong model over the weak one for a two-model utility', () => {
+    const target: TargetSpec = { policy: 'utility', models: ['small', 'big'], costWeight: 0.3 };
+    const predicted = (small: number, big: number): Prediction => ({ policy: 'utility', predicted: { small, big }, costWeight: 0.3, prices: { small: 0.1, big: 1 }, chosen: big - small > 0.27 ? 'big' : 'small' });
+    const replay: Replay = {
+      ...twoModelReplay(undefined),
+      router: router(target, undefined),
+      rows: [row('a', SMALL, predicted(0.9, 0.95), [1, 1, 0], [1, 10, 5]), row('b', BIG, predicted(0.2, 0.9), [0, 1, 0], [1, 10, 5]), row('c', SMALL, predicted(0.75, 0.9), [1, 1, 0], [1, 10, 5])],
+    };
+    const twoModel = buildEvalReport(replay).twoModel;
+    expect(twoModel?.scoreKind).toBe('predicted_gain');
+    // Gains 0.05, 0.7, 0.15: the highest threshold is 0.7, the lowest 0.05.
+    expect(twoModel?.curve[0]?.threshold).toBeCloseTo(0.7, 12);
+    expect(twoModel?.curve.at(-1)?.threshold).toBeCloseTo(0.05, 12);
+  });
+
   it('uses one minus the weak model’s prediction for a two-model cheapest_above', () => {
     const target: TargetSpec = { policy: 'cheapest_above', models: ['small', 'big'], minQuality: 0.7 };
     const predicted = (small: number): Prediction => ({ policy: 'cheapest_above', predicted: { small, big: 0.9 }, minQuality: 0.7, chosen: small >= 0.7 ? 'small' : 'big', cleared: true });

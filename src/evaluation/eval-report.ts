@@ -1,6 +1,8 @@
 import { onlyPredictedTarget, sweep, type SweepPoint } from './policy-sweep.js';
 import { tunableParameter, type TunableParameter } from '../routing/policies/predicted/tunable-parameter.js';
 import type { Replay, ReplayRow } from './replay.js';
+import { buildEnvelopeReport, type EnvelopeReport } from './envelope-report.js';
+import type { CrossValidationReport } from './eval-report-cross-validation.js';
 import { twoModelMetrics, type CurvePoint } from '../learning/routing-metrics.js';
 
 export type Operating = { quality: number; cost: number };
@@ -39,6 +41,17 @@ export type EvalReport = {
     | undefined;
   /** The cost–quality curve of the router's predicted policy at other min_quality / threshold values. */
   sweep: { policy: string; parameter: TunableParameter['key']; current: number; points: SweepPoint[] } | undefined;
+  /** Single models and their best two-model static mixes, against the router's swept curve. */
+  envelope: EnvelopeReport;
+  /** With `eval --cross-validate K`: the envelope comparison per fold and its spread (the rest of the report is out of fold). */
+  crossValidation: CrossValidationReport | undefined;
+};
+
+export type EvalReportOptions = {
+  /** Example id → task (the data's `benchmark` field), for the per-task comparison with the best model. */
+  tasks?: ReadonlyMap<string, string> | undefined;
+  /** Where to report the router's gap to the envelope, instead of log-spaced costs of this data's range. */
+  gapCosts?: readonly number[] | undefined;
 };
 
 function mean(rows: readonly ReplayRow[], pick: (row: ReplayRow) => number): number {
@@ -69,10 +82,15 @@ export function routerScore(
   if (prediction?.policy === 'cheapest_above' && Object.keys(prediction.predicted).length === 2) {
     return { score: 1 - (prediction.predicted[weakModel] ?? 0), kind: 'one_minus_weak_prediction' };
   }
+  // Two models: the utility's choice is a threshold on the predicted gain, so the gain is its score.
+  if (prediction?.policy === 'utility' && Object.keys(prediction.predicted).length === 2) {
+    const strongModel = Object.keys(prediction.predicted).find((model) => model !== weakModel) as string;
+    return { score: (prediction.predicted[strongModel] ?? 0) - (prediction.predicted[weakModel] ?? 0), kind: 'predicted_gain' };
+  }
   return { score: row.chosen === strong ? 1 : row.chosen === weak ? 0 : 0.5, kind: 'choice' };
 }
 
-export function buildEvalReport(replay: Replay): EvalReport {
+export function buildEvalReport(replay: Replay, options: EvalReportOptions = {}): EvalReport {
   const routed = replay.rows.filter((row) => row.chosen !== undefined);
   const { columns } = replay;
   const required = columns.map((_, index) => index).filter((index) => replay.targetModels.has((columns[index] as (typeof columns)[number]).model) || routed.some((row) => row.chosen === index));
@@ -166,5 +184,7 @@ export function buildEvalReport(replay: Replay): EvalReport {
           points: sweep(replay, routed, location),
         }
       : undefined,
+    envelope: buildEnvelopeReport(replay, routed, single, location, { tasks: options.tasks, costs: options.gapCosts }),
+    crossValidation: undefined,
   };
 }

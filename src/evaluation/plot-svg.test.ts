@@ -25,6 +25,8 @@ function report(overrides: Partial<EvalReport> = {}): EvalReport {
     },
     twoModel: undefined,
     sweep: undefined,
+    envelope: { hull: [cheap, strong], router: undefined, comparison: undefined, tasks: [] },
+    crossValidation: undefined,
     ...overrides,
   };
 }
@@ -132,19 +134,46 @@ describe('renderCostQualityPlot', () => {
     for (const tick of yTicks) expect(tick).toMatch(/^\d\.\d{2,3}$/);
   });
 
-  it('draws the static mix between the cheapest and the best model only when there are two models', () => {
-    expect(count(renderCostQualityPlot(report()), 'data-series="static-mix"')).toBe(1);
+  it('draws the envelope through its hull models only when it has two or more', () => {
+    expect(count(renderCostQualityPlot(report()), 'data-series="envelope"')).toBe(1);
     const base = report();
-    const alone = report({ baselines: { ...base.baselines, single: [{ model: 'only', quality: 0.7, cost: 0.001 }] } });
-    expect(renderCostQualityPlot(alone)).not.toContain('data-series="static-mix"');
+    const alone = report({ envelope: { ...base.envelope, hull: [{ model: 'only', quality: 0.7, cost: 0.001 }] } });
+    expect(renderCostQualityPlot(alone)).not.toContain('data-series="envelope"');
+  });
+
+  it('draws the hull and the router’s curve with one vertex per point, in cost order, and the comparison', () => {
+    const hull = [
+      { model: 'a', quality: 0.5, cost: 0.0001 },
+      { model: 'b', quality: 0.7, cost: 0.0005 },
+      { model: 'c', quality: 0.8, cost: 0.002 },
+      { model: 'd', quality: 0.85, cost: 0.005 },
+    ];
+    const points = [
+      { value: 0, quality: 0.5, cost: 0.0001 },
+      { value: 0.6, quality: 0.75, cost: 0.0006 },
+      { value: 0.9, quality: 0.84, cost: 0.003 },
+    ];
+    const comparison = { from: 0.0001, to: 0.005, area: 0.0123, worst: { cost: 0.0001, gap: 0 }, gaps: [] };
+    const svg = renderCostQualityPlot(report({ envelope: { hull, router: { policy: 'cheapest_above', parameter: 'min_quality', points }, comparison, tasks: [] } }));
+    const xs = (series: string): number[] =>
+      (elements(svg, 'polyline').find((attributes) => attributes['data-series'] === series)?.['points'] ?? '').split(' ').map((pair) => Number(pair.split(',')[0]));
+    expect(xs('envelope')).toHaveLength(4);
+    expect(xs('router-curve')).toHaveLength(3);
+    for (const series of ['envelope', 'router-curve']) expect(xs(series)).toEqual([...xs(series)].sort((a, b) => a - b));
+    // The curve ends where its last point is: further right than c, left of d.
+    const end = xs('router-curve').at(-1) as number;
+    expect(end).toBeGreaterThan(xs('envelope')[2] as number);
+    expect(end).toBeLessThan(xs('envelope')[3] as number);
+    expect(svg).toContain('cheapest_above curve (hull)');
+    expect(svg).toContain('mean +0.0123');
   });
 
   it('draws the sweep as a polyline sorted by cost only when a sweep is given', () => {
-    expect(renderCostQualityPlot(report())).not.toContain('<polyline');
+    expect(renderCostQualityPlot(report())).not.toContain('data-series="sweep"');
     const svg = renderCostQualityPlot(report({ sweep: SWEEP }));
-    expect(count(svg, '<polyline')).toBe(1);
+    expect(count(svg, '<polyline data-series="sweep"')).toBe(1);
     expect(svg).toContain('strong_weak sweep');
-    const points = (elements(svg, 'polyline')[0]?.['points'] ?? '').split(' ').map((pair) => Number(pair.split(',')[0]));
+    const points = (elements(svg, 'polyline').find((attributes) => attributes['data-series'] === 'sweep')?.['points'] ?? '').split(' ').map((pair) => Number(pair.split(',')[0]));
     expect(points).toHaveLength(3);
     expect(points).toEqual([...points].sort((a, b) => a - b));
   });

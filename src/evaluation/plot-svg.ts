@@ -116,14 +116,6 @@ function marksOf(report: EvalReport): Mark[] {
   ];
 }
 
-/** The cheapest and the best single model: the ends of a static two-model mix (undefined when one model is both). */
-function mixEnds(single: EvalReport['baselines']['single']): [Point, Point] | undefined {
-  if (single.length < 2) return undefined;
-  const cheapest = single.reduce((best, model) => (model.cost < best.cost || (model.cost === best.cost && model.quality > best.quality) ? model : best));
-  const strongest = single.reduce((best, model) => (model.quality > best.quality || (model.quality === best.quality && model.cost < best.cost) ? model : best));
-  return cheapest === strongest ? undefined : [toPoint(cheapest), toPoint(strongest)];
-}
-
 function sortedSweep(report: EvalReport): Point[] {
   return (report.sweep?.points ?? []).map(toPoint).sort((a, b) => a.x - b.x || a.y - b.y);
 }
@@ -131,7 +123,9 @@ function sortedSweep(report: EvalReport): Point[] {
 export function renderCostQualityPlot(report: EvalReport, options: { title?: string } = {}): string {
   const marks = marksOf(report);
   const sweep = sortedSweep(report);
-  const everything = [...marks.map((mark) => mark.point), ...sweep];
+  const hull = report.envelope.hull.map(toPoint);
+  const curve = (report.envelope.router?.points ?? []).map(toPoint);
+  const everything = [...marks.map((mark) => mark.point), ...sweep, ...hull, ...curve];
   const xs = everything.map((point) => point.x);
   const maxCost = Math.max(0, ...xs.filter((value) => Number.isFinite(value)).map(Math.abs));
   const xAxis = axisFor(xs, Math.max(maxCost * 0.2, 1e-3), { floor: 0, ceiling: undefined }, decimalsOf);
@@ -171,13 +165,10 @@ export function renderCostQualityPlot(report: EvalReport, options: { title?: str
   out.push(text('mean quality', 20, yMiddle, `font-size="12" text-anchor="middle" transform="rotate(-90 20 ${px(yMiddle)})"`));
   out.push('</g>');
 
-  const ends = mixEnds(report.baselines.single);
-  if (ends !== undefined && ends.every(drawable)) {
-    const [from, to] = ends;
-    out.push(
-      `<line data-series="static-mix" x1="${px(sx(from.x))}" y1="${px(sy(from.y))}" x2="${px(sx(to.x))}" y2="${px(sy(to.y))}" stroke="${COLOR.mix}" stroke-width="1.5" stroke-dasharray="6 4"/>`,
-    );
-  }
+  const polyline = (points: readonly Point[]): string => points.map((point) => `${px(sx(point.x))},${px(sy(point.y))}`).join(' ');
+  // The best static mix of two models at each cost: segments between neighbours on the hull.
+  const withEnvelope = hull.length >= 2 && hull.every(drawable);
+  if (withEnvelope) out.push(`<polyline data-series="envelope" points="${polyline(hull)}" fill="none" stroke="${COLOR.mix}" stroke-width="1.5" stroke-dasharray="6 4"/>`);
 
   if (report.sweep !== undefined) {
     const points = sweep.filter(drawable);
@@ -187,6 +178,13 @@ export function renderCostQualityPlot(report: EvalReport, options: { title?: str
     );
     const last = points.at(-1);
     if (last !== undefined) out.push(text(label, sx(last.x) - 4, sy(last.y) + 16, `font-size="11" text-anchor="end" fill="${COLOR.sweep}" data-label="${escapeXml(label)}"`));
+  }
+
+  const router = report.envelope.router;
+  if (router !== undefined && curve.length > 0 && curve.every(drawable)) {
+    out.push(
+      `<polyline data-series="router-curve" data-label="${escapeXml(`${router.policy} curve`)}" points="${polyline(curve)}" fill="none" stroke="${COLOR.router}" stroke-width="2.5"/>`,
+    );
   }
 
   for (const mark of marks) {
@@ -201,7 +199,7 @@ export function renderCostQualityPlot(report: EvalReport, options: { title?: str
     out.push(text(mark.label, nearRight ? x - 10 : x + 10, y - 8, `font-size="11" text-anchor="${anchor}"${weight} data-label="${escapeXml(mark.label)}"`));
   }
 
-  out.push(...legend(report, ends !== undefined));
+  out.push(...legend(report, withEnvelope));
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
@@ -233,7 +231,7 @@ function diamond(x: number, y: number, size: number): string {
     .join(' ');
 }
 
-function legend(report: EvalReport, withMix: boolean): string[] {
+function legend(report: EvalReport, withEnvelope: boolean): string[] {
   // Legend symbols use data-legend, not data-series, so they never count as plotted points.
   const rows: { symbol: (x: number, y: number) => string; label: string }[] = [
     { label: `${report.router} (router)`, symbol: (x, y) => `<circle data-legend="router" cx="${px(x)}" cy="${px(y)}" r="6" fill="${COLOR.router}" stroke="${COLOR.axis}"/>` },
@@ -247,8 +245,9 @@ function legend(report: EvalReport, withMix: boolean): string[] {
   ];
   const line = (name: string, color: string, dash: string) => (x: number, y: number) =>
     `<line data-legend="${name}" x1="${px(x - 8)}" y1="${px(y)}" x2="${px(x + 8)}" y2="${px(y)}" stroke="${color}" stroke-width="2"${dash}/>`;
-  if (withMix) rows.push({ label: 'static two-model mix', symbol: line('static-mix', COLOR.mix, ' stroke-dasharray="6 4"') });
+  if (withEnvelope) rows.push({ label: 'best static two-model mix', symbol: line('envelope', COLOR.mix, ' stroke-dasharray="6 4"') });
   if (report.sweep !== undefined) rows.push({ label: `${report.sweep.policy} sweep`, symbol: line('sweep', COLOR.sweep, '') });
+  if (report.envelope.router !== undefined) rows.push({ label: `${report.envelope.router.policy} curve (hull)`, symbol: line('router-curve', COLOR.router, '') });
 
   const out = ['<g data-series="legend">'];
   out.push(`<rect x="${LEGEND.x}" y="${LEGEND.y - 14}" width="${LEGEND.width}" height="${rows.length * LEGEND.row + 10}" fill="#ffffff" stroke="${COLOR.grid}"/>`);
@@ -263,6 +262,12 @@ function legend(report: EvalReport, withMix: boolean): string[] {
     const percent = (value: number): string => `${value.toFixed(1)}%`;
     const summary = `${strong} vs ${weak}: APGR ${formatOptional(apgr, (value) => value.toFixed(3))} | CPT(50%) ${formatOptional(cpt50, percent)} | CPT(80%) ${formatOptional(cpt80, percent)} (strong calls)`;
     out.push(text(summary, PLOT.left, HEIGHT - 12, 'font-size="11" data-series="two-model"'));
+  }
+  const comparison = report.envelope.comparison;
+  if (comparison !== undefined) {
+    const signed = (value: number): string => `${value >= 0 ? '+' : ''}${value.toFixed(4)}`;
+    const summary = `Router curve vs best static mix, $${(comparison.from * 1000).toFixed(3)}-$${(comparison.to * 1000).toFixed(3)} per 1k: mean ${signed(comparison.area)}, least ${signed(comparison.worst.gap)}`;
+    out.push(text(summary, PLOT.left, report.twoModel === undefined ? HEIGHT - 12 : HEIGHT - 26, 'font-size="11" data-series="envelope-summary"'));
   }
   out.push('</g>');
   return out;

@@ -58,7 +58,7 @@ export async function embed(gateway: EmbeddingGateway, request: EmbeddingRequest
   const cancellation = toCancellation(context.signal);
   const routingRequest = toRoutingRequest(request);
   // A key's limits and budgets count embeddings as they count chat: admitted here, settled with the trace.
-  const { admission, routed } = await routeAdmitted(gateway.governor, gateway.routing, routingRequest, context, cancellation);
+  const { admission, routed } = await routeAdmitted(gateway.governor, gateway.routing, routingRequest, context, cancellation, false);
   const steps = routed.steps;
   const fitted = fitEmbeddingPlan(steps[0]?.specs ?? [], request, gateway.embeddingModels);
   const kept = new Set(fitted.specs.map((spec) => spec.name));

@@ -21,6 +21,8 @@ import { createProvider } from '../providers/provider-registry.js';
 import { Routing, type RoutingHints, type RoutingResult } from '../routing/routing.js';
 import type { DeploymentHealth } from '../routing/filter-candidates.js';
 import type { ChatRequest } from '../spec/chat-request.js';
+import type { QualityObservation, QualityObserver } from '../spec/quality-observation.js';
+import type { QualityReading } from '../spec/quality-reading.js';
 import type { ChatResult } from '../spec/chat-result.js';
 import type { Decision, FilteredCandidate } from '../spec/decision.js';
 import type { LanguageModel } from '../spec/language-model.js';
@@ -47,6 +49,9 @@ import { TraceBuilder } from './trace-builder.js';
 import { routeAdmitted } from './route-admitted.js';
 import { Cancellation, toCancellation } from '../util/cancellation.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
+import { ShadowLedger } from './shadow/shadow-ledger.js';
+import { ShadowRunner } from './shadow/shadow-runner.js';
+import type { ShadowSpec } from '../spec/shadow-spec.js';
 
 export type GatewayOptions = {
   /** Extra trace sinks, called right after each response (`traces`, the in-memory list, gets the trace at once). */
@@ -79,6 +84,8 @@ export type GatewayOptions = {
   sharedAnswers?: SharedAnswers | undefined;
   /** Calls in flight of the other gateways on one Redis, for `loadbalance` (a reload keeps the predecessor's). */
   sharedLoad?: SharedLoad | undefined;
+  /** Gets every quality score of a routed answer (shadow judge, feedback); a reload keeps the predecessor's. */
+  qualityObserver?: QualityObserver | undefined;
 };
 
 export type CallContext = {
@@ -145,6 +152,11 @@ export class Gateway {
   private readonly sharedBreakers: SharedBreakers | undefined;
   private readonly sharedAnswers: SharedAnswers | undefined;
   private readonly sharedLoad: SharedLoad | undefined;
+  private readonly qualityObserver: QualityObserver | undefined;
+  /** Shadow evaluation of the routers with `shadow:`; undefined when none has one (no request pays for it). */
+  readonly shadow: ShadowRunner | undefined;
+  /** The shadow's daily spend (a reload keeps the predecessor's, so a reload does not reset the budget). */
+  private readonly shadowLedger: ShadowLedger;
   /** The gateway of a reload chain that serves now: the metrics the chain shares read its breakers. */
   private readonly serving: { gateway: Gateway };
 
@@ -166,6 +178,7 @@ export class Gateway {
     if (this.sharedBreakers) shareCircuitBreakers(this.breakers, this.sharedBreakers);
     this.sharedAnswers = predecessor?.sharedAnswers ?? options.sharedAnswers;
     this.sharedLoad = predecessor?.sharedLoad ?? options.sharedLoad;
+    this.qualityObserver = predecessor?.qualityObserver ?? options.qualityObserver;
     if (this.sharedLoad) {
       this.load.peers = this.sharedLoad;
       this.sharedLoad.attach(this.load);
@@ -182,12 +195,15 @@ export class Gateway {
         processMetrics: options.processMetrics ?? false,
         traceStore: this.store,
         keyLabels: config.server.metricsKeyLabels,
+        quality: qualityReadings(this.qualityObserver),
         breakers: {
           states: () =>
             [...serving.gateway.breakers.states()].map(([model, state]) => ({ model, provider: serving.gateway.config.models.get(model)?.provider ?? 'unknown', state })),
         },
       });
     this.sinks = [this.metrics, this.store, new OtelSink(config.models, config.providers), ...(options.sinks ?? [])];
+    this.shadowLedger = predecessor?.shadowLedger ?? new ShadowLedger(options.now);
+    this.shadow = this.shadowRunner();
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {
       if (provider.disabled) continue;
@@ -283,6 +299,7 @@ export class Gateway {
     if (!execution.ok) return { ...base, ...this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes) };
     routed.served?.(execution.spec);
     const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts, skipped: execution.skipped, notes: execution.notes }));
+    this.shadow?.served(routed.decision, trace.id, routed.request, execution.spec.name, execution.result);
     return { ...base, type: 'completion', trace, result: execution.result, model: execution.spec };
   }
 
@@ -309,7 +326,15 @@ export class Gateway {
       type: 'stream',
       model: execution.spec,
       attemptCount: answeringAttempts(execution.attempts) + (execution.live ? 1 : 0),
-      parts: this.traced(execution.parts, cancellation, builder, execution.spec, execution.attempts, execution.skipped, execution.notes),
+      parts: this.traced(
+        this.shadow?.watch(routed.decision, builder.id, routed.request, execution.spec.name, execution.parts) ?? execution.parts,
+        cancellation,
+        builder,
+        execution.spec,
+        execution.attempts,
+        execution.skipped,
+        execution.notes,
+      ),
     };
   }
 
@@ -369,6 +394,36 @@ export class Gateway {
     };
   }
 
+  /** The runner of the routers' `shadow:`, calling models through the executor like any call; undefined when no router has one. */
+  private shadowRunner(): ShadowRunner | undefined {
+    const shadows = new Map<string, ShadowSpec>();
+    for (const router of this.config.routers.values()) if (router.shadow) shadows.set(router.name, router.shadow);
+    if (shadows.size === 0) return undefined;
+    const plan = (name: string): ModelSpec[] => {
+      const spec = this.config.models.get(name);
+      return spec && this.models.has(name) ? [spec] : [];
+    };
+    return new ShadowRunner(shadows, {
+      specs: this.config.models,
+      generate: (model, request, signal, role) => executeGenerate(plan(model), request, this.executionContext(Cancellation.of(signal)), { failoverOnContentFilter: false, role }),
+      feedback: this.store,
+      metrics: this.metrics,
+      observe: (observation) => this.observeQuality(observation),
+      random: this.random,
+      ledger: this.shadowLedger,
+    });
+  }
+
+  /** Hands a quality score of a routed answer (a shadow judge's, a person's feedback) to the configured observer (drift). */
+  observeQuality(observation: QualityObservation): void {
+    this.qualityObserver?.observe(observation);
+  }
+
+  /** The drift monitor's estimates (`GET /v1/quality`); undefined: no observer that keeps any. */
+  qualityReadings(): readonly QualityReading[] | undefined {
+    return this.qualityObserver?.readings?.();
+  }
+
   /** Closes the providers and the store; call it when no request is in flight. */
   async close(): Promise<void> {
     await this.retire();
@@ -378,6 +433,7 @@ export class Gateway {
   /** Closes the providers and leaves the store open: for a gateway replaced by its successor, once its requests are done. */
   async retire(): Promise<void> {
     this.settle();
+    await this.shadow?.close();
     await Promise.all(this.providers.map((provider) => provider.close()));
   }
 
@@ -511,4 +567,10 @@ function executionOptions(routed: RoutingResult): ExecutionOptions {
 function withRoutingCalls<Execution extends { attempts: Attempt[] }>(routed: RoutingResult, execution: Execution): Execution {
   if (routed.attempts.length > 0) execution.attempts.unshift(...routed.attempts);
   return execution;
+}
+
+/** An observer that keeps readings, as the metrics read them. */
+function qualityReadings(observer: QualityObserver | undefined): { readings(): readonly QualityReading[] } | undefined {
+  const readings = observer?.readings;
+  return readings ? { readings: () => readings.call(observer) } : undefined;
 }

@@ -1,4 +1,5 @@
 import type { Admission, KeyGovernor } from '../keys/admission.js';
+import { budgetDecision } from '../routing/on-budget.js';
 import type { Routing, RoutingResult } from '../routing/routing.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { Cancellation } from '../util/cancellation.js';
@@ -16,9 +17,21 @@ export async function routeAdmitted(
   request: ChatRequest,
   context: CallContext,
   cancellation: Cancellation,
+  /** The plan's steps are what the request's budget hold is for (not so for embeddings: they hold their own). */
+  holdForPlan = true,
 ): Promise<{ admission: Admission | undefined; routed: RoutingResult }> {
   // Only a virtual key has limits to admit under: other callers do not wait on the governor's promise.
-  const admission = context.caller?.kind === 'key' && governor !== undefined ? await governor.admit(context.caller, request) : undefined;
+  const caller = context.caller?.kind === 'key' && governor !== undefined ? context.caller : undefined;
+  // Admission waits on Redis and routing makes no call: routed first, the budget hold goes with the
+  // rate check, one round trip instead of two. The Decision shows the budget as the hold found it.
+  if (caller !== undefined && holdForPlan && governor?.shared === true && routing.routesLocally(request.model)) {
+    const routed = await routing.route(request, context.hints, cancellation);
+    const plan = routed.steps.length > 0 && !routed.decision.block ? { steps: routed.steps, request: routed.request } : undefined;
+    const admission = await governor.admit(caller, request, plan);
+    const budget = admission?.budget;
+    return { admission, routed: budget === undefined ? routed : { ...routed, decision: { ...routed.decision, budget: budgetDecision(budget, undefined) } } };
+  }
+  const admission = caller !== undefined ? await governor?.admit(caller, request) : undefined;
   try {
     const hints = admission?.budget === undefined ? context.hints : { ...context.hints, budget: admission.budget };
     return { admission, routed: await routing.route(request, hints, cancellation) };

@@ -29,15 +29,24 @@ export interface Admission {
   settle(trace: Trace | undefined): void;
 }
 
+/** The request's plan, when it was routed before admission: its budget hold goes with the rate check. */
+export type AdmissionPlan = { steps: readonly Step[]; request: ChatRequest };
+
 /** Lets requests in under their caller's limits: one per gateway chain (a config reload keeps it). */
 export interface KeyGovernor {
+  /**
+   * Whether admission waits on shared state (Redis): a caller that can route without calls should
+   * then route first and pass the plan, so the rate check and the budget hold take one round trip.
+   */
+  readonly shared: boolean;
   /**
    * Admits a request of `caller`: throws a ForbiddenError (`model_not_allowed`) when its key may not
    * use `request.model`, a KeyRateLimitError when a rate limit is full, a StateUnavailableError when
    * shared state is away and configured to fail closed; `undefined` for a caller without limits (no
-   * key, a static or admin key, a key with no limits or budget).
+   * key, a static or admin key, a key with no limits or budget). With `plan`, the budget hold is
+   * taken at once (the admission's `reserve` then answers with it) and `budget` is the standing before it.
    */
-  admit(caller: Caller, request: ChatRequest): Promise<Admission | undefined>;
+  admit(caller: Caller, request: ChatRequest, plan?: AdmissionPlan): Promise<Admission | undefined>;
 }
 
 /** Whose budget a request counts against: its key's own and, when its team has one, its team's. */
@@ -45,6 +54,8 @@ export type BudgetScopes = { key: VirtualKey; teamLimits: KeyLimits | undefined 
 
 /** A budget hold of one request, until its real cost is known. */
 export interface BudgetHold {
+  /** The tightest budget of the key and its team before this hold, when the gate read it (shared budgets do). */
+  readonly before?: BudgetState | undefined;
   /** Replaces the held worst case with the real cost (`undefined`: the price or usage is unknown, nothing is charged). Once. */
   settle(costUsd: number | undefined): void;
 }

@@ -6,7 +6,7 @@ import type { Step } from '../spec/step.js';
 import type { RateLimitSnapshot } from '../spec/rate-limit.js';
 import type { Trace } from '../spec/trace.js';
 import { approximatePromptTokens } from '../tokens/estimate-usage.js';
-import type { Admission, BudgetGate, BudgetHold, BudgetScopes, KeyGovernor } from './admission.js';
+import type { Admission, AdmissionPlan, BudgetGate, BudgetHold, BudgetScopes, KeyGovernor } from './admission.js';
 import type { Caller } from './caller.js';
 import { checkKeyAccess } from './check-key-access.js';
 import { admitRate, RateScope, type LimitedScope, type RateTicket, type ScopeWindow, type SharedRates } from './key-rate-limits.js';
@@ -58,7 +58,11 @@ export class Governor implements KeyGovernor {
     this.now = options.now ?? Date.now;
   }
 
-  async admit(caller: Caller, request: ChatRequest): Promise<Admission | undefined> {
+  get shared(): boolean {
+    return this.options.rates !== undefined;
+  }
+
+  async admit(caller: Caller, request: ChatRequest, plan?: AdmissionPlan): Promise<Admission | undefined> {
     if (caller.kind !== 'key') return undefined;
     const key = caller.key;
     const teamLimits = key.team === undefined ? undefined : this.options.teams().get(key.team);
@@ -72,17 +76,35 @@ export class Governor implements KeyGovernor {
     const scopes: LimitedScope[] = [{ scope: keyScope, limits: key.limits }];
     if (teamScope && teamLimits) scopes.push({ scope: teamScope, limits: teamLimits });
     const budgetScopes: BudgetScopes = { key, teamLimits };
-    // Read while the rate limits are checked: with shared state, two round trips to Redis at once.
-    const budgetRead = this.options.budgets?.state(budgetScopes);
+    const budgets = this.options.budgets;
+    // Asked while the rate limits are checked (with shared state, one call to Redis for both): the
+    // hold itself when the plan is known, else the standing that routing reads.
+    const held = plan !== undefined && budgets !== undefined ? budgets.reserve(budgetScopes, plan.steps, plan.request) : undefined;
+    const budgetRead = held === undefined ? budgets?.state(budgetScopes) : undefined;
     // Refused by a rate limit first, its failure is nobody's to hear (awaited below, it still throws).
     if (budgetRead instanceof Promise) budgetRead.catch(() => undefined);
+    if (held instanceof Promise) held.catch(() => undefined);
     const tokens = approximatePromptTokens(request);
     // Only scopes with a rate limit go to the shared counters: a key with just a budget never waits on the rate script.
     const shared = this.options.rates !== undefined && scopes.some(({ limits }) => limits.rpm !== undefined || limits.tpm !== undefined || limits.maxConcurrent !== undefined);
     const rate = shared ? await (this.options.rates as SharedRates).admit(scopes, tokens, this.now()) : admitRate(scopes, tokens, this.now());
     if (!rate.ok) {
       for (const { scope } of scopes) scope.refused.rateLimited++;
+      // A hold taken with the refused check goes at once.
+      if (held !== undefined) void Promise.resolve(held).then((hold) => ('settle' in hold ? hold.settle(undefined) : undefined), () => undefined);
       throw rate.error;
+    }
+    if (held !== undefined) {
+      let hold: BudgetHold | BudgetExceededError | StateUnavailableError;
+      try {
+        hold = await held;
+      } catch (error) {
+        // As from `reserve`: a budget that cannot be read is the request's answer, with a trace.
+        if (!(error instanceof StateUnavailableError)) throw error;
+        hold = error;
+      }
+      const before = 'settle' in hold ? hold.before : hold instanceof StateUnavailableError ? undefined : hold.budget;
+      return new KeyAdmission(rate.ticket, rate.rateLimit, before, budgets, budgetScopes, scopes, hold);
     }
     let budget: BudgetState | undefined;
     try {
@@ -92,7 +114,7 @@ export class Governor implements KeyGovernor {
       rate.ticket.settle(undefined);
       throw error;
     }
-    return new KeyAdmission(rate.ticket, rate.rateLimit, budget, this.options.budgets, budgetScopes, scopes);
+    return new KeyAdmission(rate.ticket, rate.rateLimit, budget, budgets, budgetScopes, scopes);
   }
 
   /** Limits, windows, refusals and budgets of the keys and teams `filter` names. */
@@ -199,16 +221,25 @@ class KeyAdmission implements Admission {
     private readonly budgets: BudgetGate | undefined,
     private readonly scopes: BudgetScopes,
     private readonly counted: readonly LimitedScope[],
+    /** The hold taken at admission (the plan was known), answered by `reserve`. */
+    private early?: BudgetHold | BudgetExceededError | StateUnavailableError,
   ) {}
 
   async reserve(steps: readonly Step[], request: ChatRequest): Promise<BudgetExceededError | StateUnavailableError | undefined> {
-    if (this.budgets === undefined || this.settled) return undefined;
+    if (this.budgets === undefined) return undefined;
     let held;
-    try {
-      held = await this.budgets.reserve(this.scopes, steps, request);
-    } catch (error) {
-      if (error instanceof StateUnavailableError) return error;
-      throw error;
+    if (this.early !== undefined) {
+      held = this.early;
+      this.early = undefined;
+      if (held instanceof StateUnavailableError) return held;
+    } else {
+      if (this.settled) return undefined;
+      try {
+        held = await this.budgets.reserve(this.scopes, steps, request);
+      } catch (error) {
+        if (error instanceof StateUnavailableError) return error;
+        throw error;
+      }
     }
     // Settled while the reserve was on its way (the client went away): the hold goes at once.
     if ('settle' in held && this.settled) {
@@ -228,6 +259,9 @@ class KeyAdmission implements Admission {
     this.settled = true;
     this.ticket.settle(trace === undefined ? undefined : tokensUsed(trace));
     this.hold?.settle(trace?.costUsd);
+    // A hold taken at admission that `reserve` never collected (the request ended before it).
+    if (this.early !== undefined && 'settle' in this.early) this.early.settle(trace?.costUsd);
+    this.early = undefined;
   }
 }
 

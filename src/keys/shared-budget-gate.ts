@@ -53,12 +53,7 @@ export class SharedBudgetGate implements BudgetGate {
       throw error;
     }
     this.options.fallback.answered();
-    let tightest: BudgetState | undefined;
-    budgets.forEach((entry, index) => {
-      const state = this.stateOf(entry, figures[index], now);
-      if (!tightest || state.fraction > tightest.fraction) tightest = state;
-    });
-    return tightest;
+    return this.tightest(counted, figures, now, 0);
   }
 
   async reserve(scopes: BudgetScopes, steps: readonly Step[], request: ChatRequest): Promise<BudgetHold | BudgetExceededError> {
@@ -83,7 +78,20 @@ export class SharedBudgetGate implements BudgetGate {
       const state = this.stateOf(entry, figure, now);
       return budgetExceeded(scopes, state, { spent: figure.spent, held: figure.held, needed }, Math.max(0, state.periodEnd - now));
     }
-    return this.hold(scopes, counted, id, held.lease);
+    // The standing before this hold: the script's figures count it in every scope with a budget.
+    return this.hold(scopes, counted, id, held.lease, undefined, this.tightest(counted, held.figures, now, needed));
+  }
+
+  /** The tightest budget of `counted` (those with a budget) from the script's figures, less `ownHold` held by this request. */
+  private tightest(counted: readonly Counted[], figures: readonly (SharedBudgetFigures | undefined)[], now: number, ownHold: number): BudgetState | undefined {
+    let tightest: BudgetState | undefined;
+    counted.forEach((entry, index) => {
+      if (entry.budget === undefined) return;
+      const figure = figures[index];
+      const state = this.stateOf(entry as Counted & { budget: Budget }, figure && { ...figure, held: Math.max(0, figure.held - ownHold) }, now);
+      if (!tightest || state.fraction > tightest.fraction) tightest = state;
+    });
+    return tightest;
   }
 
   charge(scopes: BudgetScopes, costUsd: number | undefined): void {
@@ -94,9 +102,10 @@ export class SharedBudgetGate implements BudgetGate {
    * A hold (or none: `id` empty) whose settle adds the cost in Redis (in the background) and in this
    * process's ledger (settling `local`, the hold taken there while Redis was away).
    */
-  private hold(scopes: BudgetScopes, counted: readonly Counted[], id: string, lease: Lease | undefined, local?: BudgetHold): BudgetHold {
+  private hold(scopes: BudgetScopes, counted: readonly Counted[], id: string, lease: Lease | undefined, local?: BudgetHold, before?: BudgetState): BudgetHold {
     let open = true;
     return {
+      before,
       settle: (costUsd) => {
         if (!open) return;
         open = false;

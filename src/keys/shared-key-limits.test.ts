@@ -105,6 +105,37 @@ describe.skipIf(redisMissing !== undefined)('Governors sharing one Redis (two ga
     expect((await b.governor.usage({ stored: false, also: key })).keys[0]?.window).toMatchObject({ requests: 5 });
   });
 
+  it('with the plan known, holds the budget with the rate check in one call to Redis, answers reserve with that hold, and frees it when the rate check refuses', async () => {
+    const [a, b] = await gateways(2);
+    const key = virtualKey('k20', { rpm: 1, budget: { usd: 1, period: 'month' } });
+    const evalshas = async (): Promise<number> => Number(/cmdstat_evalsha:calls=(\d+)/.exec(String(await a.state.run('budgets', (client) => client.info('commandstats'))))?.[1] ?? 0);
+    await a.governor.admit(caller(virtualKey('warm', { rpm: 100, budget: { usd: 1, period: 'month' } })), request, { steps: STEPS, request });
+    const before = await evalshas();
+    const admission = await a.governor.admit(caller(key), request, { steps: STEPS, request });
+    expect((await evalshas()) - before).toBe(1);
+    // The standing before its own hold, for the Decision.
+    expect(admission?.budget).toMatchObject({ scope: 'key', id: 'k20', spentUsd: 0, reservedUsd: 0 });
+    expect(await admission?.reserve(STEPS, request)).toBeUndefined();
+    expect((await evalshas()) - before).toBe(1);
+    expect(await b.shared.budgets.state({ key, teamLimits: undefined })).toMatchObject({ reservedUsd: WORST / 1e6 });
+    // Refused by rpm on the other gateway: the hold taken with the check goes again.
+    await expect(b.governor.admit(caller(key), request, { steps: STEPS, request })).rejects.toThrow(KeyRateLimitError);
+    await settled();
+    expect(await b.shared.budgets.state({ key, teamLimits: undefined })).toMatchObject({ reservedUsd: WORST / 1e6 });
+    admission?.settle(traceOf(0.0005));
+    await settled();
+    expect(await b.shared.budgets.state({ key, teamLimits: undefined })).toMatchObject({ spentUsd: 0.0005, reservedUsd: 0 });
+  });
+
+  it('with the plan known, answers reserve with the refusal when the hold does not fit, counted once', async () => {
+    const [a] = await gateways(1);
+    const key = virtualKey('k21', { rpm: 100, budget: { usd: 0.0005, period: 'month' } });
+    const admission = await a.governor.admit(caller(key), request, { steps: STEPS, request });
+    expect(admission?.budget).toMatchObject({ scope: 'key', id: 'k21', limitUsd: 0.0005 });
+    expect(await admission?.reserve(STEPS, request)).toBeInstanceOf(BudgetExceededError);
+    expect((await a.governor.usage({ stored: false, also: key })).keys[0]?.refused).toEqual({ rateLimited: 0, budgetExceeded: 1 });
+  });
+
   it('shares tpm with each request reconciled to its real tokens at settle', async () => {
     const time = { now: START };
     const [a, b] = await gateways(2, { now: () => time.now });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { extractFeatures, featureLength, type FeatureSpec } from '../features/text-features.js';
@@ -65,6 +66,11 @@ export type TrainedRouterFile = z.input<typeof FileSchema> & { training?: Traini
 
 export class TrainedRouterError extends Error {}
 
+/** A router file's version as traces show it: the same bytes, the same version, whoever wrote them. */
+export function trainedRouterVersion(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 12);
+}
+
 function encode(array: Int32Array | Float32Array): string {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 }
@@ -91,28 +97,30 @@ export class TrainedRouter {
     private readonly linear: readonly LinearModel[],
     models: readonly string[],
     readonly training: TrainingRecord | undefined,
+    /** The file's version: the first 12 hex digits of the sha256 of its bytes; undefined for a router not read from a file. */
+    readonly version?: string,
   ) {
     this.models = models;
     this.index = new Map(models.map((name, position) => [name, position]));
   }
 
   static load(path: string): TrainedRouter {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(path, 'utf8');
+      bytes = readFileSync(path);
     } catch (error) {
       throw new TrainedRouterError(`cannot read trained router ${path}: ${(error as Error).message}`);
     }
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
       throw new TrainedRouterError(`${path} is not JSON (${(error as Error).message}); expected a file written by \`switchyard train\``);
     }
-    return TrainedRouter.fromJSON(value, path);
+    return TrainedRouter.fromJSON(value, path, trainedRouterVersion(bytes));
   }
 
-  static fromJSON(value: unknown, source: string): TrainedRouter {
+  static fromJSON(value: unknown, source: string, version?: string): TrainedRouter {
     const parsed = FileSchema.safeParse(value);
     if (!parsed.success) {
       const issue = describeZodIssues(parsed.error.issues, value, FileSchema)[0];
@@ -142,7 +150,7 @@ export class TrainedRouter {
       }
       return { weights, bias: model.bias };
     });
-    return new TrainedRouter(features, linear, [...names], file.training as TrainingRecord | undefined);
+    return new TrainedRouter(features, linear, [...names], file.training as TrainingRecord | undefined, version);
   }
 
   has(model: string): boolean {

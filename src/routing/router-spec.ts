@@ -1,6 +1,7 @@
 import type { MatchOn } from '../features/extract-routing-text.js';
 import type { TrainedRouter } from '../learning/trained-router.js';
 import type { SystemPromptMerge } from '../spec/decision.js';
+import type { ShadowSpec } from '../spec/shadow-spec.js';
 import type { OnBudgetRule } from './on-budget.js';
 import type { TargetSpec } from './policies/policy-registry.js';
 import type { ConditionInput } from './signals/condition-input.js';
@@ -58,6 +59,8 @@ export type RouterSpec = {
   guard?: GuardSpec | undefined;
   /** What to do as the caller's budget runs low, sorted by `above`. */
   onBudget?: readonly OnBudgetRule[] | undefined;
+  /** Set when a sample of the router's requests is shadowed by other models and judged. */
+  shadow?: ShadowSpec | undefined;
   /** Set when a route has `examples`. */
   encoder: EncoderSpec | undefined;
   /** In declared order: the first match wins. */

@@ -215,3 +215,27 @@ routers:
     ]);
   });
 });
+
+describe('routesLocally', () => {
+  it('says which requests can be routed before admission: no model call while routing and no on_budget', () => {
+    const config = parseConfig(
+      `${CONFIG}
+  asks:
+    classifier: { type: llm, model: cheap }
+    routes:
+      code: { description: "Programming questions", target: coder }
+    default: cheap
+  spends:
+    default: cheap
+    on_budget: [{ above: 0.8, use: auto }]
+model_aliases:
+  "fast-*": auto
+`,
+      'test.yaml',
+      { env: {} },
+    );
+    const local = new Routing(config);
+    expect(['auto', 'history', 'cheap', 'fast-1'].map((model) => local.routesLocally(model))).toEqual([true, true, true, true]);
+    expect(['asks', 'spends', 'nope'].map((model) => local.routesLocally(model))).toEqual([false, false, false]);
+  });
+});

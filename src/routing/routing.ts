@@ -175,10 +175,27 @@ export class Routing {
     return { attempts, warnings };
   }
 
+  /**
+   * Whether routing a request for `model` makes no model call and reads no budget (its router has no
+   * LLM classifier, guard, model-encoded examples or `on_budget`): such a request can be routed
+   * before it is admitted, and its budget hold taken with its rate check.
+   */
+  routesLocally(model: string): boolean {
+    const name = this.resolve(model);
+    if (this.directPolicies.has(name)) return true;
+    const router = this.routers.get(name);
+    return router !== undefined && (router.spec.onBudget?.length ?? 0) === 0 && !router.llm && !router.safety && router.examples?.needsModel !== true;
+  }
+
+  /** An exact router or model name wins; any other name may be a `model_aliases` glob's. */
+  private resolve(model: string): string {
+    return this.routers.has(model) || this.directPolicies.has(model) ? model : (this.config.modelAliases?.lookup(model) ?? model);
+  }
+
   /** `signal` aborts the model calls routing makes (an embeddings encoder's). */
   async route(request: ChatRequest, hints: RoutingHints = {}, signal?: AbortSignal | Cancellation): Promise<RoutingResult> {
-    // An exact router or model name wins; any other name may be a `model_aliases` glob's. The Decision keeps the name sent.
-    const name = this.routers.has(request.model) || this.directPolicies.has(request.model) ? request.model : (this.config.modelAliases?.lookup(request.model) ?? request.model);
+    // The Decision keeps the name sent.
+    const name = this.resolve(request.model);
     const router = this.routers.get(name);
     if (router) return this.routeWithBudget(router, request, hints, toCancellation(signal));
     const direct = this.directPolicies.get(name);

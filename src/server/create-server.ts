@@ -29,6 +29,7 @@ import { handleMetrics } from './handlers/metrics.js';
 import { handleDashboard } from './handlers/dashboard.js';
 import { handleFeedback, handleGetTrace, handleListTraces, handleStats } from './handlers/traces.js';
 import { handleUsage } from './handlers/usage.js';
+import { handleQuality } from './handlers/quality.js';
 import { readBody, sendError } from './http-io.js';
 import { trackConnections } from './track-connections.js';
 import { GatewayHolder } from './gateway-holder.js';
@@ -62,6 +63,7 @@ const ROUTES: Routes = {
   '/traces': { GET: handleListTraces },
   '/v1/feedback': { POST: handleFeedback },
   '/v1/stats': { GET: handleStats },
+  '/v1/quality': { GET: handleQuality },
   '/v1/usage': { GET: handleUsage },
   '/feedback': { POST: handleFeedback },
   '/healthz': { GET: handleHealth },

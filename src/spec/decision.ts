@@ -64,9 +64,11 @@ export type Balance = {
 
 /**
  * What a policy that reads the router's classifier predicted and chose. `predicted`: each model's
- * predicted score (0..1), rounded to 4 decimals.
+ * predicted score (0..1), rounded to 4 decimals. `classifierVersion`: which trained router file
+ * decided (the first 12 hex digits of its bytes' sha256), so a reloaded or retrained file shows in
+ * the traces; absent for a router built in memory.
  */
-export type Prediction =
+export type Prediction = { classifierVersion?: string | undefined } & (
   | {
       policy: 'cheapest_above';
       predicted: Record<string, number>;
@@ -82,7 +84,16 @@ export type Prediction =
       /** Predicted score of the strong model minus the weak one's: what is compared to `threshold`. */
       gain: number;
       chosen: string;
-    };
+    }
+  | {
+      policy: 'utility';
+      predicted: Record<string, number>;
+      costWeight: number;
+      /** Each model's blended price as a share of the priciest one's (0..1, 4 decimals): `chosen` maximises predicted − costWeight × price. */
+      prices: Record<string, number>;
+      chosen: string;
+    }
+);
 
 export type Candidate = {
   model: string;

@@ -183,7 +183,7 @@ export class RedisBudgets {
     if (lease) this.renewer.delete(lease);
     const args: (string | number)[] = [id, micros ?? -1, bucket, now - this.keepMs, this.keepMs];
     for (const scope of scopes) args.push(scope.micros ?? -1, scope.start, scope.end);
-    const out = (await this.state.script('budgets', SETTLE, scopes.flatMap((scope) => this.keysOf(scope.name)), args)) as number[];
+    const out = (await this.state.script('budgets', SETTLE, scopes.flatMap((scope) => this.keysOf(scope.name)), args, { background: true })) as number[];
     return scopes.map((_, index) => {
       const before = out[2 * index] ?? -1;
       return before < 0 ? undefined : { before, after: out[2 * index + 1] ?? before };

@@ -165,7 +165,7 @@ export class RedisRateLimits {
   /** Frees the request's slots and replaces its token estimate with `used` (undefined: unknown); stops renewing its lease. */
   async settle(scopeNames: readonly string[], lease: Lease, used: number | undefined): Promise<void> {
     this.renewer.delete(lease);
-    await this.state.script('rate_limits', SETTLE, scopeNames.flatMap((name) => this.keysOf(name)), [lease.member, used ?? -1]);
+    await this.state.script('rate_limits', SETTLE, scopeNames.flatMap((name) => this.keysOf(name)), [lease.member, used ?? -1], { background: true });
   }
 
   private keysOf(name: string): string[] {

@@ -4,6 +4,9 @@ import { redisMissing, startRedis, type RedisServer } from '../../test/support/l
 import { RedisState } from './redis-state.js';
 
 const INCR_BY = { name: 'incr_by', keys: 1, lua: "return redis.call('INCRBY', KEYS[1], ARGV[1])" };
+const PAIR = { name: 'pair', keys: 2, lua: 'local out = {KEYS[1], KEYS[2]}\nfor i = 1, #ARGV do out[#out + 1] = ARGV[i] end\nout[#out + 1] = tostring(#KEYS)\nreturn out' };
+const NOTHING = { name: 'nothing', keys: 0, lua: 'return nil' };
+const FAILS = { name: 'fails', keys: 0, lua: "return redis.error_reply('broken on purpose')" };
 
 describe.skipIf(redisMissing !== undefined)('RedisState on a real redis-server', () => {
   let redis: RedisServer;
@@ -34,6 +37,39 @@ describe.skipIf(redisMissing !== undefined)('RedisState on a real redis-server',
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(value).toBe(7);
+    await state.close();
+  });
+
+  it('sends the scripts issued together as one command, each with its own keys and arguments, and each answer to its caller', async () => {
+    const state = open();
+    await state.ready();
+    const commands = async (): Promise<number> => {
+      const info = String(await state.run('rate_limits', (client) => client.info('commandstats')));
+      return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
+    };
+    await state.script('rate_limits', INCR_BY, ['test:a'], [1]);
+    await state.script('budgets', PAIR, ['test:p', 'test:q'], ['x', 'y', 'z']);
+    const before = await commands();
+    const answers = await Promise.all([
+      state.script('rate_limits', INCR_BY, ['test:a'], [10]),
+      state.script('budgets', PAIR, ['test:p', 'test:q'], ['first', 'second']),
+      state.script('rate_limits', INCR_BY, ['test:b'], [5]),
+      state.script('budgets', NOTHING, [], []),
+    ]);
+    expect(answers).toEqual([11, ['test:p', 'test:q', 'first', 'second', '2'], 5, null]);
+    // One EVALSHA for the four, and the INFO's own run is not a script.
+    expect((await commands()) - before).toBe(1);
+    await state.close();
+  });
+
+  it('fails every script of a composed call with its own concern when one of them fails in Redis', async () => {
+    const state = open();
+    await state.ready();
+    const outcomes = await Promise.allSettled([state.script('rate_limits', INCR_BY, ['test:c'], [1]), state.script('budgets', FAILS, [], [])]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
+    const messages = outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error).message : ''));
+    expect(messages[0]).toMatch(/^shared state \(rate_limits\) is unavailable: Redis .*broken on purpose/);
+    expect(messages[1]).toMatch(/^shared state \(budgets\) is unavailable: Redis .*broken on purpose/);
     await state.close();
   });
 

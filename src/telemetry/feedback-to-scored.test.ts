@@ -52,7 +52,7 @@ function trace(overrides: Partial<Trace> = {}): Trace {
 let nextId = 1;
 function feedback(fields: { score?: number; label?: string; betterModel?: string }): Feedback {
   const id = nextId++;
-  return { id, traceId: 'trace-1', createdAt: T0 + id, score: fields.score ?? null, label: fields.label ?? null, betterModel: fields.betterModel ?? null };
+  return { id, traceId: 'trace-1', createdAt: T0 + id, score: fields.score ?? null, label: fields.label ?? null, betterModel: fields.betterModel ?? null, model: null, source: 'person', judgeModel: null, costUsd: null, position: null };
 }
 
 /** The line, which must also be valid scored data for `switchyard train`. */

@@ -6,6 +6,10 @@ import type { TraceSink } from '../spec/trace-sink.js';
 import type { Attempt, Trace } from '../spec/trace.js';
 import { DROP_CAUSES, type TraceStoreCounts } from './trace-ledger.js';
 import { registerStateMetrics, type StateStatus } from '../state/state-metrics.js';
+import { registerQualityMetrics, type QualityReadings } from './quality-metrics.js';
+
+/** How a shadow evaluation job ended (`gateway/shadow/`). */
+export type ShadowOutcome = 'scored' | 'skipped_budget' | 'dropped_queue' | 'failed' | 'judge_invalid' | 'cancelled';
 
 /** What the metrics read from the circuit breakers at scrape time. */
 export interface BreakerStates {
@@ -28,6 +32,8 @@ export type GatewayMetricsOptions = {
    * creates, not by the config, so the operator decides. `none` for requests without a virtual key.
    */
   keyLabels?: boolean;
+  /** The drift monitor: its quality estimates, samples, levels and alarms are read at scrape time (`quality-metrics.ts`). */
+  quality?: QualityReadings | undefined;
 };
 
 /** The labels a request and a call are counted by with `keyLabels`, after the usual ones. */
@@ -80,6 +86,8 @@ export class GatewayMetrics implements TraceSink {
   private readonly recordErrors: Counter;
   private readonly edgeRejections: Counter<'dialect' | 'status' | 'reason'>;
   private readonly budgetAlerts: Counter<'scope' | 'threshold'>;
+  private readonly shadowJobs: Counter<'router' | 'outcome'>;
+  private readonly shadowCost: Counter<'router'>;
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -160,9 +168,22 @@ export class GatewayMetrics implements TraceSink {
       labelNames: ['scope', 'threshold'],
       registers,
     });
+    this.shadowJobs = new Counter({
+      name: 'switchyard_shadow_jobs_total',
+      help: 'Shadow evaluation jobs (one alternative model for one sampled request) by router and outcome: scored, skipped_budget (the daily budget could not hold its worst case), dropped_queue, failed, judge_invalid (the judge did not answer the verdict JSON), cancelled (shutdown).',
+      labelNames: ['router', 'outcome'],
+      registers,
+    });
+    this.shadowCost = new Counter({
+      name: 'switchyard_shadow_cost_usd_total',
+      help: "What shadow evaluation spent (alternative answers and judges, at catalog prices), by router: the shadow's own cost, in no request's cost.",
+      labelNames: ['router'],
+      registers,
+    });
 
     const traceStore = options.traceStore;
     if (traceStore) traceStoreMetrics(registers, traceStore);
+    if (options.quality) registerQualityMetrics(this.registry, options.quality);
 
     const breakers = options.breakers;
     if (breakers) {
@@ -200,6 +221,16 @@ export class GatewayMetrics implements TraceSink {
   /** A key's or team's spend crossed `threshold` of its budget (rare: at most three times a period). */
   recordBudgetAlert(scope: 'key' | 'team', threshold: number): void {
     this.budgetAlerts.inc({ scope, threshold: String(threshold) });
+  }
+
+  /** A shadow job ended (a few per sampled request: prom-client's own counter is fast enough). */
+  recordShadowJob(router: string, outcome: ShadowOutcome): void {
+    this.shadowJobs.inc({ router: label(router), outcome });
+  }
+
+  /** What a shadow job's calls cost, in USD. */
+  recordShadowCost(router: string, usd: number): void {
+    this.shadowCost.inc({ router: label(router) }, usd);
   }
 
   /** Adds the shared state's gauges (`switchyard_state_up`, `switchyard_state_fallbacks_total`): once per process, when `state.redis` is set. */

@@ -10,7 +10,7 @@ import { traceStats, type TraceStats } from './trace-stats.js';
 import { TraceWriter, type TraceWriterOptions } from './trace-writer.js';
 import type { Feedback, FeedbackInput } from './trace-queries.js';
 import type { StoredResponse } from './response-store.js';
-import { toFeedback, toStoredResponse, type FeedbackRow, type ResponseRow } from './store-rows.js';
+import { FEEDBACK_COLUMNS, FEEDBACK_INSERT_COLUMNS, feedbackInsertValues, feedbackOfInput, toFeedback, toStoredResponse, type FeedbackRow, type ResponseRow } from './store-rows.js';
 import type { TraceStore } from './trace-store.js';
 
 /**
@@ -181,20 +181,24 @@ export class SqliteTraceStore implements TraceStore {
   async addFeedback(input: FeedbackInput, scope: TraceScope = {}): Promise<Feedback | undefined> {
     await this.flush(READ_WAIT_MS);
     const scoped = scopeConditions(scope);
-    const exists = reading(() => this.db.prepare(['SELECT 1 FROM traces WHERE id = ?', ...scoped.where].join(' AND ')).get(input.traceId, ...scoped.params));
+    const exists = reading(() => this.feedbackStatement(['SELECT 1 FROM traces WHERE id = ?', ...scoped.where].join(' AND ')).get(input.traceId, ...scoped.params));
     if (!exists) return undefined;
     if (this.readOnly !== undefined) throw new InternalError(`The trace store cannot be written (${this.readOnly}): feedback cannot be saved.`);
-    const createdAt = Date.now();
-    const result = reading(() =>
-      this.db
-        .prepare('INSERT INTO feedback (trace_id, created_at, score, label, better_model) VALUES (?, ?, ?, ?, ?)')
-        .run(input.traceId, createdAt, input.score ?? null, input.label ?? null, input.betterModel ?? null),
-    );
-    return { id: Number(result.lastInsertRowid), traceId: input.traceId, createdAt, score: input.score ?? null, label: input.label ?? null, betterModel: input.betterModel ?? null };
+    const feedback = feedbackOfInput(0, Date.now(), input);
+    const result = reading(() => this.feedbackStatement(`INSERT INTO feedback (${FEEDBACK_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...feedbackInsertValues(feedback)));
+    return { ...feedback, id: Number(result.lastInsertRowid) };
+  }
+
+  /** Feedback's statements, prepared once: shadow evaluation adds two rows per judged answer (a prepare costs more than the insert). */
+  private readonly feedbackStatements = new Map<string, Database.Statement>();
+  private feedbackStatement(sql: string): Database.Statement {
+    let statement = this.feedbackStatements.get(sql);
+    if (!statement) this.feedbackStatements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
   }
 
   feedbackOf(traceId: string): Feedback[] {
-    const rows = this.db.prepare('SELECT id, trace_id, created_at, score, label, better_model FROM feedback WHERE trace_id = ? ORDER BY id').all(traceId) as FeedbackRow[];
+    const rows = this.db.prepare(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE trace_id = ? ORDER BY id`).all(traceId) as FeedbackRow[];
     return rows.map(toFeedback);
   }
 

@@ -130,6 +130,20 @@ CREATE TABLE spend (
     version: 6,
     sql: 'ALTER TABLE virtual_keys ADD COLUMN require_guard INTEGER NOT NULL DEFAULT 0;',
   },
+  {
+    // Scores of a judge (shadow evaluation, gateway/shadow/) beside a person's: \`model\` is whose answer
+    // was scored (NULL: the served one, as a person's feedback always meant), \`cost_usd\` what that
+    // answer cost when the shadow asked for it, \`position\` where the judge saw it (1 or 2: the order
+    // is drawn to cancel position bias). The rows before it are a person's.
+    version: 7,
+    sql: `
+ALTER TABLE feedback ADD COLUMN model TEXT;
+ALTER TABLE feedback ADD COLUMN source TEXT NOT NULL DEFAULT 'person';
+ALTER TABLE feedback ADD COLUMN judge_model TEXT;
+ALTER TABLE feedback ADD COLUMN cost_usd REAL;
+ALTER TABLE feedback ADD COLUMN position INTEGER;
+`,
+  },
 ];
 
 /** Adds cost (micro-dollars) to a key's or a team's bucket of the `spend` table. */

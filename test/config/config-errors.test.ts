@@ -21,7 +21,7 @@ describe('config errors', () => {
     expect(error.issues).toEqual([
       {
         path: 'routers.auto.routes.code.target',
-        message: 'expected a model name or a policy object: { fallback: [...] }, { loadbalance: [...] }, { cheapest_above: { models, min_quality } }, { strong_weak: { strong, weak, threshold } }, { cascade: { models, check } }, { parallel: { models, pick } } or { sticky: { target, ttl_ms } }, found number 42',
+        message: 'expected a model name or a policy object: { fallback: [...] }, { loadbalance: [...] }, { cheapest_above: { models, min_quality } }, { strong_weak: { strong, weak, threshold } }, { utility: { models, cost_weight } }, { cascade: { models, check } }, { parallel: { models, pick } } or { sticky: { target, ttl_ms } }, found number 42',
         line: 9,
         column: 52,
       },
@@ -60,7 +60,7 @@ routers:
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]?.path).toBe('routers.auto.fallback');
     expect(error.issues[0]?.message).toBe(
-      'unknown key "fallback" (did you mean "fallbacks"?); allowed keys: description, reference, match_on, classifier, guard, on_budget, encoder, routes, default, fallbacks, sticky',
+      'unknown key "fallback" (did you mean "fallbacks"?); allowed keys: description, reference, match_on, classifier, guard, on_budget, shadow, encoder, routes, default, fallbacks, sticky',
     );
     expect(error.issues[0]?.line).toBe(9);
   });

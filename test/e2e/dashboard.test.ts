@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import OpenAI, { APIError } from 'openai';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DriftMonitor } from '../../src/learning/drift-monitor.js';
 import type { Trace } from '../../src/spec/trace.js';
 import type { TraceStats } from '../../src/telemetry/trace-stats.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
@@ -106,7 +107,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard (headless Chromium)', () => {
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'switchyard-dashboard-'));
     upstream = await startFakeUpstream();
-    running = await startGateway(`storage: { path: "${join(directory, 'traces.db')}" }\n${testConfig(upstream.url)}`, {}, { store: true });
+    // With a drift monitor, so the Quality panel has a feedback score to show.
+    running = await startGateway(`storage: { path: "${join(directory, 'traces.db')}" }\n${testConfig(upstream.url)}`, {}, { store: true, qualityObserver: new DriftMonitor({ margin: 0.1, window: 200, minSamples: 30, baselineSamples: 100 }) });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -122,6 +124,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard (headless Chromium)', () => {
     await send('a poem that will fail', 'auto/creative', { fail: true });
     await send('hello, streaming please', 'auto/default', { stream: true });
     await send(XSS_PROMPT, 'auto/default');
+    const scored = await fetch(`${running.baseURL}/feedback`, { method: 'POST', body: JSON.stringify({ trace_id: sent[0]?.id, score: 0.75 }) });
+    expect(scored.status).toBe(201);
   }, 30_000);
 
   afterAll(async () => {
@@ -179,6 +183,11 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard (headless Chromium)', () => {
     expect(await textOf(page, 'stat-p99')).toBe(ms(stats.latencyMs?.p99 ?? NaN));
     // No virtual key sent any of this traffic: no Keys panel.
     expect(await testId(page, 'keys-panel').isVisible()).toBe(false);
+    // The one feedback score (0.75, on a default-route answer of cheap) is the Quality panel's estimate, drawn as the drift monitor reads it.
+    await expect.poll(() => testId(page, 'quality-row').count(), POLL).toBe(1);
+    expect(await testId(page, 'quality-row').getAttribute('data-model')).toBe('cheap');
+    expect(await textOf(page, 'quality-estimate')).toBe('0.750');
+    expect(await textOf(page, 'quality-samples')).toBe('1');
 
     expect(await shareRows(page, 'route-row')).toEqual(count(sent, (item) => item.route));
     expect(await shareRows(page, 'model-row')).toEqual(count(sent, (item) => item.model));

@@ -127,6 +127,10 @@ routers:
       const usage = (await (await fetch(`${gateway.url}/v1/usage?key=budgeted`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { keys: { budget: { spent_usd: number; reserved_usd: number } }[] };
       expect(usage.keys[0]?.budget).toMatchObject({ spent_usd: spent / 1_000_000, reserved_usd: 0 });
     }
+    // Routed before admission (its rate check and budget hold one call to Redis): the Decision still shows the budget it found.
+    const listed = (await (await fetch(`${gateways[0]?.url}/v1/traces?status=ok&limit=20`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).json()) as { data: { caller?: { keyName?: string }; decision: { budget?: unknown } }[] };
+    const budgeted = listed.data.find((trace) => trace.caller?.keyName === 'budgeted');
+    expect(budgeted?.decision.budget).toMatchObject({ scope: 'key', limitUsd: BUDGET_USD, period: 'month' });
     console.log(`budget $${BUDGET_USD}: ${served} answered, spend $${spent / 1_000_000}, worst case per request $${WORST_MICROS / 1_000_000}`);
   }, 60_000);
 });

@@ -25,6 +25,7 @@ const FIXTURES: Record<string, string> = {
   loadbalance: '{ loadbalance: { strategy: least_busy, models: [a, b] } }',
   cheapest_above: '{ cheapest_above: { models: [a, b], min_quality: 0.5 } }',
   strong_weak: '{ strong_weak: { strong: b, weak: a, threshold: 0.2 } }',
+  utility: '{ utility: { models: [a, b], cost_weight: 0.2 } }',
   cascade: '{ cascade: { models: [a, b], check: { min_length: 3 } } }',
   parallel: '{ parallel: { models: [a, b], pick: first } }',
   sticky: '{ sticky: { target: { fallback: [b, a] } } }',

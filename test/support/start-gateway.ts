@@ -9,6 +9,7 @@ import { guardedRouters } from '../../src/routing/guarded-routers.js';
 import { openBudgetLedger } from '../../src/keys/open-budget-ledger.js';
 import { SqliteKeyStore } from '../../src/keys/sqlite-key-store.js';
 import { startServer, type RunningServer } from '../../src/server/create-server.js';
+import type { QualityObserver } from '../../src/spec/quality-observation.js';
 
 /** `keys`: the virtual key store on the trace store's database (with `virtualKeys`). */
 export type TestGateway = RunningServer & { gateway: Gateway; baseURL: string; keys?: SqliteKeyStore };
@@ -23,14 +24,14 @@ export type TestGateway = RunningServer & { gateway: Gateway; baseURL: string; k
 export async function startGateway(
   yaml: string,
   env: Record<string, string | undefined> = {},
-  options: { store?: boolean; logger?: Logger; virtualKeys?: boolean } = {},
+  options: { store?: boolean; logger?: Logger; virtualKeys?: boolean; qualityObserver?: QualityObserver } = {},
 ): Promise<TestGateway> {
   const config = parseConfig(yaml, 'test.yaml', { env });
   const logger = options.logger ?? pino({ level: 'silent' });
   const store = options.store ? SqliteTraceStore.open({ path: config.storage.path, retention: config.storage.retention, batchMs: 5 }) : undefined;
   const keys = store && options.virtualKeys ? new SqliteKeyStore(store.db) : undefined;
   const governor = keys && store ? new Governor({ teams: () => gateway.config.teams, guardedRouters: () => guardedRouters(gateway.config.routers), keys: () => keys.list(), budgets: openBudgetLedger(store.db, config.budgets) }) : undefined;
-  const gateway: Gateway = await Gateway.create(config, { ...(store ? { store } : {}), ...(governor ? { governor } : {}), sinks: options.logger ? [createLogSink(logger)] : [] });
+  const gateway: Gateway = await Gateway.create(config, { ...(store ? { store } : {}), ...(governor ? { governor } : {}), sinks: options.logger ? [createLogSink(logger)] : [], qualityObserver: options.qualityObserver });
   const virtualKeys = keys ? new CachedKeyLookup((hash) => keys.findByHash(hash)) : undefined;
   const running = await startServer(gateway, logger, { host: '127.0.0.1', port: 0, virtualKeys, ...(keys ? { keyStore: keys } : {}) });
   return { ...running, gateway, baseURL: `${running.url}/v1`, ...(keys ? { keys } : {}) };

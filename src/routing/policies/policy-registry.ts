@@ -9,9 +9,10 @@ import type { AnyTarget, CompiledTarget, PolicyCompileContext, PolicyDefinition,
 import { singlePolicy } from './single/single-policy.js';
 import { stickyPolicy } from './sticky/sticky-policy.js';
 import { strongWeakPolicy } from './strong-weak/strong-weak-policy.js';
+import { utilityPolicy } from './utility/utility-policy.js';
 
 /** Every routing policy, one line each: the only place that knows which policies exist. */
-export const POLICIES = [singlePolicy, fallbackPolicy, loadbalancePolicy, cheapestAbovePolicy, strongWeakPolicy, cascadePolicy, parallelPolicy, stickyPolicy] as const;
+export const POLICIES = [singlePolicy, fallbackPolicy, loadbalancePolicy, cheapestAbovePolicy, strongWeakPolicy, utilityPolicy, cascadePolicy, parallelPolicy, stickyPolicy] as const;
 
 /** What a route (or a router's default) sends a request to, resolved: one member per policy of the registry. */
 export type TargetSpec = ReturnType<(typeof POLICIES)[number]['resolve']>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { InvalidRequestError, NotFoundError } from '../../errors/request-errors.js';
 import type { TraceStatus } from '../../spec/trace.js';
+import { DEFAULT_ROUTE } from '../../spec/decision.js';
 import { decodeCursor, type TraceFilter, type TraceScope } from '../../telemetry/trace-filter.js';
 import type { Caller } from '../../keys/caller.js';
 import { callerTraceScope } from '../caller-trace-scope.js';
@@ -11,7 +12,7 @@ import { quoteInput } from '../../util/quote-input.js';
 import { sendJson } from '../http-io.js';
 import { parseJsonBody } from '../parse-chat-request.js';
 import { parseStatsGrouping } from './parse-stats-grouping.js';
-import type { Handler } from './handler-context.js';
+import type { Handler, HandlerContext } from './handler-context.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -86,8 +87,18 @@ export const handleFeedback: Handler = async ({ response, gateway, readBody, cal
   }
   const saved = await gateway.store.addFeedback({ traceId: body.trace_id, score: body.score, label: body.label, betterModel: body.better_model }, callerTraceScope(caller, {}));
   if (!saved) throw new NotFoundError(`No trace ${quoteInput(body.trace_id)} is kept; feedback needs the trace it is about.`, { code: 'trace_not_found', param: 'trace_id' });
+  if (body.score !== undefined) await observeFeedback(gateway, saved.traceId, body.score, saved.createdAt);
   sendJson(response, 201, { id: saved.id, object: 'feedback', trace_id: saved.traceId, created_at: saved.createdAt, score: saved.score, label: saved.label, better_model: saved.betterModel });
 };
+
+/** A person's score of a routed answer feeds the drift monitor too, under the router, route and model that served it. */
+async function observeFeedback(gateway: HandlerContext['gateway'], traceId: string, score: number, at: number): Promise<void> {
+  const trace = (await gateway.store.get(traceId))?.trace;
+  if (!trace?.router || !trace.model) return;
+  // The router's default is no route (as the shadow runner reports it), so both sources land in one series.
+  const route = trace.route === DEFAULT_ROUTE ? undefined : (trace.route ?? undefined);
+  gateway.observeQuality({ router: trace.router, route, model: trace.model, score, source: 'feedback', traceId, at });
+}
 
 function parseFilter(query: URLSearchParams): TraceFilter {
   const text = (name: string): string | undefined => {

@@ -30,7 +30,7 @@ CREATE TABLE feedback (
   score REAL,
   label TEXT,
   better_model TEXT
-)
+, model TEXT, source TEXT NOT NULL DEFAULT 'person', judge_model TEXT, cost_usd REAL, position INTEGER)
 
 -- table responses on responses
 CREATE TABLE responses (

@@ -110,13 +110,16 @@ describe.skipIf(postgresMissing !== undefined)('the PostgreSQL trace store schem
     const now = Date.now();
     const store = await PostgresTraceStore.open({ url, retention: { maxAgeMs: 3_600_000, maxRows: 3 }, batchMs: 5 });
     store.record(trace('old', now - 7_200_000));
-    for (let i = 0; i < 5; i++) store.record(trace(`r${i}`, now - 1_000 + i, i === 4 ? 'nul\u0000here' : 'p'));
+    // r3's prompt is the text of an escape (a backslash, then u0000): it must come back as written.
+    for (let i = 0; i < 5; i++) store.record(trace(`r${i}`, now - 1_000 + i, i === 4 ? 'nul\u0000here' : i === 3 ? 'text \\u0000 and \\\u0000' : 'p'));
     for (const id of ['old', 'r0', 'r4']) store.putResponse({ id: `resp_${id}`, traceId: id, createdAt: now, owner: undefined, input: [], response: {} });
     expect(await store.flush()).toBe(true);
     await store.retain();
     expect((await queryDatabase<{ id: string }>(url, 'SELECT id FROM traces ORDER BY id')).map((row) => row.id)).toEqual(['r2', 'r3', 'r4']);
     expect((await queryDatabase<{ id: string }>(url, 'SELECT id FROM responses ORDER BY id')).map((row) => row.id)).toEqual(['resp_r4']);
     expect(await queryDatabase(url, "SELECT prompt_preview FROM traces WHERE id = 'r4'")).toEqual([{ prompt_preview: 'nul\uFFFDhere' }]);
+    const stored = await queryDatabase<{ id: string; trace_json: string }>(url, "SELECT id, trace_json FROM traces WHERE id IN ('r3', 'r4') ORDER BY id");
+    expect(stored.map((row) => (JSON.parse(row.trace_json) as Trace).prompt.preview)).toEqual(['text \\u0000 and \\\uFFFD', 'nul\uFFFDhere']);
     expect(store.counts()).toMatchObject({ recorded: 6, written: 6 });
     await store.close();
   });

@@ -17,7 +17,9 @@ export const POSTGRES_RETENTION = Object.fromEntries(
   Object.entries(RETENTION_SQL).map(([name, sql]) => [name, numbered(sql.replace(/\bMAX\(0,/g, 'GREATEST(0,'))]),
 ) as Record<keyof typeof RETENTION_SQL, string>;
 
-const ROW_FIELDS = TRACE_COLUMN_NAMES.map(([, type], index) => `(row->>${index})::${type}`);
+// The trace's JSON is embedded as a JSON value, not a string of it: `->` hands back its text as written
+// (a `json` value keeps its input text), so it is neither escaped again nor unescaped.
+const ROW_FIELDS = TRACE_COLUMN_NAMES.map(([name, type], index) => (name === 'trace_json' ? `(row->${index})::text` : `(row->>${index})::${type}`));
 
 /**
  * A batch of traces in one statement, its rows one JSON array of arrays (`$1`): JSON.stringify

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { OverloadedError } from '../../errors/request-errors.js';
 import type { Trace } from '../../spec/trace.js';
 import type { StoredResponse } from '../response-store.js';
-import { toFeedback, toStoredResponse, type FeedbackRow, type ResponseRow } from '../store-rows.js';
+import { FEEDBACK_COLUMNS, FEEDBACK_INSERT_COLUMNS, feedbackInsertValues, feedbackOfInput, toFeedback, toStoredResponse, type FeedbackRow, type ResponseRow } from '../store-rows.js';
 import { encodeCursor, scopeConditions, type TraceFilter, type TracePage, type TraceScope } from '../trace-filter.js';
 import { traceListQuery } from '../trace-list-query.js';
 import type { TraceStoreCounts } from '../trace-ledger.js';
@@ -111,15 +111,9 @@ export class PostgresTraceStore implements TraceStore {
     const scoped = scopeConditions(scope);
     const exists = await this.query(numbered(['SELECT 1 FROM traces WHERE id = ?', ...scoped.where].join(' AND ')), [input.traceId, ...scoped.params]);
     if (exists.length === 0) return undefined;
-    const createdAt = Date.now();
-    const rows = (await this.query('INSERT INTO feedback (trace_id, created_at, score, label, better_model) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
-      input.traceId,
-      createdAt,
-      input.score ?? null,
-      input.label ?? null,
-      input.betterModel ?? null,
-    ])) as { id: number }[];
-    return { id: rows[0]?.id ?? 0, traceId: input.traceId, createdAt, score: input.score ?? null, label: input.label ?? null, betterModel: input.betterModel ?? null };
+    const feedback = feedbackOfInput(0, Date.now(), input);
+    const rows = (await this.query(`INSERT INTO feedback (${FEEDBACK_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, feedbackInsertValues(feedback))) as { id: number }[];
+    return { ...feedback, id: rows[0]?.id ?? 0 };
   }
 
   /** Traces with their feedback, oldest first, for `switchyard export`: read a page at a time (keyset), with the page's feedback in one query. */
@@ -132,7 +126,7 @@ export class PostgresTraceStore implements TraceStore {
       const rows = (await this.query(sql, [range.since ?? 0, range.until ?? Number.MAX_SAFE_INTEGER, ...scoped.params, ...after])) as { id: string; started_at: number; trace_json: string }[];
       const feedback = new Map<string, Feedback[]>();
       if (rows.length > 0) {
-        const all = (await this.query('SELECT id, trace_id, created_at, score, label, better_model FROM feedback WHERE trace_id = ANY($1) ORDER BY id', [rows.map((row) => row.id)])) as FeedbackRow[];
+        const all = (await this.query(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE trace_id = ANY($1) ORDER BY id`, [rows.map((row) => row.id)])) as FeedbackRow[];
         for (const row of all) feedback.set(row.trace_id, [...(feedback.get(row.trace_id) ?? []), toFeedback(row)]);
       }
       for (const row of rows) yield { trace: JSON.parse(row.trace_json) as Trace, feedback: feedback.get(row.id) ?? [] };
@@ -195,7 +189,7 @@ export class PostgresTraceStore implements TraceStore {
   }
 
   private async feedbackOf(traceId: string): Promise<Feedback[]> {
-    const rows = (await this.query('SELECT id, trace_id, created_at, score, label, better_model FROM feedback WHERE trace_id = $1 ORDER BY id', [traceId])) as FeedbackRow[];
+    const rows = (await this.query(`SELECT ${FEEDBACK_COLUMNS} FROM feedback WHERE trace_id = $1 ORDER BY id`, [traceId])) as FeedbackRow[];
     return rows.map(toFeedback);
   }
 

@@ -231,9 +231,26 @@ export class PostgresTraceWriter {
   }
 }
 
-/** The batch as `INSERT_TRACES`'s one parameter: each row an array in `TRACE_COLUMN_NAMES` order. PostgreSQL text cannot hold NUL: it is stored as U+FFFD. */
+/**
+ * The batch as `INSERT_TRACES`'s one parameter: each row an array in `TRACE_COLUMN_NAMES` order,
+ * ending with the trace's JSON as it is (a JSON value: stringifying it again would escape every
+ * quote of it). PostgreSQL text cannot hold NUL: it is stored as U+FFFD.
+ */
 function traceRows(rows: readonly { columns: TraceColumns; json: string }[]): [string] {
-  return [JSON.stringify(rows.map((row) => [...row.columns.map(text), row.json]))];
+  let out = '[';
+  rows.forEach((row, index) => {
+    const columns = JSON.stringify(row.columns.map(text));
+    out += `${index === 0 ? '' : ','}${columns.slice(0, -1)},${jsonText(row.json)}]`;
+  });
+  return [`${out}]`];
+}
+
+// An escaped NUL: `\u0000` after an even number of backslashes (after an odd one, the backslash is itself escaped text).
+const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
+
+/** PostgreSQL's JSON functions refuse the escape of a NUL (it has no text form): it becomes U+FFFD, as a NUL in a column does. */
+function jsonText(json: string): string {
+  return json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '$1\\ufffd') : json;
 }
 
 function responseArrays(rows: readonly { columns: ResponseColumns; input: string; body: string }[]): unknown[][] {

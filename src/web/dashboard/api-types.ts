@@ -128,7 +128,9 @@ export type Decision = {
     cleared?: boolean;
     threshold?: number;
     gain?: number;
+    costWeight?: number;
     predicted?: Record<string, number>;
+    classifierVersion?: string;
   };
   system?: { merge: string };
   block?: { message: string };
@@ -173,3 +175,20 @@ export type Trace = {
 };
 
 export type TracePage = { data?: Trace[]; next_cursor?: string | null };
+
+/** `GET /v1/quality`: the drift monitor's estimate per router, route and model. */
+export type QualityReading = {
+  router: string;
+  route: string | null;
+  model: string;
+  estimate: number;
+  samples: number;
+  level: number | null;
+  level_source: string | null;
+  margin: number;
+  alarm: boolean;
+  alarms: number;
+  points: { at: number; estimate: number }[];
+};
+
+export type QualityReport = { enabled?: boolean; data?: QualityReading[] };

@@ -1,9 +1,10 @@
-import type { Stats, TracePage, UsageReport } from './api-types.js';
+import type { QualityReport, Stats, TracePage, UsageReport } from './api-types.js';
 import { api, ApiError, bucketFor, query, serverNow, tracesPath } from './api.js';
 import { byId, fill } from './dom.js';
 import { fmtClock } from './format.js';
 import { handleError, hideBanner } from './key-flow.js';
 import { state } from './state.js';
+import { renderQuality } from './quality-view.js';
 import { renderStats } from './stats-view.js';
 import { renderTraces } from './trace-list.js';
 
@@ -20,15 +21,18 @@ export async function refresh(): Promise<void> {
   const tracesSeq = ++state.tracesSeq;
   const limit = Math.min(MAX_PAGE, Math.max(PAGE_SIZE, state.traces.length));
   try {
-    const [stats, page, usage] = await Promise.all([
+    const [stats, page, usage, quality] = await Promise.all([
       api<Stats>('v1/stats' + query({ since: range.since, bucket_ms: range.bucketMs, by: 'key' })),
       api<TracePage>(tracesPath(limit)),
       loadUsage(),
+      loadQuality(),
     ]);
     if (statsSeq === state.statsSeq) {
       state.stats = stats;
       state.usage = usage;
+      state.quality = quality;
       renderStats();
+      renderQuality();
     }
     if (tracesSeq === state.tracesSeq) {
       state.traces = page.data || [];
@@ -51,6 +55,18 @@ async function loadUsage(): Promise<UsageReport | null> {
   } catch (error) {
     if (!(error instanceof ApiError) || (error.status !== 403 && error.status !== 404)) throw error;
     state.usageUnavailable = true;
+    return null;
+  }
+}
+
+/** `/v1/quality`, or null when the gateway has no such endpoint (404); then not asked again. */
+async function loadQuality(): Promise<QualityReport | null> {
+  if (state.qualityUnavailable) return null;
+  try {
+    return await api<QualityReport>('v1/quality');
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    state.qualityUnavailable = true;
     return null;
   }
 }

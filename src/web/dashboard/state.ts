@@ -1,4 +1,4 @@
-import type { Stats, Trace, UsageReport } from './api-types.js';
+import type { QualityReport, Stats, Trace, UsageReport } from './api-types.js';
 
 export type Filters = { router: string; route: string; model: string; status: string; key: string; search: string };
 
@@ -15,6 +15,9 @@ export const state = {
   /** Null when the gateway has no `/v1/usage` for this caller (older gateway, or a static key). */
   usage: null as UsageReport | null,
   usageUnavailable: false,
+  /** `/v1/quality`: null when the gateway has none (older gateway). */
+  quality: null as QualityReport | null,
+  qualityUnavailable: false,
   range: null as { since: number; until: number; bucketMs: number } | null,
   traces: [] as Trace[],
   nextCursor: null as string | null,

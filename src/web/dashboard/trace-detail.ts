@@ -214,12 +214,17 @@ function renderDetail(view: HTMLElement, trace: Trace): void {
   if (decision.prediction) {
     const prediction = decision.prediction;
     signalBody.push(
-      el('div', { class: 'sub-title' }, 'Predicted quality (' + prediction.policy + ')'),
+      el('div', { class: 'sub-title' }, 'Predicted quality (' + prediction.policy + (prediction.classifierVersion ? ', router file ' + prediction.classifierVersion : '') + ')'),
       prediction.policy === 'cheapest_above'
         ? kv([
             ['min quality', fmtScore(prediction.minQuality)],
             ['chosen', prediction.chosen],
             ['cleared', prediction.cleared ? 'yes' : 'no: no model cleared it, the best predicted one was chosen'],
+          ])
+        : prediction.policy === 'utility'
+        ? kv([
+            ['cost weight', fmtScore(prediction.costWeight, 4)],
+            ['chosen', prediction.chosen],
           ])
         : kv([
             ['threshold', fmtScore(prediction.threshold)],

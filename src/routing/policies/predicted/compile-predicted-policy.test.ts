@@ -4,7 +4,18 @@ import { TrainedRouter } from '../../../learning/trained-router.js';
 import type { ModelSpec } from '../../../spec/model-spec.js';
 import { DEFAULT_RELIABILITY } from '../../../spec/reliability.js';
 import type { StepPlan, PlanContext } from '../../build-step-plan.js';
-import { blendedPrice, cheapestAbove, compilePredictedPolicy, type CheapestAboveTarget, type StrongWeakTarget } from './compile-predicted-policy.js';
+import { seededRandom } from '../../../util/seeded-random.js';
+import {
+  bestUtility,
+  blendedPrice,
+  cheapestAbove,
+  compilePredictedPolicy,
+  relativePrices,
+  type CheapestAboveTarget,
+  type StrongWeakTarget,
+  type UtilityTarget,
+} from './compile-predicted-policy.js';
+import { comparedValues, redecision, tunableParameter, writtenWith } from './tunable-parameter.js';
 
 function model(name: string, provider: string, input: number, output: number): ModelSpec {
   return {
@@ -169,6 +180,93 @@ describe('compilePredictedPolicy: strong_weak', () => {
     const inverted = compilePredictedPolicy({ policy: 'strong_weak', strong: 'small', weak: 'big', threshold: 0 }, classifier, NO_FALLBACKS, context());
     expect(order(inverted(predicted({ big: 0.5, small: 0.6, mid: 0 })).plan)).toEqual(['small', 'big']);
     expect(order(inverted(predicted({ big: 0.6, small: 0.5, mid: 0 })).plan)).toEqual(['big', 'small']);
+  });
+});
+
+describe('bestUtility', () => {
+  it('picks the highest predicted score minus the weighted price, ties to the cheaper', () => {
+    // Utilities at weight 0.5: 0.5 − 0.05, 0.8 − 0.15, 0.9 − 0.5.
+    expect(bestUtility([0.5, 0.8, 0.9], [0, 1, 2], [0.1, 0.3, 1], 0.5)).toBe(1);
+    expect(bestUtility([0.5, 0.8, 0.9], [0, 1, 2], [0.1, 0.3, 1], 0)).toBe(2);
+    expect(bestUtility([0.5, 0.8, 0.9], [0, 1, 2], [0.1, 0.3, 1], 5)).toBe(0);
+    expect(bestUtility([0.6, 0.6, 0.6], [0, 1, 2], [0, 0, 0], 0)).toBe(0);
+  });
+
+  it('reads predictions through positions', () => {
+    expect(bestUtility([0.9, 0.8, 0.5], [2, 1, 0], [0.1, 0.3, 1], 0.5)).toBe(1);
+  });
+});
+
+describe('relativePrices', () => {
+  it('divides by the priciest, at 4 decimals, and is 0 when every model is free', () => {
+    expect(relativePrices([1, 3, 10])).toEqual([0.1, 0.3, 1]);
+    expect(relativePrices([1, 7])).toEqual([0.1429, 1]);
+    expect(relativePrices([0, 0])).toEqual([0, 0]);
+  });
+});
+
+describe('compilePredictedPolicy: utility', () => {
+  const target: UtilityTarget = { policy: 'utility', models: ['big', 'mid', 'small'], costWeight: 0.5 };
+  const policy = compilePredictedPolicy(target, classifier, NO_FALLBACKS, context());
+
+  it('chooses the best predicted score net of the weighted relative price, then pricier models, then cheaper ones', () => {
+    // Blended prices 1, 3, 10 → relative 0.1, 0.3, 1; utilities 0.45, 0.65, 0.4.
+    const choice = policy(predicted({ big: 0.9, small: 0.5, mid: 0.8 }));
+    expect(order(choice.plan)).toEqual(['mid', 'big', 'small']);
+    expect(choice.plan.policy).toBe('utility');
+    expect(choice.prediction).toEqual({ policy: 'utility', predicted: { small: 0.5, mid: 0.8, big: 0.9 }, costWeight: 0.5, prices: { small: 0.1, mid: 0.3, big: 1 }, chosen: 'mid' });
+  });
+
+  it('takes the priciest model when its gain outweighs its price', () => {
+    expect(policy(predicted({ big: 0.99, small: 0.1, mid: 0.2 })).prediction).toMatchObject({ chosen: 'big' });
+  });
+
+  it('re-decides offline from the Decision exactly as the gateway decided, at any weight', () => {
+    const random = seededRandom(7);
+    const decide = redecision(target, () => 0);
+    for (let k = 0; k < 200; k++) {
+      const raw = { big: random(), small: random(), mid: random() };
+      const weight = Math.round(random() * 20000) / 10000;
+      const live = compilePredictedPolicy({ ...target, costWeight: weight }, classifier, NO_FALLBACKS, context())(predicted(raw)).prediction;
+      // The Decision goes through JSON, as a stored trace does.
+      expect(decide(JSON.parse(JSON.stringify(policy(predicted(raw)).prediction)), weight)).toBe(live.chosen);
+    }
+  });
+
+  it('exposes cost_weight to eval and calibrate, with the weights where the choice changes', () => {
+    expect(tunableParameter(target)).toEqual({ key: 'cost_weight', value: 0.5, lowest: 0 });
+    expect(writtenWith(target, 0.25)).toEqual({ utility: { models: ['big', 'mid', 'small'], cost_weight: 0.25 } });
+    const prediction = policy(predicted({ big: 0.9, small: 0.5, mid: 0.8 })).prediction;
+    // mid over small: 0.3 / 0.2; big over small: 0.4 / 0.9; big over mid: 0.1 / 0.7.
+    expect(comparedValues(prediction).map((value) => Number(value.toFixed(6)))).toEqual([1.5, 0.444444, 0.142857]);
+    const decide = redecision(target, () => 0);
+    expect(decide(prediction, 1.49)).toBe('mid');
+    expect(decide(prediction, 1.51)).toBe('small');
+    expect(decide(prediction, 0.14)).toBe('big');
+    // A pricier model predicted no better never wins at any weight: no weight where it would stop.
+    const dearer = policy(predicted({ big: 0.95, small: 0.9, mid: 0.8 })).prediction;
+    expect(comparedValues(dearer).map((value) => Number(value.toFixed(6)))).toEqual([0.055556, 0.214286]);
+  });
+
+  it('breaks ties toward the cheaper model, live and re-decided', () => {
+    const tied = policy(predicted({ big: 0.5, small: 0.8, mid: 0.8 }));
+    const atZero = compilePredictedPolicy({ ...target, costWeight: 0 }, classifier, NO_FALLBACKS, context())(predicted({ big: 0.5, small: 0.8, mid: 0.8 }));
+    expect(atZero.prediction.chosen).toBe('small');
+    expect(redecision(target, () => 0)(tied.prediction, 0)).toBe('small');
+  });
+
+  it('is a threshold on the predicted gain for two models, as strong_weak: big when gain > weight × price gap', () => {
+    // So it ranks prompts as strong_weak does, and its RouteLLM curve (APGR) is strong_weak's.
+    const random = seededRandom(11);
+    for (let k = 0; k < 300; k++) {
+      const raw = { big: random(), small: random(), mid: 0 };
+      const weight = Math.round(random() * 10000) / 10000;
+      const two = compilePredictedPolicy({ policy: 'utility', models: ['small', 'big'], costWeight: weight }, classifier, NO_FALLBACKS, context());
+      const gain = (compilePredictedPolicy({ policy: 'strong_weak', strong: 'big', weak: 'small', threshold: 0 }, classifier, NO_FALLBACKS, context())(predicted(raw)).prediction as { gain: number }).gain;
+      // Relative prices 0.1 and 1: the gap is 0.9. (Exact ties are the floating-point edge, not the rule.)
+      if (Math.abs(gain - weight * 0.9) < 1e-9) continue;
+      expect(two(predicted(raw)).prediction.chosen).toBe(gain > weight * 0.9 ? 'big' : 'small');
+    }
   });
 });
 

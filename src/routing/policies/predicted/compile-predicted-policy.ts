@@ -21,7 +21,10 @@ export type CheapestAboveTarget = { policy: 'cheapest_above'; models: string[]; 
 /** RouteLLM's form: `strong` when its predicted score exceeds `weak`'s by at least `threshold`. */
 export type StrongWeakTarget = { policy: 'strong_weak'; strong: string; weak: string; threshold: number };
 
-export type PredictedTarget = CheapestAboveTarget | StrongWeakTarget;
+/** The model with the best predicted score minus `costWeight` × its price relative to the priciest. */
+export type UtilityTarget = { policy: 'utility'; models: string[]; costWeight: number };
+
+export type PredictedTarget = CheapestAboveTarget | StrongWeakTarget | UtilityTarget;
 
 /**
  * What "cheapest" compares: a blend of 3 input tokens to 1 output token, the usual shape of chat
@@ -36,7 +39,7 @@ export function roundPrediction(value: number): number {
 }
 
 /**
- * Compiles `cheapest_above` or `strong_weak`. Every plan it can return is built here, once: one
+ * Compiles `cheapest_above`, `strong_weak` or `utility`. Every plan it can return is built here, once: one
  * per model that can come first, followed by the policy's other models (pricier ones first, by
  * price, then cheaper ones) and router fallbacks, so a failure moves up in capability before down.
  */
@@ -46,7 +49,8 @@ export function compilePredictedPolicy(
   fallbacks: ReadonlyMap<string, readonly string[]>,
   context: PlanContext,
 ): PredictedPolicy {
-  const names = target.policy === 'cheapest_above' ? target.models : [target.weak, target.strong];
+  const names = target.policy === 'strong_weak' ? [target.weak, target.strong] : target.models;
+  const classifierVersion = classifier.version;
   const byPrice = names
     .map((name) => ({ name, price: blendedPrice(context.models.get(name) as ModelSpec), at: classifier.position(name) as number }))
     .sort((a, b) => a.price - b.price);
@@ -72,20 +76,35 @@ export function compilePredictedPolicy(
       const chosen = gain >= threshold ? target.strong : target.weak;
       return {
         plan: plans.get(chosen) as StepPlan,
-        prediction: { policy: 'strong_weak', predicted: predictedOf(predicted), threshold, gain, chosen },
+        prediction: { policy: 'strong_weak', predicted: predictedOf(predicted), threshold, gain, chosen, classifierVersion },
+      };
+    };
+  }
+
+  const positions = byPrice.map((entry) => entry.at);
+  if (target.policy === 'utility') {
+    const { costWeight } = target;
+    const prices = relativePrices(byPrice.map((entry) => entry.price));
+    const shownPrices: Record<string, number> = {};
+    byPrice.forEach(({ name }, index) => (shownPrices[name] = prices[index] as number));
+    return (raw) => {
+      const predicted = raw.map(roundPrediction);
+      const name = (byPrice[bestUtility(predicted, positions, prices, costWeight)] as (typeof byPrice)[number]).name;
+      return {
+        plan: plans.get(name) as StepPlan,
+        prediction: { policy: 'utility', predicted: predictedOf(predicted), costWeight, prices: shownPrices, chosen: name, classifierVersion },
       };
     };
   }
 
   const { minQuality } = target;
-  const positions = byPrice.map((entry) => entry.at);
   return (raw) => {
     const predicted = raw.map(roundPrediction);
     const { index, cleared } = cheapestAbove(predicted, positions, minQuality);
     const name = (byPrice[index] as (typeof byPrice)[number]).name;
     return {
       plan: plans.get(name) as StepPlan,
-      prediction: { policy: 'cheapest_above', predicted: predictedOf(predicted), minQuality, chosen: name, cleared },
+      prediction: { policy: 'cheapest_above', predicted: predictedOf(predicted), minQuality, chosen: name, cleared, classifierVersion },
     };
   };
 }
@@ -103,4 +122,29 @@ export function cheapestAbove(predicted: ArrayLike<number>, positions: readonly 
     if (score > (predicted[positions[best] as number] as number)) best = index;
   }
   return { index: best, cleared: false };
+}
+
+/** Prices as shares of the priciest (4 decimals, as a Decision shows them); all 0 when every model is free. */
+export function relativePrices(prices: readonly number[]): number[] {
+  const highest = Math.max(...prices);
+  return prices.map((price) => (highest > 0 ? roundPrediction(price / highest) : 0));
+}
+
+/**
+ * The rule of `utility`, shared by the gateway and offline replays: over models listed from cheapest
+ * to priciest (`positions` into `predicted`, `prices` in the same order), the index of the one with
+ * the highest predicted score minus `costWeight` × price; ties go to the cheaper. For two models this
+ * is a threshold on the predicted gain (strong when gain > costWeight × price gap), as `strong_weak`.
+ */
+export function bestUtility(predicted: ArrayLike<number>, positions: readonly number[], prices: readonly number[], costWeight: number): number {
+  let best = 0;
+  let bestValue = -Infinity;
+  for (let index = 0; index < positions.length; index++) {
+    const value = (predicted[positions[index] as number] as number) - costWeight * (prices[index] as number);
+    if (value > bestValue) {
+      best = index;
+      bestValue = value;
+    }
+  }
+  return best;
 }

@@ -5,7 +5,7 @@ import { sequenceRunner } from '../sequence-runner.js';
 import { compilePredictedPolicy, type PredictedTarget } from './compile-predicted-policy.js';
 import { weighHeldModel } from './weigh-held-model.js';
 
-/** Compiles `cheapest_above` or `strong_weak` on the router's trained classifier: per request, one prediction and a precomputed plan. */
+/** Compiles `cheapest_above`, `strong_weak` or `utility` on the router's trained classifier: per request, one prediction and a precomputed plan. */
 export function compilePredicted(target: PredictedTarget, context: PolicyCompileContext): CompiledPolicy {
   const { router } = context;
   const classifier = router.classifier;
