@@ -15,6 +15,7 @@ import { capturingLogger } from '../support/capturing-logger.js';
 import { startFakeUpstream, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
 import { openaiClient } from '../support/policy-test-helpers.js';
 import type { TestGateway } from '../support/start-gateway.js';
+import { judgedModelsConfig } from '../support/judged-models-config.js';
 
 /**
  * Drift alarms end to end: a real gateway on the fake upstream, with the drift monitor `serve` builds.
@@ -78,18 +79,7 @@ function verdict(request: RecordedRequest): string {
 function config(extra: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-drift-'));
   dirs.push(dir);
-  return `
-storage: { path: "${join(dir, 'traces.db')}" }
-providers:
-  fake: { type: openai, base_url: "${upstream.url}", api_key: "sk-test", retry: { max_attempts: 1 }, circuit_breaker: { consecutive_failures: 1000, min_requests: 1000 } }
-models:
-  cheap:  { provider: fake, model: cheap-wire,  price: { input: 0.15, output: 0.6 }, context_window: 128000 }
-  strong: { provider: fake, model: strong-wire, price: { input: 3, output: 15 }, context_window: 128000 }
-  judge:  { provider: fake, model: judge-wire,  price: { input: 0.5, output: 1 }, context_window: 128000 }
-routers:
-  auto:
-    default: cheap
-${extra}`;
+  return judgedModelsConfig(upstream.url, `{ path: "${join(dir, 'traces.db')}" }`, extra);
 }
 
 /** A real gateway writing SQLite, with the drift monitor wired as `switchyard serve` wires it; its log lines land in `log`. */

@@ -14,6 +14,7 @@ import { seededRandom } from '../../src/util/seeded-random.js';
 import { startFakeUpstream, type FakeResponse, type FakeUpstream, type RecordedRequest } from '../support/fake-openai-upstream.js';
 import { collectStream, openaiClient, usd } from '../support/policy-test-helpers.js';
 import type { TestGateway } from '../support/start-gateway.js';
+import { judgedModelsConfig } from '../support/judged-models-config.js';
 
 /**
  * Shadow evaluation end to end: a router with `shadow:` on a real gateway and a fake upstream where
@@ -73,19 +74,7 @@ beforeAll(() => {
 function config(shadow: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-shadow-'));
   dirs.push(dir);
-  return `
-storage: { path: "${join(dir, 'traces.db')}", store_prompts: true }
-providers:
-  fake: { type: openai, base_url: "${upstream.url}", api_key: "sk-test", retry: { max_attempts: 1 }, circuit_breaker: { consecutive_failures: 1000, min_requests: 1000 } }
-models:
-  cheap:  { provider: fake, model: cheap-wire,  price: { input: 0.15, output: 0.6 }, context_window: 128000 }
-  strong: { provider: fake, model: strong-wire, price: { input: 3, output: 15 }, context_window: 128000 }
-  judge:  { provider: fake, model: judge-wire,  price: { input: 0.5, output: 1 }, context_window: 128000 }
-routers:
-  auto:
-    default: cheap
-    shadow: ${shadow}
-`;
+  return judgedModelsConfig(upstream.url, `{ path: "${join(dir, 'traces.db')}", store_prompts: true }`, `    shadow: ${shadow}\n`);
 }
 
 /** A real gateway writing SQLite, with a seeded random (the sample and position draws) and a quality observer. */
