@@ -191,6 +191,8 @@ describe('switchyard retrain', () => {
         if (hard) hardPrompts.add(prompt);
         const response = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'learned', messages: [{ role: 'user', content: prompt }] }) });
         expect(response.status).toBe(200);
+        // One request's jobs at a time: a loaded machine would otherwise fill the shadow's queue and drop some (counted, not judged).
+        await gateway.shadow?.idle();
       }
       // Each request's judgement lands after its answer: wait for all of them.
       const deadline = Date.now() + 15_000;
