@@ -1,26 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { DriftMonitor, type CalibratedLevel, type DriftAlarm, type DriftSettings } from './drift-monitor.js';
 import type { QualityReading } from '../spec/quality-reading.js';
+import { seededRandom } from '../util/seeded-random.js';
 
 const SETTINGS: DriftSettings = { margin: 0.1, window: 200, minSamples: 30, baselineSamples: 100 };
-
-/** mulberry32: a fixed-seed stream, so every run sees the same scores. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Run = { alarms: { index: number; alarm: DriftAlarm }[]; recoveries: number[]; monitor: DriftMonitor };
 
 /** Feeds `total` pass/fail scores of one model: pass with `before` until `change`, with `after` from then on. */
 function run(options: { seed: number; total: number; before: number; after?: number; change?: number; level?: CalibratedLevel; settings?: DriftSettings }): Run {
-  const random = seeded(options.seed);
+  const random = seededRandom(options.seed);
   const alarms: Run['alarms'] = [];
   const recoveries: number[] = [];
   let index = 0;

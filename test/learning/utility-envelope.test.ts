@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exampleText } from '../../src/learning/example-text.js';
 import { inHoldout, readScoredData, type ScoredExample } from '../../src/learning/scored-data.js';
 import { DEFAULT_FEATURES, DEFAULT_LOGISTIC, trainRouter } from '../../src/learning/train-router.js';
+import { hullAt, upperHull } from '../../src/evaluation/envelope.js';
 import { bestUtility, cheapestAbove, relativePrices } from '../../src/routing/policies/predicted/compile-predicted-policy.js';
 
 /**
@@ -49,17 +50,8 @@ describe.skipIf(!existsSync(DIR))('utility over RouterBench’s 11 models', () =
     const cheapest = Array.from({ length: 101 }, (_, k) => outcome((predicted) => byPrice[cheapestAbove(predicted, byPrice, k / 100).index] as number));
     const singles = models.map((model) => ({ cost: mean(test, (example) => example.costs?.[model] as number), quality: mean(test, (example) => example.scores[model] as number) }));
     // The best quality a static mix of two models (or one) gets for a mean cost.
-    const envelope = (cost: number): number => {
-      let best = -Infinity;
-      for (const a of singles) {
-        for (const b of singles) {
-          if (a.cost > cost || b.cost < cost) continue;
-          const share = b.cost === a.cost ? 0 : (cost - a.cost) / (b.cost - a.cost);
-          best = Math.max(best, a.quality + share * (b.quality - a.quality));
-        }
-      }
-      return best;
-    };
+    const hull = upperHull(singles);
+    const envelope = (cost: number): number => hullAt(hull, cost) ?? -Infinity;
     // A policy's quality at a cost: its best setting that costs no more (no mixing of settings).
     const at = (curve: readonly Point[], cost: number): number => Math.max(-Infinity, ...curve.filter((point) => point.cost <= cost).map((point) => point.quality));
     const low = Math.min(...singles.map((single) => single.cost));
