@@ -10,7 +10,7 @@ const GATEWAY_KEY = 'bench-gateway-key';
  * What a client of each edge sends: its path, headers, and how its stream shows the first content
  * token and a clean end. `openai` is Chat Completions; `anthropic` the Messages API; `responses` the Responses API.
  */
-const DIALECTS = {
+export const DIALECTS = {
   openai: {
     path: '/v1/chat/completions',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` },
@@ -119,10 +119,12 @@ export async function pacedLoad(url, { connections, seconds, rate }) {
   return { requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), non2xx, errors };
 }
 
-/** JSON requests from `connections` keep-alive connections for `seconds`, each sent when the last answered; with `key` (a virtual key) in place of the static one. */
-export function jsonLoad(url, { connections, seconds, dialect = 'openai', key }) {
+/**
+ * JSON requests from `connections` keep-alive connections for `seconds`, each sent when the last answered; with `key` (a virtual key)
+ * in place of the static one, and `bodies` (JSON strings, sent in turn) in place of requestBodies'.
+ */
+export function jsonLoad(url, { connections, seconds, dialect = 'openai', key, bodies = requestBodies(false, dialect) }) {
   const latencies = [];
-  const bodies = requestBodies(false, dialect);
   const { path, headers } = withKey(DIALECTS[dialect], key);
   let non2xx = 0;
   return new Promise((resolve, reject) => {

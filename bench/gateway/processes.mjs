@@ -44,6 +44,8 @@ function startPrintingUrl(cores, args) {
 
 export const startUpstream = (chunkIntervalMs = 0) => startPrintingUrl(LOAD_CORES, [join(root, 'bench/gateway/upstream.mjs'), String(chunkIntervalMs)]);
 export const startMinimalProxy = (upstream, { nodeArgs = [] } = {}) => startPrintingUrl(TARGET_CORE, [...nodeArgs, join(root, 'bench/gateway/minimal-proxy.mjs'), upstream]);
+/** The proxy that parses and re-serialises each request body, as the independent harness's does (bench/gateway/parsing-proxy.mjs). */
+export const startParsingProxy = (upstream) => startPrintingUrl(TARGET_CORE, [join(root, 'bench/gateway/parsing-proxy.mjs'), upstream]);
 
 function freePort() {
   return new Promise((resolve) => {

@@ -3,6 +3,7 @@ import { ProviderConnectionError, ProviderTimeoutError } from '../errors/provide
 import { AbortedError } from '../errors/request-errors.js';
 import type { TimeoutSettings } from '../spec/reliability.js';
 import { Cancellation, CancellationSource } from '../util/cancellation.js';
+import { promotedBytesPerCall } from '../../test/support/promoted-bytes.js';
 import { AttemptDeadline } from './attempt-deadline.js';
 
 const TIMEOUT: TimeoutSettings = { connectMs: 50, firstTokenMs: 100, totalMs: 1_000, requestMs: 5_000 };
@@ -179,5 +180,21 @@ describe.each([
     client.abort();
     vi.advanceTimersByTime(TIMEOUT.totalMs);
     expect(deadline.explain(upstreamError(), source)).toBeInstanceOf(AbortedError);
+  });
+});
+
+describe('AttemptDeadline and the young generation', () => {
+  // Its call options were an object literal with a `signal` getter: V8 (Node 20) keeps such objects past
+  // young collections, and with them the attempt's cancellation and all its listeners reach (a request's state).
+  it('leaves nothing of an attempt to the old generation once disposed', () => {
+    const client = new CancellationSource();
+    const promoted = promotedBytesPerCall((index) => {
+      const deadline = new AttemptDeadline(client, { connectMs: 50, firstTokenMs: 100, totalMs: 60_000, requestMs: 60_000 }, false);
+      // What an attempt hangs on its cancellation: a request's worth of objects.
+      const state = { index, messages: Array.from({ length: 16 }, (_, turn) => ({ role: 'user', content: `message ${turn} of ${index}` })) };
+      deadline.callOptions.cancellation.onAbort(() => state.messages.length);
+      deadline.dispose();
+    });
+    expect(promoted).toBeLessThan(200);
   });
 });

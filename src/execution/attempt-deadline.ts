@@ -33,12 +33,7 @@ export class AttemptDeadline {
     requestLeftMs: number = timeout.requestMs,
   ) {
     const source = this.source;
-    this.callOptions = {
-      cancellation: source,
-      get signal(): AbortSignal {
-        return source.signal;
-      },
-    };
+    this.callOptions = new CallOptions(source);
     if (client.aborted) source.abort();
     this.stopFollowingClient = client.onAbort(() => source.abort());
     this.totalTimer = setTimeout(() => this.expire('total'), timeout.totalMs);
@@ -83,5 +78,17 @@ export class AttemptDeadline {
     if (this.source.aborted) return;
     this.expired = which;
     this.source.abort();
+  }
+}
+
+/**
+ * The `signal` getter lives on a class's prototype: an object literal with a getter is one V8 (Node 20)
+ * keeps past young collections with all it reaches, like a spread-first literal (util/merged.ts).
+ */
+class CallOptions implements LanguageModelCallOptions {
+  constructor(readonly cancellation: CancellationSource) {}
+
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
   }
 }

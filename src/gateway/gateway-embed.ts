@@ -123,14 +123,30 @@ function embedOnce(model: EmbeddingModel, request: EmbeddingRequest, options: Em
 
 /** The executor's options with the request's; `signal` stays lazy (an AbortSignal is made only if the provider asks). */
 function embedOptions(options: LanguageModelCallOptions, request: EmbeddingRequest): EmbedOptions {
-  return {
-    cancellation: options.cancellation,
-    get signal(): AbortSignal {
-      return options.signal;
-    },
-    ...(request.dimensions === undefined ? {} : { dimensions: request.dimensions }),
-    ...(request.user === undefined ? {} : { user: request.user }),
-  };
+  return new EmbedCallOptions(options, request);
+}
+
+/**
+ * A class, its `signal` getter on the prototype: an object literal with a getter is one V8 (Node 20)
+ * keeps past young collections with all it reaches (see execution/attempt-deadline.ts).
+ */
+class EmbedCallOptions implements EmbedOptions {
+  readonly cancellation: LanguageModelCallOptions['cancellation'];
+  readonly dimensions?: number;
+  readonly user?: string;
+
+  constructor(
+    private readonly call: LanguageModelCallOptions,
+    request: EmbeddingRequest,
+  ) {
+    this.cancellation = call.cancellation;
+    if (request.dimensions !== undefined) this.dimensions = request.dimensions;
+    if (request.user !== undefined) this.user = request.user;
+  }
+
+  get signal(): AbortSignal {
+    return this.call.signal;
+  }
 }
 
 /** An answer with a vector missing or of another length than promised is not one: the next attempt may do better. */

@@ -52,6 +52,7 @@ import { RecentTraces, type TraceSink } from './trace-sink.js';
 import { ShadowLedger } from './shadow/shadow-ledger.js';
 import { ShadowRunner } from './shadow/shadow-runner.js';
 import type { ShadowSpec } from '../spec/shadow-spec.js';
+import { merged } from '../util/merged.js';
 
 export type GatewayOptions = {
   /** Extra trace sinks, called right after each response (`traces`, the in-memory list, gets the trace at once). */
@@ -296,11 +297,11 @@ export class Gateway {
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
     const execution = withRoutingCalls(routed, await routed.run.generate(routed.steps, routed.request, this.executionContext(cancellation, arrived), executionOptions(routed)));
-    if (!execution.ok) return { ...base, ...this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes) };
+    if (!execution.ok) return Object.assign(this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes), base);
     routed.served?.(execution.spec);
     const trace = this.record(builder.finish({ status: 'ok', model: execution.spec, attempts: execution.attempts, skipped: execution.skipped, notes: execution.notes }));
     this.shadow?.served(routed.decision, trace.id, routed.request, execution.spec.name, execution.result);
-    return { ...base, type: 'completion', trace, result: execution.result, model: execution.spec };
+    return merged(base, { type: 'completion' as const, trace, result: execution.result, model: execution.spec });
   }
 
   /**
@@ -319,11 +320,11 @@ export class Gateway {
     if (start.type !== 'plan') return start;
     const { routed, builder, base } = start;
     const execution = withRoutingCalls(routed, await routed.run.stream(routed.steps, routed.request, this.executionContext(cancellation, arrived), executionOptions(routed)));
-    if (!execution.ok) return { ...base, ...this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes) };
+    if (!execution.ok) return Object.assign(this.failed(builder, stoppedBy(cancellation, execution.error), execution.attempts, execution.skipped, execution.notes), base);
     routed.served?.(execution.spec);
     return {
-      ...base,
       type: 'stream',
+      ...base,
       model: execution.spec,
       attemptCount: answeringAttempts(execution.attempts) + (execution.live ? 1 : 0),
       parts: this.traced(
@@ -354,11 +355,11 @@ export class Gateway {
     const base: OutcomeBase = { traceId: builder.id, decision: routed.decision, rateLimit: admission?.rateLimit };
     if (routed.decision.block) {
       const trace = this.record(builder.finish({ status: 'blocked', model: undefined, attempts: routed.attempts }));
-      return { ...base, type: 'blocked', message: routed.decision.block.message, trace };
+      return merged(base, { type: 'blocked' as const, message: routed.decision.block.message, trace });
     }
-    if (routed.steps.length === 0) return { ...base, ...this.noModel(builder, routed.decision, routed.attempts, routed.request) };
+    if (routed.steps.length === 0) return Object.assign(this.noModel(builder, routed.decision, routed.attempts, routed.request), base);
     const overBudget = admission === undefined ? undefined : await admission.reserve(routed.steps, routed.request);
-    if (overBudget) return { ...base, ...this.failed(builder, overBudget, routed.attempts) };
+    if (overBudget) return Object.assign(this.failed(builder, overBudget, routed.attempts), base);
     return { type: 'plan', routed, builder, base };
   }
 

@@ -4,6 +4,7 @@ import type { Routing, RoutingResult } from '../routing/routing.js';
 import type { ChatRequest } from '../spec/chat-request.js';
 import type { Cancellation } from '../util/cancellation.js';
 import type { CallContext } from './gateway.js';
+import { merged } from '../util/merged.js';
 
 /**
  * Admits a request under its caller's allow lists and rate limits (refused: thrown, with nothing
@@ -29,11 +30,11 @@ export async function routeAdmitted(
     const plan = routed.steps.length > 0 && !routed.decision.block ? { steps: routed.steps, request: routed.request } : undefined;
     const admission = await governor.admit(caller, request, plan);
     const budget = admission?.budget;
-    return { admission, routed: budget === undefined ? routed : { ...routed, decision: { ...routed.decision, budget: budgetDecision(budget, undefined) } } };
+    return { admission, routed: budget === undefined ? routed : merged(routed, { decision: merged(routed.decision, { budget: budgetDecision(budget, undefined) }) }) };
   }
   const admission = caller !== undefined ? await governor?.admit(caller, request) : undefined;
   try {
-    const hints = admission?.budget === undefined ? context.hints : { ...context.hints, budget: admission.budget };
+    const hints = admission?.budget === undefined ? context.hints : merged(context.hints ?? {}, { budget: admission.budget });
     return { admission, routed: await routing.route(request, hints, cancellation) };
   } catch (error) {
     admission?.settle(undefined);

@@ -18,7 +18,8 @@ export function applySystemPrompt(messages: readonly ChatMessage[], text: string
   if (index === -1) return [{ role: 'system', content: text }, ...messages];
   const existing = messages[index] as ChatMessage;
   const out = messages.slice();
-  out[index] = { ...existing, content: mergeContent(existing.content, text, merge) };
+  // Not `{ ...existing, content }`: see util/merged.ts (a message's type keeps its extra keys here).
+  out[index] = Object.assign({}, existing, { content: mergeContent(existing.content, text, merge) });
   return out;
 }
 

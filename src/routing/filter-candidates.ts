@@ -5,6 +5,7 @@ import type { ModelCapabilities, ModelSpec } from '../spec/model-spec.js';
 import { estimatePromptTokens, promptTokenBounds } from '../tokens/estimate-usage.js';
 import type { StepPlan } from './build-step-plan.js';
 import type { PromptMeasure } from './measure-prompt.js';
+import { merged } from '../util/merged.js';
 
 /** Live health of deployments, as routing needs it: when an open circuit's cooldown ends, if open; what keeps a deployment with `limits` from taking a request now. */
 export interface DeploymentHealth {
@@ -129,7 +130,7 @@ function preferBuiltinTools(plan: FilteredPlan, types: readonly string[]): Filte
   const named = types.join(', ');
   if (!plan.specs.some((spec) => spec.capabilities.builtinTools === true)) {
     const note = `tried without the request's built-in tools (${named}): no model of the plan runs them (capabilities.builtin_tools), so they are dropped`;
-    return { ...plan, candidates: plan.candidates.map((candidate) => ({ ...candidate, note })) };
+    return merged(plan, { candidates: plan.candidates.map((candidate) => merged(candidate, { note })) });
   }
   const kept: FilteredPlan = { candidates: [], specs: [], filtered: plan.filtered };
   plan.specs.forEach((spec, index) => {

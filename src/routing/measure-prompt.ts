@@ -29,7 +29,7 @@ export async function measurePrompt(request: ChatRequest, specs: readonly ModelS
     specs.flatMap((spec) => (spec.contextWindow === undefined || spec.embedding || upper + outputTokens <= spec.contextWindow ? [] : [spec.contextWindow]));
   // The bounds from the lengths are free; those from the bytes (one pass over the text) are tighter.
   const rough = promptTokenBounds(request, 'chars');
-  if (notCleared(rough).length === 0) return { ...rough, count: undefined, decision: undefined };
+  if (notCleared(rough).length === 0) return { lower: rough.lower, upper: rough.upper, count: undefined, decision: undefined };
   const { lower, upper } = promptTokenBounds(request, 'bytes');
   const windows = notCleared({ upper });
   if (windows.length === 0) return { lower, upper, count: undefined, decision: undefined };

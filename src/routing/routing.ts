@@ -33,6 +33,7 @@ import type { EmbeddingCache } from './signals/embedding-cache.js';
 import type { SignalModels } from './signal-models.js';
 import { Cancellation, toCancellation } from '../util/cancellation.js';
 import { quoteInput } from '../util/quote-input.js';
+import { merged } from '../util/merged.js';
 
 /** Hints that arrive outside the body. */
 export type RoutingHints = {
@@ -227,7 +228,7 @@ export class Routing {
     // The rule's router was checked at startup to be one of the config's.
     const used = (rule?.use === undefined ? undefined : this.routers.get(rule.use)) ?? router;
     const result = await this.routeWithRouter(used, request, hints, cancellation);
-    return { ...result, decision: { ...result.decision, budget: shown } };
+    return merged(result, { decision: merged(result.decision, { budget: shown }) });
   }
 
   private async routeWithRouter(router: CompiledRouter, request: ChatRequest, hints: RoutingHints, cancellation: Cancellation): Promise<RoutingResult> {
@@ -322,7 +323,7 @@ export class Routing {
     const common = { router: router.spec.name, signals, reference: router.reference };
     const plan = (policy: CompiledTarget, overrides = false): Chosen => stick(router.sticky, { policy, choice: policy.choose({ request, text: input.text }) }, request, overrides);
     if (!chosen) {
-      return this.result(request, { ...common, route: DEFAULT_ROUTE, chosen: plan(router.defaultPolicy), system: null, failoverOnContentFilter: false }, found);
+      return this.result(request, { route: DEFAULT_ROUTE, ...common, chosen: plan(router.defaultPolicy), system: null, failoverOnContentFilter: false }, found);
     }
     const route = chosen.spec;
     if (route.action.type === 'block') {
@@ -342,10 +343,10 @@ export class Routing {
     }
     const system = route.system;
     return this.result(
-      system ? { ...request, messages: applySystemPrompt(request.messages, system.text, system.merge) } : request,
+      system ? merged(request, { messages: applySystemPrompt(request.messages, system.text, system.merge) }) : request,
       {
-        ...common,
         route: route.name,
+        ...common,
         // A route that is not a block has a target, compiled with the router.
         chosen: plan(chosen.policy as CompiledTarget, route.overrideSticky),
         system: system ? { merge: system.merge } : null,
@@ -488,7 +489,7 @@ function filterSteps(plans: readonly StepPlan[], request: ChatRequest, health: D
     if (result.specs.length === 0) continue;
     const step = steps.length;
     steps.push({ specs: result.specs });
-    for (const candidate of result.candidates) candidates.push({ ...candidate, step });
+    for (const candidate of result.candidates) candidates.push(merged(candidate, { step }));
   }
   return { steps, candidates, filtered };
 }
@@ -502,5 +503,5 @@ function filterOneStep(plans: readonly StepPlan[], request: ChatRequest, health:
 type FilteredSteps = { steps: Step[]; candidates: Candidate[]; filtered: FilteredCandidate[] };
 
 function toSignals(route: string, evidence: Evidence[]): Signal[] {
-  return evidence.map((item) => ({ ...item, route }));
+  return evidence.map((item) => merged(item, { route }));
 }

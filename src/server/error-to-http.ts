@@ -3,6 +3,7 @@ import type { AllAttemptsFailedError } from '../errors/execution-errors.js';
 import type { ProviderHttpError } from '../errors/provider-errors.js';
 import type { ErrorKind, SwitchyardError } from '../errors/switchyard-error.js';
 import { rateLimitHeaders } from './rate-limit-headers.js';
+import { merged } from '../util/merged.js';
 
 export type OpenAIErrorBody = {
   error: { message: string; type: string; param: string | null; code: string | null; [extra: string]: unknown };
@@ -75,7 +76,7 @@ function answer(error: SwitchyardError, status: number, type: string, code: stri
 }
 
 function withHeaders(error: HttpError, headers: Record<string, string>): HttpError {
-  return { ...error, headers: { ...error.headers, ...headers } };
+  return { status: error.status, body: error.body, headers: merged(error.headers, headers) };
 }
 
 function retryAfterHeaders(ms: number | undefined): Record<string, string> {

@@ -4,6 +4,7 @@ import type { SwitchyardError } from '../errors/switchyard-error.js';
 import { CancellationSource, type Cancellation } from '../util/cancellation.js';
 import type { BodyBudget } from './body-budget.js';
 import { errorToHttp } from './error-to-http.js';
+import { merged } from '../util/merged.js';
 
 /**
  * Aborts when the response closes before it finished (the client went away, so its upstream calls
@@ -65,19 +66,29 @@ export function readBody(request: IncomingMessage, response: ServerResponse, lim
       release();
       reject(error);
     };
-    request.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       if (refused) return;
       if (held + chunk.length > maxBytes) return refuse(new PayloadTooLargeError(maxBytes));
       if (!budget.take(chunk.length)) return refuse(overloaded(budget));
       held += chunk.length;
       chunks.push(chunk);
-    });
-    request.on('end', () => {
+    };
+    const onError = (): void => reject(new AbortedError('The client closed the connection while sending the request.'));
+    request.on('data', onData);
+    request.once('end', () => {
+      // Left on the request, a stream's whole length, these listeners would keep the body (through
+      // `resolve`, its promise): views of the socket's read buffer, headers and all.
+      request.off('data', onData);
+      request.off('error', onError);
+      request.on('error', ignoreLateError);
       if (!refused) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, held));
     });
-    request.on('error', () => reject(new AbortedError('The client closed the connection while sending the request.')));
+    request.on('error', onError);
   });
 }
+
+/** An error on a request whose body was read (the client left mid-answer) is the response's to see; listened to, so it is not thrown. */
+const ignoreLateError = (): void => {};
 
 function overloaded(budget: BodyBudget): OverloadedError {
   return new OverloadedError(
@@ -88,7 +99,7 @@ function overloaded(budget: BodyBudget): OverloadedError {
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, merged(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }));
   response.end(text);
 }
 
@@ -99,7 +110,7 @@ export function sendError(response: ServerResponse, error: SwitchyardError, head
     return undefined;
   }
   const http = errorToHttp(error);
-  sendJson(response, http.status, http.body, { ...headers, ...http.headers });
+  sendJson(response, http.status, http.body, merged(headers, http.headers));
   return http.status;
 }
 

@@ -1,6 +1,7 @@
 import type { StreamPart } from '../spec/stream-part.js';
 import { thoughtSignatureExtra } from '../spec/thought-signature.js';
 import { encodeFinishReason, encodeUsage } from './encode-openai-response.js';
+import { merged } from '../util/merged.js';
 
 /**
  * Encodes stream parts as Chat Completions SSE chunks, once, at the edge. Every chunk carries
@@ -65,7 +66,7 @@ export class OpenAIStreamEncoder {
 
   /** A failure after the stream started: an error event the OpenAI SDKs raise, and no [DONE]. */
   error(body: { message: string; type: string; code: string | null }): string {
-    return `data: ${JSON.stringify({ error: { ...body, param: null } })}\n\n`;
+    return `data: ${JSON.stringify({ error: merged(body, { param: null }) })}\n\n`;
   }
 
   done(): string {

@@ -17,6 +17,12 @@ describe.skipIf(redisMissing !== undefined)('RedisState on a real redis-server',
     await redis.stop();
   });
 
+  /** How many EVALSHA commands Redis has run so far (the INFO's own run is not a script). */
+  const evalshaCalls = async (state: RedisState): Promise<number> => {
+    const info = String(await state.run('rate_limits', (client) => client.info('commandstats')));
+    return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
+  };
+
   const open = (statuses: string[] = [], url = redis.url, timeoutMs = 200): RedisState =>
     new RedisState({ url, keyPrefix: 'test:', timeoutMs, leaseMs: 30_000, onStatus: (status, detail) => statuses.push(`${status}: ${detail}`) });
 
@@ -43,10 +49,7 @@ describe.skipIf(redisMissing !== undefined)('RedisState on a real redis-server',
   it('sends the scripts issued together as one command, each with its own keys and arguments, and each answer to its caller', async () => {
     const state = open();
     await state.ready();
-    const commands = async (): Promise<number> => {
-      const info = String(await state.run('rate_limits', (client) => client.info('commandstats')));
-      return Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
-    };
+    const commands = (): Promise<number> => evalshaCalls(state);
     await state.script('rate_limits', INCR_BY, ['test:a'], [1]);
     await state.script('budgets', PAIR, ['test:p', 'test:q'], ['x', 'y', 'z']);
     const before = await commands();
@@ -60,6 +63,26 @@ describe.skipIf(redisMissing !== undefined)('RedisState on a real redis-server',
     // One EVALSHA for the four, and the INFO's own run is not a script.
     expect((await commands()) - before).toBe(1);
     await state.close();
+  });
+
+  it('holds a background call for the next request\'s call and sends both as one, the background one first; close sends what still waits', async () => {
+    const state = open();
+    await state.ready();
+    const commands = (): Promise<number> => evalshaCalls(state);
+    await state.script('rate_limits', INCR_BY, ['test:d'], [1]);
+    const before = await commands();
+    const settled = state.script('budgets', INCR_BY, ['test:d'], [100], { background: true });
+    // The next request's call, issued a moment later (after the loop's I/O), as at concurrency 1.
+    await new Promise((resolve) => setImmediate(resolve));
+    const admitted = await state.script('rate_limits', INCR_BY, ['test:d'], [10]);
+    expect(await settled).toBe(101);
+    expect(admitted).toBe(111);
+    expect((await commands()) - before).toBe(1);
+    // Alone, it goes within a few milliseconds; at close, before the connection's QUIT.
+    expect(await state.script('budgets', INCR_BY, ['test:d'], [1000], { background: true })).toBe(1111);
+    const last = state.script('budgets', INCR_BY, ['test:d'], [5], { background: true });
+    await state.close();
+    expect(await last).toBe(1116);
   });
 
   it('fails every script of a composed call with its own concern when one of them fails in Redis', async () => {

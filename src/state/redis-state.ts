@@ -124,14 +124,21 @@ export class RedisState {
   /**
    * When the queue goes out. A request waiting on Redis with nothing else awaited: at once (after the
    * current macrotask, so what it issues together goes as one; setImmediate cost ~0.1 ms per call at
-   * c=1). Otherwise after the loop's I/O: under load, what many requests issue meanwhile goes as one,
-   * and a background call (a settle after the response) does not delay the response being written.
+   * c=1). Otherwise after the loop's I/O: under load, what many requests issue meanwhile goes as one.
+   * A background call (a settle after the response) waits up to BACKGROUND_WAIT_MS for a request's
+   * call to go with: at c=1 the next request's admission takes it along, settled before it is
+   * checked, and Redis runs one script per request instead of two back to back.
    */
   private schedule(background: boolean): void {
-    if (!background && this.sent === 0) {
+    if (background) {
+      if (this.flushing === undefined) {
+        this.backgroundTimer = setTimeout(this.flush, BACKGROUND_WAIT_MS);
+        this.flushing = 'background';
+      }
+    } else if (this.sent === 0) {
       if (this.flushing !== 'tick') process.nextTick(this.flush);
       this.flushing = 'tick';
-    } else if (this.flushing === undefined) {
+    } else if (this.flushing === undefined || this.flushing === 'background') {
       setImmediate(this.flush);
       this.flushing = 'immediate';
     }
@@ -141,12 +148,21 @@ export class RedisState {
   /** Script calls sent and not yet answered. */
   private sent = 0;
   /** The flush already scheduled, if any (a later one finds the queue empty). */
-  private flushing: 'tick' | 'immediate' | undefined;
+  private flushing: 'tick' | 'immediate' | 'background' | undefined;
+  private backgroundTimer: NodeJS.Timeout | undefined;
 
   private readonly flush = (): void => {
+    void this.send();
+  };
+
+  /** Sends what is queued; settles when every batch sent has its answer or its failure. */
+  private send(): Promise<unknown> {
     const calls = this.queued;
     this.queued = [];
     this.flushing = undefined;
+    clearTimeout(this.backgroundTimer);
+    this.backgroundTimer = undefined;
+    const batches: Promise<unknown>[] = [];
     for (let start = 0; start < calls.length; start += MAX_COMPOSED) {
       const batch = calls.slice(start, start + MAX_COMPOSED);
       const only = batch.length === 1 ? (batch[0] as ScriptCall) : undefined;
@@ -154,7 +170,7 @@ export class RedisState {
         ? Promise.reject(new Error('the connection is closed'))
         : this.timed((redis) => (only ? this.evalScript(redis, only.script, only.keys, only.args) : this.evalComposed(redis, batch)));
       this.sent++;
-      sent.then(
+      const settled = sent.then(
         (out) => {
           this.sent--;
           if (only) only.resolve(out);
@@ -166,8 +182,10 @@ export class RedisState {
           batch.forEach((call) => call.reject(this.unavailable(call.concern, error)));
         },
       );
+      batches.push(settled);
     }
-  };
+    return Promise.all(batches);
+  }
 
   /** Several scripts in one EVALSHA: KEYS and ARGV are theirs end to end, after a header of (script, keys, args) counts. */
   private evalComposed(redis: Redis, batch: readonly ScriptCall[]): Promise<unknown> {
@@ -241,8 +259,16 @@ export class RedisState {
     return subscriber;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private closing: Promise<void> | undefined;
+
+  private async shutDown(): Promise<void> {
+    // What waits to go (a settle) goes, and is answered, before the connection's QUIT.
+    if (this.queued.length > 0) await this.send();
     this.closed = true;
     await Promise.all([this.client.quit().catch(() => this.client.disconnect()), this.subscriber?.quit().catch(() => this.subscriber?.disconnect())]);
   }
@@ -271,6 +297,8 @@ type ScriptCall = {
 
 /** At most this many scripts in one composed call: a bound on one command's size and on how long Redis runs it. */
 const MAX_COMPOSED = 64;
+/** How long a background call waits for a request's call to go out with (see `schedule`). */
+const BACKGROUND_WAIT_MS = 5;
 
 const composedScripts = new Map<string, RedisScript>();
 

@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../../spec/chat-request.js';
 import { dropThoughtSignatures } from '../shared/drop-thought-signatures.js';
 import { stripOtherDialect } from './strip-other-dialect.js';
+import { merged } from '../../util/merged.js';
 
 /** The upstream body, and what of the request it could not carry (recorded on the Attempt). */
 export type OpenAIRequestBody = { body: Record<string, unknown>; warnings: string[] | undefined };
@@ -26,7 +27,7 @@ export function convertToOpenAIRequest(request: ChatRequest, wireModel: string, 
   if (stream) {
     body['stream'] = true;
     const clientOptions = request.passthrough['stream_options'];
-    body['stream_options'] = { ...(typeof clientOptions === 'object' && clientOptions !== null ? clientOptions : {}), include_usage: true };
+    body['stream_options'] = merged(typeof clientOptions === 'object' && clientOptions !== null ? clientOptions : {}, { include_usage: true });
   } else {
     // OpenAI rejects stream_options on a non-streaming request.
     delete body['stream'];

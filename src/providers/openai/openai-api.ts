@@ -75,7 +75,9 @@ export function readChatCompletion(json: unknown, source: ProviderErrorSource, r
     if (!isRecord(raw) || !isRecord(raw['message'])) {
       throw new ProviderProtocolError(source, `upstream answer choice ${position} has no \`message\` object`);
     }
-    const message = { ...raw['message'], role: 'assistant' } as ChatMessage;
+    // Copied, then the role set: not `{ ...message, role }`, which keeps the copy past young collections (util/merged.ts).
+    const message = { ...raw['message'] } as ChatMessage;
+    message.role = 'assistant';
     const choice: ChatChoice = {
       index: readNumber(raw['index']) ?? position,
       message,

@@ -16,6 +16,7 @@ import { OpenAIStreamEncoder } from '../openai-stream-encoder.js';
 import { parseChatRequest } from '../parse-chat-request.js';
 import { callContextOf } from './call-context.js';
 import type { Handler, HandlerContext } from './handler-context.js';
+import { merged } from '../../util/merged.js';
 
 /** `POST /v1/chat/completions`, JSON and SSE. */
 export const handleChatCompletions: Handler = async (context) => {
@@ -54,7 +55,7 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
     return;
   }
   if (outcome.type === 'blocked') {
-    response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd }) });
+    response.writeHead(200, merged(SSE_HEADERS, contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: BLOCKED_MODEL, attempts: 0, costUsd: outcome.trace.costUsd })));
     const encoder = new OpenAIStreamEncoder(id, BLOCKED_MODEL, chat.includeUsage);
     const parts: StreamPart[] = [
       { type: 'text-delta', choice: 0, text: outcome.message },
@@ -67,7 +68,7 @@ async function streamCompletion({ response }: HandlerContext, chat: ChatRequest,
     response.end(parts.map((part) => encoder.encode(part)).join('') + encoder.done());
     return;
   }
-  response.writeHead(200, { ...SSE_HEADERS, ...contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: outcome.model.name, attempts: outcome.attemptCount }) });
+  response.writeHead(200, merged(SSE_HEADERS, contractHeaders({ traceId, decision, rateLimit: outcome.rateLimit, model: outcome.model.name, attempts: outcome.attemptCount })));
   const encoder = new OpenAIStreamEncoder(id, outcome.model.name, chat.includeUsage);
   const send = corkedWriter(response);
   for await (const part of outcome.parts) {
