@@ -186,9 +186,9 @@ describe.each([
 describe('AttemptDeadline and the young generation', () => {
   // Its call options were an object literal with a `signal` getter: V8 (Node 20) keeps such objects past
   // young collections, and with them the attempt's cancellation and all its listeners reach (a request's state).
-  it('leaves nothing of an attempt to the old generation once disposed', () => {
+  it('leaves nothing of an attempt to the old generation once disposed', async () => {
     const client = new CancellationSource();
-    const promoted = promotedBytesPerCall((index) => {
+    const promoted = await promotedBytesPerCall((index) => {
       const deadline = new AttemptDeadline(client, { connectMs: 50, firstTokenMs: 100, totalMs: 60_000, requestMs: 60_000 }, false);
       // What an attempt hangs on its cancellation: a request's worth of objects.
       const state = { index, messages: Array.from({ length: 16 }, (_, turn) => ({ role: 'user', content: `message ${turn} of ${index}` })) };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { promotedBytesPerAsyncCall } from '../../test/support/promoted-bytes.js';
+import { promotedBytesPerCall } from '../../test/support/promoted-bytes.js';
 import { parseConfig } from '../config/load-config.js';
 import { createChatRequest } from '../spec/create-chat-request.js';
 import { Routing } from './routing.js';
@@ -27,7 +27,7 @@ describe('routing leaves nothing of a request to the old generation', () => {
     ['a route with a system prompt', 'Why does this python stack trace happen?'],
   ])('%s', async (_, text) => {
     const routing = new Routing(parseConfig(CONFIG, 'test.yaml', { env: {} }));
-    const promoted = await promotedBytesPerAsyncCall(async (index) => {
+    const promoted = await promotedBytesPerCall(async (index) => {
       const request = createChatRequest('auto', [
         { role: 'system', content: 'You are a test.' },
         { role: 'user', content: `${text} (${index}) ${'context '.repeat(64)}` },

@@ -12,8 +12,8 @@ describe('merged', () => {
     expect(out.c).toBe(base.c);
   });
 
-  it('makes objects that die young with what they point to (a spread-first literal kept them past young collections)', () => {
-    const promoted = promotedBytesPerCall((index) => {
+  it('makes objects that die young with what they point to (a spread-first literal kept them past young collections)', async () => {
+    const promoted = await promotedBytesPerCall((index) => {
       // A request's worth of young objects, reached only through the merged object.
       const request = { id: index, messages: Array.from({ length: 32 }, (_, turn) => ({ role: 'user', content: `message ${turn} of ${index}` })) };
       const base = { router: 'auto', request };

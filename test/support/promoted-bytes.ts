@@ -9,25 +9,11 @@ const oldSpaceUsed = (): number => getHeapSpaceStatistics().find((space) => spac
 /**
  * What the old generation gained per call while `make` ran `count` times with young collections
  * in between: what V8 promoted of garbage that should have died young (its referents included).
- * Each result is dropped at once.
+ * Each result is dropped at once; an answer that comes later (a router's `route`) is awaited
+ * before the next call. Warmed up first: compiling the code and filling its caches grows the old
+ * generation too.
  */
-export function promotedBytesPerCall(make: (index: number) => unknown, count = 4_000): number {
-  // Warmed up first: compiling the code and filling its caches grows the old generation too.
-  for (let index = 0; index < count; index++) make(-1 - index);
-  gc({ type: 'major', execution: 'sync' });
-  const before = oldSpaceUsed();
-  for (let index = 0; index < count; index++) {
-    make(index);
-    if (index % 500 === 499) gc({ type: 'minor', execution: 'sync' });
-  }
-  gc({ type: 'minor', execution: 'sync' });
-  gc({ type: 'minor', execution: 'sync' });
-  return Math.max(0, oldSpaceUsed() - before) / count;
-}
-
-/** `promotedBytesPerCall` for a call that answers later (a router's `route`): each answer awaited before the next call. */
-export async function promotedBytesPerAsyncCall(make: (index: number) => Promise<unknown>, count = 4_000): Promise<number> {
-  // Warmed up first: compiling the code and filling its caches grows the old generation too.
+export async function promotedBytesPerCall(make: (index: number) => unknown, count = 4_000): Promise<number> {
   for (let index = 0; index < count; index++) await make(-1 - index);
   gc({ type: 'major', execution: 'sync' });
   const before = oldSpaceUsed();
