@@ -145,6 +145,28 @@ describe.skipIf(redisMissing !== undefined)('Governors sharing one Redis (two ga
     await settled();
     await expect(admit(b, key)).rejects.toThrow(/limit of 100 tokens per minute \(tpm\)/);
     expect((await a.governor.usage({ stored: false, also: key })).keys[0]?.window).toEqual({ requests: 1, tokens: 95, inFlight: 0 });
+    // Out of the window, the request takes its real tokens (not its estimate) off the sum.
+    time.now += RATE_WINDOW_MS + 1;
+    expect((await b.governor.usage({ stored: false, also: key })).keys[0]?.window).toEqual({ requests: 0, tokens: 0, inFlight: 0 });
+    expect(await admit(b, key)).toBeDefined();
+  });
+
+  it('leaves no key behind without an expiry: the window, the spend and its period sum expire when idle, the holds and leases empty', async () => {
+    const [a] = await gateways(1);
+    const teams = new Map<string, TeamLimits>([['ops', {}]]);
+    const governor = new Governor({ teams: () => teams, budgets: a.shared.budgets, rates: a.shared.rates });
+    const key = virtualKey('k20', { rpm: 10, tpm: 10_000, maxConcurrent: 5, budget: { usd: 1, period: 'month' } }, 'ops');
+    const admission = (await governor.admit(caller(key), request, { steps: STEPS, request })) as Admission;
+    expect(await admission.reserve(STEPS, request)).toBeUndefined();
+    admission.settle(traceOf(0.001, 20));
+    await settled();
+    const lifetimes = await a.state.run('caches', async (redis) => {
+      const names = await redis.keys(`${a.state.prefix}*`);
+      return Promise.all(names.sort().map(async (name) => [name.slice(a.state.prefix.length), await redis.pttl(name)] as const));
+    });
+    // Each scope's window (log, sum) and spend; the period sum only where there is a budget.
+    expect(lifetimes.map(([name]) => name)).toEqual(['budget:{key:k20}:spend', 'budget:{key:k20}:sums', 'budget:{team:ops}:spend', 'rate:{key:k20}:log', 'rate:{key:k20}:sum', 'rate:{team:ops}:log', 'rate:{team:ops}:sum']);
+    for (const [name, ttl] of lifetimes) expect({ name, expires: ttl > 0 }).toEqual({ name, expires: true });
   });
 
   it('shares max_concurrent: a slot freed on one gateway is free on the other', async () => {

@@ -51,14 +51,13 @@ export class SharedRateLimiter implements SharedRates {
     const rateLimit = snapshotOf(scopes, admitted.figures, now);
     const { lease } = admitted;
     if (!admitted.ok || lease === undefined) return { ok: false, error: rateLimitError(refusalsOf(scopes, admitted.figures), now, rateLimit) };
-    const names = shared.map((scope) => scope.name);
     let settled = false;
     const ticket = {
       settle: (used: number | undefined): void => {
         if (settled) return;
         settled = true;
         // In the background: a settle Redis does not take is counted; the lease then expires by itself.
-        this.redis.settle(names, lease, used).catch((error: unknown) => this.fallback.failed(error));
+        this.redis.settle(shared, lease, used).catch((error: unknown) => this.fallback.failed(error));
       },
     };
     return { ok: true, ticket, rateLimit };

@@ -15,12 +15,14 @@ export type SharedBudgetScope = {
 /** A scope's standing: settled spend in its period, live holds, and its oldest bucket with spend in the period (undefined: none). */
 export type SharedBudgetFigures = { spent: number; held: number; oldest: number | undefined };
 
-// Per scope: a HASH of settled spend by 15-min bucket start, a ZSET of holds scored by expiry with a
-// HASH of their micro-dollars, and a HASH caching the sum (and oldest bucket) of the period last
-// asked for, so a check does not re-add a month of buckets: rebuilt from the buckets when the period
-// moves on (or after a seed), kept current by every settle.
+// Per scope (its keys named after the base the script is given): a HASH of settled spend by 15-min
+// bucket start, a ZSET of holds scored by expiry with a HASH of their micro-dollars, and a HASH
+// caching the sum (and oldest bucket) of the period last asked for, so a check does not re-add a
+// month of buckets: rebuilt from the buckets when the period moves on (or after a seed), kept
+// current by every settle. A scope without a budget is only added to: nothing of it is read.
+// Commands are few on purpose: each costs Redis a few µs, and at c=1 every one is in the latency.
 const COMMON_LUA = `
-local function periodSum(spend, sums, start, finish, keepFrom)
+local function periodSum(spend, sums, start, finish, keepFrom, keepMs)
   local field = start .. ':' .. finish
   local cached = redis.call('HMGET', sums, field, field .. ':o')
   if cached[1] then return tonumber(cached[1]), tonumber(cached[2]) end
@@ -36,6 +38,7 @@ local function periodSum(spend, sums, start, finish, keepFrom)
     end
   end
   redis.call('HSET', sums, field, total, field .. ':o', oldest)
+  redis.call('PEXPIRE', sums, keepMs)
   return total, oldest
 end
 local function liveHeld(holds, held, now)
@@ -50,21 +53,23 @@ end
 
 const RESERVE: RedisScript = {
   name: 'budgets_reserve',
-  // Four keys per scope, as many scopes as the call passes.
+  // One key per scope (the base of its keys), as many scopes as the call passes.
   keys: 0,
   lua: `${COMMON_LUA}
--- ARGV: now, lease, id, needed (-1: only read), keepFrom, then per scope budget (-1: none), start, end.
--- Returns the 1-based scope that has no room (0: held in every scope with a budget), then per scope spent, held, oldest.
-local now, lease, id, needed, keepFrom = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+-- ARGV: now, lease, id, needed (-1: only read), keepFrom, keepMs, then per scope budget (-1: none), start, end.
+-- Returns the 1-based scope that has no room (0: held in every scope with a budget), then per scope spent, held, oldest (0, 0, -1 without a budget).
+local now, lease, id, needed, keepFrom, keepMs = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local figures = {}
 local refused = 0
-for i = 1, #KEYS / 4 do
-  local spend, holds, held, sums = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
-  local budget, start, finish = tonumber(ARGV[3 + 3 * i]), tonumber(ARGV[4 + 3 * i]), tonumber(ARGV[5 + 3 * i])
-  local spent, oldest = 0, -1
-  if budget >= 0 then spent, oldest = periodSum(spend, sums, start, finish, keepFrom) end
-  local holding = liveHeld(holds, held, now)
-  if needed >= 0 and budget >= 0 and refused == 0 and spent + holding + needed > budget then refused = i end
+for i = 1, #KEYS do
+  local holds, held = KEYS[i] .. 'holds', KEYS[i] .. 'held'
+  local budget, start, finish = tonumber(ARGV[4 + 3 * i]), tonumber(ARGV[5 + 3 * i]), tonumber(ARGV[6 + 3 * i])
+  local spent, oldest, holding = 0, -1, 0
+  if budget >= 0 then
+    spent, oldest = periodSum(KEYS[i] .. 'spend', KEYS[i] .. 'sums', start, finish, keepFrom, keepMs)
+    holding = liveHeld(holds, held, now)
+    if needed >= 0 and refused == 0 and spent + holding + needed > budget then refused = i end
+  end
   figures[i] = {spent, holding, oldest, budget, holds, held}
 end
 local out = {refused}
@@ -83,33 +88,38 @@ return out
 
 const SETTLE: RedisScript = {
   name: 'budgets_settle',
-  // Four keys per scope, as many scopes as the call passes.
+  // One key per scope (the base of its keys), as many scopes as the call passes.
   keys: 0,
   lua: `${COMMON_LUA}
--- ARGV: id, micros (-1: unknown, nothing charged), bucket, keepFrom, keepMs, then per scope budget (-1: none), start, end.
+-- ARGV: id, micros (-1: unknown, nothing charged), bucket, keepFrom, keepMs, then per scope budget (-1: none), start, end, held (1: the request holds in it).
 -- Returns per scope the period's spend before and after (-1 without a budget): a threshold crossed is seen by one gateway only.
 local id, micros, bucket, keepFrom, keepMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local out = {}
-for i = 1, #KEYS / 4 do
-  local spend, holds, held, sums = KEYS[4 * i - 3], KEYS[4 * i - 2], KEYS[4 * i - 1], KEYS[4 * i]
-  local budget, start, finish = tonumber(ARGV[3 + 3 * i]), tonumber(ARGV[4 + 3 * i]), tonumber(ARGV[5 + 3 * i])
-  redis.call('ZREM', holds, id)
-  redis.call('HDEL', held, id)
+for i = 1, #KEYS do
+  local spend, sums = KEYS[i] .. 'spend', KEYS[i] .. 'sums'
+  local budget, start, finish = tonumber(ARGV[2 + 4 * i]), tonumber(ARGV[3 + 4 * i]), tonumber(ARGV[4 + 4 * i])
+  if ARGV[5 + 4 * i] == '1' then
+    redis.call('ZREM', KEYS[i] .. 'holds', id)
+    redis.call('HDEL', KEYS[i] .. 'held', id)
+  end
   local before, after = -1, -1
   if micros >= 0 then
     if budget >= 0 then
-      before = periodSum(spend, sums, start, finish, keepFrom)
+      local oldest
+      before, oldest = periodSum(spend, sums, start, finish, keepFrom, keepMs)
       after = before
       if bucket >= start and bucket < finish then
         after = before + micros
         local field = start .. ':' .. finish
-        redis.call('HSET', sums, field, after)
-        if tonumber(redis.call('HGET', sums, field .. ':o')) < 0 then redis.call('HSET', sums, field .. ':o', bucket) end
+        if oldest < 0 then redis.call('HSET', sums, field, after, field .. ':o', bucket)
+        else redis.call('HSET', sums, field, after) end
       end
     end
-    redis.call('HINCRBY', spend, bucket, micros)
-    redis.call('PEXPIRE', spend, keepMs)
-    redis.call('PEXPIRE', sums, keepMs)
+    -- A new bucket (its total is this settle's) renews the keys' lifetime: once per 15 minutes, not per request.
+    if tonumber(redis.call('HINCRBY', spend, bucket, micros)) == micros then
+      redis.call('PEXPIRE', spend, keepMs)
+      if budget >= 0 then redis.call('PEXPIRE', sums, keepMs) end
+    end
   end
   out[#out + 1], out[#out + 2] = before, after
 end
@@ -161,7 +171,7 @@ export class RedisBudgets {
     const refused = (out[0] ?? 0) === 0 ? undefined : (out[0] as number) - 1;
     let lease: Lease | undefined;
     if (refused === undefined) {
-      const sets = scopes.filter((scope) => scope.micros !== undefined).map((scope) => this.keysOf(scope.name)[1] as string);
+      const sets = scopes.filter((scope) => scope.micros !== undefined).map((scope) => `${this.baseOf(scope.name)}holds`);
       if (sets.length > 0) {
         lease = { member: id, sets };
         this.renewer.add(lease);
@@ -182,8 +192,8 @@ export class RedisBudgets {
   async settle(scopes: readonly SharedBudgetScope[], id: string, lease: Lease | undefined, micros: number | undefined, bucket: number, now: number): Promise<({ before: number; after: number } | undefined)[]> {
     if (lease) this.renewer.delete(lease);
     const args: (string | number)[] = [id, micros ?? -1, bucket, now - this.keepMs, this.keepMs];
-    for (const scope of scopes) args.push(scope.micros ?? -1, scope.start, scope.end);
-    const out = (await this.state.script('budgets', SETTLE, scopes.flatMap((scope) => this.keysOf(scope.name)), args, { background: true })) as number[];
+    for (const scope of scopes) args.push(scope.micros ?? -1, scope.start, scope.end, lease?.sets.includes(`${this.baseOf(scope.name)}holds`) === true ? 1 : 0);
+    const out = (await this.state.script('budgets', SETTLE, scopes.map((scope) => this.baseOf(scope.name)), args, { background: true })) as number[];
     return scopes.map((_, index) => {
       const before = out[2 * index] ?? -1;
       return before < 0 ? undefined : { before, after: out[2 * index + 1] ?? before };
@@ -192,21 +202,21 @@ export class RedisBudgets {
 
   /** Writes the buckets of `name` where Redis has less spend than given (a Redis that restarted empty learns the month again); how many it wrote. */
   async seed(name: string, buckets: readonly { bucketStart: number; micros: number }[]): Promise<number> {
-    const [spend, , , sums] = this.keysOf(name);
+    const base = this.baseOf(name);
     const args: (string | number)[] = [this.keepMs];
     for (const { bucketStart, micros } of buckets) args.push(bucketStart, micros);
-    return Number(await this.state.script('budgets', SEED, [spend as string, sums as string], args));
+    return Number(await this.state.script('budgets', SEED, [`${base}spend`, `${base}sums`], args));
   }
 
   private async runReserve(scopes: readonly SharedBudgetScope[], id: string, needed: number, now: number): Promise<number[]> {
-    const args: (string | number)[] = [now, this.state.leaseMs, id, needed, now - this.keepMs];
+    const args: (string | number)[] = [now, this.state.leaseMs, id, needed, now - this.keepMs, this.keepMs];
     for (const scope of scopes) args.push(scope.micros ?? -1, scope.start, scope.end);
-    return (await this.state.script('budgets', RESERVE, scopes.flatMap((scope) => this.keysOf(scope.name)), args)) as number[];
+    return (await this.state.script('budgets', RESERVE, scopes.map((scope) => this.baseOf(scope.name)), args)) as number[];
   }
 
-  private keysOf(name: string): string[] {
-    const base = `${this.state.prefix}budget:{${name}}:`;
-    return [`${base}spend`, `${base}holds`, `${base}held`, `${base}sums`];
+  /** What a scope's keys begin with: the scripts append `spend`, `holds`, `held` and `sums` (one hash tag: one slot). */
+  private baseOf(name: string): string {
+    return `${this.state.prefix}budget:{${name}}:`;
   }
 }
 
