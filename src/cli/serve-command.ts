@@ -24,6 +24,7 @@ import { reloadConfig } from './reload-config.js';
 import { watchRouterFiles } from './watch-router-files.js';
 import { openSharedState, shareState } from './open-shared-state.js';
 import { SharedBreakers } from '../state/shared-breakers.js';
+import { SharedShadowBudget } from '../gateway/shadow/shared-shadow-budget.js';
 import { SharedCache } from '../state/shared-cache.js';
 import { SharedLoad } from '../state/shared-load.js';
 
@@ -96,6 +97,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
   const sharedBreakers = sharedState && new SharedBreakers(sharedState);
   const sharedAnswers = sharedState && new SharedCache(sharedState);
   const sharedLoad = sharedState && new SharedLoad(sharedState);
+  const shadowBudget = sharedState && new SharedShadowBudget(sharedState);
   let gateway: Gateway;
   let virtualKeys: CachedKeyLookup | undefined;
   let adminKeyStore: KeyStore | undefined;
@@ -120,7 +122,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     const governor = new Governor({ teams: () => gateway.config.teams, guardedRouters: () => guardedRouters(gateway.config.routers), keys: () => keyStore.list(), budgets, rates: sharedLimits?.rates });
     // One drift monitor for the process: it outlives reloads (the gateway chain keeps it), its levels follow the config serving now.
     const qualityObserver = createDriftMonitor(config, logger, () => gateway.config);
-    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor, sharedBreakers, sharedAnswers, sharedLoad, qualityObserver });
+    gateway = await Gateway.create(config, { store, sinks, processMetrics: true, recentTraces: 0, governor, sharedBreakers, sharedAnswers, sharedLoad, shadowBudget, qualityObserver });
     const keys = virtualKeyLookup(keyStore, config.server);
     if (keys.warning !== undefined) logger.warn(keys.warning);
     virtualKeys = keys.lookup;

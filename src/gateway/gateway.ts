@@ -49,7 +49,7 @@ import { TraceBuilder } from './trace-builder.js';
 import { routeAdmitted } from './route-admitted.js';
 import { Cancellation, toCancellation } from '../util/cancellation.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
-import { ShadowLedger } from './shadow/shadow-ledger.js';
+import { ShadowLedger, type ShadowBudget } from './shadow/shadow-ledger.js';
 import { ShadowRunner } from './shadow/shadow-runner.js';
 import type { ShadowSpec } from '../spec/shadow-spec.js';
 import { merged } from '../util/merged.js';
@@ -85,6 +85,8 @@ export type GatewayOptions = {
   sharedAnswers?: SharedAnswers | undefined;
   /** Calls in flight of the other gateways on one Redis, for `loadbalance` (a reload keeps the predecessor's). */
   sharedLoad?: SharedLoad | undefined;
+  /** The routers' daily shadow budgets counted for every gateway on one Redis (a reload keeps the predecessor's); undefined: this process's own. */
+  shadowBudget?: ShadowBudget | undefined;
   /** Gets every quality score of a routed answer (shadow judge, feedback); a reload keeps the predecessor's. */
   qualityObserver?: QualityObserver | undefined;
 };
@@ -157,7 +159,7 @@ export class Gateway {
   /** Shadow evaluation of the routers with `shadow:`; undefined when none has one (no request pays for it). */
   readonly shadow: ShadowRunner | undefined;
   /** The shadow's daily spend (a reload keeps the predecessor's, so a reload does not reset the budget). */
-  private readonly shadowLedger: ShadowLedger;
+  private readonly shadowLedger: ShadowBudget;
   /** The gateway of a reload chain that serves now: the metrics the chain shares read its breakers. */
   private readonly serving: { gateway: Gateway };
 
@@ -203,7 +205,7 @@ export class Gateway {
         },
       });
     this.sinks = [this.metrics, this.store, new OtelSink(config.models, config.providers), ...(options.sinks ?? [])];
-    this.shadowLedger = predecessor?.shadowLedger ?? new ShadowLedger(options.now);
+    this.shadowLedger = predecessor?.shadowLedger ?? options.shadowBudget ?? new ShadowLedger(options.now);
     this.shadow = this.shadowRunner();
     const byName = new Map<string, Provider>();
     for (const provider of config.providers.values()) {

@@ -13,7 +13,7 @@ import type { StreamPart } from '../../spec/stream-part.js';
 import type { ShadowOutcome } from '../../telemetry/gateway-metrics.js';
 import type { TraceQueries } from '../../telemetry/trace-queries.js';
 import { JUDGE_QUOTE_CHARS, judgeRequest, readVerdict } from './shadow-judge.js';
-import type { ShadowLedger } from './shadow-ledger.js';
+import type { ShadowBudget } from './shadow-ledger.js';
 
 /** Jobs that may wait for a free slot, per slot of `max_concurrent`: a burst waits, a flood is dropped. */
 const QUEUE_PER_SLOT = 4;
@@ -28,7 +28,7 @@ export type ShadowHost = {
   observe(observation: QualityObservation): void;
   /** The gateway's draws: which requests are sampled, and in which order the judge sees the two answers. */
   random: () => number;
-  ledger: ShadowLedger;
+  ledger: ShadowBudget;
 };
 
 /** One alternative model for one sampled request. */
@@ -154,7 +154,7 @@ export class ShadowRunner {
     const judgeWorst =
       (worstCaseMicros([{ specs: [judge] }], judgeRequest(judge, job.shadow.judge.rubric, job.request, job.answer, '', servedFirst)) ?? 0) + Math.ceil(3 * JUDGE_QUOTE_CHARS * judge.price.input);
     const answerWorst = worstCaseMicros([{ specs: [alternative] }], job.request) ?? 0;
-    const hold = host.ledger.hold(job.router, answerWorst + judgeWorst, toMicros(job.shadow.budgetUsdPerDay));
+    const hold = await host.ledger.hold(job.router, answerWorst + judgeWorst, toMicros(job.shadow.budgetUsdPerDay));
     if (!hold) return 'skipped_budget';
     let spentMicros = 0;
     let spentUsd = 0;
