@@ -198,3 +198,15 @@ describe('AttemptDeadline and the young generation', () => {
     expect(promoted).toBeLessThan(200);
   });
 });
+
+describe('AttemptDeadline once the first token came', () => {
+  // A stream's deadline lives as long as the stream: a cleared timer it kept would live (with its closure) as long.
+  it('keeps only the total timer', () => {
+    const deadline = new AttemptDeadline(new CancellationSource(), { connectMs: 50, firstTokenMs: 60_000, totalMs: 60_000, requestMs: 60_000 }, true);
+    const timersHeld = (): number => Object.values(deadline).filter((value: unknown) => value instanceof Object && value.constructor.name === 'Timeout').length;
+    expect(timersHeld()).toBe(3);
+    deadline.firstToken();
+    expect(timersHeld()).toBe(1);
+    deadline.dispose();
+  });
+});

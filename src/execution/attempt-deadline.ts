@@ -20,9 +20,10 @@ export class AttemptDeadline {
   /** What the model call is given. */
   readonly callOptions: LanguageModelCallOptions;
   private expired: Expiry | undefined;
-  private readonly firstTokenTimer: NodeJS.Timeout | undefined;
+  /** Dropped once cleared: a cleared timer still holds its closure, and with it this deadline, for as long as a stream runs. */
+  private firstTokenTimer: NodeJS.Timeout | undefined;
   private readonly totalTimer: NodeJS.Timeout;
-  private readonly requestTimer: NodeJS.Timeout;
+  private requestTimer: NodeJS.Timeout | undefined;
   private readonly stopFollowingClient: () => void;
 
   constructor(
@@ -46,6 +47,8 @@ export class AttemptDeadline {
   firstToken(): void {
     clearTimeout(this.firstTokenTimer);
     clearTimeout(this.requestTimer);
+    this.firstTokenTimer = undefined;
+    this.requestTimer = undefined;
   }
 
   /** Which clock cut the attempt, if one did. */

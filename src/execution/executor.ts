@@ -15,6 +15,7 @@ import type { Cancellation } from '../util/cancellation.js';
 import { sleep } from '../util/sleep.js';
 import { AttemptDeadline, type Expiry } from './attempt-deadline.js';
 import { AttemptRecorder, asSwitchyardError } from './attempt-recorder.js';
+import { CommittedStream } from './committed-stream.js';
 import type { CircuitBreaker, CircuitBreakers, CircuitPermit } from './circuit-breaker.js';
 import type { DeploymentLoad } from './deployment-load.js';
 import { quotaTokens, soonestAfterMs, type DeploymentQuota, type DeploymentQuotas, type QuotaReservation } from './deployment-quota.js';
@@ -343,7 +344,7 @@ export async function executeStream(
         run.refused(target, recorder, usageOf(head), { parts: head, spec: target.spec });
         return 'refused';
       }
-      const parts = commit(head, iterator, { target, recorder, deadline, attempts: run.attempts, request });
+      const parts = new CommittedStream(head, iterator, { target, recorder, deadline, attempts: run.attempts, request });
       return { answer: { spec: target.spec, parts, live: true }, keepsDeadline: true };
     } catch (error) {
       await iterator.return?.();
@@ -372,66 +373,6 @@ async function peek(iterator: AsyncIterator<StreamPart>, deadline: AttemptDeadli
       deadline.firstToken();
       recorder.markFirstToken();
       if (!whole) return head;
-    }
-  }
-}
-
-/** The committed stream: the peeked head, then the rest; records the attempt (and tells the breaker) when it ends. */
-async function* commit(
-  head: StreamPart[],
-  rest: AsyncIterator<StreamPart>,
-  run: { target: Target; recorder: AttemptRecorder; deadline: AttemptDeadline; attempts: Attempt[]; request: ChatRequest },
-): AsyncGenerator<StreamPart> {
-  const { target, recorder, deadline, attempts, request } = run;
-  const source = { provider: target.spec.provider, model: target.spec.name };
-  let usage: Usage | undefined;
-  let output = '';
-  let error: SwitchyardError | undefined;
-  let ended = false;
-  const observe = (part: StreamPart): StreamPart => {
-    if (part.type === 'text-delta' || part.type === 'reasoning-delta' || part.type === 'refusal-delta') output += part.text;
-    else if (part.type === 'tool-call-delta') output += (part.name ?? '') + part.argumentsDelta;
-    else if (part.type === 'usage') usage = part.usage;
-    else if (part.type === 'error') {
-      // A timeout that fired mid-stream surfaces as an abort from below; say what it was.
-      error = deadline.explain(part.error, source);
-      return { type: 'error', error };
-    }
-    return part;
-  };
-  try {
-    for (const part of head) {
-      const seen = observe(part);
-      if (seen.type !== 'usage') yield seen;
-    }
-    for (;;) {
-      const next = await rest.next();
-      if (next.done) break;
-      const seen = observe(next.value);
-      // Usage is held back and sent last, after the gateway has had a chance to estimate it.
-      if (seen.type !== 'usage') yield seen;
-      if (error) break;
-    }
-    if (!error) {
-      usage ??= await estimateUsage(request, output);
-      yield { type: 'usage', usage };
-    }
-    ended = true;
-  } finally {
-    deadline.dispose();
-    if (!ended) await rest.return?.();
-    if (error) {
-      if (isDeploymentFailure(failureAction(error))) target.breaker?.recordFailure(target.permit);
-      else target.breaker?.release(target.permit);
-      // Broken midway, the call was still billed: what the upstream reported, else an estimate of the prompt and what came.
-      attempts.push(recorder.failed(error, usage ?? (await estimateUsage(request, output))));
-    } else if (ended) {
-      target.breaker?.recordSuccess(target.permit);
-      attempts.push(recorder.succeeded(usage));
-    } else {
-      // Stopped by the consumer (the client went away): what was generated so far was still billed.
-      target.breaker?.release(target.permit);
-      attempts.push(recorder.failed(new AbortedError('The stream was cancelled before it ended.'), usage ?? (await estimateUsage(request, output))));
     }
   }
 }

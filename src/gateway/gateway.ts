@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { DeploymentQuotaError, NoAvailableModelError, NoCompatibleModelError } from '../errors/execution-errors.js';
-import { AbortedError } from '../errors/request-errors.js';
 import { StartupError } from '../errors/startup-error.js';
 import { SwitchyardError } from '../errors/switchyard-error.js';
 import { CircuitBreakers } from '../execution/circuit-breaker.js';
@@ -46,6 +45,7 @@ import type { EmbeddingRequest } from '../spec/embedding-request.js';
 import { unitVector } from '../util/unit-vector.js';
 import { runBatch, type BatchItem, type BatchOptions, type BatchResult } from './gateway-batch.js';
 import { TraceBuilder } from './trace-builder.js';
+import { TracedStream } from './traced-stream.js';
 import { routeAdmitted } from './route-admitted.js';
 import { Cancellation, toCancellation } from '../util/cancellation.js';
 import { RecentTraces, type TraceSink } from './trace-sink.js';
@@ -329,14 +329,11 @@ export class Gateway {
       ...base,
       model: execution.spec,
       attemptCount: answeringAttempts(execution.attempts) + (execution.live ? 1 : 0),
-      parts: this.traced(
+      parts: new TracedStream(
         this.shadow?.watch(routed.decision, builder.id, routed.request, execution.spec.name, execution.parts) ?? execution.parts,
         cancellation,
-        builder,
-        execution.spec,
-        execution.attempts,
-        execution.skipped,
-        execution.notes,
+        stoppedBy,
+        this.streamTrace(builder, execution.spec, execution.attempts, execution.skipped, execution.notes),
       ),
     };
   }
@@ -440,35 +437,11 @@ export class Gateway {
     await Promise.all(this.providers.map((provider) => provider.close()));
   }
 
-  /** Passes the stream through and records the trace when it ends, however it ends. */
-  private async *traced(
-    parts: AsyncGenerator<StreamPart>,
-    cancellation: Cancellation,
-    builder: TraceBuilder,
-    spec: ModelSpec,
-    attempts: Attempt[],
-    skipped: FilteredCandidate[],
-    notes: TraceNote[] | undefined,
-  ): AsyncGenerator<StreamPart> {
-    let error: SwitchyardError | undefined;
-    let ended = false;
-    try {
-      for await (const part of parts) {
-        if (part.type !== 'error') {
-          yield part;
-          continue;
-        }
-        // Cut by the server's shutdown: the client is told that (and may retry), not that it went away.
-        error = stoppedBy(cancellation, part.error);
-        yield error === part.error ? part : { type: 'error', error };
-      }
-      ended = true;
-    } finally {
-      if (!ended) await parts.return(undefined);
-      const failure = error ?? (ended ? undefined : stoppedBy(cancellation, new AbortedError('The client disconnected during the stream.')));
-      const status = failure ? failureStatus(failure) : 'ok';
-      this.record(builder.finish({ status, model: spec, attempts, skipped, notes, ...(failure ? { error: failure } : {}) }));
-    }
+  /** Records a stream's trace once it ended (TracedStream): `failure` is what ended it, undefined if it ran to its end. */
+  private streamTrace(builder: TraceBuilder, spec: ModelSpec, attempts: Attempt[], skipped: FilteredCandidate[], notes: TraceNote[] | undefined): (failure: SwitchyardError | undefined) => void {
+    return (failure) => {
+      this.record(builder.finish({ status: failure ? failureStatus(failure) : 'ok', model: spec, attempts, skipped, notes, ...(failure ? { error: failure } : {}) }));
+    };
   }
 
   /** `startedAt`: when the request arrived (a routing call starts its own budget). */

@@ -158,6 +158,8 @@ describe('routing by rules through the openai client', () => {
   it("sends the upstream its own key, and nothing of the client's", async () => {
     await ask('hello');
     expect(upstream.requests[0]?.headers['authorization']).toBe('Bearer sk-test-secret-key-123456');
+    // A JSON call says it takes JSON (a stream's says text/event-stream).
+    expect(upstream.requests[0]?.headers['accept']).toBe('application/json');
   });
 
   it('falls over to the next model of the plan when the first fails', async () => {

@@ -1,5 +1,7 @@
 import type { Dispatcher, Pool } from 'undici';
-import { postOpenAI } from './openai-transport.js';
+import { openAIHeaders, postOpenAI } from './openai-transport.js';
+import { createOpenAIHttpError } from './openai-error.js';
+import { fetchJsonAnswer } from '../shared/fetch-json-answer.js';
 import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
@@ -34,6 +36,8 @@ export class OpenAIChatModel implements LanguageModel {
   readonly wireModel: string;
   private readonly source: ProviderErrorSource;
   private readonly transport: JsonTransport;
+  /** A non-streamed call's headers, built once rather than per call. */
+  private readonly jsonHeaders: Readonly<Record<string, string>>;
 
   constructor(private readonly settings: OpenAIChatModelSettings) {
     this.provider = settings.provider;
@@ -41,12 +45,13 @@ export class OpenAIChatModel implements LanguageModel {
     this.wireModel = settings.wireModel;
     this.source = { provider: settings.provider, model: settings.name };
     this.transport = { pool: settings.pool, path: settings.path, headers: settings.headers, redact: settings.redact, source: this.source };
+    this.jsonHeaders = openAIHeaders(settings.headers, false);
   }
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
     const { body, warnings } = convertToOpenAIRequest(request, this.wireModel, false);
-    const response = await this.post(body, false, options.cancellation);
-    const result = readChatCompletion(await readJsonAnswer(this.transport, response, options.cancellation), this.source, this.settings.redact);
+    const answer = await fetchJsonAnswer(this.transport, JSON.stringify(body), this.jsonHeaders, createOpenAIHttpError, options.cancellation);
+    const result = readChatCompletion(answer, this.source, this.settings.redact);
     if (warnings) result.warnings = warnings;
     return result;
   }

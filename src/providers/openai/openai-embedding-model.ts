@@ -2,8 +2,8 @@ import { ProviderProtocolError } from '../../errors/provider-errors.js';
 import type { EmbedOptions, EmbeddingModel, Embeddings } from '../../spec/embedding-model.js';
 import type { Usage } from '../../spec/usage.js';
 import { isRecord, readNumber } from '../../util/json-guards.js';
-import { postOpenAI } from './openai-transport.js';
-import { readJsonAnswer, type JsonTransport } from '../shared/json-transport.js';
+import { fetchOpenAIAnswer } from './openai-transport.js';
+import type { JsonTransport } from '../shared/json-transport.js';
 
 /** A model behind any OpenAI-compatible `/embeddings` endpoint: texts, or token ids as OpenAI takes them. */
 export class OpenAIEmbeddingModel implements EmbeddingModel {
@@ -30,7 +30,7 @@ export class OpenAIEmbeddingModel implements EmbeddingModel {
       ...(options.dimensions === undefined ? {} : { dimensions: options.dimensions }),
       ...(options.user === undefined ? {} : { user: options.user }),
     });
-    const json = await readJsonAnswer(this.transport, await postOpenAI(this.transport, body, false, options.cancellation), options.cancellation);
+    const json = await fetchOpenAIAnswer(this.transport, body, options.cancellation);
     return readEmbeddings(json, input.length, this.transport);
   }
 }

@@ -1,8 +1,8 @@
 import type { LanguageModelCallOptions } from '../../spec/language-model.js';
 import type { Moderation, ModerationModel } from '../../spec/moderation-model.js';
-import { postOpenAI } from './openai-transport.js';
+import { fetchOpenAIAnswer } from './openai-transport.js';
 import { readModeration } from './read-openai-moderation.js';
-import { readJsonAnswer, type JsonTransport } from '../shared/json-transport.js';
+import type { JsonTransport } from '../shared/json-transport.js';
 
 /** A model behind an OpenAI-compatible `/moderations` endpoint (omni-moderation-latest, text-moderation-latest). */
 export class OpenAIModerationModel implements ModerationModel {
@@ -14,7 +14,7 @@ export class OpenAIModerationModel implements ModerationModel {
 
   async doModerate(texts: readonly string[], options: LanguageModelCallOptions): Promise<Moderation> {
     const body = JSON.stringify({ model: this.wireModel, input: texts });
-    const json = await readJsonAnswer(this.transport, await postOpenAI(this.transport, body, false, options.cancellation), options.cancellation);
+    const json = await fetchOpenAIAnswer(this.transport, body, options.cancellation);
     return readModeration(json, texts.length, this.transport.source);
   }
 }

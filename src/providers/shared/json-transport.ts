@@ -40,8 +40,8 @@ export function errorJson(failure: HttpFailure): unknown {
 export const UPSTREAM_SNIPPET_CHARS = 300;
 
 /** How much of an error body is read, and for how long: any real one fits; an endless or trickling one is cut, not waited for. */
-const ERROR_BODY_BYTES = 64 * 1024;
-const ERROR_BODY_MS = 2_000;
+export const ERROR_BODY_BYTES = 64 * 1024;
+export const ERROR_BODY_MS = 2_000;
 
 /**
  * undici also takes an EventEmitter as a request's signal. Unlike an AbortSignal (see

@@ -9,7 +9,7 @@ import type { Cancellation } from '../../../util/cancellation.js';
 import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../../shared/json-transport.js';
 import { mapTransportError } from '../../shared/map-transport-error.js';
 import { SseDecoder } from '../../shared/sse-decoder.js';
-import { postOpenAI } from '../openai-transport.js';
+import { fetchOpenAIAnswer, postOpenAI } from '../openai-transport.js';
 import { convertToResponsesRequest } from './convert-to-responses-request.js';
 import { readResponse, ResponsesEventReader } from './responses-api.js';
 
@@ -39,8 +39,7 @@ export class OpenAIResponsesModel implements LanguageModel {
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
     const { body, warnings } = convertToResponsesRequest(request, this.wireModel, false);
-    const response = await this.post(body, false, options.cancellation);
-    const result = this.read(await readJsonAnswer(this.transport, response, options.cancellation), request);
+    const result = this.read(await fetchOpenAIAnswer(this.transport, JSON.stringify(body), options.cancellation), request);
     if (warnings) result.warnings = warnings;
     return result;
   }
