@@ -1,7 +1,5 @@
 import type { Dispatcher, Pool } from 'undici';
-import { openAIHeaders, postOpenAI } from './openai-transport.js';
-import { createOpenAIHttpError } from './openai-error.js';
-import { fetchJsonAnswer } from '../shared/fetch-json-answer.js';
+import { fetchOpenAIAnswer, openAIHeaders, postOpenAI } from './openai-transport.js';
 import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
@@ -50,7 +48,7 @@ export class OpenAIChatModel implements LanguageModel {
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
     const { body, warnings } = convertToOpenAIRequest(request, this.wireModel, false);
-    const answer = await fetchJsonAnswer(this.transport, JSON.stringify(body), this.jsonHeaders, createOpenAIHttpError, options.cancellation);
+    const answer = await fetchOpenAIAnswer(this.transport, JSON.stringify(body), options.cancellation, this.jsonHeaders);
     const result = readChatCompletion(answer, this.source, this.settings.redact);
     if (warnings) result.warnings = warnings;
     return result;

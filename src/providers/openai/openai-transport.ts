@@ -10,9 +10,9 @@ export function postOpenAI(transport: JsonTransport, body: string, stream: boole
   return postJson(transport, body, openAIHeaders(transport.headers, stream), createOpenAIHttpError, cancellation);
 }
 
-/** POSTs a body and reads the whole JSON answer, with postOpenAI's errors (embeddings, moderations: never streamed). */
-export function fetchOpenAIAnswer(transport: JsonTransport, body: string, cancellation: Cancellation): Promise<unknown> {
-  return fetchJsonAnswer(transport, body, openAIHeaders(transport.headers, false), createOpenAIHttpError, cancellation);
+/** POSTs a body and reads the whole JSON answer, with postOpenAI's errors; `headers`: the JSON call's, when the caller keeps them built. */
+export function fetchOpenAIAnswer(transport: JsonTransport, body: string, cancellation: Cancellation, headers = openAIHeaders(transport.headers, false)): Promise<unknown> {
+  return fetchJsonAnswer(transport, body, headers, createOpenAIHttpError, cancellation);
 }
 
 /** The provider's headers and what the call accepts: an event stream or JSON. */

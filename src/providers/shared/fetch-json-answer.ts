@@ -1,11 +1,10 @@
 import type { Dispatcher } from 'undici';
 import { util } from 'undici';
 import type { SwitchyardError } from '../../errors/switchyard-error.js';
-import { ProviderProtocolError } from '../../errors/provider-errors.js';
 import { AbortedError } from '../../errors/request-errors.js';
 import type { Cancellation } from '../../util/cancellation.js';
 import { mapTransportError } from './map-transport-error.js';
-import { ERROR_BODY_BYTES, ERROR_BODY_MS, UPSTREAM_SNIPPET_CHARS, type HttpFailure, type JsonTransport } from './json-transport.js';
+import { ERROR_BODY_BYTES, ERROR_BODY_MS, errorBodyText, parseJsonAnswer, type HttpFailure, type JsonTransport } from './json-transport.js';
 
 /**
  * POSTs a JSON body and reads the whole JSON answer: what `postJson` then `readJsonAnswer` do, with
@@ -79,9 +78,9 @@ class JsonAnswerHandler implements Dispatcher.DispatchHandler {
     if (this.errorTimer !== undefined) return this.failed();
     const text = this.text();
     try {
-      this.resolve(JSON.parse(text.startsWith(BOM) ? text.slice(1) : text));
-    } catch {
-      this.reject(new ProviderProtocolError(this.transport.source, `upstream answered with invalid JSON: ${this.transport.redact(text, UPSTREAM_SNIPPET_CHARS)}`));
+      this.resolve(parseJsonAnswer(this.transport, text.startsWith(BOM) ? text.slice(1) : text));
+    } catch (error) {
+      this.reject(error as SwitchyardError);
     }
   }
 
@@ -95,7 +94,7 @@ class JsonAnswerHandler implements Dispatcher.DispatchHandler {
   /** A non-2xx answer: the start of its body, decoded, to the wire format's error reader. */
   private failed(): void {
     clearTimeout(this.errorTimer);
-    const bodyText = new TextDecoder().decode(Buffer.concat(this.chunks).subarray(0, ERROR_BODY_BYTES));
+    const bodyText = errorBodyText(this.chunks);
     const headers = util.parseHeaders(this.rawHeaders);
     this.reject(this.toError({ source: this.transport.source, status: this.status, headers, bodyText, redact: this.transport.redact }));
   }

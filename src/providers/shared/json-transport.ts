@@ -99,6 +99,11 @@ async function readErrorBody(body: Dispatcher.ResponseData['body']): Promise<str
   } finally {
     clearTimeout(timer);
   }
+  return errorBodyText(chunks);
+}
+
+/** What an error body's chunks say: its first ERROR_BODY_BYTES, decoded. */
+export function errorBodyText(chunks: readonly Buffer[]): string {
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES));
 }
 
@@ -110,6 +115,11 @@ export async function readJsonAnswer(transport: JsonTransport, response: Dispatc
   } catch (error) {
     throw mapTransportError(error, transport.source, cancellation);
   }
+  return parseJsonAnswer(transport, text);
+}
+
+/** A whole answer's text parsed; invalid JSON is a protocol error quoting (redacted) what came. */
+export function parseJsonAnswer(transport: JsonTransport, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
