@@ -1,8 +1,7 @@
 import type { Logger } from 'pino';
 import type { StateConfig } from '../config/resolved-config.js';
 import type { CachedKeyLookup } from '../keys/cached-key-lookup.js';
-import { RedisState } from '../state/redis-state.js';
-import { Revocations } from '../state/revocations.js';
+import type { RedisState } from '../state/redis-state.js';
 import type { StateStatus } from '../state/state-metrics.js';
 
 /** How long `serve` waits for Redis at start before it serves anyway, on its fallbacks. */
@@ -18,6 +17,8 @@ export async function openSharedState(state: StateConfig, logger: Logger): Promi
   const redis = state.redis;
   if (redis === undefined) return undefined;
   const { rateLimits, budgets } = state.onFailure;
+  // Loaded only here: a gateway without `state.redis` never loads ioredis (memory, start time).
+  const { RedisState } = await import('../state/redis-state.js');
   const shared = new RedisState({
     ...redis,
     onStatus: (status, detail) => {
@@ -31,9 +32,10 @@ export async function openSharedState(state: StateConfig, logger: Logger): Promi
 }
 
 /** Once the gateway serves: the state's metrics, and key changes told to (and heard from) every gateway. */
-export function shareState(shared: RedisState, metrics: { observeState(state: StateStatus): void }, virtualKeys: CachedKeyLookup | undefined): void {
+export async function shareState(shared: RedisState, metrics: { observeState(state: StateStatus): void }, virtualKeys: CachedKeyLookup | undefined): Promise<void> {
   metrics.observeState(shared);
   if (virtualKeys === undefined) return;
+  const { Revocations } = await import('../state/revocations.js');
   const revocations = new Revocations(shared);
   virtualKeys.announce = (keyId) => revocations.announce(keyId);
   revocations.listen((keyId) => virtualKeys.drop(keyId));

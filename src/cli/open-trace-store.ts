@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { StorageConfig } from '../config/resolved-config.js';
 import { StartupError } from '../errors/startup-error.js';
-import { PostgresTraceStore } from '../telemetry/postgres/postgres-trace-store.js';
-import { redactedUrl } from '../telemetry/postgres/postgres-pool.js';
+import type { PostgresTraceStore } from '../telemetry/postgres/postgres-trace-store.js';
+import { redactedUrl } from '../telemetry/postgres/redacted-url.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 
 /**
@@ -20,7 +20,9 @@ export async function openTraceStore(storage: StorageConfig, logger: Logger): Pr
   }
   const where = redactedUrl(storage.postgres.url);
   try {
-    return await PostgresTraceStore.open({
+    // Loaded only here: a gateway without PostgreSQL never loads `pg` (memory, start time).
+    const postgres = await import('../telemetry/postgres/postgres-trace-store.js');
+    return await postgres.PostgresTraceStore.open({
       url: storage.postgres.url,
       retention: storage.retention,
       onError: (message) => logger.error({ postgres: where }, `trace store: ${message}`),

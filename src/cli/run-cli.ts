@@ -1,17 +1,23 @@
 import { readFileSync } from 'node:fs';
-import { checkConfigCommand } from './check-config-command.js';
 import type { CliIo } from './cli-io.js';
-import { routeCommand } from './route-command.js';
-import { serveCommand } from './serve-command.js';
-import { trainCommand } from './train-command.js';
-import { evalCommand } from './eval-command.js';
-import { calibrateCommand } from './calibrate-command.js';
-import { retrainCommand } from './retrain-command.js';
-import { fitRoutesCommand } from './fit-routes-command.js';
-import { exportCommand } from './export-command.js';
-import { statsCommand } from './stats-command.js';
-import { batchCommand } from './batch-command.js';
-import { keysCommand } from './keys-command.js';
+
+type Command = (args: string[], io: CliIo) => number | Promise<number>;
+
+/** Each command's module, loaded when it runs: `serve` does not load what training, `eval` or `keys` need (memory, start time). */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  serve: async () => (await import('./serve-command.js')).serveCommand,
+  route: async () => (await import('./route-command.js')).routeCommand,
+  'check-config': async () => (await import('./check-config-command.js')).checkConfigCommand,
+  train: async () => (await import('./train-command.js')).trainCommand,
+  eval: async () => (await import('./eval-command.js')).evalCommand,
+  calibrate: async () => (await import('./calibrate-command.js')).calibrateCommand,
+  retrain: async () => (await import('./retrain-command.js')).retrainCommand,
+  'fit-routes': async () => (await import('./fit-routes-command.js')).fitRoutesCommand,
+  stats: async () => (await import('./stats-command.js')).statsCommand,
+  export: async () => (await import('./export-command.js')).exportCommand,
+  batch: async () => (await import('./batch-command.js')).batchCommand,
+  keys: async () => (await import('./keys-command.js')).keysCommand,
+};
 
 const USAGE = `Usage: switchyard <command> [options]
 
@@ -35,31 +41,9 @@ Run "switchyard <command> --help" for a command's options.`;
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv;
+  const load = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (load !== undefined) return (await load())(args, io);
   switch (command) {
-    case 'serve':
-      return serveCommand(args, io);
-    case 'route':
-      return routeCommand(args, io);
-    case 'check-config':
-      return checkConfigCommand(args, io);
-    case 'train':
-      return trainCommand(args, io);
-    case 'eval':
-      return evalCommand(args, io);
-    case 'calibrate':
-      return calibrateCommand(args, io);
-    case 'retrain':
-      return retrainCommand(args, io);
-    case 'fit-routes':
-      return fitRoutesCommand(args, io);
-    case 'stats':
-      return statsCommand(args, io);
-    case 'export':
-      return exportCommand(args, io);
-    case 'batch':
-      return batchCommand(args, io);
-    case 'keys':
-      return keysCommand(args, io);
     case '--version':
     case '-v': {
       const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -126,7 +126,7 @@ export async function serveCommand(args: string[], io: CliIo): Promise<number> {
     const keys = virtualKeyLookup(keyStore, config.server);
     if (keys.warning !== undefined) logger.warn(keys.warning);
     virtualKeys = keys.lookup;
-    if (sharedState) shareState(sharedState, gateway.metrics, virtualKeys);
+    if (sharedState) await shareState(sharedState, gateway.metrics, virtualKeys);
     adminKeyStore = keyStore;
   } catch (error) {
     process.off('SIGHUP', onHangup);

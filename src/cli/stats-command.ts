@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { PostgresTraceStore } from '../telemetry/postgres/postgres-trace-store.js';
-import { redactedUrl } from '../telemetry/postgres/postgres-pool.js';
+import { redactedUrl } from '../telemetry/postgres/redacted-url.js';
 import { SqliteTraceStore } from '../telemetry/sqlite-trace-store.js';
 import { STATS_GROUPINGS, type GroupStats, type Percentiles, type StatsGrouping, type TraceStats } from '../telemetry/trace-stats.js';
 import { reportFailure, UsageError, type CliIo } from './cli-io.js';

@@ -9,7 +9,7 @@ import { chatResultToParts } from '../../spec/chat-result-to-parts.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
 import { AnthropicEventReader, droppedBlocksWarning, readMessage } from './anthropic-api.js';
-import { postAnthropic } from './anthropic-transport.js';
+import { fetchAnthropicAnswer, postAnthropic } from './anthropic-transport.js';
 import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
 import { convertToAnthropicRequest, type AnthropicRequestOptions } from './convert-to-anthropic-request.js';
 
@@ -37,23 +37,23 @@ export class AnthropicChatModel implements LanguageModel {
   }
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
-    const { response, warnings } = await this.post(request, false, options.cancellation);
-    const result = readMessage(await readJsonAnswer(this.settings.transport, response, options.cancellation), this.source, this.settings.transport.redact);
+    const { body, headers, warnings } = this.convert(request, false);
+    const answer = await fetchAnthropicAnswer(this.settings.transport, JSON.stringify(body), headers, options.cancellation);
+    const result = readMessage(answer, this.source, this.settings.transport.redact);
     const all = [...warnings, ...(result.warnings ?? [])];
     return all.length > 0 ? { ...result, warnings: all } : result;
   }
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
-    const { response, warnings } = await this.post(request, true, options.cancellation);
+    const { body, headers, warnings } = this.convert(request, true);
+    const response = await postAnthropic(this.settings.transport, JSON.stringify(body), headers, true, options.cancellation);
     // The reader adds to `warnings` as the stream goes (blocks it drops); the attempt reads them when it ends.
     return { parts: this.parts(response, options.cancellation, warnings), warnings };
   }
 
-  private async post(request: ChatRequest, stream: boolean, cancellation: Cancellation): Promise<{ response: Dispatcher.ResponseData; warnings: string[] }> {
+  private convert(request: ChatRequest, stream: boolean): ReturnType<typeof convertToAnthropicRequest> {
     const { maxOutput, promptCaching } = this.settings;
-    const converted = convertToAnthropicRequest(request, { wireModel: this.wireModel, stream, maxOutput, promptCaching });
-    const response = await postAnthropic(this.settings.transport, JSON.stringify(converted.body), converted.headers, stream, cancellation);
-    return { response, warnings: converted.warnings };
+    return convertToAnthropicRequest(request, { wireModel: this.wireModel, stream, maxOutput, promptCaching });
   }
 
   private async *parts(response: Dispatcher.ResponseData, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {

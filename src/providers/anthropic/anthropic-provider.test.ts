@@ -3,7 +3,8 @@ import { startFakeAnthropicUpstream, type FakeAnthropicUpstream } from '../../..
 import { createChatRequest } from '../../spec/create-chat-request.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
 import { DEFAULT_RELIABILITY } from '../../spec/reliability.js';
-import { Cancellation } from '../../util/cancellation.js';
+import { Cancellation, CancellationSource } from '../../util/cancellation.js';
+import type { Provider } from '../../spec/provider.js';
 import { createAnthropicProvider } from './anthropic-provider.js';
 
 const KEY = 'sk-ant-provider-test-0123456789';
@@ -29,22 +30,26 @@ const spec: ModelSpec = {
   origin: 'config',
 };
 
+/** The provider under test, on the fake upstream, with these configured headers. */
+const claudeProvider = (headers: Record<string, string>): Provider =>
+  createAnthropicProvider({
+    type: 'anthropic',
+    name: 'claude',
+    disabled: undefined,
+    reliability: { retry: {}, timeout: {}, circuitBreaker: {} },
+    upstreamUrl: upstream.url,
+    baseUrl: upstream.url,
+    apiKey: KEY,
+    version: '2023-06-01',
+    promptCaching: 'off',
+    headers,
+    maxConnections: 4,
+    maxResponseBytes: 1024 * 1024,
+  });
+
 describe('createAnthropicProvider', () => {
   it("adds a request's betas to the configured ones, and lets no request set the key or the version", async () => {
-    const provider = createAnthropicProvider({
-      type: 'anthropic',
-      name: 'claude',
-      disabled: undefined,
-      reliability: { retry: {}, timeout: {}, circuitBreaker: {} },
-      upstreamUrl: upstream.url,
-      baseUrl: upstream.url,
-      apiKey: KEY,
-      version: '2023-06-01',
-      promptCaching: 'off',
-      headers: { 'Anthropic-Beta': 'configured-beta' },
-      maxConnections: 4,
-      maxResponseBytes: 1024 * 1024,
-    });
+    const provider = claudeProvider({ 'Anthropic-Beta': 'configured-beta' });
     try {
       const request = createChatRequest('haiku', 'hi', {
         dialect: 'anthropic',
@@ -60,5 +65,58 @@ describe('createAnthropicProvider', () => {
     } finally {
       await provider.close();
     }
+  });
+});
+
+describe('AnthropicChatModel.doGenerate, a JSON answer read whole', () => {
+  let provider: Provider;
+  const options = (cancellation: Cancellation) => ({ cancellation, signal: cancellation.signal });
+  const generate = (cancellation: Cancellation = Cancellation.NEVER) => provider.languageModel(spec).doGenerate(createChatRequest('haiku', 'hi'), options(cancellation));
+
+  beforeAll(() => {
+    provider = claudeProvider({});
+  });
+
+  afterAll(async () => {
+    await provider.close();
+  });
+
+  it('reads a 200 answer, asked for as JSON with the key and the version', async () => {
+    upstream.enqueue({ type: 'message', content: [{ type: 'text', text: 'Paris.' }] });
+    const result = await generate();
+    expect(result.choices[0]?.message.content).toBe('Paris.');
+    const sent = upstream.requests.at(-1);
+    expect(sent?.pathname).toBe('/v1/messages');
+    expect(sent?.body?.['stream']).toBeUndefined();
+    expect(sent?.headers).toMatchObject({ accept: 'application/json', 'content-type': 'application/json', 'x-api-key': KEY, 'anthropic-version': '2023-06-01' });
+  });
+
+  it("throws a non-2xx answer as Anthropic's typed error: status, type and message with the request id", async () => {
+    upstream.enqueue({ type: 'error', error: 'overloaded_error', message: 'Overloaded, try later' });
+    const failure = generate();
+    await expect(failure).rejects.toMatchObject({ kind: 'upstream_http', status: 529, upstreamType: 'overloaded_error' });
+    const requestId = upstream.requests.at(-1)?.requestId ?? 'none';
+    await expect(failure).rejects.toThrow(`Overloaded, try later (request_id ${requestId})`);
+  });
+
+  it('sends nothing when the call was cancelled before it started', async () => {
+    const before = upstream.requests.length;
+    const cancellation = new CancellationSource();
+    cancellation.abort();
+    await expect(generate(cancellation)).rejects.toMatchObject({ kind: 'aborted' });
+    // Give a request that went out anyway the time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(upstream.requests).toHaveLength(before);
+  });
+
+  it('aborts the upstream request when cancelled while it runs', async () => {
+    const before = upstream.requests.length;
+    upstream.enqueue({ type: 'message', delayMs: 5_000 });
+    const cancellation = new CancellationSource();
+    const pending = generate(cancellation);
+    await expect.poll(() => upstream.requests.length).toBe(before + 1);
+    cancellation.abort();
+    await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
+    expect(await upstream.requests.at(-1)?.closed).toBe('aborted');
   });
 });

@@ -1,6 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { Cancellation } from '../../util/cancellation.js';
 import { postJson, type JsonTransport } from '../shared/json-transport.js';
+import { fetchJsonAnswer } from '../shared/fetch-json-answer.js';
 import { createAnthropicHttpError } from './anthropic-error.js';
 
 /** POSTs a Messages body with the request's own extra headers (`anthropic-beta`); a non-2xx status or a transport failure is thrown typed. */
@@ -11,9 +12,26 @@ export function postAnthropic(
   stream: boolean,
   cancellation: Cancellation,
 ): Promise<Dispatcher.ResponseData> {
+  return postJson(transport, body, anthropicHeaders(transport, extraHeaders, stream), createAnthropicHttpError, cancellation);
+}
+
+/** POSTs a Messages body and reads the whole JSON answer, with postAnthropic's headers and errors. */
+export function fetchAnthropicAnswer(
+  transport: JsonTransport,
+  body: string,
+  extraHeaders: Readonly<Record<string, string>>,
+  cancellation: Cancellation,
+): Promise<unknown> {
+  return fetchJsonAnswer(transport, body, anthropicHeaders(transport, extraHeaders, false), createAnthropicHttpError, cancellation);
+}
+
+/** A call's headers: the request's extra ones under the configured ones, and what the call accepts (an event stream or JSON). */
+export function anthropicHeaders(transport: JsonTransport, extraHeaders: Readonly<Record<string, string>>, stream: boolean): Readonly<Record<string, string>> {
   // The configured headers (the key among them) win over what a request carries, except that betas add up.
-  const headers: Record<string, string> = { ...extraHeaders, ...transport.headers, accept: stream ? 'text/event-stream' : 'application/json' };
+  // Object.assign, not a literal that begins with a spread: see docs/development.md, "Objects on the request path".
+  const headers: Record<string, string> = Object.assign({}, extraHeaders, transport.headers);
+  headers['accept'] = stream ? 'text/event-stream' : 'application/json';
   const betas = [transport.headers['anthropic-beta'], extraHeaders['anthropic-beta']].filter((value) => value !== undefined && value !== '');
   if (betas.length > 1) headers['anthropic-beta'] = [...new Set(betas.join(',').split(',').map((beta) => beta.trim()))].join(',');
-  return postJson(transport, body, headers, (failure) => createAnthropicHttpError(failure), cancellation);
+  return headers;
 }

@@ -11,7 +11,7 @@ import { mapTransportError } from '../shared/map-transport-error.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
 import { convertToGeminiRequest } from './convert-to-gemini-request.js';
 import { droppedPartsWarning, GeminiChunkReader, readGenerateContent } from './gemini-api.js';
-import { postGemini } from './gemini-transport.js';
+import { fetchGeminiAnswer, geminiHeaders, postGemini } from './gemini-transport.js';
 
 export type GeminiChatModelSettings = {
   name: string;
@@ -28,32 +28,31 @@ export class GeminiChatModel implements LanguageModel {
   readonly name: string;
   readonly wireModel: string;
   private readonly source: ProviderErrorSource;
+  /** A non-streamed call's headers, built once rather than per call. */
+  private readonly jsonHeaders: Readonly<Record<string, string>>;
 
   constructor(private readonly settings: GeminiChatModelSettings) {
     this.provider = settings.generate.source.provider;
     this.name = settings.name;
     this.wireModel = settings.wireModel;
     this.source = settings.generate.source;
+    this.jsonHeaders = geminiHeaders(settings.generate, false);
   }
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
     const transport = this.settings.generate;
-    const { response, warnings } = await this.post(request, transport, false, options.cancellation);
-    const result = readGenerateContent(await readJsonAnswer(transport, response, options.cancellation), this.source, transport.redact);
+    const { body, warnings } = convertToGeminiRequest(request, this.wireModel);
+    const answer = await fetchGeminiAnswer(transport, JSON.stringify(body), options.cancellation, this.jsonHeaders);
+    const result = readGenerateContent(answer, this.source, transport.redact);
     const all = [...warnings, ...(result.warnings ?? [])];
     return all.length > 0 ? { ...result, warnings: all } : result;
   }
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
-    const { response, warnings } = await this.post(request, this.settings.stream, true, options.cancellation);
+    const { body, warnings } = convertToGeminiRequest(request, this.wireModel);
+    const response = await postGemini(this.settings.stream, JSON.stringify(body), true, options.cancellation);
     // The reader adds to `warnings` as the stream goes (parts it drops); the attempt reads them when it ends.
     return { parts: this.parts(response, options.cancellation, warnings), warnings };
-  }
-
-  private async post(request: ChatRequest, transport: JsonTransport, stream: boolean, cancellation: Cancellation): Promise<{ response: Dispatcher.ResponseData; warnings: string[] }> {
-    const converted = convertToGeminiRequest(request, this.wireModel);
-    const response = await postGemini(transport, JSON.stringify(converted.body), stream, cancellation);
-    return { response, warnings: converted.warnings };
   }
 
   private async *parts(response: Dispatcher.ResponseData, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {

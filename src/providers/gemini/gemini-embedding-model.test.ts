@@ -3,7 +3,7 @@ import { fakeGeminiEmbedding, startFakeGeminiUpstream, type FakeGeminiUpstream }
 import type { ModelSpec } from '../../spec/model-spec.js';
 import type { Provider } from '../../spec/provider.js';
 import { DEFAULT_RELIABILITY } from '../../spec/reliability.js';
-import { Cancellation } from '../../util/cancellation.js';
+import { Cancellation, CancellationSource } from '../../util/cancellation.js';
 import { createGeminiProvider } from './gemini-provider.js';
 
 const KEY = 'AIzaSyFake-Gemini-Key_0123456789abcdef';
@@ -72,5 +72,23 @@ describe('GeminiEmbeddingModel', () => {
   it('throws the typed error of a failed call', async () => {
     fake.enqueue({ type: 'error', status: 'RESOURCE_EXHAUSTED', retryAfterSeconds: 7 });
     await expect(provider.embeddingModel?.(spec).doEmbed(['x'], options)).rejects.toMatchObject({ kind: 'upstream_http', status: 429, retryAfterMs: 7_000 });
+  });
+
+  it("maps the error body: Google's canonical status and message", async () => {
+    fake.enqueue({ type: 'error', status: 'INVALID_ARGUMENT', message: 'Request contains an invalid argument.' });
+    const failure = provider.embeddingModel?.(spec).doEmbed(['x'], options);
+    await expect(failure).rejects.toMatchObject({ kind: 'upstream_http', status: 400, upstreamType: 'INVALID_ARGUMENT' });
+    await expect(failure).rejects.toThrow('Request contains an invalid argument.');
+  });
+
+  it('aborts the upstream call when cancelled while it runs', async () => {
+    const before = fake.requests.length;
+    fake.enqueue({ type: 'content', delayMs: 5_000 });
+    const cancellation = new CancellationSource();
+    const pending = provider.embeddingModel?.(spec).doEmbed(['x'], { signal: cancellation.signal, cancellation });
+    await expect.poll(() => fake.requests.length).toBe(before + 1);
+    cancellation.abort();
+    await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
+    expect(await fake.requests.at(-1)?.closed).toBe('aborted');
   });
 });

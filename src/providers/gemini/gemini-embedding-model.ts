@@ -1,12 +1,14 @@
 import { ProviderProtocolError } from '../../errors/provider-errors.js';
 import type { EmbedOptions, EmbeddingModel, Embeddings } from '../../spec/embedding-model.js';
 import { isRecord } from '../../util/json-guards.js';
-import { readJsonAnswer, type JsonTransport } from '../shared/json-transport.js';
-import { postGemini } from './gemini-transport.js';
+import type { JsonTransport } from '../shared/json-transport.js';
+import { fetchGeminiAnswer, geminiHeaders } from './gemini-transport.js';
 
 /** A model behind Gemini's `:batchEmbedContents`: one request per text, one call for them all. */
 export class GeminiEmbeddingModel implements EmbeddingModel {
   private readonly modelPath: string;
+  /** The call's headers, built once rather than per call. */
+  private readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     readonly name: string,
@@ -14,6 +16,7 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
     private readonly transport: JsonTransport,
   ) {
     this.modelPath = wireModel.startsWith('models/') ? wireModel : `models/${wireModel}`;
+    this.headers = geminiHeaders(transport, false);
   }
 
   async doEmbed(texts: readonly string[], options: EmbedOptions): Promise<Embeddings> {
@@ -23,9 +26,9 @@ export class GeminiEmbeddingModel implements EmbeddingModel {
       content: { parts: [{ text }] },
       ...(options.dimensions === undefined ? {} : { outputDimensionality: options.dimensions }),
     }));
-    const response = await postGemini(this.transport, JSON.stringify({ requests }), false, options.cancellation);
+    const answer = await fetchGeminiAnswer(this.transport, JSON.stringify({ requests }), options.cancellation, this.headers);
     // The Gemini API reports no token counts for embeddings: usage is unknown, not 0.
-    return { vectors: this.read(await readJsonAnswer(this.transport, response, options.cancellation), texts.length), usage: undefined };
+    return { vectors: this.read(answer, texts.length), usage: undefined };
   }
 
   private read(json: unknown, expected: number): number[][] {

@@ -1,10 +1,21 @@
 import type { Dispatcher } from 'undici';
 import type { Cancellation } from '../../util/cancellation.js';
 import { postJson, type JsonTransport } from '../shared/json-transport.js';
+import { fetchJsonAnswer } from '../shared/fetch-json-answer.js';
+import { merged } from '../../util/merged.js';
 import { createGeminiHttpError } from './gemini-error.js';
 
 /** POSTs a Gemini body; a non-2xx status or a transport failure is thrown typed. */
 export function postGemini(transport: JsonTransport, body: string, stream: boolean, cancellation: Cancellation): Promise<Dispatcher.ResponseData> {
-  const headers = { ...transport.headers, accept: stream ? 'text/event-stream' : 'application/json' };
-  return postJson(transport, body, headers, (failure) => createGeminiHttpError(failure), cancellation);
+  return postJson(transport, body, geminiHeaders(transport, stream), createGeminiHttpError, cancellation);
+}
+
+/** POSTs a body and reads the whole JSON answer, with postGemini's errors; `headers`: the JSON call's, when the caller keeps them built. */
+export function fetchGeminiAnswer(transport: JsonTransport, body: string, cancellation: Cancellation, headers = geminiHeaders(transport, false)): Promise<unknown> {
+  return fetchJsonAnswer(transport, body, headers, createGeminiHttpError, cancellation);
+}
+
+/** The configured headers (the key among them) and what the call accepts: an event stream or JSON. */
+export function geminiHeaders(transport: JsonTransport, stream: boolean): Readonly<Record<string, string>> {
+  return merged(transport.headers, { accept: stream ? 'text/event-stream' : 'application/json' });
 }

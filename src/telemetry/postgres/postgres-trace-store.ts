@@ -12,7 +12,8 @@ import { statsPlan, type StatsQuery, type TraceStats } from '../trace-stats.js';
 import type { TraceStore } from '../trace-store.js';
 import { isUnreachable } from './postgres-errors.js';
 import { migratePostgres } from './postgres-migrate.js';
-import { numbered, postgresPool, redactedUrl } from './postgres-pool.js';
+import { numbered, postgresPool } from './postgres-pool.js';
+import { redactedUrl } from './redacted-url.js';
 import { POSTGRES_RETENTION, POSTGRES_STATS } from './postgres-sql.js';
 import { PostgresTraceWriter, type PostgresWriterOptions } from './postgres-trace-writer.js';
 
