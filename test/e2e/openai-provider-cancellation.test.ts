@@ -2,9 +2,10 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CountingCancellation } from '../support/counting-cancellation.js';
 import { OpenAIChatModel } from '../../src/providers/openai/openai-chat-model.js';
 import { createChatRequest } from '../../src/spec/create-chat-request.js';
-import { Cancellation, CancellationSource } from '../../src/util/cancellation.js';
+import { CancellationSource, type Cancellation } from '../../src/util/cancellation.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-openai-upstream.js';
 
 /**
@@ -31,19 +32,6 @@ function model(): OpenAIChatModel {
 }
 
 const options = (cancellation: Cancellation) => ({ cancellation, get signal() { return cancellation.signal; } });
-
-/** A cancellation that never aborts and counts the listeners still attached to it. */
-class CountingCancellation extends Cancellation {
-  readonly aborted = false;
-  attached = 0;
-  get signal(): AbortSignal {
-    return Cancellation.NEVER.signal;
-  }
-  onAbort(): () => void {
-    this.attached++;
-    return () => void this.attached--;
-  }
-}
 
 describe('OpenAIChatModel and its call cancellation', () => {
   it('answers when nothing cancels it', async () => {

@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { ChatResult } from '../../spec/chat-result.js';
@@ -9,8 +8,9 @@ import { chatResultToParts } from '../../spec/chat-result-to-parts.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
 import { AnthropicEventReader, droppedBlocksWarning, readMessage } from './anthropic-api.js';
-import { fetchAnthropicAnswer, postAnthropic } from './anthropic-transport.js';
-import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
+import { fetchAnthropicAnswer, openAnthropicStream } from './anthropic-transport.js';
+import { readUpstreamJson, type UpstreamStream } from '../shared/open-upstream-stream.js';
+import { UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
 import { convertToAnthropicRequest, type AnthropicRequestOptions } from './convert-to-anthropic-request.js';
 
 export type AnthropicChatModelSettings = {
@@ -46,9 +46,9 @@ export class AnthropicChatModel implements LanguageModel {
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
     const { body, headers, warnings } = this.convert(request, true);
-    const response = await postAnthropic(this.settings.transport, JSON.stringify(body), headers, true, options.cancellation);
+    const stream = await openAnthropicStream(this.settings.transport, JSON.stringify(body), headers, options.cancellation);
     // The reader adds to `warnings` as the stream goes (blocks it drops); the attempt reads them when it ends.
-    return { parts: this.parts(response, options.cancellation, warnings), warnings };
+    return { parts: this.parts(stream, options.cancellation, warnings), warnings };
   }
 
   private convert(request: ChatRequest, stream: boolean): ReturnType<typeof convertToAnthropicRequest> {
@@ -56,11 +56,11 @@ export class AnthropicChatModel implements LanguageModel {
     return convertToAnthropicRequest(request, { wireModel: this.wireModel, stream, maxOutput, promptCaching });
   }
 
-  private async *parts(response: Dispatcher.ResponseData, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
-    if (!String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
+  private async *parts(stream: UpstreamStream, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
+    if (!stream.contentType.includes('text/event-stream')) {
       // An upstream (a proxy in front of Anthropic) that answered in one piece: replay it as parts.
       try {
-        const json = await readJsonAnswer(this.settings.transport, response, cancellation);
+        const json = await readUpstreamJson(this.settings.transport, stream);
         const result = readMessage(json, this.source, this.settings.transport.redact);
         warnings.push(...(result.warnings ?? []));
         yield* chatResultToParts(result);
@@ -69,12 +69,11 @@ export class AnthropicChatModel implements LanguageModel {
       }
       return;
     }
-    yield* this.readStream(response.body, cancellation, warnings);
+    yield* this.readStream(stream, cancellation, warnings);
   }
 
-  private async *readStream(body: Dispatcher.ResponseData['body'], cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
+  private async *readStream(body: UpstreamStream, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
     const decoder = new SseDecoder();
-    const utf8 = new TextDecoder();
     const reader = new AnthropicEventReader(this.source, this.settings.transport.redact, (type) => warnings.push(droppedBlocksWarning([type])));
     const parts: StreamPart[] = [];
     const handle = (event: string | undefined, data: string): void => {
@@ -89,7 +88,7 @@ export class AnthropicChatModel implements LanguageModel {
     try {
       // After message_stop the body is read to its end anyway, so the connection goes back to the pool.
       for await (const chunk of body) {
-        for (const event of decoder.push(utf8.decode(chunk as Buffer, { stream: true }))) handle(event.event, event.data);
+        for (const event of decoder.write(chunk)) handle(event.event, event.data);
         if (parts.length > 0) {
           yield* parts;
           parts.length = 0;

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeLocalUpstreams, localUpstream } from '../../../test/support/local-upstream.js';
+import { answerOf, partsOf } from '../../../test/support/stream-parts.js';
 import { startFakeAnthropicUpstream, type FakeAnthropicUpstream } from '../../../test/support/fake-anthropic-upstream.js';
 import { createChatRequest } from '../../spec/create-chat-request.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
@@ -31,14 +33,14 @@ const spec: ModelSpec = {
 };
 
 /** The provider under test, on the fake upstream, with these configured headers. */
-const claudeProvider = (headers: Record<string, string>): Provider =>
+const claudeProvider = (headers: Record<string, string>, origin = upstream.url): Provider =>
   createAnthropicProvider({
     type: 'anthropic',
     name: 'claude',
     disabled: undefined,
     reliability: { retry: {}, timeout: {}, circuitBreaker: {} },
-    upstreamUrl: upstream.url,
-    baseUrl: upstream.url,
+    upstreamUrl: origin,
+    baseUrl: origin,
     apiKey: KEY,
     version: '2023-06-01',
     promptCaching: 'off',
@@ -118,5 +120,24 @@ describe('AnthropicChatModel.doGenerate, a JSON answer read whole', () => {
     cancellation.abort();
     await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
     expect(await upstream.requests.at(-1)?.closed).toBe('aborted');
+  });
+});
+
+describe('AnthropicChatModel.doStream, an upstream that answers in one piece', () => {
+  afterEach(closeLocalUpstreams);
+
+  it('replays a Messages JSON answer as stream parts, its usage too', async () => {
+    const local = await localUpstream((_request, _body, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [{ type: 'text', text: 'Paris.' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 5, output_tokens: 2 } }));
+    });
+    const claude = claudeProvider({}, local.url);
+    try {
+      const cancellation = Cancellation.NEVER;
+      const stream = await claude.languageModel(spec).doStream(createChatRequest('haiku', 'hi'), { cancellation, signal: cancellation.signal });
+      expect(answerOf(await partsOf(stream.parts))).toEqual({ text: 'Paris.', finish: 'stop', usage: { inputTokens: 5, outputTokens: 2 } });
+    } finally {
+      await claude.close();
+    }
   });
 });

@@ -1,21 +1,20 @@
-import type { Dispatcher } from 'undici';
 import type { Cancellation } from '../../util/cancellation.js';
-import { postJson, type JsonTransport } from '../shared/json-transport.js';
+import type { JsonTransport } from '../shared/json-transport.js';
+import { openUpstreamStream, type UpstreamStream } from '../shared/open-upstream-stream.js';
 import { fetchJsonAnswer } from '../shared/fetch-json-answer.js';
 import { createAnthropicHttpError } from './anthropic-error.js';
 
-/** POSTs a Messages body with the request's own extra headers (`anthropic-beta`); a non-2xx status or a transport failure is thrown typed. */
-export function postAnthropic(
+/** POSTs a streamed Messages body with the request's own extra headers (`anthropic-beta`) and resolves at the answer's headers; a non-2xx status or a transport failure is thrown typed. */
+export function openAnthropicStream(
   transport: JsonTransport,
   body: string,
   extraHeaders: Readonly<Record<string, string>>,
-  stream: boolean,
   cancellation: Cancellation,
-): Promise<Dispatcher.ResponseData> {
-  return postJson(transport, body, anthropicHeaders(transport, extraHeaders, stream), createAnthropicHttpError, cancellation);
+): Promise<UpstreamStream> {
+  return openUpstreamStream(transport, body, anthropicHeaders(transport, extraHeaders, true), createAnthropicHttpError, cancellation);
 }
 
-/** POSTs a Messages body and reads the whole JSON answer, with postAnthropic's headers and errors. */
+/** POSTs a Messages body and reads the whole JSON answer, with openAnthropicStream's headers and errors. */
 export function fetchAnthropicAnswer(
   transport: JsonTransport,
   body: string,

@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { closeLocalUpstreams, localUpstream } from '../../../test/support/local-upstream.js';
+import { answerOf, partsOf } from '../../../test/support/stream-parts.js';
 import { startFakeGeminiUpstream, type FakeGeminiUpstream } from '../../../test/support/fake-gemini-upstream.js';
 import { createChatRequest } from '../../spec/create-chat-request.js';
 import type { ModelSpec } from '../../spec/model-spec.js';
@@ -26,20 +28,24 @@ let provider: Provider;
 const options = (cancellation: Cancellation) => ({ cancellation, signal: cancellation.signal });
 const generate = (cancellation: Cancellation = Cancellation.NEVER) => provider.languageModel(spec).doGenerate(createChatRequest('flash', 'hi'), options(cancellation));
 
-beforeAll(async () => {
-  fake = await startFakeGeminiUpstream({ apiKey: KEY });
-  provider = createGeminiProvider({
+/** The provider under test, on the upstream at `origin`. */
+const googleProvider = (origin: string): Provider =>
+  createGeminiProvider({
     type: 'gemini',
     name: 'google',
     disabled: undefined,
     reliability: { retry: {}, timeout: {}, circuitBreaker: {} },
     upstreamUrl: undefined,
-    baseUrl: `${fake.url}/v1beta`,
+    baseUrl: `${origin}/v1beta`,
     apiKey: KEY,
     headers: {},
     maxConnections: 4,
     maxResponseBytes: 1024 * 1024,
   });
+
+beforeAll(async () => {
+  fake = await startFakeGeminiUpstream({ apiKey: KEY });
+  provider = googleProvider(fake.url);
 });
 
 afterAll(async () => {
@@ -86,5 +92,23 @@ describe('GeminiChatModel.doGenerate, a JSON answer read whole', () => {
     cancellation.abort();
     await expect(pending).rejects.toMatchObject({ kind: 'aborted' });
     expect(await fake.requests.at(-1)?.closed).toBe('aborted');
+  });
+});
+
+describe('GeminiChatModel.doStream, an upstream that answers in one piece', () => {
+  afterEach(closeLocalUpstreams);
+
+  it('replays a generateContent JSON answer as stream parts, its usage too', async () => {
+    const local = await localUpstream((_request, _body, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: 'Paris.' }] }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 5, candidatesTokenCount: 2, totalTokenCount: 7 }, modelVersion: 'gemini-2.5-flash' }));
+    });
+    const google = googleProvider(local.url);
+    try {
+      const stream = await google.languageModel(spec).doStream(createChatRequest('flash', 'hi'), options(Cancellation.NEVER));
+      expect(answerOf(await partsOf(stream.parts))).toEqual({ text: 'Paris.', finish: 'stop', usage: { inputTokens: 5, outputTokens: 2 } });
+    } finally {
+      await google.close();
+    }
   });
 });

@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { ChatResult } from '../../spec/chat-result.js';
@@ -6,12 +5,13 @@ import { chatResultToParts } from '../../spec/chat-result-to-parts.js';
 import type { LanguageModel, LanguageModelCallOptions, LanguageModelStream } from '../../spec/language-model.js';
 import type { StreamPart } from '../../spec/stream-part.js';
 import type { Cancellation } from '../../util/cancellation.js';
-import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
+import { UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
 import { mapTransportError } from '../shared/map-transport-error.js';
 import { SseDecoder } from '../shared/sse-decoder.js';
 import { convertToGeminiRequest } from './convert-to-gemini-request.js';
 import { droppedPartsWarning, GeminiChunkReader, readGenerateContent } from './gemini-api.js';
-import { fetchGeminiAnswer, geminiHeaders, postGemini } from './gemini-transport.js';
+import { fetchGeminiAnswer, geminiHeaders, openGeminiStream } from './gemini-transport.js';
+import { readUpstreamJson, type UpstreamStream } from '../shared/open-upstream-stream.js';
 
 export type GeminiChatModelSettings = {
   name: string;
@@ -50,17 +50,17 @@ export class GeminiChatModel implements LanguageModel {
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
     const { body, warnings } = convertToGeminiRequest(request, this.wireModel);
-    const response = await postGemini(this.settings.stream, JSON.stringify(body), true, options.cancellation);
+    const stream = await openGeminiStream(this.settings.stream, JSON.stringify(body), options.cancellation);
     // The reader adds to `warnings` as the stream goes (parts it drops); the attempt reads them when it ends.
-    return { parts: this.parts(response, options.cancellation, warnings), warnings };
+    return { parts: this.parts(stream, options.cancellation, warnings), warnings };
   }
 
-  private async *parts(response: Dispatcher.ResponseData, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
+  private async *parts(stream: UpstreamStream, cancellation: Cancellation, warnings: string[]): AsyncGenerator<StreamPart> {
     const transport = this.settings.stream;
-    if (!String(response.headers['content-type'] ?? '').includes('text/event-stream')) {
+    if (!stream.contentType.includes('text/event-stream')) {
       // An upstream (a proxy in front of Gemini) that answered in one piece: replay it as parts.
       try {
-        const result = readGenerateContent(await readJsonAnswer(transport, response, cancellation), this.source, transport.redact);
+        const result = readGenerateContent(await readUpstreamJson(transport, stream), this.source, transport.redact);
         warnings.push(...(result.warnings ?? []));
         yield* chatResultToParts(result);
       } catch (error) {
@@ -69,7 +69,6 @@ export class GeminiChatModel implements LanguageModel {
       return;
     }
     const decoder = new SseDecoder();
-    const utf8 = new TextDecoder();
     const reader = new GeminiChunkReader(this.source, transport.redact, (kind) => warnings.push(droppedPartsWarning([kind])));
     const parts: StreamPart[] = [];
     const handle = (data: string): void => {
@@ -82,8 +81,8 @@ export class GeminiChatModel implements LanguageModel {
       reader.read(json, parts);
     };
     try {
-      for await (const chunk of response.body) {
-        for (const event of decoder.push(utf8.decode(chunk as Buffer, { stream: true }))) handle(event.data);
+      for await (const chunk of stream) {
+        for (const event of decoder.write(chunk)) handle(event.data);
         if (parts.length > 0) {
           yield* parts;
           parts.length = 0;

@@ -1,6 +1,7 @@
-import type { Dispatcher, Pool } from 'undici';
-import { fetchOpenAIAnswer, openAIHeaders, postOpenAI } from './openai-transport.js';
-import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
+import type { Pool } from 'undici';
+import { fetchOpenAIAnswer, openAIHeaders, openOpenAIStream } from './openai-transport.js';
+import { UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../shared/json-transport.js';
+import { readUpstreamJson, type UpstreamStream } from '../shared/open-upstream-stream.js';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../errors/provider-errors.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import type { ChatResult } from '../../spec/chat-result.js';
@@ -36,6 +37,8 @@ export class OpenAIChatModel implements LanguageModel {
   private readonly transport: JsonTransport;
   /** A non-streamed call's headers, built once rather than per call. */
   private readonly jsonHeaders: Readonly<Record<string, string>>;
+  /** A streamed call's headers, likewise. */
+  private readonly streamHeaders: Readonly<Record<string, string>>;
 
   constructor(private readonly settings: OpenAIChatModelSettings) {
     this.provider = settings.provider;
@@ -44,6 +47,7 @@ export class OpenAIChatModel implements LanguageModel {
     this.source = { provider: settings.provider, model: settings.name };
     this.transport = { pool: settings.pool, path: settings.path, headers: settings.headers, redact: settings.redact, source: this.source };
     this.jsonHeaders = openAIHeaders(settings.headers, false);
+    this.streamHeaders = openAIHeaders(settings.headers, true);
   }
 
   async doGenerate(request: ChatRequest, options: LanguageModelCallOptions): Promise<ChatResult> {
@@ -56,23 +60,17 @@ export class OpenAIChatModel implements LanguageModel {
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
     const { body, warnings } = convertToOpenAIRequest(request, this.wireModel, true);
-    const response = await this.post(body, true, options.cancellation);
-    const contentType = String(response.headers['content-type'] ?? '');
-    if (!contentType.includes('text/event-stream')) {
+    const stream = await openOpenAIStream(this.transport, JSON.stringify(body), options.cancellation, this.streamHeaders);
+    if (!stream.contentType.includes('text/event-stream')) {
       // Some servers ignore `stream: true` and answer in one piece; replay it as parts.
-      const result = readChatCompletion(await readJsonAnswer(this.transport, response, options.cancellation), this.source, this.settings.redact);
+      const result = readChatCompletion(await readUpstreamJson(this.transport, stream), this.source, this.settings.redact);
       return { parts: replay(chatResultToParts(result)), ...(warnings ? { warnings } : {}) };
     }
-    return { parts: this.readStream(response.body, options.cancellation), ...(warnings ? { warnings } : {}) };
+    return { parts: this.readStream(stream, options.cancellation), ...(warnings ? { warnings } : {}) };
   }
 
-  private post(body: Record<string, unknown>, stream: boolean, cancellation: Cancellation): Promise<Dispatcher.ResponseData> {
-    return postOpenAI(this.transport, JSON.stringify(body), stream, cancellation);
-  }
-
-  private async *readStream(body: Dispatcher.ResponseData['body'], cancellation: Cancellation): AsyncGenerator<StreamPart> {
+  private async *readStream(body: UpstreamStream, cancellation: Cancellation): AsyncGenerator<StreamPart> {
     const decoder = new SseDecoder();
-    const utf8 = new TextDecoder();
     const reader = new OpenAIChunkReader(this.source, this.settings.redact);
     const parts: StreamPart[] = [];
     let done = false;
@@ -93,7 +91,7 @@ export class OpenAIChatModel implements LanguageModel {
     try {
       // After [DONE] the body is read to its end anyway, so the connection goes back to the pool.
       for await (const chunk of body) {
-        for (const event of decoder.push(utf8.decode(chunk as Buffer, { stream: true }))) handle(event.data);
+        for (const event of decoder.write(chunk)) handle(event.data);
         if (parts.length > 0) {
           yield* parts;
           parts.length = 0;

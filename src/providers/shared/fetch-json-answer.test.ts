@@ -1,47 +1,20 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderConnectionError, ProviderHttpError, ProviderProtocolError } from '../../errors/provider-errors.js';
+import { closeLocalUpstreams, failureOf, localUpstream, recordingToError, type UpstreamHandler } from '../../../test/support/local-upstream.js';
+import { ProviderConnectionError, ProviderProtocolError } from '../../errors/provider-errors.js';
 import { AbortedError } from '../../errors/request-errors.js';
 import { CancellationSource, Cancellation } from '../../util/cancellation.js';
 import { fetchJsonAnswer } from './fetch-json-answer.js';
-import { ERROR_BODY_BYTES, type HttpFailure, type JsonTransport } from './json-transport.js';
+import { ERROR_BODY_BYTES, type JsonTransport } from './json-transport.js';
 
-type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
+afterEach(closeLocalUpstreams);
 
-const open: { server: Server; pool: Pool }[] = [];
-afterEach(async () => {
-  for (const { server, pool } of open.splice(0)) {
-    await pool.destroy();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
-
-async function upstream(handler: Handler): Promise<JsonTransport> {
-  const server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => handler(request, body, response));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const pool = new Pool(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { connections: 4, maxResponseSize: 1024 * 1024, headersTimeout: 0, bodyTimeout: 0 });
-  open.push({ server, pool });
-  return { pool, path: '/v1/chat/completions', headers: {}, redact: (text, max) => text.replace('sk-secret', '[redacted]').slice(0, max), source: { provider: 'up', model: 'm' } };
-}
+/** The local upstream's transport, with a 1 MB response limit. */
+const upstream = async (handler: UpstreamHandler): Promise<JsonTransport> => (await localUpstream(handler, { maxResponseSize: 1024 * 1024 })).transport;
 
 const HEADERS = { authorization: 'Bearer sk-secret', accept: 'application/json', 'content-type': 'application/json' };
 
-/** The failure given to the error reader, as the error's message, so a test can read it back. */
-const toError = (failure: HttpFailure): ProviderHttpError =>
-  new ProviderHttpError({ source: failure.source, status: failure.status, message: JSON.stringify({ status: failure.status, header: failure.headers['x-request-id'], bodyText: failure.bodyText }) });
-
-function failureOf(error: unknown): { status: number; header: string; bodyText: string } {
-  expect(error).toBeInstanceOf(ProviderHttpError);
-  return JSON.parse((error as Error).message) as { status: number; header: string; bodyText: string };
-}
+const toError = recordingToError;
 
 describe('fetchJsonAnswer', () => {
   it('POSTs the body with the headers given and resolves the parsed answer', async () => {

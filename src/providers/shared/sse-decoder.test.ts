@@ -183,3 +183,40 @@ describe('SseDecoder', () => {
     expect(decoder.end()).toEqual([]);
   });
 });
+
+describe('SseDecoder.write (bytes)', () => {
+  /** Writes the bytes cut at each of `cuts`, then ends the stream. */
+  function decodeBytes(bytes: Buffer, cuts: readonly number[]): SseEvent[] {
+    const decoder = new SseDecoder();
+    const events: SseEvent[] = [];
+    let from = 0;
+    for (const cut of [...cuts, bytes.length]) {
+      events.push(...decoder.write(bytes.subarray(from, cut)));
+      from = cut;
+    }
+    events.push(...decoder.end());
+    return events;
+  }
+
+  const text = 'data: {"text":"héllo 世界 🙂"}\n\n';
+  const bytes = Buffer.from(text, 'utf8');
+
+  it('decodes the same events wherever the bytes are cut, inside a character too', () => {
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      expect(decodeBytes(bytes, [cut])).toEqual([{ event: undefined, data: '{"text":"héllo 世界 🙂"}' }]);
+    }
+  });
+
+  it('drops one leading byte order mark, even cut across writes, and keeps a later one', () => {
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('data: a\uFEFFb\n\n', 'utf8')]);
+    for (const cuts of [[], [1], [2], [1, 2]]) expect(decodeBytes(withBom, cuts)).toEqual([{ event: undefined, data: 'a\uFEFFb' }]);
+    const twoBoms = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from('data: x\n\n')]);
+    // The second mark is then the start of a field name: not `data`, so the line is ignored.
+    expect(decodeBytes(twoBoms, [])).toEqual([]);
+  });
+
+  it('turns invalid UTF-8 into U+FFFD rather than failing', () => {
+    const invalid = Buffer.concat([Buffer.from('data: a'), Buffer.from([0xff]), Buffer.from('b\n\n')]);
+    expect(decodeBytes(invalid, [])).toEqual([{ event: undefined, data: 'a\uFFFDb' }]);
+  });
+});

@@ -1,4 +1,3 @@
-import type { Dispatcher } from 'undici';
 import { ProviderProtocolError, type ProviderErrorSource } from '../../../errors/provider-errors.js';
 import type { ChatRequest } from '../../../spec/chat-request.js';
 import type { ChatResult } from '../../../spec/chat-result.js';
@@ -6,10 +5,11 @@ import { chatResultToParts } from '../../../spec/chat-result-to-parts.js';
 import type { LanguageModel, LanguageModelCallOptions, LanguageModelStream } from '../../../spec/language-model.js';
 import type { StreamPart } from '../../../spec/stream-part.js';
 import type { Cancellation } from '../../../util/cancellation.js';
-import { readJsonAnswer, UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../../shared/json-transport.js';
+import { UPSTREAM_SNIPPET_CHARS, type JsonTransport } from '../../shared/json-transport.js';
 import { mapTransportError } from '../../shared/map-transport-error.js';
 import { SseDecoder } from '../../shared/sse-decoder.js';
-import { fetchOpenAIAnswer, postOpenAI } from '../openai-transport.js';
+import { fetchOpenAIAnswer, openOpenAIStream } from '../openai-transport.js';
+import { readUpstreamJson, type UpstreamStream } from '../../shared/open-upstream-stream.js';
 import { convertToResponsesRequest } from './convert-to-responses-request.js';
 import { readResponse, ResponsesEventReader } from './responses-api.js';
 
@@ -46,12 +46,11 @@ export class OpenAIResponsesModel implements LanguageModel {
 
   async doStream(request: ChatRequest, options: LanguageModelCallOptions): Promise<LanguageModelStream> {
     const { body, warnings } = convertToResponsesRequest(request, this.wireModel, true);
-    const response = await this.post(body, true, options.cancellation);
-    const contentType = String(response.headers['content-type'] ?? '');
-    const parts = contentType.includes('text/event-stream')
-      ? this.readStream(response.body, request.dialect === 'responses', options.cancellation)
+    const stream = await openOpenAIStream(this.transport, JSON.stringify(body), options.cancellation);
+    const parts = stream.contentType.includes('text/event-stream')
+      ? this.readStream(stream, request.dialect === 'responses', options.cancellation)
       : // A server that ignores `stream: true` answers in one piece; replay it as parts.
-        replay(chatResultToParts(this.read(await readJsonAnswer(this.transport, response, options.cancellation), request)));
+        replay(chatResultToParts(this.read(await readUpstreamJson(this.transport, stream), request)));
     return { parts, ...(warnings ? { warnings } : {}) };
   }
 
@@ -59,13 +58,8 @@ export class OpenAIResponsesModel implements LanguageModel {
     return readResponse(json, this.source, this.transport.redact, request.dialect === 'responses');
   }
 
-  private post(body: Record<string, unknown>, stream: boolean, cancellation: Cancellation): Promise<Dispatcher.ResponseData> {
-    return postOpenAI(this.transport, JSON.stringify(body), stream, cancellation);
-  }
-
-  private async *readStream(body: Dispatcher.ResponseData['body'], keepItems: boolean, cancellation: Cancellation): AsyncGenerator<StreamPart> {
+  private async *readStream(body: UpstreamStream, keepItems: boolean, cancellation: Cancellation): AsyncGenerator<StreamPart> {
     const decoder = new SseDecoder();
-    const utf8 = new TextDecoder();
     const reader = new ResponsesEventReader(this.source, this.transport.redact, keepItems);
     const parts: StreamPart[] = [];
     const handle = (data: string): void => {
@@ -91,7 +85,7 @@ export class OpenAIResponsesModel implements LanguageModel {
     try {
       // After the last event the body is read to its end anyway, so the connection goes back to the pool.
       for await (const chunk of body) {
-        const failure = handleAll(decoder.push(utf8.decode(chunk as Buffer, { stream: true })));
+        const failure = handleAll(decoder.write(chunk));
         yield* parts;
         parts.length = 0;
         if (failure !== undefined) throw failure;
