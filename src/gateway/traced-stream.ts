@@ -4,7 +4,6 @@ import type { StreamPart } from '../spec/stream-part.js';
 import type { Cancellation } from '../util/cancellation.js';
 import { ClosingIterator, STREAM_DONE } from '../util/closing-iterator.js';
 
-
 /**
  * A stream's parts passed through, and its trace recorded when it ends, however it ends: `finish`
  * gets what ended it (undefined: it ran to its end). A `ClosingIterator`, not a generator (see

@@ -1,4 +1,5 @@
-const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+/** The end of a stream, as `next` answers it: one frozen object for every stream. */
+export const STREAM_DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
  * An async iterator that does its own bookkeeping when it ends, however it ends (`close`): the part
@@ -14,7 +15,7 @@ export abstract class ClosingIterator<T> implements AsyncGenerator<T> {
 
   async return(): Promise<IteratorResult<T>> {
     await this.close(false);
-    return DONE;
+    return STREAM_DONE;
   }
 
   async throw(error: unknown): Promise<IteratorResult<T>> {
@@ -32,6 +33,3 @@ export abstract class ClosingIterator<T> implements AsyncGenerator<T> {
     throw thrown;
   };
 }
-
-/** The end of a stream, as `next` answers it. */
-export const STREAM_DONE = DONE;

@@ -20,8 +20,12 @@ export type ReceivedRequest = {
  * reads each request and hands it to `handle` (a client that goes away mid-answer is no error), and
  * a `close` that drops the connections still open.
  */
-export async function startFakeHttpServer(handle: (request: ReceivedRequest, response: ServerResponse) => Promise<void>): Promise<{ origin: string; close(): Promise<void> }> {
+export async function startFakeHttpServer(
+  handle: (request: ReceivedRequest, response: ServerResponse) => Promise<void>,
+): Promise<{ origin: string; connections(): { accepted: number; closed: number }; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
+  let accepted = 0;
+  let closed = 0;
   const server: Server = createServer((incoming, response) => {
     void (async () => {
       const chunks: Buffer[] = [];
@@ -44,13 +48,18 @@ export async function startFakeHttpServer(handle: (request: ReceivedRequest, res
     })();
   });
   server.on('connection', (socket) => {
+    accepted++;
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      closed++;
+      sockets.delete(socket);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
+    connections: () => ({ accepted, closed }),
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -1,56 +1,42 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { Pool } from 'undici';
 import { expect } from 'vitest';
 import { ProviderHttpError } from '../../src/errors/provider-errors.js';
 import type { HttpFailure, JsonTransport } from '../../src/providers/shared/json-transport.js';
+import { startFakeHttpServer, type ReceivedRequest } from './fake-http-server.js';
 
-export type UpstreamHandler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
+export type UpstreamHandler = (request: ReceivedRequest, body: string, response: ServerResponse) => void;
 
 export type LocalUpstream = {
   /** The server's origin, `http://127.0.0.1:PORT`. */
   url: string;
   /** An undici Pool on the server, as a provider's transport holds one. */
   transport: JsonTransport;
-  /** Every connection the server accepted. */
-  sockets: Socket[];
+  /** How many connections the server accepted. */
+  accepted(): number;
   /** How many of them have closed. */
   closed(): number;
 };
 
-const running: { server: Server; pool: Pool }[] = [];
+const running: { close(): Promise<void>; pool: Pool }[] = [];
 
 /**
- * An HTTP server on 127.0.0.1 answering each request with `handler` once its body is read, and a
- * transport (a 4-connection Pool, no undici timeouts, a redactor that hides `sk-secret`) on it.
- * Close them all with `closeLocalUpstreams` after each test.
+ * A fake HTTP server (startFakeHttpServer) answering each request with `handler` once its body is
+ * read, and a transport (a 4-connection Pool, no undici timeouts, a redactor that hides
+ * `sk-secret`) on it. Close them all with `closeLocalUpstreams` after each test.
  */
 export async function localUpstream(handler: UpstreamHandler, poolOptions: Pool.Options = {}): Promise<LocalUpstream> {
-  const sockets: Socket[] = [];
-  let closed = 0;
-  const server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => handler(request, body, response));
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.push(socket);
-    socket.on('close', () => closed++);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const pool = new Pool(url, { connections: 4, headersTimeout: 0, bodyTimeout: 0, ...poolOptions });
-  running.push({ server, pool });
+  const server = await startFakeHttpServer(async (request, response) => handler(request, request.text, response));
+  const pool = new Pool(server.origin, { connections: 4, headersTimeout: 0, bodyTimeout: 0, ...poolOptions });
+  running.push({ close: () => server.close(), pool });
   const transport: JsonTransport = { pool, path: '/v1/chat/completions', headers: {}, redact: (text, max) => text.replace('sk-secret', '[redacted]').slice(0, max), source: { provider: 'up', model: 'm' } };
-  return { url, transport, sockets, closed: () => closed };
+  return { url: server.origin, transport, accepted: () => server.connections().accepted, closed: () => server.connections().closed };
 }
 
 export async function closeLocalUpstreams(): Promise<void> {
-  for (const { server, pool } of running.splice(0)) {
+  for (const { close, pool } of running.splice(0)) {
     await pool.destroy();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await close();
   }
 }
 

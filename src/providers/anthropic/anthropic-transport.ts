@@ -25,7 +25,7 @@ export function fetchAnthropicAnswer(
 }
 
 /** A call's headers: the request's extra ones under the configured ones, and what the call accepts (an event stream or JSON). */
-export function anthropicHeaders(transport: JsonTransport, extraHeaders: Readonly<Record<string, string>>, stream: boolean): Readonly<Record<string, string>> {
+function anthropicHeaders(transport: JsonTransport, extraHeaders: Readonly<Record<string, string>>, stream: boolean): Readonly<Record<string, string>> {
   // The configured headers (the key among them) win over what a request carries, except that betas add up.
   // Object.assign, not a literal that begins with a spread: see docs/development.md, "Objects on the request path".
   const headers: Record<string, string> = Object.assign({}, extraHeaders, transport.headers);

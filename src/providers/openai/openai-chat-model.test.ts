@@ -82,8 +82,8 @@ describe('OpenAIChatModel.doStream', () => {
 
   it('reads the body to its end after [DONE], so the next call reuses the connection', async () => {
     const sockets = new Set<Socket>();
-    const chat = await model((request, _body, response) => {
-      sockets.add(request.socket);
+    const chat = await model((_request, _body, response) => {
+      if (response.socket) sockets.add(response.socket);
       response.writeHead(200, { 'content-type': 'text/event-stream' });
       response.write(`${chunk({ role: 'assistant', content: 'Hi' }, 'stop')}data: [DONE]\n\n`);
       setTimeout(() => response.end(), 20);

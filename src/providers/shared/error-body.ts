@@ -1,6 +1,10 @@
 import { util } from 'undici';
 import type { SwitchyardError } from '../../errors/switchyard-error.js';
-import { ERROR_BODY_BYTES, ERROR_BODY_MS, errorBodyText, type HttpFailure, type JsonTransport } from './json-transport.js';
+import type { HttpFailure, JsonTransport } from './json-transport.js';
+
+/** How much of an error body is read, and for how long: any real one fits; an endless or trickling one is cut, not waited for. */
+export const ERROR_BODY_BYTES = 64 * 1024;
+export const ERROR_BODY_MS = 2_000;
 
 /**
  * The body of a non-2xx answer, read by an undici dispatch handler (fetchJsonAnswer's,
@@ -34,7 +38,7 @@ export class ErrorBody {
   /** The answer as the wire format's error (through `toError`), once its body ended, was cut or was lost. */
   error(transport: JsonTransport, toError: (failure: HttpFailure) => SwitchyardError): SwitchyardError {
     clearTimeout(this.timer);
-    const bodyText = errorBodyText(this.chunks);
+    const bodyText = new TextDecoder().decode(Buffer.concat(this.chunks).subarray(0, ERROR_BODY_BYTES));
     const headers = util.parseHeaders(this.rawHeaders);
     return toError({ source: transport.source, status: this.status, headers, bodyText, redact: transport.redact });
   }

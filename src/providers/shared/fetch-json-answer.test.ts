@@ -5,7 +5,8 @@ import { ProviderConnectionError, ProviderProtocolError } from '../../errors/pro
 import { AbortedError } from '../../errors/request-errors.js';
 import { CancellationSource, Cancellation } from '../../util/cancellation.js';
 import { fetchJsonAnswer } from './fetch-json-answer.js';
-import { ERROR_BODY_BYTES, type JsonTransport } from './json-transport.js';
+import { ERROR_BODY_BYTES } from './error-body.js';
+import type { JsonTransport } from './json-transport.js';
 
 afterEach(closeLocalUpstreams);
 
@@ -83,7 +84,7 @@ describe('fetchJsonAnswer', () => {
 
   it('is aborted by its cancellation while waiting for the answer, and the connection is closed', async () => {
     let closed = false;
-    const transport = await upstream((request) => request.socket.on('close', () => (closed = true)));
+    const transport = await upstream((_request, _body, response) => response.socket?.on('close', () => (closed = true)));
     const cancellation = new CancellationSource();
     const call = fetchJsonAnswer(transport, '{}', HEADERS, toError, cancellation).catch((caught: unknown) => caught);
     setTimeout(() => cancellation.abort(), 50);

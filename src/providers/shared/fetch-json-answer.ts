@@ -24,15 +24,11 @@ export function fetchJsonAnswer(
   });
 }
 
-/** UTF-8's byte order mark, which a fetch body's `text()` drops before decoding. */
-const BOM = '\uFEFF';
-
 /** One call's state; a class, not a literal of closures, so it dies young with the call (docs/development.md). */
 class JsonAnswerHandler implements Dispatcher.DispatchHandler {
   private abort: ((error?: Error) => void) | undefined;
   private readonly release: () => void;
   private readonly chunks: Buffer[] = [];
-  private size = 0;
   /** Set for a non-2xx answer: its body is read there, and cut. */
   private errorBody: ErrorBody | undefined;
   private settled = false;
@@ -64,16 +60,14 @@ class JsonAnswerHandler implements Dispatcher.DispatchHandler {
       return true;
     }
     this.chunks.push(chunk);
-    this.size += chunk.length;
     return true;
   }
 
   onComplete(): void {
     if (!this.finish()) return;
     if (this.errorBody) return this.reject(this.errorBody.error(this.transport, this.toError));
-    const text = this.text();
     try {
-      this.resolve(parseJsonAnswer(this.transport, text.startsWith(BOM) ? text.slice(1) : text));
+      this.resolve(parseJsonAnswer(this.transport, this.chunks));
     } catch (error) {
       this.reject(error as SwitchyardError);
     }
@@ -92,10 +86,5 @@ class JsonAnswerHandler implements Dispatcher.DispatchHandler {
     this.settled = true;
     this.release();
     return true;
-  }
-
-  private text(): string {
-    const [only] = this.chunks;
-    return this.chunks.length === 1 && only ? only.toString('utf8') : Buffer.concat(this.chunks, this.size).toString('utf8');
   }
 }

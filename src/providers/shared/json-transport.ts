@@ -34,17 +34,17 @@ export function errorJson(failure: HttpFailure): unknown {
 /** How much of a body that is not an error of the wire format (an HTML page, a proxy's text) an error quotes. */
 export const UPSTREAM_SNIPPET_CHARS = 300;
 
-/** How much of an error body is read, and for how long: any real one fits; an endless or trickling one is cut, not waited for. */
-export const ERROR_BODY_BYTES = 64 * 1024;
-export const ERROR_BODY_MS = 2_000;
+/** UTF-8's byte order mark, which a fetch body's `text()` drops before decoding. */
+const BOM = 0xfeff;
 
-/** What an error body's chunks say: its first ERROR_BODY_BYTES, decoded. */
-export function errorBodyText(chunks: readonly Buffer[]): string {
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES));
-}
-
-/** A whole answer's text parsed; invalid JSON is a protocol error quoting (redacted) what came. */
-export function parseJsonAnswer(transport: JsonTransport, text: string): unknown {
+/**
+ * A whole answer's body, as the chunks it came in, decoded as UTF-8 (a leading byte order mark
+ * dropped) and parsed; invalid JSON is a protocol error quoting (redacted) what came.
+ */
+export function parseJsonAnswer(transport: JsonTransport, chunks: readonly Buffer[]): unknown {
+  const [only] = chunks;
+  const decoded = chunks.length === 1 && only ? only.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  const text = decoded.charCodeAt(0) === BOM ? decoded.slice(1) : decoded;
   try {
     return JSON.parse(text);
   } catch {

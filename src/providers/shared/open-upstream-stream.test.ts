@@ -5,7 +5,8 @@ import { closeLocalUpstreams, failureOf, localUpstream, recordingToError } from 
 import { ProviderConnectionError, ProviderProtocolError } from '../../errors/provider-errors.js';
 import { AbortedError } from '../../errors/request-errors.js';
 import { Cancellation, CancellationSource } from '../../util/cancellation.js';
-import { ERROR_BODY_BYTES, type JsonTransport } from './json-transport.js';
+import { ERROR_BODY_BYTES } from './error-body.js';
+import type { JsonTransport } from './json-transport.js';
 import { openUpstreamStream, readUpstreamJson, type UpstreamStream } from './open-upstream-stream.js';
 
 afterEach(closeLocalUpstreams);
@@ -183,7 +184,8 @@ describe('openUpstreamStream', () => {
   });
 
   it('rejects with a mapped error when the upstream cannot be reached, or is cancelled before the headers', async () => {
-    const { transport } = await localUpstream((request) => request.resume());
+    // An upstream that never answers.
+    const { transport } = await localUpstream(() => undefined);
     const dead: JsonTransport = { ...transport, pool: new Pool('http://127.0.0.1:1', { connections: 1 }) };
     await expect(openUpstreamStream(dead, '{}', HEADERS, toError, Cancellation.NEVER)).rejects.toBeInstanceOf(ProviderConnectionError);
     await dead.pool.destroy();
@@ -218,7 +220,7 @@ describe('openUpstreamStream', () => {
       // undici's pool takes a connection back at its next setImmediate (so does it after a `pool.request` body).
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(upstreamServer.sockets).toHaveLength(1);
+    expect(upstreamServer.accepted()).toBe(1);
     expect(upstreamServer.closed()).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { SwitchyardError } from '../../errors/switchyard-error.js';
 import { AbortedError } from '../../errors/request-errors.js';
 import type { Cancellation } from '../../util/cancellation.js';
+import { STREAM_DONE } from '../../util/closing-iterator.js';
 import { ErrorBody } from './error-body.js';
 import { mapTransportError } from './map-transport-error.js';
 import { parseJsonAnswer, type HttpFailure, type JsonTransport } from './json-transport.js';
@@ -32,21 +33,16 @@ export function openUpstreamStream(
   });
 }
 
-/** A whole answer's body parsed as JSON, as fetchJsonAnswer parses it (a leading byte order mark dropped). */
+/** A whole answer's body parsed as JSON, as fetchJsonAnswer parses it. */
 export async function readUpstreamJson(transport: JsonTransport, stream: UpstreamStream): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString('utf8');
-  return parseJsonAnswer(transport, text.startsWith(BOM) ? text.slice(1) : text);
+  return parseJsonAnswer(transport, chunks);
 }
-
-const BOM = '\uFEFF';
 
 /** Chunks held for a consumer slower than the upstream before undici is told to stop reading the socket. */
 const QUEUED_CHUNKS = 4;
 const QUEUED_BYTES = 64 * 1024;
-
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
 /**
  * One streamed call's state, and the iterator over its body: a class, not a generator or a literal
@@ -145,7 +141,7 @@ class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStrea
     if (resolve) {
       this.waitResolve = undefined;
       this.waitReject = undefined;
-      resolve(DONE);
+      resolve(STREAM_DONE);
     }
   }
 
@@ -186,7 +182,7 @@ class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStrea
       return Promise.resolve({ value: chunk, done: false });
     }
     if (this.failure) return Promise.reject(this.failure);
-    if (this.ended) return Promise.resolve(DONE);
+    if (this.ended) return Promise.resolve(STREAM_DONE);
     return new Promise(this.wait);
   }
 
@@ -202,10 +198,10 @@ class UpstreamStreamHandler implements Dispatcher.DispatchHandler, UpstreamStrea
       if (resolve) {
         this.waitResolve = undefined;
         this.waitReject = undefined;
-        resolve(DONE);
+        resolve(STREAM_DONE);
       }
     }
-    return Promise.resolve(DONE);
+    return Promise.resolve(STREAM_DONE);
   }
 
   private failOpen(error: SwitchyardError): void {
